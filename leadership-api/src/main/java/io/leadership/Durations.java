@@ -1,0 +1,24 @@
+package io.leadership;
+
+import java.time.Duration;
+
+/** Human-readable durations for messages: {@code 1.5 s}, {@code 200 ms}. */
+final class Durations {
+
+    private Durations() {
+    }
+
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (d.toNanos() % 1_000_000 != 0) {
+            return d.toNanos() / 1000 / 1000.0 + " ms";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + " s";
+        }
+        if (ms >= 1000) {
+            return ms / 1000.0 + " s";
+        }
+        return ms + " ms";
+    }
+}

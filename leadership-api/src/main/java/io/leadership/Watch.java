@@ -1,0 +1,7 @@
+package io.leadership;
+
+/** A running {@link Store#watch}; closing it stops callbacks (one already running may finish). */
+public interface Watch extends AutoCloseable {
+    @Override
+    void close();
+}

@@ -1,0 +1,40 @@
+package io.leadership.testing;
+
+import io.leadership.Store;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real store server (or cluster) that the shared suites run against, started by a backend's
+ * test module. The suites put a {@link FaultProxy} between each client and the server, so they
+ * connect clients through {@link #connect(List)} with the proxies' addresses.
+ */
+public interface StoreServer extends AutoCloseable {
+
+    /** {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}: as in {@link Store#name()}. */
+    String name();
+
+    /** The client addresses of the server's members (one for a single server). */
+    List<InetSocketAddress> addresses();
+
+    /**
+     * A new client connected to {@code addresses} (the server's own, or proxies in front of them),
+     * with client timeouts short enough for tests (a dead connection is noticed within about a TTL).
+     */
+    Store connect(List<InetSocketAddress> addresses);
+
+    /** A new client connected straight to the server. */
+    default Store connect() {
+        return connect(addresses());
+    }
+
+    /** The lease TTL the suites use: short, but one the store accepts and honours. */
+    Duration ttl();
+
+    /** Stops the server and starts it again on the same data and addresses (a store outage). */
+    void restart() throws Exception;
+
+    @Override
+    void close() throws Exception;
+}
