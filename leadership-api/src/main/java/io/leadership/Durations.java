@@ -13,6 +13,12 @@ final class Durations {
         if (d.toNanos() % 1_000_000 != 0) {
             return d.toNanos() / 1000 / 1000.0 + " ms";
         }
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + " h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + " min";
+        }
         if (ms % 1000 == 0) {
             return ms / 1000 + " s";
         }
