@@ -1,0 +1,278 @@
+package io.leadership.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link CandidateMain} in a JVM of its own, connected to the store through its own
+ * {@link FaultProxy} per server member, so the test can kill it ({@code SIGKILL}), freeze it
+ * ({@code SIGSTOP}/{@code SIGCONT}) or break its network while the other candidates keep theirs.
+ * Every line the child writes is stamped on arrival and recorded in a {@link History}.
+ *
+ * <p>The child runs with the test JVM's own {@code java} and class path (surefire's manifest-only
+ * booter jar works as one); its log (stderr) goes to {@code <logs>/<id>.log}. {@link #close()}
+ * never leaves a process behind, and a shutdown hook kills any child still alive when the test JVM exits.
+ */
+public final class ChildCandidate implements AutoCloseable {
+
+    private static final Set<Process> alive = ConcurrentHashMap.newKeySet();
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> alive.forEach(Process::destroyForcibly), "child-candidate-reaper"));
+    }
+
+    private final String id;
+    private final Process process;
+    private final List<FaultProxy> proxies;
+    private final History history;
+    private final Writer commands;
+    private final Thread reader;
+    private final LinkedBlockingQueue<long[]> pongs = new LinkedBlockingQueue<>(); // {stamp, arrival}
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private volatile boolean ready;
+    private volatile boolean paused;
+    private volatile long electedEpoch = -1; // -1: the last flag was down
+    private volatile long actEpoch = -1;
+    private volatile long actArrival;
+
+    private ChildCandidate(String id, Process process, List<FaultProxy> proxies, History history) {
+        this.id = id;
+        this.process = process;
+        this.proxies = proxies;
+        this.history = history;
+        this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.reader = new Thread(this::read, "child-" + id + "-reader");
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Starts a candidate {@code id} on {@code key} with a lease of {@code ttl} in a new JVM, connected
+     * to {@code server} through new proxies; its lines go to {@code history}, its log to {@code logs}.
+     */
+    public static ChildCandidate start(StoreServer server, String key, String id, Duration ttl, History history, Path logs) {
+        List<FaultProxy> proxies = new ArrayList<>();
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (InetSocketAddress member : server.addresses()) {
+            FaultProxy proxy = FaultProxy.start(member);
+            proxies.add(proxy);
+            addresses.add(proxy.address());
+        }
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
+                // Small and quick to start: three of these share two cores with the store and the test.
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k", "-XX:-UsePerfData",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                CandidateMain.class.getName(), server.uri(addresses), key, id, String.valueOf(ttl.toMillis()));
+        try {
+            Files.createDirectories(logs);
+            Process process = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(logs.resolve(id + ".log").toFile()))
+                    .start();
+            alive.add(process);
+            ChildCandidate child = new ChildCandidate(id, process, proxies, history);
+            child.reader.start();
+            return child;
+        } catch (IOException e) {
+            proxies.forEach(FaultProxy::close);
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** Connected to the store and running for election. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    /**
+     * Whether this child leads as far as the test can tell now: alive, not paused, its last flag
+     * was {@code elected}, and it reported acting under that epoch within the last second.
+     */
+    public boolean leads() {
+        long epoch = electedEpoch;
+        return !paused && process.isAlive() && epoch >= 0 && actEpoch == epoch
+                && System.nanoTime() - actArrival < TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private void read() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                long arrival = System.nanoTime();
+                history.record(id, line, arrival);
+                String[] f = line.split(" ", 4);
+                switch (f[0]) {
+                    case "ready" -> ready = true;
+                    case "elected" -> electedEpoch = Long.parseLong(f[2]);
+                    case "down" -> electedEpoch = -1;
+                    case "act" -> {
+                        actEpoch = Long.parseLong(f[2]);
+                        actArrival = arrival;
+                    }
+                    case "pong" -> pongs.add(new long[] {Long.parseLong(f[1]), arrival});
+                    default -> {
+                    }
+                }
+                if (!f[0].equals("act")) {
+                    lines.add(line);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            lines.add("reader failed: " + e);
+        }
+    }
+
+    private synchronized void send(String command) {
+        try {
+            commands.write(command + "\n");
+            commands.flush();
+        } catch (IOException e) {
+            // the child is gone: its history says so
+        }
+    }
+
+    /** Asks the leader to resign (a no-op on a non-leader). */
+    public void resign() {
+        send("resign");
+    }
+
+    /**
+     * Sends {@code ping} and waits for the answer: returns {@code {sent, childStamp, arrival}}; the
+     * child flushed the acts it sampled before stamping.
+     */
+    public long[] ping(Duration timeout) throws InterruptedException {
+        long sent = System.nanoTime();
+        send("ping");
+        long[] pong = pongs.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (pong == null) {
+            throw new AssertionError(id + " did not answer a ping within " + timeout.toMillis() + " ms");
+        }
+        return new long[] {sent, pong[0], pong[1]};
+    }
+
+    /** Waits for a line (other than {@code act}) starting with {@code prefix}; false if none came within {@code timeout}. */
+    public boolean awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+            String line = lines.poll(left, TimeUnit.NANOSECONDS);
+            if (line != null && line.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code kill -9}: the JVM dies at once, its lease expires in the store. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        alive.remove(process);
+    }
+
+    /** {@code kill -STOP}: freezes every thread of the JVM, like a long GC pause or a stopped VM. */
+    public void pause() {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** {@code kill -CONT}: wakes a paused JVM. */
+    public void resume() {
+        signal("CONT");
+        paused = false;
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0 && process.isAlive()) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Closes every connection of this child and refuses new ones until {@link #heal()}. */
+    public void refuse() {
+        proxies.forEach(FaultProxy::refuse);
+    }
+
+    /** Keeps this child's connections open but delivers nothing until {@link #heal()}. */
+    public void blackhole() {
+        proxies.forEach(FaultProxy::blackhole);
+    }
+
+    /** Delays every byte of this child's connections by {@code latency}, each way, until {@link #heal()}. */
+    public void delay(Duration latency) {
+        proxies.forEach(p -> p.delay(latency));
+    }
+
+    public void heal() {
+        proxies.forEach(FaultProxy::heal);
+    }
+
+    /**
+     * Stops the candidate (it deletes its key) and waits for the JVM to exit; kills it if it does
+     * not within 10 s. Then closes its proxies. Never leaves the process behind.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            if (process.isAlive()) {
+                if (paused) {
+                    resume();
+                }
+                send("stop");
+                if (!process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            reader.join(EXIT_WAIT.toMillis());
+        } finally {
+            process.destroyForcibly();
+            alive.remove(process);
+            proxies.forEach(FaultProxy::close);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id + "(pid " + process.pid() + (paused ? ", paused" : "") + (process.isAlive() ? "" : ", dead") + ")";
+    }
+}
