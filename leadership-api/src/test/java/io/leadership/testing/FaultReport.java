@@ -18,16 +18,17 @@ import java.util.stream.Collectors;
  * @param faults             faults injected, by kind, in {@link Fault} order
  * @param worstGap           the longest time no candidate led after a fault healed
  * @param worstStepDownTtls  the longest time from a fault to the deposed leader's last act, in TTLs
+ * @param worstFailOver      the longest time from a fault that deposed the leader to the next term
  * @param maxReportDelay     the longest a child's line took to reach the test JVM
  */
 public record FaultReport(String store, long seed, Duration ttl, int rounds, Map<Fault, Integer> faults, int overlaps,
                           int epochViolations, int otherViolations, int missingLeaders, Duration worstGap,
-                          double worstStepDownTtls, Duration maxReportDelay, Duration elapsed, History.Verdict verdict) {
+                          double worstStepDownTtls, Duration worstFailOver, Duration maxReportDelay, Duration elapsed, History.Verdict verdict) {
 
     public static final String HEADER = """
-            | date | store | TTL | seed | rounds | faults by kind | overlapping terms | epoch violations | other violations \
-            | worst leaderless gap after heal | worst step-down / TTL | max report delay | took |
-            |---|---|---|---|---|---|---|---|---|---|---|---|---|""";
+            | date | store | TTL | seed | rounds | faults by kind | overlapping terms | epoch violations | missing leader, other \
+            | worst leaderless gap after heal | worst step-down / TTL | worst fail-over | max report delay | took |
+            |---|---|---|---|---|---|---|---|---|---|---|---|---|---|""";
 
     public boolean ok() {
         return verdict.ok();
@@ -39,9 +40,10 @@ public record FaultReport(String store, long seed, Duration ttl, int rounds, Map
     }
 
     public String toMarkdownRow() {
-        return String.format(Locale.ROOT, "| %s | %s | %d ms | %d | %d | %s | %d | %d | %d | %d ms | %.2f | %d ms | %d s |",
+        return String.format(Locale.ROOT, "| %s | %s | %d ms | %d | %d | %s | %d | %d | %d | %d ms | %.2f | %d ms | %d ms | %d s |",
                 LocalDate.now(), store, ttl.toMillis(), seed, rounds, faultsByKind(), overlaps, epochViolations,
-                otherViolations + missingLeaders, worstGap.toMillis(), worstStepDownTtls, maxReportDelay.toMillis(),
+                otherViolations + missingLeaders, worstGap.toMillis(), worstStepDownTtls, worstFailOver.toMillis(),
+                maxReportDelay.toMillis(),
                 elapsed.toSeconds());
     }
 

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Randomized fault rounds against three candidate JVMs on one key: each round waits for a leader,
  * picks a {@link Fault} (from a seeded {@link Random}: the same seed replays the same schedule of
- * faults and durations), injects it, heals it, and waits for a leader again; at the end the
+ * faults and durations; every kind comes once in each run of {@code kinds.size()} rounds, in a
+ * shuffled order), injects it, heals it, and waits for a leader again; at the end the
  * {@link History} is checked. Rounds are bounded in count and in time; the runner prints
  * {@code seed=<n>} first, and every failure message names the seed.
  */
@@ -69,8 +70,13 @@ public final class FaultRunner {
             if (leader == null) {
                 trouble.add("no leader within " + FIRST_ELECTION.toSeconds() + " s of starting " + children);
             }
+            List<Fault> bag = new ArrayList<>();
             while (leader != null && done < rounds && System.nanoTime() - began < budget.toNanos()) {
-                Fault fault = kinds.get(random.nextInt(kinds.size()));
+                if (bag.isEmpty()) {
+                    bag.addAll(kinds);
+                    java.util.Collections.shuffle(bag, random); // every kind once per |kinds| rounds, in a seeded order
+                }
+                Fault fault = bag.remove(bag.size() - 1);
                 double u = random.nextDouble();
                 long injected = System.nanoTime();
                 String what = inject(fault, u, leader, children);
@@ -107,14 +113,15 @@ public final class FaultRunner {
         List<String> other = new ArrayList<>(verdict.otherViolations());
         other.addAll(trouble);
         verdict = new History.Verdict(verdict.terms(), verdict.overlaps(), verdict.epochViolations(), other,
-                verdict.missingLeaders(), verdict.worstGapNanos(), verdict.worstStepDownTtls(), verdict.maxReportDelayNanos(),
+                verdict.missingLeaders(), verdict.worstGapNanos(), verdict.worstStepDownTtls(), verdict.worstFailOverNanos(),
+                verdict.maxReportDelayNanos(),
                 verdict.excerpt().isEmpty() && !trouble.isEmpty() ? history.tail(120) : verdict.excerpt());
         for (Fault f : kinds) {
             counts.putIfAbsent(f, 0);
         }
         FaultReport report = new FaultReport(server.name(), seed, ttl, done, counts, verdict.overlaps().size(),
                 verdict.epochViolations().size(), other.size(), verdict.missingLeaders().size(),
-                Duration.ofNanos(verdict.worstGapNanos()), verdict.worstStepDownTtls(),
+                Duration.ofNanos(verdict.worstGapNanos()), verdict.worstStepDownTtls(), Duration.ofNanos(verdict.worstFailOverNanos()),
                 Duration.ofNanos(verdict.maxReportDelayNanos()), Duration.ofNanos(System.nanoTime() - began), verdict);
         say("seed=%d done:%n%s", seed, report.toMarkdownTable());
         return report;

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class History {
 
-    /** One fault: what, on which candidate (or null), when injected and when healed (parent's nanoTime). */
+    /** One fault: what ({@code pause} for a frozen JVM), on which candidate (or null), when injected and healed (test's nanoTime). */
     public record Fault(String kind, String target, long injectedAt, long healedAt) {
     }
 
@@ -54,8 +54,8 @@ public final class History {
 
     /** Everything the check found. */
     public record Verdict(List<Term> terms, List<String> overlaps, List<String> epochViolations, List<String> otherViolations,
-                          List<String> missingLeaders, long worstGapNanos, double worstStepDownTtls, long maxReportDelayNanos,
-                          String excerpt) {
+                          List<String> missingLeaders, long worstGapNanos, double worstStepDownTtls, long worstFailOverNanos,
+                          long maxReportDelayNanos, String excerpt) {
         public boolean ok() {
             return overlaps.isEmpty() && epochViolations.isEmpty() && otherViolations.isEmpty() && missingLeaders.isEmpty();
         }
@@ -77,7 +77,6 @@ public final class History {
     private final List<Fault> faults = new ArrayList<>();
     private final List<String> protocolViolations = new ArrayList<>();
     private final List<Line> lines = new ArrayList<>();
-    private long maxReportDelay;
 
     /** Records one line a child wrote, which arrived at {@code arrival} (the test JVM's nanoTime). */
     public synchronized void record(String candidate, String line, long arrival) {
@@ -94,7 +93,6 @@ public final class History {
             protocolViolations.add(candidate + "'s stamp " + millis(stamp) + " is " + (stamp - arrival)
                     + " ns after its arrival: the child's clock is not the test's monotonic clock");
         }
-        maxReportDelay = Math.max(maxReportDelay, arrival - stamp);
         switch (f[0]) {
             case "elected" -> {
                 long epoch = Long.parseLong(f[2]);
@@ -204,6 +202,7 @@ public final class History {
 
         long worstGap = 0;
         double worstStepDown = 0;
+        java.util.concurrent.atomic.AtomicLong worstFailOver = new java.util.concurrent.atomic.AtomicLong();
         long tolerance = TimeUnit.MILLISECONDS.toNanos(10); // a killed or frozen leader's last sample precedes the fault
         for (Fault f : faults) {
             long gap = gapAfter(terms, f.healedAt());
@@ -221,12 +220,28 @@ public final class History {
                                 && t.end() - (f.injectedAt() - tolerance) >= 0 && t.end() - f.healedAt() < 0)
                         .findFirst();
                 if (deposed.isPresent()) {
-                    double ttls = (double) Math.max(0, deposed.get().end() - f.injectedAt()) / ttl.toNanos();
-                    worstStepDown = Math.max(worstStepDown, ttls);
+                    long end = deposed.get().end();
+                    worstStepDown = Math.max(worstStepDown, (double) Math.max(0, end - f.injectedAt()) / ttl.toNanos());
+                    terms.stream().filter(t -> t.start() - end > 0).mapToLong(Term::start).min()
+                            .ifPresent(next -> worstFailOver.set(Math.max(worstFailOver.get(), next - f.injectedAt())));
                 }
             }
         }
-        return new Verdict(terms, overlaps, epochs, other, missing, worstGap, worstStepDown, maxReportDelay, excerpt(windows));
+        return new Verdict(terms, overlaps, epochs, other, missing, worstGap, worstStepDown, worstFailOver.get(),
+                maxReportDelay(), excerpt(windows));
+    }
+
+    /** The longest a line took from its stamp to the test JVM, leaving out lines held up by a pause of their writer. */
+    private long maxReportDelay() {
+        long max = 0;
+        for (Line l : lines) {
+            boolean frozen = faults.stream().anyMatch(f -> f.kind().equals("pause") && l.candidate().equals(f.target())
+                    && l.stamp() - f.healedAt() <= 0 && l.arrival() - f.injectedAt() >= 0);
+            if (!frozen) {
+                max = Math.max(max, l.arrival() - l.stamp());
+            }
+        }
+        return max;
     }
 
     private static void window(List<long[]> windows, long from, long to) {

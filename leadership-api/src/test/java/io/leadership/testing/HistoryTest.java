@@ -91,13 +91,16 @@ class HistoryTest {
     void aPausedLeaderThatStepsDownOnWakingPasses() {
         start("a", "b");
         say("a", "elected", 1, "10");
-        act("a", 10, 1, 100);
+        act("a", 10, 1, 99);
+        history.record("a", "act " + (t0 + 100 * MS) + " 10 " + (t0 + 99 * MS), t0 + 4100 * MS); // frozen before it wrote
         history.fault("pause", "a", t0 + 100 * MS, t0 + 4100 * MS);
         term("b", 12, 2200, 5000);
         say("a", "down", 4101, "10"); // delivered after the wake, but a acted last at 100
         History.Verdict v = check();
         assertTrue(v.ok(), v.violations().toString());
         assertEquals(0, v.worstGapNanos(), "b led when the pause healed");
+        assertEquals(MS, v.maxReportDelayNanos(), "a line held up by the pause is not a report delay");
+        assertEquals(2100 * MS, v.worstFailOverNanos());
     }
 
     @Test
@@ -164,6 +167,7 @@ class HistoryTest {
         assertEquals(400 * MS, v.worstGapNanos());
         assertEquals(0.7, v.worstStepDownTtls(), 1e-9, "1400 ms from the fault to a's last act, of a 2 s TTL");
         assertEquals(MS, v.maxReportDelayNanos());
+        assertEquals(3300 * MS, v.worstFailOverNanos(), "from the fault at 100 to b at 3400");
     }
 
     @Test
