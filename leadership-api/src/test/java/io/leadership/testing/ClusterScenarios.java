@@ -153,24 +153,8 @@ public abstract class ClusterScenarios {
     }
 
     private void assertNoOverlap() {
-        record Term(String id, long from, long to) {
-        }
-        List<Term> terms = new ArrayList<>();
-        for (Node n : nodes) {
-            List<Recorder.Event<Boolean>> events = n.elected.events();
-            for (int i = 0; i < events.size(); i++) {
-                assertEquals(i % 2 == 1, events.get(i).item(), n.id + "'s flag alternates from false: " + n.elected.items());
-                if (events.get(i).item()) {
-                    terms.add(new Term(n.id, events.get(i).at(), i + 1 < events.size() ? events.get(i + 1).at() : Long.MAX_VALUE));
-                }
-            }
-        }
-        for (Term x : terms) {
-            for (Term y : terms) {
-                if (x != y && x.from < y.to && y.from < x.to) {
-                    fail("terms overlap: " + x.id + " and " + y.id);
-                }
-            }
-        }
+        java.util.Map<String, Recorder<Boolean>> flags = new java.util.LinkedHashMap<>();
+        nodes.forEach(n -> flags.put(n.id, n.elected));
+        ElectedFlags.assertAlternatingWithoutOverlap(flags);
     }
 }
