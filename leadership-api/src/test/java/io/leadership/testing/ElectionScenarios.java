@@ -366,28 +366,9 @@ public abstract class ElectionScenarios {
         }
     }
 
-    /** Every elected flag alternates from false, and no two candidates' terms overlap in time. */
     private void assertNoOverlappingTerms() {
-        record Term(String id, long from, long to) {
-        }
-        List<Term> terms = new ArrayList<>();
-        for (Node n : nodes) {
-            List<Recorder.Event<Boolean>> events = n.elected.events();
-            for (int i = 0; i < events.size(); i++) {
-                assertEquals(i % 2 == 1, events.get(i).item(), n.id + "'s flag must start false and alternate: " + n.elected.items());
-                if (events.get(i).item()) {
-                    long to = i + 1 < events.size() ? events.get(i + 1).at() : Long.MAX_VALUE;
-                    terms.add(new Term(n.id, events.get(i).at(), to));
-                }
-            }
-        }
-        for (Term x : terms) {
-            for (Term y : terms) {
-                if (x != y && x.from < y.to && y.from < x.to) {
-                    fail("terms overlap: " + x.id + " and " + y.id + " both led for "
-                            + TimeUnit.NANOSECONDS.toMillis(Math.min(x.to, y.to) - Math.max(x.from, y.from)) + " ms");
-                }
-            }
-        }
+        java.util.Map<String, Recorder<Boolean>> flags = new java.util.LinkedHashMap<>();
+        nodes.forEach(n -> flags.put(n.id, n.elected));
+        ElectedFlags.assertAlternatingWithoutOverlap(flags);
     }
 }
