@@ -15,7 +15,17 @@ public enum Fault {
     /** The leader resigns. */
     RESIGN,
     /** The store server stops and starts again on the same data ({@link StoreServer#restart()}). */
-    RESTART;
+    RESTART,
+    /**
+     * On a {@link ClusterServer} only: one member is killed for 0.5 to 2 TTL, then restarted; half the
+     * time the store's own leader, else a member drawn at random.
+     */
+    MEMBER;
+
+    /** Every fault {@code server} supports: {@link #MEMBER} needs a {@link ClusterServer}. */
+    public static java.util.List<Fault> supportedBy(StoreServer server) {
+        return java.util.Arrays.stream(values()).filter(f -> f != MEMBER || server instanceof ClusterServer).toList();
+    }
 
     String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

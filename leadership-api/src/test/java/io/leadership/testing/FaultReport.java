@@ -40,11 +40,17 @@ public record FaultReport(String store, long seed, Duration ttl, int rounds, Map
     }
 
     public String toMarkdownRow() {
-        return String.format(Locale.ROOT, "| %s | %s | %d ms | %d | %d | %s | %d | %d | %d | %d ms | %.2f | %d ms | %d ms | %d s |",
+        return String.format(Locale.ROOT, "| %s | %s | %d ms | %d | %d | %s | %d | %d | %d | %d ms%s | %.2f%s | %d ms%s | %d ms | %d s |",
                 LocalDate.now(), store, ttl.toMillis(), seed, rounds, faultsByKind(), overlaps, epochViolations,
-                otherViolations + missingLeaders, worstGap.toMillis(), worstStepDownTtls, worstFailOver.toMillis(),
-                maxReportDelay.toMillis(),
+                otherViolations + missingLeaders, worstGap.toMillis(), cause("gap"), worstStepDownTtls, cause("stepDown"),
+                worstFailOver.toMillis(), cause("failOver"), maxReportDelay.toMillis(),
                 elapsed.toSeconds());
+    }
+
+    /** " (kind)": the fault kind behind a worst value, if any. */
+    private String cause(String measure) {
+        String kind = verdict.worstCause().get(measure);
+        return kind == null ? "" : " (" + kind + ")";
     }
 
     /** The header and this row, as a markdown table. */

@@ -114,7 +114,7 @@ public final class FaultRunner {
         other.addAll(trouble);
         verdict = new History.Verdict(verdict.terms(), verdict.overlaps(), verdict.epochViolations(), other,
                 verdict.missingLeaders(), verdict.worstGapNanos(), verdict.worstStepDownTtls(), verdict.worstFailOverNanos(),
-                verdict.maxReportDelayNanos(),
+                verdict.maxReportDelayNanos(), verdict.worstCause(),
                 verdict.excerpt().isEmpty() && !trouble.isEmpty() ? history.tail(120) : verdict.excerpt());
         for (Fault f : kinds) {
             counts.putIfAbsent(f, 0);
@@ -163,6 +163,18 @@ public final class FaultRunner {
             case RESIGN -> {
                 leader.resign();
                 return leader.id() + " resigns";
+            }
+            case MEMBER -> {
+                if (!(server instanceof ClusterServer cluster)) {
+                    throw new IllegalArgumentException("fault " + fault + " needs a ClusterServer, not " + server.name());
+                }
+                Duration hold = fraction(ttl, 0.5 + 1.5 * u);
+                int member = u < 0.5 ? cluster.storeLeader() : (int) (u * 1_000_003) % cluster.size();
+                cluster.kill(member);
+                hold(hold);
+                cluster.restart(member);
+                return "kill member " + member + " of " + cluster.size() + (u < 0.5 ? " (the store's leader)" : "")
+                        + " for " + hold.toMillis() + " ms (leader was " + leader.id() + ")";
             }
             case RESTART -> {
                 server.restart();

@@ -52,10 +52,13 @@ public final class History {
     private record Line(String candidate, long stamp, long arrival, String text) {
     }
 
-    /** Everything the check found. */
+    /**
+     * Everything the check found. {@code worstCause} names the fault kind behind each worst value,
+     * under {@code gap}, {@code stepDown} and {@code failOver}.
+     */
     public record Verdict(List<Term> terms, List<String> overlaps, List<String> epochViolations, List<String> otherViolations,
                           List<String> missingLeaders, long worstGapNanos, double worstStepDownTtls, long worstFailOverNanos,
-                          long maxReportDelayNanos, String excerpt) {
+                          long maxReportDelayNanos, Map<String, String> worstCause, String excerpt) {
         public boolean ok() {
             return overlaps.isEmpty() && epochViolations.isEmpty() && otherViolations.isEmpty() && missingLeaders.isEmpty();
         }
@@ -202,7 +205,8 @@ public final class History {
 
         long worstGap = 0;
         double worstStepDown = 0;
-        java.util.concurrent.atomic.AtomicLong worstFailOver = new java.util.concurrent.atomic.AtomicLong();
+        long worstFailOver = 0;
+        Map<String, String> cause = new HashMap<>(); // measure -> the fault kind that gave its worst value
         long tolerance = TimeUnit.MILLISECONDS.toNanos(10); // a killed or frozen leader's last sample precedes the fault
         for (Fault f : faults) {
             long gap = gapAfter(terms, f.healedAt());
@@ -211,8 +215,9 @@ public final class History {
                         + f.kind() + " healed at " + millis(f.healedAt()) + " ms (bound " + recoveryBound.toMillis() + " ms)");
                 window(windows, f.injectedAt(), f.healedAt() + Math.min(gap, recoveryBound.toNanos()));
             }
-            if (gap != Long.MAX_VALUE) {
-                worstGap = Math.max(worstGap, gap);
+            if (gap != Long.MAX_VALUE && gap > worstGap) {
+                worstGap = gap;
+                cause.put("gap", f.kind());
             }
             if (f.target() != null) {
                 Optional<Term> deposed = terms.stream()
@@ -221,14 +226,21 @@ public final class History {
                         .findFirst();
                 if (deposed.isPresent()) {
                     long end = deposed.get().end();
-                    worstStepDown = Math.max(worstStepDown, (double) Math.max(0, end - f.injectedAt()) / ttl.toNanos());
-                    terms.stream().filter(t -> t.start() - end > 0).mapToLong(Term::start).min()
-                            .ifPresent(next -> worstFailOver.set(Math.max(worstFailOver.get(), next - f.injectedAt())));
+                    double stepDown = (double) Math.max(0, end - f.injectedAt()) / ttl.toNanos();
+                    if (stepDown > worstStepDown) {
+                        worstStepDown = stepDown;
+                        cause.put("stepDown", f.kind());
+                    }
+                    long next = terms.stream().filter(t -> t.start() - end > 0).mapToLong(Term::start).min().orElse(f.injectedAt());
+                    if (next - f.injectedAt() > worstFailOver) {
+                        worstFailOver = next - f.injectedAt();
+                        cause.put("failOver", f.kind());
+                    }
                 }
             }
         }
-        return new Verdict(terms, overlaps, epochs, other, missing, worstGap, worstStepDown, worstFailOver.get(),
-                maxReportDelay(), excerpt(windows));
+        return new Verdict(terms, overlaps, epochs, other, missing, worstGap, worstStepDown, worstFailOver,
+                maxReportDelay(), Map.copyOf(cause), excerpt(windows));
     }
 
     /** The longest a line took from its stamp to the test JVM, leaving out lines held up by a pause of their writer. */
