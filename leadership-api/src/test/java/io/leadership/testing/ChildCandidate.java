@@ -83,7 +83,7 @@ public final class ChildCandidate implements AutoCloseable {
         try {
             Files.createDirectories(logs);
             Process process = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(logs.resolve(id + ".log").toFile()))
+                    .redirectError(ProcessBuilder.Redirect.to(logs.resolve(id + ".log").toFile()))
                     .start();
             alive.add(process);
             ChildCandidate child = new ChildCandidate(id, process, proxies, history);

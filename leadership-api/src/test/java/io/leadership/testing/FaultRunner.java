@@ -89,7 +89,6 @@ public final class FaultRunner {
                 history.fault(fault.label(), leader.id(), injected, healed);
                 counts.merge(fault, 1, Integer::sum);
                 done++;
-                say("round %d/%d: %s; healed after %d ms", done, rounds, what, TimeUnit.NANOSECONDS.toMillis(healed - injected));
                 for (ChildCandidate c : List.copyOf(children)) {
                     if (!c.isAlive()) {
                         trouble.add(c.id() + " exited by itself in round " + done + "; see its log in " + logs);
@@ -99,6 +98,10 @@ public final class FaultRunner {
                 }
                 // The checker measures the gap; here we only wait (bounded) for a leader to go on with.
                 leader = awaitLeader(children, recoveryBound.plus(Duration.ofSeconds(30)));
+                long gap = history.gapAfter(healed);
+                say("round %d/%d: %s; healed after %d ms; %s", done, rounds, what, TimeUnit.NANOSECONDS.toMillis(healed - injected),
+                        gap == Long.MAX_VALUE ? "no leader since" : gap == 0 ? "a leader throughout the heal"
+                                : "leaderless for " + TimeUnit.NANOSECONDS.toMillis(gap) + " ms after the heal");
                 if (leader == null) {
                     trouble.add("no single leader within " + recoveryBound.plusSeconds(30).toSeconds() + " s after round " + done
                             + " (" + fault.label() + "); stopped the run");
@@ -169,12 +172,21 @@ public final class FaultRunner {
                     throw new IllegalArgumentException("fault " + fault + " needs a ClusterServer, not " + server.name());
                 }
                 Duration hold = fraction(ttl, 0.5 + 1.5 * u);
-                int member = u < 0.5 ? cluster.storeLeader() : (int) (u * 1_000_003) % cluster.size();
+                int member = (int) (u * 1_000_003) % cluster.size();
+                String which = "";
+                if (u < 0.5) {
+                    try {
+                        member = cluster.storeLeader();
+                        which = " (the store's leader)";
+                    } catch (Exception electing) {
+                        which = " (the store had no leader to pick)";
+                    }
+                }
                 cluster.kill(member);
                 hold(hold);
                 cluster.restart(member);
-                return "kill member " + member + " of " + cluster.size() + (u < 0.5 ? " (the store's leader)" : "")
-                        + " for " + hold.toMillis() + " ms (leader was " + leader.id() + ")";
+                return "kill member " + member + " of " + cluster.size() + which + " for " + hold.toMillis()
+                        + " ms (leader was " + leader.id() + ")";
             }
             case RESTART -> {
                 server.restart();

@@ -261,7 +261,11 @@ public final class History {
         windows.add(new long[] {from - margin, to + margin});
     }
 
-    /** Time from {@code healedAt} until a term covers it or starts; 0 if one covered it; MAX_VALUE if none ever did. */
+    /** Time from {@code healedAt} until some candidate acted as leader; 0 if one did then; MAX_VALUE if none did since. */
+    public synchronized long gapAfter(long healedAt) {
+        return gapAfter(terms(), healedAt);
+    }
+
     private static long gapAfter(List<Term> terms, long healedAt) {
         long next = Long.MAX_VALUE;
         for (Term t : terms) {
