@@ -181,16 +181,27 @@ public final class ChildCandidate implements AutoCloseable {
         return new long[] {sent, pong[0], pong[1]};
     }
 
-    /** Waits for a line (other than {@code act}) starting with {@code prefix}; false if none came within {@code timeout}. */
-    public boolean awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    /**
+     * Waits for a line (other than {@code act}) starting with {@code prefix} and stamped at or after
+     * {@code since}; false if none came within {@code timeout}. Lines it passes over are dropped.
+     */
+    public boolean awaitLine(String prefix, long since, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
             String line = lines.poll(left, TimeUnit.NANOSECONDS);
-            if (line != null && line.startsWith(prefix)) {
+            if (line != null && line.startsWith(prefix) && stamp(line) - since >= 0) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static long stamp(String line) {
+        try {
+            return Long.parseLong(line.split(" ", 3)[1]);
+        } catch (RuntimeException unreadable) {
+            return Long.MIN_VALUE;
+        }
     }
 
     /** {@code kill -9}: the JVM dies at once, its lease expires in the store. */

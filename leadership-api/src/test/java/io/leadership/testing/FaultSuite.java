@@ -173,7 +173,7 @@ public abstract class FaultSuite {
         leader.resume();
         history.fault("pause", leader.id(), pausedAt, resumedAt);
 
-        assertTrue(leader.awaitLine("down", ttl().plusSeconds(10)), leader.id() + " never said down after it woke\n"
+        assertTrue(leader.awaitLine("down", resumedAt, ttl().plusSeconds(10)), leader.id() + " never said down after it woke\n"
                 + history.tail(40));
         leader.ping(START); // flushes every act it sampled since it woke
         next.ping(START);
