@@ -189,18 +189,18 @@ public final class ChildCandidate implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
             String line = lines.poll(left, TimeUnit.NANOSECONDS);
-            if (line != null && line.startsWith(prefix) && stamp(line) - since >= 0) {
+            if (line != null && line.startsWith(prefix) && stamp(line).orElse(since - 1) - since >= 0) {
                 return true;
             }
         }
         return false;
     }
 
-    private static long stamp(String line) {
+    private static java.util.OptionalLong stamp(String line) {
         try {
-            return Long.parseLong(line.split(" ", 3)[1]);
+            return java.util.OptionalLong.of(Long.parseLong(line.split(" ", 3)[1]));
         } catch (RuntimeException unreadable) {
-            return Long.MIN_VALUE;
+            return java.util.OptionalLong.empty();
         }
     }
 
