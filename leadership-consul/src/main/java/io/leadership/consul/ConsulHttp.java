@@ -5,6 +5,7 @@ import com.ecwid.consul.v1.kv.KeyValueConsulClient;
 import com.ecwid.consul.v1.session.SessionConsulClient;
 import java.io.IOException;
 import java.time.Duration;
+import org.apache.http.HttpRequest;
 import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.config.Registry;
@@ -43,9 +44,10 @@ final class ConsulHttp implements AutoCloseable {
         PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(registry);
         pool.setMaxTotal(s.maxConnections());
         pool.setDefaultMaxPerRoute(s.maxConnections());
-        // A pooled connection idle this long is checked before reuse: after an agent restart the
-        // old connections are dead, and a request on one would fail for nothing.
-        pool.setValidateAfterInactivity(200);
+        // Every pooled connection is checked before reuse (a 1 ms read): after an agent restart the
+        // old connections are dead, and a write on one would fail for nothing — writes are not
+        // retried, since a repeated DELETE ?cas= could report false for a delete that happened.
+        pool.setValidateAfterInactivity(1);
 
         int timeout = millis(s.requestTimeout());
         RequestConfig ordinary = RequestConfig.custom()
@@ -63,7 +65,7 @@ final class ConsulHttp implements AutoCloseable {
         CloseableHttpClient pooled = HttpClients.custom()
                 .setConnectionManager(pool)
                 .setDefaultRequestConfig(ordinary)
-                .setRetryHandler(new DefaultHttpRequestRetryHandler(1, false))
+                .setRetryHandler(new ReadRetry())
                 .disableCookieManagement()
                 .disableAuthCaching()
                 .setUserAgent("leadership-consul")
@@ -77,6 +79,22 @@ final class ConsulHttp implements AutoCloseable {
         this.raw = new ConsulRawClient(http, (s.https() ? "https://" : "http://") + s.hostForUrl(), s.port(), "");
         this.kv = new KeyValueConsulClient(raw);
         this.sessions = new SessionConsulClient(raw);
+    }
+
+    /**
+     * Retries once a request that never reached the agent, or a GET whose answer was lost (a
+     * pooled connection the agent had closed). Never a PUT or DELETE that may have been applied:
+     * a repeated {@code DELETE ?cas=} would report {@code false} for a delete that happened.
+     */
+    private static final class ReadRetry extends DefaultHttpRequestRetryHandler {
+        ReadRetry() {
+            super(1, false);
+        }
+
+        @Override
+        protected boolean handleAsIdempotent(HttpRequest request) {
+            return "GET".equals(request.getRequestLine().getMethod());
+        }
     }
 
     private static int millis(Duration d) {
