@@ -58,6 +58,7 @@ public final class ConsulStore implements Store {
     private final ConsulHttp http;
     private final ConsulFailures failures;
     private final ThreadPoolExecutor executor;
+    private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private final Set<ConsulWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -66,14 +67,21 @@ public final class ConsulStore implements Store {
         this.settings = settings;
         this.failures = new ConsulFailures(settings.agentUrl());
         this.http = new ConsulHttp(settings);
+        this.executor = pool(OPERATION_THREADS, "consul-store-");
+        // Keep-alives get threads of their own: queued behind a burst of key operations (a thousand
+        // candidates campaigning at once) they would miss the lease's deadline.
+        this.leaseExecutor = pool(2, "consul-store-lease-");
+    }
+
+    private static ThreadPoolExecutor pool(int threads, String prefix) {
         AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(OPERATION_THREADS, OPERATION_THREADS, 10, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "consul-store-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.executor.allowCoreThreadTimeOut(true);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Settings for a new store; see {@link ConsulStoreBuilder}. */
@@ -204,6 +212,7 @@ public final class ConsulStore implements Store {
         List<ConsulWatch> open = List.copyOf(watches);
         open.forEach(ConsulWatch::close);
         executor.shutdownNow();
+        leaseExecutor.shutdownNow();
         http.close();
         StoreException gone = new StoreException(NAME, "operation", null, "the store was closed", null);
         pending.forEach(f -> f.completeExceptionally(gone));
@@ -212,6 +221,7 @@ public final class ConsulStore implements Store {
         try {
             if (!self.getName().startsWith("consul-store-")) {
                 executor.awaitTermination(5, TimeUnit.SECONDS);
+                leaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
             }
             for (ConsulWatch w : open) {
                 if (w.thread() != self) {
@@ -254,8 +264,9 @@ public final class ConsulStore implements Store {
         }
         pending.add(f);
         f.whenComplete((v, e) -> pending.remove(f));
+        boolean leaseOperation = key == null;
         try {
-            executor.execute(() -> {
+            (leaseOperation ? leaseExecutor : executor).execute(() -> {
                 if (f.isDone()) {
                     return;
                 }

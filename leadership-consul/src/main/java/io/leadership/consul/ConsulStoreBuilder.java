@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
  * accepted range when it refuses one. Defaults: agent {@code localhost:8500} over plain HTTP, no
- * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 1024 pooled
+ * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 4096 pooled
  * connections.
  */
 public final class ConsulStoreBuilder {
@@ -31,7 +31,7 @@ public final class ConsulStoreBuilder {
     private String sessionName = "leadership";
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration watchWait = Duration.ofSeconds(60);
-    private int maxConnections = 1024;
+    private int maxConnections = 4096;
 
     ConsulStoreBuilder() {
     }
@@ -153,7 +153,7 @@ public final class ConsulStoreBuilder {
     }
 
     /**
-     * The size of the HTTP connection pool, 2 to 65536; default 1024. Every watch holds one
+     * The size of the HTTP connection pool, 2 to 65536; default 4096. Every watch holds one
      * connection for its blocking query, so this bounds the number of watches that make progress
      * at once (connections are opened lazily; an unused limit costs nothing).
      */

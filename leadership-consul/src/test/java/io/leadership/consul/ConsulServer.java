@@ -117,6 +117,14 @@ public final class ConsulServer implements StoreServer {
                 .watchWait(Duration.ofSeconds(5));
     }
 
+    /** {@code consul://host:port?requestTimeout=3s&watchWait=5s[&token=...]}: the same client settings as {@link #connect(List)}. */
+    @Override
+    public String uri(List<InetSocketAddress> addresses) {
+        InetSocketAddress a = addresses.get(0);
+        return "consul://" + a.getHostString() + ":" + a.getPort() + "?requestTimeout=3s&watchWait=5s"
+                + (token == null ? "" : "&token=" + token);
+    }
+
     @Override
     public Duration ttl() {
         return ConsulStore.TTL_RANGE.min();

@@ -24,6 +24,8 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -166,7 +168,10 @@ public final class ConsulEmulator implements AutoCloseable {
             return;
         }
         AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newCachedThreadPool(r -> daemon(r, "consul-emulator-http-" + n.incrementAndGet()));
+        // One thread per request in flight (blocking queries park theirs); idle threads end after 1 s,
+        // so a test that checks for leaked threads sees the emulator's go soon after its clients'.
+        ExecutorService pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "consul-emulator-http-" + n.incrementAndGet()));
         HttpServer s = bind();
         s.setExecutor(pool);
         s.createContext("/", this::handle);
