@@ -22,7 +22,7 @@ class ConsulStoreSettingsTest {
     @Test
     void ttlOutsideConsulsRangeIsRefusedBeforeAnyRequest() {
         try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
-            refused("ttl 9 s is outside the range consul accepts: 10 s to 86400 s", () -> s.grant(Duration.ofSeconds(9), LeaseListener.NONE));
+            refused("ttl 9 s is outside the range consul accepts: 10 s to 24 h", () -> s.grant(Duration.ofSeconds(9), LeaseListener.NONE));
             refused("ttl 86401 s", () -> s.grant(Duration.ofSeconds(86401), LeaseListener.NONE));
             refused("not a multiple of 1 s", () -> s.grant(Duration.ofMillis(10500), LeaseListener.NONE));
             refused("ttl must not be null", () -> s.grant(null, LeaseListener.NONE));
