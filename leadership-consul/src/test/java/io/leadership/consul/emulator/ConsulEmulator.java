@@ -7,6 +7,8 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
@@ -28,6 +30,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Consul agent's HTTP API, the part {@code ConsulStore} uses, on 127.0.0.1 for tests: written
@@ -82,8 +85,15 @@ public final class ConsulEmulator implements AutoCloseable {
         private Random random = new Random();
         private double timeScale = 1;
         private int port;
+        private SSLContext tls;
 
         private Builder() {
+        }
+
+        /** Serve HTTPS with this context (its key manager holds the agent's certificate), like an agent with {@code https} set. */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
+            return this;
         }
 
         /** Require this ACL token on every request (403 otherwise). */
@@ -127,6 +137,7 @@ public final class ConsulEmulator implements AutoCloseable {
     private final List<SeenRequest> seen = new ArrayList<>();
     private final ScheduledExecutorService reaper;
     private final Gson gson = new Gson();
+    private final SSLContext tls;
     private int port;
     private HttpServer server;
     private ExecutorService handlers;
@@ -136,6 +147,7 @@ public final class ConsulEmulator implements AutoCloseable {
         this.state = new EmulatedState(b.random, b.timeScale);
         this.requiredToken = b.token;
         this.port = b.port;
+        this.tls = b.tls;
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-emulator-reaper"));
         this.reaper.scheduleWithFixedDelay(state::reap, 20, 20, TimeUnit.MILLISECONDS);
     }
@@ -186,7 +198,13 @@ public final class ConsulEmulator implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
-                return HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+                InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+                if (tls == null) {
+                    return HttpServer.create(at, 512);
+                }
+                HttpsServer https = HttpsServer.create(at, 512);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                return https;
             } catch (BindException e) {
                 if (port == 0 || System.nanoTime() > deadline) {
                     throw e;
