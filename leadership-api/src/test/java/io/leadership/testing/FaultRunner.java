@@ -96,9 +96,13 @@ public final class FaultRunner {
                         children.add(ChildCandidate.start(server, key, "c" + next++, ttl, history, logs));
                     }
                 }
-                // The checker measures the gap; here we only wait (bounded) for a leader to go on with.
-                leader = awaitLeader(children, recoveryBound.plus(Duration.ofSeconds(30)));
+                // The checker judges the gap; here we wait (bounded) for a leader to go on with.
+                long patience = recoveryBound.plusSeconds(30).toNanos();
+                while (!history.ledSince(healed) && System.nanoTime() - healed < patience) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
                 long gap = history.gapAfter(healed);
+                leader = awaitLeader(children, Duration.ofNanos(Math.max(0, patience - (System.nanoTime() - healed))));
                 say("round %d/%d: %s; healed after %d ms; %s", done, rounds, what, TimeUnit.NANOSECONDS.toMillis(healed - injected),
                         gap == Long.MAX_VALUE ? "no leader since" : gap == 0 ? "a leader throughout the heal"
                                 : "leaderless for " + TimeUnit.NANOSECONDS.toMillis(gap) + " ms after the heal");

@@ -1,0 +1,45 @@
+package io.leadership.consul;
+
+import io.leadership.testing.FaultSuite;
+import io.leadership.testing.StoreServer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The fault suite against {@link ConsulServer} (agent, container or emulator), candidates in JVMs of their own. */
+class ConsulFaultSuiteTest extends FaultSuite {
+
+    private static ConsulServer server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = ConsulServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    @Override
+    protected StoreServer server() {
+        return server;
+    }
+
+    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
+    @Override
+    protected Duration expiryBound(Duration ttl) {
+        return ttl.multipliedBy(2);
+    }
+
+    /** Consul's TTL is at least 10 s, so a round takes up to half a minute: three rounds in CI. */
+    @Override
+    protected int quickRounds() {
+        return 3;
+    }
+
+    @Override
+    protected Duration quickBudget() {
+        return Duration.ofSeconds(60);
+    }
+}
