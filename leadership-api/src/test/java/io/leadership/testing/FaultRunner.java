@@ -79,6 +79,7 @@ public final class FaultRunner {
                 Fault fault = bag.remove(bag.size() - 1);
                 double u = random.nextDouble();
                 long injected = System.nanoTime();
+                ChildCandidate previous = leader;
                 String what = inject(fault, u, leader, children);
                 if (fault == Fault.KILL) {
                     leader.close();
@@ -86,7 +87,6 @@ public final class FaultRunner {
                     children.add(ChildCandidate.start(server, key, "c" + next++, ttl, history, logs));
                 }
                 long healed = System.nanoTime();
-                history.fault(fault.label(), leader.id(), injected, healed);
                 counts.merge(fault, 1, Integer::sum);
                 done++;
                 for (ChildCandidate c : List.copyOf(children)) {
@@ -96,16 +96,19 @@ public final class FaultRunner {
                         children.add(ChildCandidate.start(server, key, "c" + next++, ttl, history, logs));
                     }
                 }
-                // The checker judges the gap; here we wait (bounded) for a leader to go on with.
-                long patience = recoveryBound.plusSeconds(30).toNanos();
-                while (!history.ledSince(healed) && System.nanoTime() - healed < patience) {
+                // Settled: someone acted as leader at least TTL/2 after the heal (so the fault's late effects,
+                // like sessions suspended by a store restart, are past), and exactly one leads now.
+                long settle = healed + ttl.toNanos() / 2;
+                long patience = healed + recoveryBound.plusSeconds(30).toNanos();
+                while (!history.ledSince(settle) && System.nanoTime() - patience < 0) {
                     TimeUnit.MILLISECONDS.sleep(5);
                 }
-                long gap = history.gapAfter(healed);
-                leader = awaitLeader(children, Duration.ofNanos(Math.max(0, patience - (System.nanoTime() - healed))));
-                say("round %d/%d: %s; healed after %d ms; %s", done, rounds, what, TimeUnit.NANOSECONDS.toMillis(healed - injected),
-                        gap == Long.MAX_VALUE ? "no leader since" : gap == 0 ? "a leader throughout the heal"
-                                : "leaderless for " + TimeUnit.NANOSECONDS.toMillis(gap) + " ms after the heal");
+                leader = awaitLeader(children, Duration.ofNanos(Math.max(0, patience - System.nanoTime())));
+                long settled = System.nanoTime();
+                history.fault(fault.label(), previous.id(), injected, healed, settled);
+                say("round %d/%d: %s; healed after %d ms; longest leaderless stretch after the heal %d ms", done, rounds, what,
+                        TimeUnit.NANOSECONDS.toMillis(healed - injected),
+                        TimeUnit.NANOSECONDS.toMillis(history.leaderless(healed, settled)));
                 if (leader == null) {
                     trouble.add("no single leader within " + recoveryBound.plusSeconds(30).toSeconds() + " s after round " + done
                             + " (" + fault.label() + "); stopped the run");

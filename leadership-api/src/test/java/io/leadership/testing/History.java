@@ -32,8 +32,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class History {
 
-    /** One fault: what ({@code pause} for a frozen JVM), on which candidate (or null), when injected and healed (test's nanoTime). */
-    public record Fault(String kind, String target, long injectedAt, long healedAt) {
+    /**
+     * One fault: what ({@code pause} for a frozen JVM), on which candidate (or null), when injected
+     * and healed, and when the test saw the election settled again and went on (test's nanoTime;
+     * {@code Long.MAX_VALUE}: up to the check).
+     */
+    public record Fault(String kind, String target, long injectedAt, long healedAt, long settledAt) {
     }
 
     /** What one candidate did under one epoch, from its first to its last positive sample. */
@@ -140,7 +144,12 @@ public final class History {
 
     /** Records a fault the runner injected and healed. */
     public synchronized void fault(String kind, String target, long injectedAt, long healedAt) {
-        faults.add(new Fault(kind, target, injectedAt, healedAt));
+        fault(kind, target, injectedAt, healedAt, Long.MAX_VALUE);
+    }
+
+    /** Records a fault the runner injected, healed, and after which it saw the election settle at {@code settledAt}. */
+    public synchronized void fault(String kind, String target, long injectedAt, long healedAt, long settledAt) {
+        faults.add(new Fault(kind, target, injectedAt, healedAt, settledAt));
     }
 
     public synchronized List<Fault> faults() {
@@ -208,14 +217,16 @@ public final class History {
         long worstFailOver = 0;
         Map<String, String> cause = new HashMap<>(); // measure -> the fault kind that gave its worst value
         long tolerance = TimeUnit.MILLISECONDS.toNanos(10); // a killed or frozen leader's last sample precedes the fault
+        long now = System.nanoTime();
         for (Fault f : faults) {
-            long gap = gapAfter(terms, f.healedAt());
-            if (gap == Long.MAX_VALUE || gap > recoveryBound.toNanos()) {
-                missing.add("no leader " + (gap == Long.MAX_VALUE ? "at all" : "for " + gap / 1_000_000 + " ms") + " after "
-                        + f.kind() + " healed at " + millis(f.healedAt()) + " ms (bound " + recoveryBound.toMillis() + " ms)");
-                window(windows, f.injectedAt(), f.healedAt() + Math.min(gap, recoveryBound.toNanos()));
+            long settled = f.settledAt() == Long.MAX_VALUE ? now : f.settledAt();
+            long gap = leaderless(terms, f.healedAt(), settled);
+            if (gap > recoveryBound.toNanos()) {
+                missing.add("no leader for " + gap / 1_000_000 + " ms after " + f.kind() + " healed at " + millis(f.healedAt())
+                        + " ms (bound " + recoveryBound.toMillis() + " ms)");
+                window(windows, f.injectedAt(), Math.min(settled, f.healedAt() + gap));
             }
-            if (gap != Long.MAX_VALUE && gap > worstGap) {
+            if (gap > worstGap) {
                 worstGap = gap;
                 cause.put("gap", f.kind());
             }
@@ -261,22 +272,28 @@ public final class History {
         windows.add(new long[] {from - margin, to + margin});
     }
 
-    /** Time from {@code healedAt} until some candidate acted as leader; 0 if one did then; MAX_VALUE if none did since. */
-    public synchronized long gapAfter(long healedAt) {
-        return gapAfter(terms(), healedAt);
+    /**
+     * The longest time between {@code from} and {@code to} during which no candidate acted as
+     * leader (a stretch that began before {@code from} counts from {@code from}).
+     */
+    public synchronized long leaderless(long from, long to) {
+        return leaderless(terms(), from, to);
     }
 
-    private static long gapAfter(List<Term> terms, long healedAt) {
-        long next = Long.MAX_VALUE;
+    private static long leaderless(List<Term> terms, long from, long to) { // terms in start order
+        long covered = from;
+        long worst = 0;
         for (Term t : terms) {
-            if (t.covers(healedAt)) {
-                return 0;
+            if (t.start() - to > 0) {
+                break;
             }
-            if (t.start() - healedAt > 0) {
-                next = Math.min(next, t.start() - healedAt);
+            if (t.end() - covered < 0) {
+                continue;
             }
+            worst = Math.max(worst, t.start() - covered);
+            covered = t.end();
         }
-        return next;
+        return Math.max(worst, to - covered);
     }
 
     private String describe(Term t) {

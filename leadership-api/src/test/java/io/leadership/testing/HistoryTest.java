@@ -93,7 +93,7 @@ class HistoryTest {
         say("a", "elected", 1, "10");
         act("a", 10, 1, 99);
         history.record("a", "act " + (t0 + 100 * MS) + " 10 " + (t0 + 99 * MS), t0 + 4100 * MS); // frozen before it wrote
-        history.fault("pause", "a", t0 + 100 * MS, t0 + 4100 * MS);
+        history.fault("pause", "a", t0 + 100 * MS, t0 + 4100 * MS, t0 + 5000 * MS);
         term("b", 12, 2200, 5000);
         say("a", "down", 4101, "10"); // delivered after the wake, but a acted last at 100
         History.Verdict v = check();
@@ -148,7 +148,7 @@ class HistoryTest {
     void aKeyLeaderlessForLongerThanTheBoundAfterAHealFails() {
         start("a", "b");
         term("a", 10, 1, 99); // killed at 100
-        history.fault("kill", "a", t0 + 100 * MS, t0 + 100 * MS);
+        history.fault("kill", "a", t0 + 100 * MS, t0 + 100 * MS, t0 + 3300 * MS);
         term("b", 12, 3200, 3300); // 3.1 s after the heal: bound is 3 s
         History.Verdict v = check();
         assertEquals(1, v.missingLeaders().size(), v.violations().toString());
@@ -159,9 +159,9 @@ class HistoryTest {
     void gapsAndStepDownDelaysAreMeasured() {
         start("a", "b");
         term("a", 10, 1, 1500); // cut off at 100, acted last at 1500
-        history.fault("blackhole", "a", t0 + 100 * MS, t0 + 3000 * MS);
+        history.fault("blackhole", "a", t0 + 100 * MS, t0 + 3000 * MS, t0 + 4000 * MS);
         term("b", 12, 3400, 4000); // 400 ms after the heal
-        history.fault("latency", "b", t0 + 3500 * MS, t0 + 3600 * MS); // b survives it: no step-down counted
+        history.fault("latency", "b", t0 + 3500 * MS, t0 + 3600 * MS, t0 + 4000 * MS); // b survives it: no step-down counted
         History.Verdict v = check();
         assertTrue(v.ok(), v.violations().toString());
         assertEquals(400 * MS, v.worstGapNanos());
@@ -174,9 +174,20 @@ class HistoryTest {
     void noLeaderAtAllAfterAHealFails() {
         start("a");
         term("a", 10, 1, 100);
-        history.fault("restart", "a", t0 + 100 * MS, t0 + 200 * MS);
+        history.fault("restart", "a", t0 + 100 * MS, t0 + 200 * MS, t0 + 3500 * MS);
         List<String> missing = check().missingLeaders();
         assertEquals(1, missing.size());
-        assertTrue(missing.get(0).startsWith("no leader at all after restart"), missing.get(0));
+        assertTrue(missing.get(0).startsWith("no leader for 3300 ms after restart"), missing.get(0));
+    }
+
+    @Test
+    void aLeaderlessStretchThatBeginsAfterTheHealCounts() {
+        start("a", "b");
+        term("a", 10, 1, 1000); // leads through the heal at 500, then loses its session
+        history.fault("restart", "a", t0 + 400 * MS, t0 + 500 * MS, t0 + 5000 * MS);
+        term("b", 12, 4600, 5000);
+        History.Verdict v = check();
+        assertEquals(3600 * MS, v.worstGapNanos());
+        assertEquals(1, v.missingLeaders().size(), v.violations().toString());
     }
 }
