@@ -52,7 +52,8 @@ public final class FaultRunner {
     /** Runs up to {@code rounds} rounds, stopping early (between rounds) once {@code budget} has passed. */
     public FaultReport run(int rounds, Duration budget) throws Exception {
         long began = System.nanoTime();
-        say("seed=%d store=%s ttl=%d ms rounds=%d budget=%d s faults=%s", seed, server.name(), ttl.toMillis(), rounds,
+        String store = server.name() + (server instanceof ClusterServer cluster ? " (" + cluster.size() + " members)" : "");
+        say("seed=%d store=%s ttl=%d ms rounds=%d budget=%d s faults=%s", seed, store, ttl.toMillis(), rounds,
                 budget.toSeconds(), kinds);
         Random random = new Random(seed);
         String key = "faults/" + server.name() + "-" + Long.toHexString(seed) + "-" + Long.toHexString(began & 0xffffff);
@@ -129,7 +130,7 @@ public final class FaultRunner {
         for (Fault f : kinds) {
             counts.putIfAbsent(f, 0);
         }
-        FaultReport report = new FaultReport(server.name(), seed, ttl, done, counts, verdict.overlaps().size(),
+        FaultReport report = new FaultReport(store, seed, ttl, done, counts, verdict.overlaps().size(),
                 verdict.epochViolations().size(), other.size(), verdict.missingLeaders().size(),
                 Duration.ofNanos(verdict.worstGapNanos()), verdict.worstStepDownTtls(), Duration.ofNanos(verdict.worstFailOverNanos()),
                 Duration.ofNanos(verdict.maxReportDelayNanos()), Duration.ofNanos(System.nanoTime() - began), verdict);

@@ -192,10 +192,20 @@ public abstract class FaultSuite {
     /** Randomized rounds of every fault; quick in CI, a soak with {@code -Dleadership.faults.rounds=N}. */
     @Test
     void randomFaults() throws Exception {
+        runRandomFaults(server(), ttl(), expiryBound(ttl()), recoveryBound(ttl()), faults(), quickRounds(), quickBudget(), logs);
+    }
+
+    /**
+     * Runs a {@link FaultRunner} as the system properties say (see the class comment), appends its
+     * row to the report file if one is named, and fails with the seed and the history around each
+     * violation if there was any.
+     */
+    static FaultReport runRandomFaults(StoreServer server, Duration ttl, Duration expiryBound, Duration recoveryBound,
+                                       List<Fault> kinds, int quickRounds, Duration quickBudget, Path logs) throws Exception {
         long seed = Long.getLong("leadership.faults.seed", ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-        int rounds = Integer.getInteger("leadership.faults.rounds", quickRounds());
-        Duration budget = Duration.ofSeconds(Long.getLong("leadership.faults.seconds", quickBudget().toSeconds()));
-        FaultRunner runner = new FaultRunner(server(), ttl(), expiryBound(ttl()), recoveryBound(ttl()), seed, faults(), logs);
+        int rounds = Integer.getInteger("leadership.faults.rounds", quickRounds);
+        Duration budget = Duration.ofSeconds(Long.getLong("leadership.faults.seconds", quickBudget.toSeconds()));
+        FaultRunner runner = new FaultRunner(server, ttl, expiryBound, recoveryBound, seed, kinds, logs);
         FaultReport report = runner.run(rounds, budget);
         String file = System.getProperty("leadership.faults.report", "");
         if (!file.isBlank()) {
@@ -203,5 +213,6 @@ public abstract class FaultSuite {
         }
         assertTrue(report.ok(), report::failures);
         assertTrue(report.rounds() > 0, "seed=" + seed + ": no round ran within " + budget.toSeconds() + " s");
+        return report;
     }
 }
