@@ -25,6 +25,13 @@ import java.util.concurrent.TimeUnit;
  * delay of the pipe. That delay (arrival minus stamp) is measured for every line: it must never
  * be negative (that would disprove the one-clock assumption) and its maximum is reported.
  *
+ * <p>Which way the check errs: a sample is stamped <em>before</em> the call it reports, so it never
+ * dates leadership later than the candidate could have seen it, and an overlap is never reported
+ * where there was none. A term may end up to one sampling interval (about 1 ms, more on a starved
+ * CPU) before the candidate stopped believing it led, so an overlap shorter than that could slip
+ * through. Extending each term by the interval instead would flag fast hand-offs (etcd hands off
+ * in about 4 ms) whenever a child is descheduled for a few ms.
+ *
  * <p>The check fails when terms of two candidates overlap (they share an instant, however short),
  * when epochs do not strictly increase in the order terms start, when a candidate's flags do not
  * alternate, when a candidate acts after it said {@code down} for that epoch, or when no candidate
@@ -78,7 +85,6 @@ public final class History {
 
     private final long origin = System.nanoTime();
     private final Map<String, Map<Long, long[]>> samples = new LinkedHashMap<>(); // candidate -> epoch -> {first, last}
-    private final Map<String, List<Long>> flagEpochs = new HashMap<>(); // candidate -> epochs of its 'elected', in order
     private final Map<String, Boolean> lastFlag = new HashMap<>();
     private final Map<String, Map<Long, Long>> downs = new HashMap<>(); // candidate -> epoch -> stamp of 'down'
     private final List<Fault> faults = new ArrayList<>();
@@ -104,7 +110,6 @@ public final class History {
             case "elected" -> {
                 long epoch = Long.parseLong(f[2]);
                 flag(candidate, true, stamp);
-                flagEpochs.computeIfAbsent(candidate, c -> new ArrayList<>()).add(epoch);
                 if (epoch >= 0) {
                     sample(candidate, epoch, stamp, stamp);
                 }
