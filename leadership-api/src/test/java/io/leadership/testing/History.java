@@ -25,12 +25,12 @@ import java.util.concurrent.TimeUnit;
  * delay of the pipe. That delay (arrival minus stamp) is measured for every line: it must never
  * be negative (that would disprove the one-clock assumption) and its maximum is reported.
  *
- * <p>Which way the check errs: a sample is stamped <em>before</em> the call it reports, so it never
- * dates leadership later than the candidate could have seen it, and an overlap is never reported
- * where there was none. A term may end up to one sampling interval (about 1 ms, more on a starved
- * CPU) before the candidate stopped believing it led, so an overlap shorter than that could slip
- * through. Extending each term by the interval instead would flag fast hand-offs (etcd hands off
- * in about 4 ms) whenever a child is descheduled for a few ms.
+ * <p>Which way the check errs: a sample is stamped just <em>before</em> the call it reports, so a
+ * frozen process never dates an old answer after its wake-up. Terms are not extended beyond their
+ * samples, so a fast hand-off (etcd hands off in about 4 ms) is never flagged because a child was
+ * descheduled for a few ms; the price is that a term may end up to one sampling interval (about
+ * 1 ms, more on a starved CPU) before the candidate stopped believing it led, so an overlap
+ * shorter than that could slip through.
  *
  * <p>The check fails when terms of two candidates overlap (they share an instant, however short),
  * when epochs do not strictly increase in the order terms start, when a candidate's flags do not
