@@ -50,6 +50,7 @@ final class ZooKeeperLease implements Lease {
     private volatile ZooKeeper session;
     private volatile long sessionId;
     private volatile Duration ttl;
+    private boolean clientClosed; // guarded by client
 
     private ZooKeeperLease(ZooKeeperStore store, Duration requested, LeaseListener listener) {
         this.store = store;
@@ -67,13 +68,7 @@ final class ZooKeeperLease implements Lease {
     static CompletableFuture<Lease> grant(ZooKeeperStore store, Duration ttl, LeaseListener listener) {
         ZooKeeperLease lease = new ZooKeeperLease(store, ttl, listener);
         store.track(lease);
-        store.execute(() -> {
-            try {
-                lease.client.start();
-            } catch (RuntimeException e) {
-                lease.failGrant(Failures.of("grant", null, e));
-            }
-        });
+        store.execute(lease::startClient);
         Duration timeout = store.settings().connectionTimeout();
         store.deadline(lease.granted, timeout, () -> {
             StoreException error = new StoreException(ZooKeeperStore.NAME, "grant", null,
@@ -284,11 +279,31 @@ final class ZooKeeperLease implements Lease {
         }
     }
 
+    /** Starts the client unless the lease was already ended (closing an unstarted client would do nothing). */
+    private void startClient() {
+        synchronized (client) {
+            if (clientClosed || state.get() != State.CONNECTING) {
+                return;
+            }
+            try {
+                client.start();
+            } catch (RuntimeException e) {
+                failGrant(Failures.of("grant", null, e));
+            }
+        }
+    }
+
     private void closeClient() {
-        try {
-            client.close();
-        } catch (RuntimeException e) {
-            LOG.warn("lease {}: closing its ZooKeeper client failed", id(), e);
+        synchronized (client) {
+            if (clientClosed) {
+                return;
+            }
+            clientClosed = true;
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                LOG.warn("lease {}: closing its ZooKeeper client failed", id(), e);
+            }
         }
     }
 
