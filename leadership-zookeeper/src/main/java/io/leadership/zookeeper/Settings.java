@@ -2,6 +2,7 @@ package io.leadership.zookeeper;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import org.apache.curator.RetryPolicy;
 import org.apache.curator.framework.AuthInfo;
@@ -24,7 +25,7 @@ record Settings(String connectString, String namespace, Duration connectionTimeo
 
     /** A Curator client builder with these settings and the given session timeout and threads. */
     CuratorFrameworkFactory.Builder curator(Duration session, Duration connection, RetryPolicy retry,
-            ThreadFactory threads, ZookeeperFactory zookeeperFactory) {
+            ThreadFactory threads, Executor callbacks, ZookeeperFactory zookeeperFactory) {
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .namespace(namespace)
@@ -36,6 +37,8 @@ record Settings(String connectString, String namespace, Duration connectionTimeo
                 .ensembleTracker(false)
                 .aclProvider(aclProvider)
                 .threadFactory(threads)
+                // Curator's "safe" notifications would otherwise get a thread that close() never ends.
+                .runSafeService(callbacks)
                 // close() waits this long for the ZooKeeper send and event threads to end.
                 .waitForShutdownTimeoutMs(5_000)
                 .zookeeperFactory(zookeeperFactory);

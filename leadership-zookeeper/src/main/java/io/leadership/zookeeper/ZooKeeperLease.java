@@ -6,6 +6,7 @@ import io.leadership.LeaseListener;
 import io.leadership.StoreException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.curator.SessionFailedRetryPolicy;
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * <li>Curator's SUSPENDED is told as {@link LeaseListener#suspended()}, its LOST (the server
  *     expired the session, or the client saw no server for a whole session timeout) as
  *     {@link LeaseListener#expired()}, once; the client is then closed, the lease is over.
+ * <li>A lease is kept alive by {@link #keepAlive()}, not by the client's own pings: the ZooKeeper
+ *     client pings for as long as it runs, which would keep the keys of a lease whose holder
+ *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
+ *     acknowledged for a TTL, the lease closes its session, which deletes its keys, and tells
+ *     {@link LeaseListener#expired()}: the lease expires a TTL after its last acknowledged
+ *     keep-alive, as {@link io.leadership.Store#grant} promises.
  * </ul>
  */
 final class ZooKeeperLease implements Lease {
@@ -50,6 +57,9 @@ final class ZooKeeperLease implements Lease {
     private volatile ZooKeeper session;
     private volatile long sessionId;
     private volatile Duration ttl;
+    /** {@link System#nanoTime()} a TTL after the last acknowledged keep-alive (or the grant). */
+    private volatile long deadline;
+    private volatile ScheduledFuture<?> watchdog;
     private boolean clientClosed; // guarded by client
 
     private ZooKeeperLease(ZooKeeperStore store, Duration requested, LeaseListener listener) {
@@ -60,7 +70,7 @@ final class ZooKeeperLease implements Lease {
         // Short, bounded retries for Curator's own calls: errors must surface, the candidate retries.
         this.client = settings.curator(requested, connection,
                 new SessionFailedRetryPolicy(new ExponentialBackoffRetry(10, 3, 200)),
-                store.threads("lease"), AbandonableZooKeeper.FACTORY).build();
+                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.FACTORY).build();
         client.getConnectionStateListenable().addListener((c, newState) -> stateChanged(newState));
     }
 
@@ -112,7 +122,7 @@ final class ZooKeeperLease implements Lease {
         call("keepAlive", null, zk -> AsyncZooKeeper.exists(zk, "/", store.callbacks())).whenComplete((reply, error) -> {
             if (error != null) {
                 done.completeExceptionally(Failures.of("keepAlive", null, error));
-            } else if (reply.is(Code.OK) && state.get() == State.LIVE) {
+            } else if (reply.is(Code.OK) && acknowledged()) {
                 done.complete(null);
             } else if (reply.is(Code.OK)) {
                 done.completeExceptionally(gone("keepAlive", null));
@@ -137,6 +147,10 @@ final class ZooKeeperLease implements Lease {
         if (current != State.LIVE) {
             return CompletableFuture.failedFuture(current == State.CLOSED ? store.closedError(operation, key) : gone(operation, null));
         }
+        if (System.nanoTime() - deadline >= 0) {
+            unkept();
+            return CompletableFuture.failedFuture(gone(operation, null));
+        }
         ZooKeeper zk = session;
         if (!zk.getState().isAlive()) {
             expire("its ZooKeeper handle is closed");
@@ -159,6 +173,7 @@ final class ZooKeeperLease implements Lease {
             return CompletableFuture.completedFuture(null);
         }
         granted.completeExceptionally(new StoreException(ZooKeeperStore.NAME, "grant", null, "lease revoked while connecting", null));
+        stopWatchdog();
         store.forget(this);
         boolean connected = previous == State.LIVE && session.getState().isConnected();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -183,6 +198,7 @@ final class ZooKeeperLease implements Lease {
     void abandon() {
         State previous = state.getAndSet(State.CLOSED);
         granted.completeExceptionally(store.closedError("grant", null));
+        stopWatchdog();
         if (previous == State.CLOSED || previous == State.REVOKED || previous == State.EXPIRED) {
             return; // the client is closed, or being closed, by whoever ended it
         }
@@ -231,8 +247,10 @@ final class ZooKeeperLease implements Lease {
             session = zk;
             sessionId = id;
             ttl = Duration.ofMillis(negotiated);
+            deadline = System.nanoTime() + ttl.toNanos();
             if (state.compareAndSet(State.CONNECTING, State.LIVE)) {
                 store.register(this);
+                watch();
                 LOG.debug("lease {} granted with ttl {} ms", id(), negotiated);
                 store.execute(() -> granted.complete(this));
             }
@@ -251,15 +269,51 @@ final class ZooKeeperLease implements Lease {
         }
     }
 
+    /** Records an acknowledged keep-alive: the lease lives a TTL from now. False if it had already run out. */
+    private boolean acknowledged() {
+        long now = System.nanoTime();
+        if (state.get() != State.LIVE || now - deadline >= 0) {
+            unkept();
+            return false;
+        }
+        deadline = now + ttl.toNanos();
+        return true;
+    }
+
+    /** Checks the deadline when it is due, and again at the new deadline while keep-alives move it. */
+    private void watch() {
+        if (state.get() != State.LIVE) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            unkept();
+        } else {
+            watchdog = store.schedule(this::watch, Duration.ofNanos(left));
+        }
+    }
+
+    private void unkept() {
+        expire("no keep-alive acknowledged for its ttl of " + ttl.toMillis() + " ms; closing its session deletes its keys");
+    }
+
     /** The lease is over: tell the listener once, and close the client so it opens no new session. */
     void expire(String why) {
         if (state.compareAndSet(State.LIVE, State.EXPIRED)) {
             LOG.info("lease {} expired: {}", id(), why);
+            stopWatchdog();
             store.forget(this);
             notify("expired", listener::expired);
             store.execute(this::closeClient);
         } else if (state.get() == State.CONNECTING) {
             failGrant(new StoreException(ZooKeeperStore.NAME, "grant", null, "session lost while connecting: " + why, null));
+        }
+    }
+
+    private void stopWatchdog() {
+        ScheduledFuture<?> task = watchdog;
+        if (task != null) {
+            task.cancel(false);
         }
     }
 

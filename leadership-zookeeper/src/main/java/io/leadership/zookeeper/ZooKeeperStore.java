@@ -19,7 +19,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -97,12 +98,15 @@ public final class ZooKeeperStore implements Store {
     ZooKeeperStore(Settings settings) {
         this.settings = settings;
         this.threadPrefix = "leadership-zk-" + STORES.incrementAndGet();
-        this.executor = Executors.newCachedThreadPool(threads("worker"));
+        // Threads end after a second idle: an idle store holds only its client's threads.
+        this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("worker"));
         this.timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
         timer.setRemoveOnCancelPolicy(true);
+        timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
         // The store's own client serves reads, watches and deletes; its session holds no key.
         this.client = settings.curator(settings.sessionTimeout(), settings.connectionTimeout(),
-                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), new NonAdminZookeeperFactory()).build();
+                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, new NonAdminZookeeperFactory()).build();
         client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
         client.start();
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.leadership.Claim;
+import io.leadership.Lease;
 import io.leadership.LeaseListener;
 import io.leadership.StoreException;
 import io.leadership.WatchListener;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +77,17 @@ final class Recorders {
             assertNotNull(state, "no watch state within " + within.toMillis() + " ms");
             return state;
         }
+    }
+
+    /** Keeps {@code lease} alive every quarter TTL until closed, as a session would; failures are retried. */
+    static AutoCloseable keepAlive(Lease lease) {
+        ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
+        long period = lease.ttl().toMillis() / 4;
+        loop.scheduleWithFixedDelay(() -> lease.keepAlive().exceptionally(e -> null).join(), period, period, TimeUnit.MILLISECONDS);
+        return () -> {
+            loop.shutdownNow();
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        };
     }
 
     static void await(CountDownLatch latch, Duration within, String what) throws InterruptedException {

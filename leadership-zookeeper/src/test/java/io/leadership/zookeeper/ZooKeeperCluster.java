@@ -1,8 +1,11 @@
 package io.leadership.zookeeper;
 
 import io.leadership.Store;
-import io.leadership.testing.StoreServer;
+import io.leadership.testing.ClusterServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +18,7 @@ import org.apache.curator.test.TestingCluster;
  * member: killing the server a client is connected to must cost neither its session nor its keys.
  * Sessions may last up to 10 s, so that a leader election fits inside one.
  */
-public final class ZooKeeperCluster implements StoreServer {
+public final class ZooKeeperCluster implements ClusterServer {
 
     static final Duration TTL = Duration.ofSeconds(4);
 
@@ -70,6 +73,40 @@ public final class ZooKeeperCluster implements StoreServer {
     /** Starts a stopped or killed member again on its data and port. */
     void start(InstanceSpec member) throws Exception {
         cluster.restartServer(member);
+    }
+
+    @Override
+    public int size() {
+        return specs.size();
+    }
+
+    @Override
+    public void kill(int member) throws Exception {
+        kill(specs.get(member));
+    }
+
+    @Override
+    public void restart(int member) throws Exception {
+        start(specs.get(member));
+    }
+
+    /** Asks each member with the {@code srvr} four-letter command (allowed by default) which one leads. */
+    @Override
+    public int storeLeader() throws Exception {
+        for (int i = 0; i < specs.size(); i++) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", specs.get(i).getPort()), 1000);
+                socket.setSoTimeout(1000);
+                socket.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                if (answer.contains("Mode: leader")) {
+                    return i;
+                }
+            } catch (IOException down) {
+                // a killed member, or one that does not serve yet
+            }
+        }
+        throw new IllegalStateException("no member of the ensemble is leader now");
     }
 
     /** Stops every member, then starts each again (an outage of the whole ensemble). */

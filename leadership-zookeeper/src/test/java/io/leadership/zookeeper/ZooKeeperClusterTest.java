@@ -46,7 +46,7 @@ class ZooKeeperClusterTest {
             assertEquals(cluster.ttl(), lease.ttl());
             Claim claim = done(store.create("cluster/leader", "me", lease)).orElseThrow();
             Recorders.States states = new Recorders.States();
-            try (Watch watch = observer.watch("cluster/leader", states)) {
+            try (AutoCloseable keptAlive = Recorders.keepAlive(lease); Watch watch = observer.watch("cluster/leader", states)) {
                 assertEquals(Optional.of(claim), states.next(WAIT));
                 for (InstanceSpec member : cluster.members()) {
                     long killedAt = System.nanoTime();

@@ -72,9 +72,9 @@ class ZooKeeperStoreTest {
 
     @Test
     void leaseReportsTheTtlTheServerNegotiated() throws Exception {
-        // The server's tick is 100 ms, so it grants 100 ms to 2 s.
+        // The server's tick is 100 ms and its maxSessionTimeout 5 s: it grants 100 ms to 5 s.
         Lease capped = done(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        assertEquals(Duration.ofSeconds(2), capped.ttl(), "10 s is capped at 20 ticks");
+        assertEquals(ZooKeeperServer.MAX_TTL, capped.ttl(), "10 s is capped at the server's maximum");
         Lease asked = done(store.grant(Duration.ofMillis(1500), LeaseListener.NONE));
         assertEquals(Duration.ofMillis(1500), asked.ttl());
         assertFalse(capped.id().equals(asked.id()), "each lease is a session of its own");
@@ -150,7 +150,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void closingTheStoreLeavesKeysUntilTheSessionExpiresLikeACrash() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
         Claim claim = done(store.create(key, "crashed", lease)).orElseThrow();
         long closedAt = System.nanoTime();
         store.close();
@@ -159,6 +159,23 @@ class ZooKeeperStoreTest {
         long goneAfterMs = (System.nanoTime() - closedAt) / 1_000_000;
         System.out.printf("key of a closed store's lease (ttl %d ms) gone after %d ms%n", lease.ttl().toMillis(), goneAfterMs);
         assertTrue(goneAfterMs >= lease.ttl().toMillis() - 100, "gone after " + goneAfterMs + " ms, before the ttl");
+    }
+
+    @Test
+    void aLeaseNotKeptAliveExpiresATtlAfterItsLastKeepAlive() throws Exception {
+        Recorders.Signals signals = new Recorders.Signals();
+        Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, signals));
+        done(store.create(key, "idle", lease));
+        long lastAck = System.nanoTime();
+        done(lease.keepAlive());
+        Recorders.await(signals.expired, ZooKeeperServer.SHORT_TTL.plus(WAIT), "expired()");
+        long expiredAfterMs = (System.nanoTime() - lastAck) / 1_000_000;
+        System.out.printf("lease (ttl %d ms) not kept alive: expired() %d ms after the last keep-alive was sent%n",
+                lease.ttl().toMillis(), expiredAfterMs);
+        assertTrue(expiredAfterMs >= lease.ttl().toMillis(), "expired after " + expiredAfterMs + " ms");
+        assertEquals(Optional.empty(), done(other.get(key)), "its session was closed, its key deleted");
+        assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
+        assertEquals(1, signals.expiredCalls.get());
     }
 
     @Test
