@@ -3,6 +3,7 @@ package io.leadership.zookeeper;
 import io.leadership.Claim;
 import io.leadership.Keys;
 import io.leadership.Lease;
+import io.leadership.LeaseExpiredException;
 import io.leadership.LeaseListener;
 import io.leadership.Store;
 import io.leadership.StoreException;
@@ -38,6 +39,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.curator.utils.NonAdminZookeeperFactory;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.Watcher.WatcherType;
@@ -231,24 +233,29 @@ public final class ZooKeeperStore implements Store {
             }
             int dataVersion = read.stat().getVersion();
             ZooKeeperLease owner = liveLeases.get(read.stat().getEphemeralOwner());
-            CompletableFuture<Reply> deleted = owner != null && owner.isLive()
-                    ? owner.call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
-                    : onSession(zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks));
-            return deleted.handle((reply, error) -> {
-                if (error != null) {
-                    if (Failures.of("delete", key, error) instanceof io.leadership.LeaseExpiredException) {
-                        return CompletableFuture.completedFuture(false); // the owner's session, and so its node, is gone
-                    }
-                    throw Failures.of("delete", key, error);
-                }
-                return switch (reply.code()) {
-                    case OK -> CompletableFuture.completedFuture(true);
-                    case NONODE -> CompletableFuture.completedFuture(false);
-                    // written since the read, same creation: read again
-                    case BADVERSION -> attempt < 3 ? delete(key, path, version, attempt + 1) : CompletableFuture.completedFuture(false);
-                    default -> throw Failures.of("delete", key, reply.code(), full);
-                };
-            }).thenCompose(Function.identity());
+            CompletableFuture<Reply> deleted = owner == null
+                    ? onSession(zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
+                    : owner.call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
+                            .exceptionallyCompose(error -> {
+                                Throwable cause = Failures.of("delete", key, error);
+                                if (cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException) {
+                                    // The server ended the owner's session, and with it the node.
+                                    return CompletableFuture.completedFuture(new Reply(Code.NONODE, null, null));
+                                }
+                                if (cause instanceof LeaseExpiredException) {
+                                    // The lease ended on this side only (nothing was sent): the node may
+                                    // still be there, delete it through the store's own session.
+                                    return onSession(zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks));
+                                }
+                                return CompletableFuture.failedFuture(cause);
+                            });
+            return deleted.thenCompose(reply -> switch (reply.code()) {
+                case OK -> CompletableFuture.completedFuture(true);
+                case NONODE -> CompletableFuture.completedFuture(false);
+                // written since the read, same creation: read again
+                case BADVERSION -> attempt < 3 ? delete(key, path, version, attempt + 1) : CompletableFuture.completedFuture(false);
+                default -> throw Failures.of("delete", key, reply.code(), full);
+            });
         });
     }
 
