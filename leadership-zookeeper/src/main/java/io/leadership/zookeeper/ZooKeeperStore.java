@@ -368,7 +368,8 @@ public final class ZooKeeperStore implements Store {
                 return; // closing the client drops its watchers
             }
             try {
-                client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().inBackground().forPath(path);
+                // Synchronous on this worker: a background removal racing close() makes Curator log an error.
+                client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().forPath(path);
             } catch (Exception e) {
                 LOG.debug("removing a watcher of {} failed; it fires at most once more, ignored", path, e);
             }
