@@ -1,0 +1,36 @@
+package io.leadership.etcd;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Gives every request a gRPC deadline, since jetcd's calls have none: without it a request sent
+ * while no member is reachable waits forever (jetcd uses wait-for-ready). Unary calls and the
+ * one-shot keep-alive streams get the request timeout; long-lived streams (watches) get none.
+ * A deadline cancels the call on the wire, unlike a timeout on the returned future.
+ */
+final class RequestDeadlines implements ClientInterceptor {
+
+    private static final String LEASE_KEEP_ALIVE = "etcdserverpb.Lease/LeaseKeepAlive";
+
+    private final long timeoutNanos;
+
+    RequestDeadlines(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        boolean bounded = method.getType() == MethodDescriptor.MethodType.UNARY
+                || LEASE_KEEP_ALIVE.equals(method.getFullMethodName());
+        if (bounded && options.getDeadline() == null) {
+            return next.newCall(method, options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
+        }
+        return next.newCall(method, options);
+    }
+}
