@@ -8,12 +8,16 @@ import io.leadership.LeaseListener;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An etcd lease. Its id is etcd's lease id in lower-case hex, as {@code etcdctl} prints it, and
  * as {@link io.leadership.Claim#leaseId()} reports the lease of a key ({@code 0} for none).
  */
 final class EtcdLease implements Lease {
+
+    private static final Logger log = LoggerFactory.getLogger(EtcdLease.class);
 
     private final EtcdStore store;
     private final long leaseId;
@@ -63,16 +67,19 @@ final class EtcdLease implements Lease {
     @Override
     public CompletableFuture<Void> keepAlive() {
         CompletableFuture<Void> result = store.call("keepAlive", null, id, () -> keepAliveOnce()
-                .exceptionallyCompose(t -> EtcdErrors.staleToken(t)
-                        ? store.client().getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT)
-                                .thenCompose(refreshed -> keepAliveOnce())
-                        : CompletableFuture.failedFuture(t)));
+                .exceptionallyCompose(t -> EtcdErrors.staleToken(t) ? reauthenticateAndRetry(t) : CompletableFuture.failedFuture(t)));
         result.whenComplete((ok, t) -> {
             if (EtcdErrors.unwrap(t) instanceof LeaseExpiredException && expired.compareAndSet(false, true)) {
                 listener.expired();
             }
         });
         return result;
+    }
+
+    private CompletableFuture<Void> reauthenticateAndRetry(Throwable rejection) {
+        log.debug("etcd rejected the token of keep-alive of lease {} ({}); authenticating again", id, rejection.toString());
+        return store.client().getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT)
+                .thenCompose(refreshed -> keepAliveOnce());
     }
 
     private CompletableFuture<Void> keepAliveOnce() {

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Waiting in tests: always on an event, always with a deadline. */
 final class Await {
@@ -46,10 +47,15 @@ final class Await {
 
     /** Polls {@code condition} every 20 ms until it holds or {@code deadline} passes. */
     static void until(String what, Duration deadline, BooleanSupplier condition) {
+        until(() -> what, deadline, condition);
+    }
+
+    /** As above, with a message made when the deadline passes. */
+    static void until(Supplier<String> what, Duration deadline, BooleanSupplier condition) {
         long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                fail("not within " + deadline + ": " + what);
+                fail("not within " + deadline + ": " + what.get());
             }
             try {
                 Thread.sleep(20);

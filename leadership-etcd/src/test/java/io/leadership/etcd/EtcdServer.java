@@ -173,6 +173,14 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
         startLocal();
     }
 
+    /** The local process's log file. */
+    public synchronized java.nio.file.Path logFile() {
+        if (local == null) {
+            throw new UnsupportedOperationException("only a local etcd process has a log file here");
+        }
+        return local.logFile();
+    }
+
     /** How long each start took until {@code /health} said true. */
     public synchronized List<Duration> startTimes() {
         return List.copyOf(startTimes);
