@@ -11,7 +11,13 @@ final class Durations {
     static String format(Duration d) {
         long ms = d.toMillis();
         if (d.toNanos() % 1_000_000 != 0) {
-            return d.toNanos() / 1000 / 1000.0 + " ms";
+            return java.math.BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString() + " ms";
+        }
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + " h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + " min";
         }
         if (ms % 1000 == 0) {
             return ms / 1000 + " s";

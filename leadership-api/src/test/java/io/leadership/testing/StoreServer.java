@@ -29,6 +29,20 @@ public interface StoreServer extends AutoCloseable {
         return connect(addresses());
     }
 
+    /**
+     * The address string {@link io.leadership.Stores#connect(String)} takes for a client of
+     * {@code addresses} (for candidates in other JVMs), e.g. {@code zk://127.0.0.1:41234}.
+     * Backends whose test clients need more settings (timeouts) override it.
+     */
+    default String uri(List<InetSocketAddress> addresses) {
+        String scheme = "zookeeper".equals(name()) ? "zk" : name();
+        StringBuilder uri = new StringBuilder(scheme).append("://");
+        for (int i = 0; i < addresses.size(); i++) {
+            uri.append(i == 0 ? "" : ",").append(addresses.get(i).getHostString()).append(':').append(addresses.get(i).getPort());
+        }
+        return uri.toString();
+    }
+
     /** The lease TTL the suites use: short, but one the store accepts and honours. */
     Duration ttl();
 

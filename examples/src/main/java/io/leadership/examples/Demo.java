@@ -1,0 +1,203 @@
+package io.leadership.examples;
+
+import io.leadership.Follower;
+import io.leadership.Store;
+import io.leadership.Stores;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * Watch an election happen: three candidates, each in its own JVM, and a follower in this one.
+ * Shows the first election, a resign hand-off and a crash fail-over ({@code kill -9} of the
+ * leader's JVM) with the times the follower measured, then stops everything and exits 0.
+ *
+ * <p>Usage: {@code Demo [store-address]}; without an address it starts a real ZooKeeper server in
+ * this JVM. Addresses: {@code zk://host:2181}, {@code etcd://host:2379}, {@code consul://host:8500}.
+ */
+public final class Demo {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private record Sighting(Optional<String> leader, long at) {
+    }
+
+    private Demo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int code;
+        try {
+            code = run(args.length > 0 && !args[0].isBlank() ? args[0].trim() : null);
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage());
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    static int run(String address) throws Exception {
+        TestingServer zookeeper = null;
+        List<Child> children = new ArrayList<>();
+        try {
+            if (address == null) {
+                // tickTime 200 ms: the server then grants session timeouts from 400 ms to 4 s.
+                File data = Files.createTempDirectory("leadership-demo-zk").toFile();
+                zookeeper = new TestingServer(new InstanceSpec(data, -1, -1, -1, true, -1, 200, -1), true);
+                address = "zk://127.0.0.1:" + zookeeper.getPort();
+                say("started an in-process ZooKeeper server at %s", address);
+            }
+            Duration ttl = address.startsWith("consul") ? Duration.ofSeconds(10) : Duration.ofSeconds(2);
+            String key = "demo/scheduler-" + Long.toHexString(System.nanoTime());
+            say("store %s, key %s, TTL %d ms", address, key, ttl.toMillis());
+
+            try (Store store = Stores.connect(address); Follower follower = Follower.create(store, key)) {
+                LinkedBlockingQueue<Sighting> sightings = new LinkedBlockingQueue<>();
+                follower.followElection().subscribe(new Flow.Subscriber<>() {
+                    @Override
+                    public void onSubscribe(Flow.Subscription s) {
+                        s.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(Optional<String> leader) {
+                        sightings.add(new Sighting(leader, System.nanoTime()));
+                        say("follower: leader is %s", leader.orElse("(none)"));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        say("follower failed: %s", t);
+                    }
+
+                    @Override
+                    public void onComplete() {
+                    }
+                });
+
+                long started = System.nanoTime();
+                for (String id : List.of("alpha", "bravo", "charlie")) {
+                    children.add(Child.start(address, key, id, ttl));
+                }
+                Sighting first = awaitLeader(sightings, null);
+                say("== elected: %s leads, %d ms after the candidates' JVMs were started", first.leader.get(),
+                        millis(first.at - started));
+
+                Child leader = find(children, first.leader.get());
+                long resigned = System.nanoTime();
+                leader.send("resign");
+                Sighting next = awaitLeader(sightings, leader.id);
+                long handOff = millis(next.at - resigned);
+                say("== resign hand-off: %s -> %s in %d ms (resign sent to follower notified)", leader.id, next.leader.get(), handOff);
+
+                Child crashed = find(children, next.leader.get());
+                long killed = System.nanoTime();
+                crashed.process.destroyForcibly(); // SIGKILL: no clean-up, the key expires with the lease
+                crashed.process.waitFor();
+                Sighting after = awaitLeader(sightings, crashed.id);
+                long failOver = millis(after.at - killed);
+                say("== crash fail-over: kill -9 of %s -> %s leads in %d ms (%.2f x TTL)", crashed.id, after.leader.get(),
+                        failOver, failOver / (double) ttl.toMillis());
+
+                for (Child c : children) {
+                    if (c.process.isAlive()) {
+                        c.send("stop");
+                    }
+                }
+                for (Child c : children) {
+                    if (!c.process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        throw new IllegalStateException(c.id + " did not stop");
+                    }
+                }
+                await(sightings, s -> s.leader.isEmpty(), "'no leader' after every candidate stopped");
+                say("== all candidates stopped and deleted the key: the follower sees no leader");
+                say("summary: hand-off %d ms, fail-over %d ms with TTL %d ms", handOff, failOver, ttl.toMillis());
+            }
+            return 0;
+        } catch (IllegalStateException e) {
+            say("demo failed: %s", e.getMessage());
+            return 1;
+        } finally {
+            for (Child c : children) {
+                c.process.destroyForcibly();
+            }
+            if (zookeeper != null) {
+                zookeeper.close();
+            }
+        }
+    }
+
+    private static Sighting awaitLeader(LinkedBlockingQueue<Sighting> sightings, String other) throws InterruptedException {
+        return await(sightings, s -> s.leader.isPresent() && !s.leader.get().equals(other),
+                other == null ? "a leader" : "a leader other than " + other);
+    }
+
+    private static Sighting await(LinkedBlockingQueue<Sighting> sightings, java.util.function.Predicate<Sighting> match,
+                                  String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Sighting s = sightings.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (s == null) {
+                throw new IllegalStateException("no " + what + " within " + WAIT.toSeconds() + " s");
+            }
+            if (match.test(s)) {
+                return s;
+            }
+        }
+    }
+
+    private static Child find(List<Child> children, String id) {
+        return children.stream().filter(c -> c.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("unknown leader " + id));
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    static synchronized void say(String format, Object... args) {
+        System.out.printf("%6.3f  %s%n", (System.nanoTime() - T0) / 1e9, String.format(format, args));
+        System.out.flush();
+    }
+
+    private static final long T0 = System.nanoTime();
+
+    /** A {@link CandidateProcess} child JVM whose output is echoed with its id. */
+    private record Child(String id, Process process, PrintWriter stdin) {
+        static Child start(String address, String key, String id, Duration ttl) throws Exception {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    CandidateProcess.class.getName(), address, key, id, Long.toString(ttl.toMillis()))
+                    .redirectErrorStream(true).start();
+            Thread echo = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        say("  [%s] %s", id, line);
+                    }
+                } catch (Exception ignored) {
+                    // the child ended
+                }
+            }, "demo-" + id);
+            echo.setDaemon(true);
+            echo.start();
+            return new Child(id, p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
+        }
+
+        void send(String command) {
+            stdin.println(command);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.leadership.testing;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Thread-leak checks: which threads a piece of code started and left running. */
+public final class Threads {
+
+    private Threads() {
+    }
+
+    public static Set<Thread> alive() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).collect(Collectors.toSet());
+    }
+
+    /**
+     * Waits until every thread started since {@code before} has ended, except those whose name
+     * starts with one of {@code ignoredPrefixes}; fails naming the survivors.
+     */
+    public static void awaitNoNewThreads(Set<Thread> before, Duration timeout, Set<String> ignoredPrefixes) {
+        Await.until(() -> "threads left running: " + leftover(before, ignoredPrefixes), timeout,
+                () -> leftover(before, ignoredPrefixes).isEmpty());
+    }
+
+    static Set<String> leftover(Set<Thread> before, Set<String> ignoredPrefixes) {
+        return alive().stream()
+                .filter(t -> !before.contains(t))
+                .map(Thread::getName)
+                .filter(name -> ignoredPrefixes.stream().noneMatch(name::startsWith))
+                .filter(name -> !name.startsWith("leadership-events-")) // idle out after 1 s, checked by the API tests
+                .filter(name -> !name.startsWith("ForkJoinPool") && !name.startsWith("process reaper")
+                        && !name.startsWith("Attach Listener") && !name.startsWith("surefire") && !name.startsWith("fault-proxy"))
+                .collect(Collectors.toSet());
+    }
+}
