@@ -66,7 +66,7 @@ final class EtcdLease implements Lease {
      */
     @Override
     public CompletableFuture<Void> keepAlive() {
-        CompletableFuture<Void> result = store.call("keepAlive", null, id, () -> keepAliveOnce()
+        CompletableFuture<Void> result = store.callOnLeaseLane("keepAlive", id, () -> keepAliveOnce()
                 .exceptionallyCompose(t -> EtcdErrors.staleToken(t) ? reauthenticateAndRetry(t) : CompletableFuture.failedFuture(t)));
         result.whenComplete((ok, t) -> {
             if (EtcdErrors.unwrap(t) instanceof LeaseExpiredException && expired.compareAndSet(false, true)) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import javax.net.ssl.SSLException;
 
@@ -25,12 +26,13 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
     }
 
     /**
-     * A jetcd client running its callbacks on {@code executor}. Every request but a watch gets
+     * A jetcd client running its callbacks on {@code executor}, those of keep-alives on
+     * {@code leaseLane}. Every request but a watch gets
      * the request timeout as its gRPC deadline ({@link RequestDeadlines}); jetcd itself retries
      * only reads, revokes and grants on UNAVAILABLE, and every call once after re-authenticating
      * when etcd reports an invalid or outdated token, all within that same timeout.
      */
-    Client newClient(ExecutorService executor) {
+    Client newClient(ExecutorService executor, Executor leaseLane) {
         // jetcd's defaults (500 ms doubling to 2.5 s) scaled down for short timeouts; Failsafe
         // insists on delay < max delay < max duration.
         long timeout = requestTimeout.toMillis();
@@ -50,7 +52,7 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
                 .retryDelay(retryDelay)
                 .retryMaxDelay(retryMaxDelay)
                 .retryMaxDuration(Duration.ofMillis(Math.max(requestTimeout.toMillis(), retryMaxDelay + 1)))
-                .interceptor(new RequestDeadlines(requestTimeout));
+                .interceptor(new RequestDeadlines(requestTimeout, executor, leaseLane));
         if (!namespace.isEmpty()) {
             builder.namespace(ByteSequence.from(namespace, StandardCharsets.UTF_8));
         }

@@ -32,7 +32,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,9 +63,12 @@ public final class EtcdStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    private static final int WORKERS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private static final Duration IDLE = Duration.ofSeconds(5);
 
     private final EtcdSettings settings;
     private final ThreadPoolExecutor executor;
+    private final ThreadPoolExecutor leaseLane;
     private final ScheduledThreadPoolExecutor timer;
     private final StoreThreads threads;
     private final Client client;
@@ -75,13 +78,38 @@ public final class EtcdStore implements Store {
     EtcdStore(EtcdSettings settings) {
         this.settings = settings;
         this.threads = new StoreThreads("leadership-etcd-" + STORES.incrementAndGet());
-        // Unbounded on purpose: jetcd completes its calls here and users' continuations run here too.
-        this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads.factory("worker"));
+        // A fixed set of threads, ending when idle, that run gRPC's callbacks, jetcd's retries, the
+        // completion of every returned future and the watch listeners: a burst of a thousand
+        // requests queues here instead of starting a thousand threads. Continuations must not block.
+        this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, IDLE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads.factory("worker"));
+        this.executor.allowCoreThreadTimeOut(true);
+        this.leaseLane = new ThreadPoolExecutor(1, 1, IDLE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads.factory("lease"));
+        this.leaseLane.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, threads.factory("timer"));
+        this.timer.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
+        this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
-        this.client = settings.newClient(executor);
+        this.client = settings.newClient(executor, leaseLane);
+        connectEarly();
         log.debug("etcd store on {} created", settings.endpointList());
+    }
+
+    /**
+     * Starts connecting (and authenticating) now, without waiting, so that the first request, often
+     * a lease's first keep-alive, does not pay for it. Listing the members needs no permission.
+     */
+    private void connectEarly() {
+        try {
+            client.getClusterClient().listMember().whenComplete((members, failure) -> {
+                if (failure != null && !closed.get()) {
+                    log.info("etcd at {} not reachable yet: {}", settings.endpointList(), EtcdErrors.unwrap(failure).toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.info("etcd at {} not reachable yet: {}", settings.endpointList(), e.toString());
+        }
     }
 
     /** Settings for a new store; see {@link EtcdStoreBuilder}. */
@@ -183,9 +211,12 @@ public final class EtcdStore implements Store {
         }
         timer.shutdownNow();
         executor.shutdown();
+        leaseLane.shutdown();
         if (!threads.isCurrent()) {
             try {
-                if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+                if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        || !leaseLane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     log.warn("etcd store threads still busy {} after close", CLOSE_WAIT);
                 }
             } catch (InterruptedException e) {
@@ -198,6 +229,11 @@ public final class EtcdStore implements Store {
     @Override
     public String toString() {
         return "etcd store on " + settings.endpointList();
+    }
+
+    /** The prefix of the names of this store's own threads, e.g. {@code leadership-etcd-3-}. */
+    String threadNamePrefix() {
+        return threads.prefix + "-";
     }
 
     // ---- shared with EtcdLease and EtcdWatch
@@ -233,6 +269,19 @@ public final class EtcdStore implements Store {
      * knows it). Once the store is closed, fails at once.
      */
     <T> CompletableFuture<T> call(String operation, String key, String leaseId, Supplier<CompletableFuture<T>> request) {
+        return call(executor, operation, key, leaseId, request);
+    }
+
+    /**
+     * As {@link #call}, on the lease lane: keep-alives must not queue behind a burst of other
+     * requests and their completions, or a busy store would cost its leases.
+     */
+    <T> CompletableFuture<T> callOnLeaseLane(String operation, String leaseId, Supplier<CompletableFuture<T>> request) {
+        return call(leaseLane, operation, null, leaseId, request);
+    }
+
+    private <T> CompletableFuture<T> call(Executor lane, String operation, String key, String leaseId,
+            Supplier<CompletableFuture<T>> request) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Runnable start = () -> {
             CompletableFuture<T> pending;
@@ -241,7 +290,7 @@ public final class EtcdStore implements Store {
             } catch (RuntimeException e) {
                 pending = CompletableFuture.failedFuture(e);
             }
-            pending.whenComplete((value, failure) -> completeOnStoreThread(() -> {
+            pending.whenComplete((value, failure) -> completeOn(lane, () -> {
                 if (failure == null) {
                     result.complete(value);
                 } else {
@@ -255,20 +304,20 @@ public final class EtcdStore implements Store {
             return result;
         }
         try {
-            executor.execute(start);
+            lane.execute(start);
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(closedError(operation, key));
         }
         return result;
     }
 
-    private void completeOnStoreThread(Runnable completion) {
+    private void completeOn(Executor lane, Runnable completion) {
         if (threads.isCurrent()) {
             completion.run();
             return;
         }
         try {
-            executor.execute(completion);
+            lane.execute(completion);
         } catch (RejectedExecutionException e) {
             completion.run(); // closing: complete on jetcd's thread rather than never
         }

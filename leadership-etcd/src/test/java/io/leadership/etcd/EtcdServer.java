@@ -36,6 +36,8 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
     private static final Logger log = LoggerFactory.getLogger(EtcdServer.class);
     /** etcd's minimum lease TTL with the default 1 s election timeout. */
     static final Duration TTL = Duration.ofSeconds(2);
+    /** What {@link #connect(List)} sets, as address parameters. */
+    static final String TEST_SETTINGS = "?connectTimeout=1s&requestTimeout=2s&keepaliveTime=10s&keepaliveTimeout=2s";
 
     private final List<String> extraFlags;
     private List<InetSocketAddress> external;
@@ -132,6 +134,12 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
                 .keepaliveTimeout(Duration.ofSeconds(2));
         settings.accept(builder);
         return builder.build();
+    }
+
+    /** The address of a client with {@link #connect(List)}'s settings, for candidates in other JVMs. */
+    @Override
+    public String uri(List<InetSocketAddress> addresses) {
+        return StoreServer.super.uri(addresses) + TEST_SETTINGS;
     }
 
     /** A raw jetcd client for setting up and checking tests (compaction, raw writes); close it. */
