@@ -3,6 +3,7 @@ package io.leadership.etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.leadership.Store;
+import io.leadership.testing.ClusterServer;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * the Raft {@link #leader()}. Clients connect with all members' endpoints. Needs
  * {@code /usr/bin/etcd}; fails (never skips) without it.
  */
-public final class EtcdCluster implements StoreServer, BeforeAllCallback, AfterAllCallback {
+public final class EtcdCluster implements ClusterServer, BeforeAllCallback, AfterAllCallback {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdCluster.class);
     private static final int SIZE = 3;
@@ -115,18 +116,36 @@ public final class EtcdCluster implements StoreServer, BeforeAllCallback, AfterA
         return EtcdServer.TTL;
     }
 
+    @Override
+    public int size() {
+        return SIZE;
+    }
+
     /** kill -9 one member. */
+    @Override
     public void kill(int member) throws InterruptedException {
         members.get(member).kill();
     }
 
-    /** Starts a killed member again on its data dir and ports; waits until the cluster serves it. */
-    public Duration restart(int member) throws Exception {
+    /** Starts a killed member again on its data dir and ports; waits until it is healthy (has a leader). */
+    @Override
+    public void restart(int member) throws Exception {
         EtcdProcess m = members.get(member);
         m.kill();
         long t0 = System.nanoTime();
         m.start();
-        return m.awaitHealthy(t0);
+        log.info("member m{} healthy again {} ms after its start", member, m.awaitHealthy(t0).toMillis());
+    }
+
+    /** The Raft leader among the live members; fails if they do not agree on one within 2 s. */
+    @Override
+    public int storeLeader() throws InterruptedException {
+        return leader(Duration.ofSeconds(2));
+    }
+
+    @Override
+    public String uri(List<InetSocketAddress> addresses) {
+        return ClusterServer.super.uri(addresses) + EtcdServer.TEST_SETTINGS;
     }
 
     /** kill -9 every member and start them all again on their data. */

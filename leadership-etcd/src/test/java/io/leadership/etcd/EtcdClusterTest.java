@@ -48,7 +48,7 @@ class EtcdClusterTest {
                 Claim second = value(store.create(key, "b", lease)).orElseThrow();
                 listener.awaitLast(Optional.of(second), Duration.ofSeconds(10));
 
-                System.out.println("m" + leader + " back after " + cluster.restart(leader).toMillis() + " ms");
+                cluster.restart(leader);
 
                 // Now a follower (two of three remain, so the cluster keeps its quorum).
                 int follower = (newLeader + 1) % 3;
