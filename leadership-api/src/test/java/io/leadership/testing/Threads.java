@@ -30,7 +30,7 @@ public final class Threads {
                 .filter(name -> ignoredPrefixes.stream().noneMatch(name::startsWith))
                 .filter(name -> !name.startsWith("leadership-events-")) // idle out after 1 s, checked by the API tests
                 .filter(name -> !name.startsWith("ForkJoinPool") && !name.startsWith("process reaper")
-                        && !name.startsWith("Attach Listener") && !name.startsWith("surefire") && !name.startsWith("fault-proxy"))
+                        && !name.startsWith("Attach Listener") && !name.equals("CompletableFutureDelayScheduler") && !name.startsWith("surefire") && !name.startsWith("fault-proxy"))
                 .collect(Collectors.toSet());
     }
 }

@@ -1,0 +1,63 @@
+package io.leadership.consul;
+
+import java.io.IOException;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
+import org.apache.http.client.ClientProtocolException;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.CloseableHttpResponse;
+import org.apache.http.client.methods.HttpRequestBase;
+import org.apache.http.client.methods.HttpUriRequest;
+import org.apache.http.conn.ClientConnectionManager;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.params.HttpParams;
+import org.apache.http.protocol.HttpContext;
+
+/**
+ * The HttpClient handed to consul-api: delegates to the pooled client and, per request, (1) picks
+ * the read timeout — short for ordinary calls, {@code wait + wait/16 + margin} for blocking
+ * queries, whose answer legitimately takes that long — and (2) registers the request with the
+ * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once.
+ */
+final class AbortableHttpClient extends CloseableHttpClient {
+
+    private final CloseableHttpClient delegate;
+    private final RequestConfig ordinary;
+    private final RequestConfig blocking;
+
+    AbortableHttpClient(CloseableHttpClient delegate, RequestConfig ordinary, RequestConfig blocking) {
+        this.delegate = delegate;
+        this.ordinary = ordinary;
+        this.blocking = blocking;
+    }
+
+    @Override
+    protected CloseableHttpResponse doExecute(HttpHost target, HttpRequest request, HttpContext context)
+            throws IOException, ClientProtocolException {
+        InFlight inFlight = InFlight.current();
+        if (request instanceof HttpRequestBase base) {
+            base.setConfig(inFlight != null && inFlight.blocking() ? blocking : ordinary);
+        }
+        if (inFlight != null && request instanceof HttpUriRequest uriRequest) {
+            inFlight.started(uriRequest);
+        }
+        return delegate.execute(target, request, context);
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+
+    @Override
+    @Deprecated
+    public HttpParams getParams() {
+        return delegate.getParams();
+    }
+
+    @Override
+    @Deprecated
+    public ClientConnectionManager getConnectionManager() {
+        return delegate.getConnectionManager();
+    }
+}

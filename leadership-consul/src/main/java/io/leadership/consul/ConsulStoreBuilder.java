@@ -1,0 +1,173 @@
+package io.leadership.consul;
+
+import com.ecwid.consul.transport.TLSConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
+ * accepted range when it refuses one. Defaults: agent {@code localhost:8500} over plain HTTP, no
+ * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 4096 pooled
+ * connections.
+ */
+public final class ConsulStoreBuilder {
+
+    /** Consul's default HTTP port. */
+    public static final int DEFAULT_PORT = 8500;
+    /** The largest lock-delay Consul honours ({@code structs.MaxLockDelay}). */
+    public static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
+    /** The longest blocking-query wait Consul honours. */
+    public static final Duration MAX_WATCH_WAIT = Duration.ofMinutes(10);
+
+    private String host = "localhost";
+    private int port = DEFAULT_PORT;
+    private boolean https;
+    private String token;
+    private TLSConfig tlsConfig;
+    private Path caFile;
+    private Duration lockDelay = Duration.ZERO;
+    private String sessionName = "leadership";
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration watchWait = Duration.ofSeconds(60);
+    private int maxConnections = 4096;
+
+    ConsulStoreBuilder() {
+    }
+
+    /** The agent's host name or IP address (no scheme, no port). */
+    public ConsulStoreBuilder host(String host) {
+        if (host == null || host.isBlank() || host.contains("/") || host.contains("?") || host.contains("@")
+                || host.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("consul agent host must be a host name or IP address without scheme, port or path, got "
+                    + (host == null ? "null" : "'" + host + "'"));
+        }
+        this.host = host;
+        return this;
+    }
+
+    /** The agent's HTTP(S) port, 1 to 65535. */
+    public ConsulStoreBuilder port(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("consul agent port " + port + " is outside 1 to 65535");
+        }
+        this.port = port;
+        return this;
+    }
+
+    /** Host and port at once. */
+    public ConsulStoreBuilder address(String host, int port) {
+        return host(host).port(port);
+    }
+
+    /** The ACL token, sent as {@code X-Consul-Token} on every request; {@code null} for none. */
+    public ConsulStoreBuilder token(String token) {
+        if (token != null && (token.isBlank() || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
+            throw new IllegalArgumentException("consul ACL token must be non-blank printable ASCII without spaces");
+        }
+        this.token = token;
+        return this;
+    }
+
+    /** Talk HTTPS to the agent, trusting the JVM's default trust store unless {@link #tls} or {@link #caFile} say otherwise. */
+    public ConsulStoreBuilder https(boolean https) {
+        this.https = https;
+        return this;
+    }
+
+    /**
+     * HTTPS with consul-api's TLS settings: a client certificate key store ({@code certificatePath},
+     * for agents with {@code verify_incoming}) and a trust store ({@code keyStorePath}), both of
+     * {@code keyStoreInstanceType}. Either path may be {@code null}. Turns HTTPS on.
+     */
+    public ConsulStoreBuilder tls(TLSConfig config) {
+        this.tlsConfig = Objects.requireNonNull(config, "tls config");
+        this.https = true;
+        return this;
+    }
+
+    /** HTTPS trusting the CA certificates in a PEM file (Consul's {@code CONSUL_CACERT}). Turns HTTPS on. */
+    public ConsulStoreBuilder caFile(Path caFile) {
+        if (caFile == null || !Files.isReadable(caFile)) {
+            throw new IllegalArgumentException("consul CA file " + (caFile == null ? "null" : "'" + caFile + "'") + " is not a readable file");
+        }
+        this.caFile = caFile;
+        this.https = true;
+        return this;
+    }
+
+    /**
+     * The session's lock-delay, 0 to 60 s in whole seconds (Consul's limits); default 0 s.
+     *
+     * <p>Trade-off: after a session is invalidated (its holder crashed or was cut off), Consul
+     * refuses to let anyone acquire its keys for the lock-delay. That protects against a slow old
+     * leader that has not noticed its loss yet still acting beside the new one; but it also
+     * leaves the key leaderless for that long after every crash, on top of the 1–2 × TTL Consul
+     * takes to notice the crash. This library's candidates already step down before their TTL
+     * runs out and carry a fencing epoch, so the default is 0. An explicit resign (a delete)
+     * does not trigger the lock-delay.
+     */
+    public ConsulStoreBuilder lockDelay(Duration lockDelay) {
+        if (lockDelay == null || lockDelay.isNegative() || lockDelay.compareTo(MAX_LOCK_DELAY) > 0
+                || lockDelay.toNanos() % 1_000_000_000L != 0) {
+            throw new IllegalArgumentException("consul lock-delay " + (lockDelay == null ? "null" : ConsulDurations.format(lockDelay))
+                    + " is outside the range Consul accepts: 0 s to 60 s in whole seconds");
+        }
+        this.lockDelay = lockDelay;
+        return this;
+    }
+
+    /** The {@code Name} given to sessions, shown by {@code consul operator}/UI; default {@code leadership}. */
+    public ConsulStoreBuilder sessionName(String name) {
+        if (name == null || name.isBlank() || name.length() > 256) {
+            throw new IllegalArgumentException("consul session name must be 1 to 256 characters, got " + (name == null ? "null" : "'" + name + "'"));
+        }
+        this.sessionName = name;
+        return this;
+    }
+
+    /** Connect and read timeout of ordinary requests (not of blocking queries), 100 ms to 5 min; default 10 s. */
+    public ConsulStoreBuilder requestTimeout(Duration timeout) {
+        if (timeout == null || timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw new IllegalArgumentException("consul request timeout " + (timeout == null ? "null" : ConsulDurations.format(timeout))
+                    + " is outside 100 ms to 5 min");
+        }
+        this.requestTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * How long one blocking query of a watch may wait for a change, 1 s to 10 min in whole seconds
+     * (Consul adds up to 1/16 of it as jitter); default 60 s. Shorter waits notice a silently dead
+     * connection sooner, at the price of more requests.
+     */
+    public ConsulStoreBuilder watchWait(Duration wait) {
+        if (wait == null || wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_WATCH_WAIT) > 0
+                || wait.toNanos() % 1_000_000_000L != 0) {
+            throw new IllegalArgumentException("consul watch wait " + (wait == null ? "null" : ConsulDurations.format(wait))
+                    + " is outside 1 s to 10 min in whole seconds");
+        }
+        this.watchWait = wait;
+        return this;
+    }
+
+    /**
+     * The size of the HTTP connection pool, 2 to 65536; default 4096. Every watch holds one
+     * connection for its blocking query, so this bounds the number of watches that make progress
+     * at once (connections are opened lazily; an unused limit costs nothing).
+     */
+    public ConsulStoreBuilder maxConnections(int max) {
+        if (max < 2 || max > 65536) {
+            throw new IllegalArgumentException("consul maxConnections " + max + " is outside 2 to 65536");
+        }
+        this.maxConnections = max;
+        return this;
+    }
+
+    /** Creates the store. It does not contact the agent; the first operation does. */
+    public ConsulStore build() {
+        return new ConsulStore(new ConsulSettings(host, port, https, token, tlsConfig, caFile, lockDelay, sessionName,
+                requestTimeout, watchWait, maxConnections));
+    }
+}

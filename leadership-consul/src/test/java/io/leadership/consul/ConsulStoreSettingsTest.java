@@ -1,0 +1,80 @@
+package io.leadership.consul;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.Stores;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Bad settings fail fast, naming the value and the accepted range; no agent is needed. */
+class ConsulStoreSettingsTest {
+
+    private static void refused(String expectedFragment, Runnable r) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue(e.getMessage().contains(expectedFragment), "message '" + e.getMessage() + "' lacks '" + expectedFragment + "'");
+    }
+
+    @Test
+    void ttlOutsideConsulsRangeIsRefusedBeforeAnyRequest() {
+        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
+            refused("ttl 9 s is outside the range consul accepts: 10 s to 24 h", () -> s.grant(Duration.ofSeconds(9), LeaseListener.NONE));
+            refused("ttl 86401 s", () -> s.grant(Duration.ofSeconds(86401), LeaseListener.NONE));
+            refused("not a multiple of 1 s", () -> s.grant(Duration.ofMillis(10500), LeaseListener.NONE));
+            refused("ttl must not be null", () -> s.grant(null, LeaseListener.NONE));
+        }
+    }
+
+    @Test
+    void lockDelayOutsideZeroToSixtySecondsIsRefused() {
+        refused("lock-delay 61 s is outside the range Consul accepts: 0 s to 60 s in whole seconds",
+                () -> ConsulStore.builder().lockDelay(Duration.ofSeconds(61)));
+        refused("lock-delay -1 s", () -> ConsulStore.builder().lockDelay(Duration.ofSeconds(-1)));
+        refused("lock-delay 1500 ms", () -> ConsulStore.builder().lockDelay(Duration.ofMillis(1500)));
+        refused("lock-delay 90 s", () -> Stores.connect("consul://127.0.0.1:8500?lockDelay=90s"));
+        ConsulStore.builder().lockDelay(Duration.ZERO).lockDelay(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void malformedAddressesAreRefusedNamingTheBadPart() {
+        refused("malformed store address 'consul://'", () -> Stores.connect("consul://"));
+        refused("has no valid host", () -> Stores.connect("consul:///"));
+        refused("must not have a path ('/v1')", () -> Stores.connect("consul://127.0.0.1:8500/v1"));
+        refused("unknown consul setting 'bogus'", () -> Stores.connect("consul://127.0.0.1:8500?bogus=1"));
+        refused("tls='maybe' must be true or false", () -> Stores.connect("consul://127.0.0.1?tls=maybe"));
+        refused("must not carry user info", () -> Stores.connect("consul://user:pw@127.0.0.1:8500"));
+        refused("maxConnections 'many'", () -> Stores.connect("consul://127.0.0.1?maxConnections=many"));
+        refused("CA file '/nonexistent/ca.pem' is not a readable file", () -> Stores.connect("consul://127.0.0.1?caFile=/nonexistent/ca.pem"));
+        refused("requestTimeout 'soon' is not a duration", () -> Stores.connect("consul://127.0.0.1?requestTimeout=soon"));
+        refused("keyStoreType 'PEM' is not one of", () -> Stores.connect("consul://127.0.0.1?keyStoreType=PEM&trustStore=/x"));
+        refused("given twice", () -> Stores.connect("consul://127.0.0.1?token=a&token=b"));
+        refused("port 70000 is outside 1 to 65535", () -> ConsulStore.builder().port(70000));
+        refused("host must be a host name", () -> ConsulStore.builder().host("http://x"));
+        refused("token must be non-blank", () -> ConsulStore.builder().token("a b"));
+        refused("watch wait 0 s is outside 1 s to 10 min", () -> ConsulStore.builder().watchWait(Duration.ZERO));
+    }
+
+    @Test
+    void portsDefaultToConsulsHttpAndHttpsPorts() {
+        try (ConsulStore plain = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1")).build();
+             ConsulStore tls = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1?tls=true")).build();
+             ConsulStore v6 = ConsulStoreProvider.builder(URI.create("consul://[::1]:8600")).build()) {
+            assertEquals("http://127.0.0.1:8500", plain.agent());
+            assertEquals("https://127.0.0.1:8501", tls.agent());
+            assertEquals("http://[::1]:8600", v6.agent());
+        }
+    }
+
+    @Test
+    void malformedKeysAreRefusedSynchronously() {
+        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
+            refused("malformed key '/leading'", () -> s.get("/leading"));
+            refused("malformed key 'a//b'", () -> s.delete("a//b", 1));
+            refused("malformed key 'a/../b'", () -> s.watch("a/../b", state -> { }));
+        }
+    }
+}

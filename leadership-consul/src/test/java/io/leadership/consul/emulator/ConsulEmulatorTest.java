@@ -1,0 +1,499 @@
+package io.leadership.consul.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The emulator's documented Consul behaviours, each checked through plain HTTP requests. */
+class ConsulEmulatorTest {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private ConsulEmulator consul;
+
+    @AfterEach
+    void stopEmulator() {
+        if (consul != null) {
+            consul.close();
+        }
+    }
+
+    private ConsulEmulator start(double timeScale) throws IOException {
+        consul = ConsulEmulator.builder().random(new Random(42)).timeScale(timeScale).start();
+        return consul;
+    }
+
+    private HttpResponse<String> send(String method, String pathAndQuery, String body) throws Exception {
+        return send(method, pathAndQuery, body, null);
+    }
+
+    private HttpResponse<String> send(String method, String pathAndQuery, String body, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consul.port() + pathAndQuery))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("X-Consul-Token", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String createSession(String body) throws Exception {
+        HttpResponse<String> r = send("PUT", "/v1/session/create", body);
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject().get("ID").getAsString();
+    }
+
+    private JsonObject info(String id) throws Exception {
+        JsonArray a = JsonParser.parseString(send("GET", "/v1/session/info/" + id, null).body()).getAsJsonArray();
+        return a.isEmpty() ? null : a.get(0).getAsJsonObject();
+    }
+
+    private JsonObject kv(String key) throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/kv/" + key, null);
+        if (r.statusCode() == 404) {
+            return null;
+        }
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonArray().get(0).getAsJsonObject();
+    }
+
+    private static String value(JsonObject entry) {
+        return new String(Base64.getDecoder().decode(entry.get("Value").getAsString()), StandardCharsets.UTF_8);
+    }
+
+    private static long index(HttpResponse<String> r) {
+        return Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow());
+    }
+
+    /** Polls {@code condition} until true or {@code timeout}; returns whether it became true. */
+    private static boolean eventually(Duration timeout, Check condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.holds()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.holds();
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    // ---- sessions ----
+
+    @Test
+    void sessionCreateReturnsAnIdThatInfoDescribes() throws Exception {
+        start(1);
+        String id = createSession("{\"Name\":\"n\",\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
+        JsonObject s = info(id);
+        assertEquals(id, s.get("ID").getAsString());
+        assertEquals("n", s.get("Name").getAsString());
+        assertEquals("10s", s.get("TTL").getAsString());
+        assertEquals("delete", s.get("Behavior").getAsString());
+        assertEquals(0, s.get("LockDelay").getAsLong());
+        assertNull(info("00000000-0000-4000-8000-000000000000"));
+    }
+
+    @Test
+    void sessionCreateDefaultsToReleaseAndFifteenSecondLockDelayWithoutTtl() throws Exception {
+        start(1);
+        JsonObject s = info(createSession(null));
+        assertEquals("release", s.get("Behavior").getAsString());
+        assertEquals(15_000_000_000L, s.get("LockDelay").getAsLong());
+        assertEquals("", s.get("TTL").getAsString());
+    }
+
+    @Test
+    void numericLockDelayIsSecondsBelowOneThousandAndNanosecondsAbove() throws Exception {
+        start(1);
+        assertEquals(5_000_000_000L, info(createSession("{\"LockDelay\":5}")).get("LockDelay").getAsLong());
+        assertEquals(2_000_000_000L, info(createSession("{\"LockDelay\":2000000000}")).get("LockDelay").getAsLong());
+    }
+
+    @Test
+    void ttlOutsideTenSecondsToOneDayIsRefusedLikeConsul() throws Exception {
+        start(1);
+        HttpResponse<String> low = send("PUT", "/v1/session/create", "{\"TTL\":\"9s\"}");
+        assertEquals(500, low.statusCode());
+        assertEquals("Invalid Session TTL '9000000000', must be between [10s=24h0m0s]", low.body());
+        HttpResponse<String> high = send("PUT", "/v1/session/create", "{\"TTL\":\"86401s\"}");
+        assertEquals(500, high.statusCode());
+        assertTrue(high.body().startsWith("Invalid Session TTL '86401000000000'"), high.body());
+        HttpResponse<String> garbage = send("PUT", "/v1/session/create", "{\"TTL\":\"ten\"}");
+        assertEquals(500, garbage.statusCode());
+        assertEquals("Session TTL 'ten' invalid: time: invalid duration \"ten\"", garbage.body());
+        assertEquals(200, send("PUT", "/v1/session/create", "{\"TTL\":\"86400s\"}").statusCode());
+        assertEquals(200, send("PUT", "/v1/session/create", "{\"TTL\":\"10s\"}").statusCode());
+    }
+
+    @Test
+    void unknownBehaviorIsRefused() throws Exception {
+        start(1);
+        HttpResponse<String> r = send("PUT", "/v1/session/create", "{\"Behavior\":\"vanish\"}");
+        assertEquals(500, r.statusCode());
+        assertEquals("Invalid Behavior setting 'vanish'", r.body());
+    }
+
+    @Test
+    void renewAnswersTheSessionOr404WhenUnknown() throws Exception {
+        start(1);
+        String id = createSession("{\"TTL\":\"10s\"}");
+        HttpResponse<String> ok = send("PUT", "/v1/session/renew/" + id, null);
+        assertEquals(200, ok.statusCode());
+        assertEquals(id, JsonParser.parseString(ok.body()).getAsJsonArray().get(0).getAsJsonObject().get("ID").getAsString());
+        HttpResponse<String> gone = send("PUT", "/v1/session/renew/00000000-0000-4000-8000-000000000000", null);
+        assertEquals(404, gone.statusCode());
+        assertEquals("Session id '00000000-0000-4000-8000-000000000000' not found", gone.body());
+    }
+
+    @Test
+    void destroyRemovesTheSessionAndIsIdempotent() throws Exception {
+        start(1);
+        String id = createSession("{\"TTL\":\"10s\"}");
+        assertEquals("true", send("PUT", "/v1/session/destroy/" + id, null).body());
+        assertNull(info(id));
+        assertEquals(404, send("PUT", "/v1/session/renew/" + id, null).statusCode());
+        HttpResponse<String> again = send("PUT", "/v1/session/destroy/" + id, null);
+        assertEquals(200, again.statusCode());
+        assertEquals("true", again.body());
+    }
+
+    @Test
+    void sessionIsInvalidatedBetweenTtlAndTwiceTtlAfterCreation() throws Exception {
+        start(10); // a 10 s TTL lasts 1 s of real time
+        long created = System.nanoTime();
+        String[] ids = new String[4];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = createSession("{\"TTL\":\"10s\",\"Behavior\":\"delete\"}");
+        }
+        long[] goneAfterMs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            String id = ids[i];
+            assertTrue(eventually(Duration.ofSeconds(6), () -> info(id) == null), "session " + id + " never expired");
+            goneAfterMs[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - created);
+        }
+        for (long ms : goneAfterMs) {
+            // Never before TTL (the safety bound clients rely on); the upper bound 2 × TTL gets slack for a busy machine.
+            assertTrue(ms >= 1000, "a session expired after " + ms + " ms, before its TTL of 1000 ms");
+            assertTrue(ms < 2000 + 1500, "a session lived " + ms + " ms, far beyond 2 × TTL");
+        }
+    }
+
+    @Test
+    void renewalRestartsTheTtlTimer() throws Exception {
+        start(10);
+        String id = createSession("{\"TTL\":\"10s\"}");
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+        while (System.nanoTime() < until) {
+            assertEquals(200, send("PUT", "/v1/session/renew/" + id, null).statusCode(), "session expired while renewed");
+            Thread.sleep(250);
+        }
+        assertTrue(eventually(Duration.ofSeconds(5), () -> info(id) == null));
+    }
+
+    // ---- KV and locks ----
+
+    @Test
+    void deleteBehaviorDeletesHeldKeysWhenTheSessionIsInvalidated() throws Exception {
+        start(1);
+        String id = createSession("{\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
+        assertEquals("true", send("PUT", "/v1/kv/a/b?acquire=" + id, "v").body());
+        assertEquals(id, kv("a/b").get("Session").getAsString());
+        send("PUT", "/v1/session/destroy/" + id, null);
+        assertNull(kv("a/b"));
+    }
+
+    @Test
+    void releaseBehaviorUnlocksHeldKeysWhenTheSessionIsInvalidated() throws Exception {
+        start(1);
+        String id = createSession("{\"Behavior\":\"release\",\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + id, "v");
+        long held = kv("k").get("ModifyIndex").getAsLong();
+        send("PUT", "/v1/session/destroy/" + id, null);
+        JsonObject after = kv("k");
+        assertFalse(after.has("Session"));
+        assertEquals("v", value(after));
+        assertTrue(after.get("ModifyIndex").getAsLong() > held);
+    }
+
+    @Test
+    void acquireIsExclusiveAndCountsLockIndex() throws Exception {
+        start(1);
+        String a = createSession("{\"LockDelay\":\"0s\"}");
+        String b = createSession("{\"LockDelay\":\"0s\"}");
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + a, "a").body());
+        JsonObject first = kv("k");
+        assertEquals(1, first.get("LockIndex").getAsLong());
+        assertEquals("false", send("PUT", "/v1/kv/k?acquire=" + b, "b").body(), "a key held by another session is not acquired");
+        assertEquals("a", value(kv("k")));
+        // The holder may acquire again: the value changes, LockIndex does not.
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + a, "a2").body());
+        assertEquals(1, kv("k").get("LockIndex").getAsLong());
+        assertEquals("true", send("PUT", "/v1/kv/k?release=" + a, "a3").body());
+        assertFalse(kv("k").has("Session"));
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + b, "b").body(), "an unheld key is acquired");
+        JsonObject second = kv("k");
+        assertEquals(2, second.get("LockIndex").getAsLong());
+        assertEquals(b, second.get("Session").getAsString());
+        assertEquals("false", send("PUT", "/v1/kv/k?release=" + a, "x").body(), "only the holder releases");
+    }
+
+    @Test
+    void acquireWithAnUnknownSessionIsAnError() throws Exception {
+        start(1);
+        HttpResponse<String> r = send("PUT", "/v1/kv/k?acquire=00000000-0000-4000-8000-000000000000", "v");
+        assertEquals(500, r.statusCode());
+        assertEquals("invalid session \"00000000-0000-4000-8000-000000000000\"", r.body());
+        assertNull(kv("k"));
+    }
+
+    @Test
+    void lockDelayBlocksReacquisitionAfterInvalidation() throws Exception {
+        start(10); // the 10 s lock-delay lasts 1 s of real time
+        String a = createSession("{\"LockDelay\":\"10s\",\"Behavior\":\"delete\"}");
+        String b = createSession("{\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + a, "a");
+        long invalidated = System.nanoTime();
+        send("PUT", "/v1/session/destroy/" + a, null);
+        assertEquals("false", send("PUT", "/v1/kv/k?acquire=" + b, "b").body(), "acquired during the lock-delay");
+        assertTrue(eventually(Duration.ofSeconds(5), () -> "true".equals(send("PUT", "/v1/kv/k?acquire=" + b, "b").body())));
+        assertTrue(System.nanoTime() - invalidated >= TimeUnit.MILLISECONDS.toNanos(1000), "lock-delay ended early");
+    }
+
+    @Test
+    void releaseDoesNotStartTheLockDelay() throws Exception {
+        start(1);
+        String a = createSession("{\"LockDelay\":\"15s\"}");
+        String b = createSession("{\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + a, "a");
+        send("PUT", "/v1/kv/k?release=" + a, "a");
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + b, "b").body());
+    }
+
+    @Test
+    void casPutAndDeleteCompareTheModifyIndex() throws Exception {
+        start(1);
+        assertEquals("true", send("PUT", "/v1/kv/k?cas=0", "v1").body(), "cas=0 creates an absent key");
+        assertEquals("false", send("PUT", "/v1/kv/k?cas=0", "v2").body(), "cas=0 never overwrites");
+        long m = kv("k").get("ModifyIndex").getAsLong();
+        assertEquals("false", send("PUT", "/v1/kv/k?cas=" + (m + 100), "v2").body());
+        assertEquals("true", send("PUT", "/v1/kv/k?cas=" + m, "v2").body());
+        long m2 = kv("k").get("ModifyIndex").getAsLong();
+        assertTrue(m2 > m);
+        assertEquals("false", send("DELETE", "/v1/kv/k?cas=" + m, null).body(), "a stale index does not delete");
+        assertEquals("true", send("DELETE", "/v1/kv/k?cas=" + m2, null).body());
+        assertNull(kv("k"));
+        assertEquals("false", send("DELETE", "/v1/kv/k?cas=" + m2, null).body(), "an absent key does not match a non-zero index");
+        assertEquals("true", send("DELETE", "/v1/kv/k?cas=0", null).body(), "cas=0 on an absent key succeeds");
+        assertEquals("true", send("DELETE", "/v1/kv/never", null).body());
+    }
+
+    @Test
+    void plainPutKeepsTheHolderAndDeleteRemovesAHeldKey() throws Exception {
+        start(1);
+        String a = createSession("{\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + a, "a");
+        assertEquals("true", send("PUT", "/v1/kv/k", "plain").body());
+        JsonObject e = kv("k");
+        assertEquals(a, e.get("Session").getAsString());
+        assertEquals("plain", value(e));
+        assertEquals("true", send("DELETE", "/v1/kv/k", null).body());
+        assertNull(kv("k"));
+    }
+
+    @Test
+    void indexesOnlyGrowAndDescribeEachKey() throws Exception {
+        start(1);
+        String a = createSession("{\"LockDelay\":\"0s\"}");
+        HttpResponse<String> missing = send("GET", "/v1/kv/k", null);
+        assertEquals(404, missing.statusCode());
+        long before = index(missing);
+        assertTrue(before >= 1, "Consul never reports index 0");
+        send("PUT", "/v1/kv/k?acquire=" + a, "v");
+        HttpResponse<String> created = send("GET", "/v1/kv/k", null);
+        JsonObject e = JsonParser.parseString(created.body()).getAsJsonArray().get(0).getAsJsonObject();
+        assertEquals(e.get("CreateIndex").getAsLong(), e.get("ModifyIndex").getAsLong());
+        assertEquals(index(created), e.get("ModifyIndex").getAsLong(), "X-Consul-Index of a key is its ModifyIndex");
+        assertTrue(index(created) > before);
+        send("PUT", "/v1/kv/k?acquire=" + a, "w");
+        JsonObject e2 = kv("k");
+        assertEquals(e.get("CreateIndex").getAsLong(), e2.get("CreateIndex").getAsLong());
+        assertTrue(e2.get("ModifyIndex").getAsLong() > e.get("ModifyIndex").getAsLong());
+        send("DELETE", "/v1/kv/k", null);
+        HttpResponse<String> deleted = send("GET", "/v1/kv/k", null);
+        assertTrue(index(deleted) > e2.get("ModifyIndex").getAsLong(), "a delete moves the index forward");
+        send("PUT", "/v1/kv/k?acquire=" + a, "again");
+        assertTrue(kv("k").get("CreateIndex").getAsLong() > index(deleted), "a re-created key gets a higher index");
+    }
+
+    @Test
+    void readsCarryConsulQueryHeaders() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/k", "v");
+        for (HttpResponse<String> r : new HttpResponse[] {send("GET", "/v1/kv/k", null), send("GET", "/v1/kv/absent", null),
+                send("GET", "/v1/session/info/x", null)}) {
+            assertTrue(r.headers().firstValue("X-Consul-Index").isPresent());
+            assertEquals("true", r.headers().firstValue("X-Consul-KnownLeader").orElse(null));
+            assertEquals("0", r.headers().firstValue("X-Consul-LastContact").orElse(null));
+        }
+    }
+
+    // ---- blocking queries ----
+
+    @Test
+    void blockingQueryReturnsWhenTheKeyChanges() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/k", "v1");
+        long i = index(send("GET", "/v1/kv/k", null));
+        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", "/v1/kv/k?index=" + i + "&wait=20s", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertFalse(blocked.isDone(), "a blocking query returned without a change");
+        send("PUT", "/v1/kv/k", "v2");
+        HttpResponse<String> r = blocked.get(10, TimeUnit.SECONDS);
+        assertTrue(index(r) > i);
+        assertEquals("v2", value(JsonParser.parseString(r.body()).getAsJsonArray().get(0).getAsJsonObject()));
+    }
+
+    @Test
+    void blockingQueryOnAnAbsentKeyReturnsWhenItIsCreated() throws Exception {
+        start(1);
+        long i = index(send("GET", "/v1/kv/k", null));
+        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", "/v1/kv/k?index=" + i + "&wait=20s", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        send("PUT", "/v1/kv/k", "new");
+        HttpResponse<String> r = blocked.get(10, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
+        assertTrue(index(r) > i);
+    }
+
+    @Test
+    void blockingQueryWithoutChangeReturnsAfterWaitPlusAtMostASixteenth() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/k", "v");
+        long i = index(send("GET", "/v1/kv/k", null));
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = send("GET", "/v1/kv/k?index=" + i + "&wait=1s", null);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(200, r.statusCode());
+        assertEquals(i, index(r), "the index is unchanged after a timeout");
+        assertTrue(ms >= 1000, "returned after " + ms + " ms, before the wait");
+        assertTrue(ms < 1000 + 1000 / 16 + 1500, "returned after " + ms + " ms");
+    }
+
+    @Test
+    void indexZeroNeverBlocks() throws Exception {
+        start(1);
+        long t0 = System.nanoTime();
+        assertEquals(404, send("GET", "/v1/kv/k?index=0&wait=10s", null).statusCode());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+    }
+
+    // ---- ACL, unsupported parameters, restarts ----
+
+    @Test
+    void aclTokenIsRequiredWhenConfigured() throws Exception {
+        consul = ConsulEmulator.builder().requireToken("s3cret").start();
+        HttpResponse<String> none = send("GET", "/v1/kv/k", null);
+        assertEquals(403, none.statusCode());
+        assertEquals("Permission denied", none.body());
+        HttpResponse<String> wrong = send("GET", "/v1/kv/k", null, "other");
+        assertEquals(403, wrong.statusCode());
+        assertEquals("ACL not found", wrong.body());
+        assertEquals(404, send("GET", "/v1/kv/k", null, "s3cret").statusCode());
+        assertEquals(404, send("GET", "/v1/kv/k?token=s3cret", null).statusCode());
+        HttpRequest bearer = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consul.port() + "/v1/kv/k"))
+                .header("Authorization", "Bearer s3cret").GET().build();
+        assertEquals(404, http.send(bearer, HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals("s3cret", consul.seenRequests().get(2).token());
+    }
+
+    @Test
+    void parametersTheBackendDoesNotUseAreRefused() throws Exception {
+        start(1);
+        HttpResponse<String> r = send("GET", "/v1/kv/k?recurse", null);
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("recurse"));
+    }
+
+    @Test
+    void restartKeepsPortAndStateAndDropsBlockingQueries() throws Exception {
+        start(1);
+        int port = consul.port();
+        String id = createSession("{\"TTL\":\"60s\",\"Behavior\":\"delete\"}");
+        send("PUT", "/v1/kv/k?acquire=" + id, "v");
+        long i = index(send("GET", "/v1/kv/k", null));
+        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", "/v1/kv/k?index=" + i + "&wait=30s", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        consul.stop();
+        ExecutionException dropped = assertThrows(ExecutionException.class, () -> blocked.get(10, TimeUnit.SECONDS));
+        assertTrue(dropped.getCause().getCause() instanceof IOException, String.valueOf(dropped.getCause()));
+        assertThrows(IOException.class, () -> send("GET", "/v1/kv/k", null));
+        consul.start();
+        assertEquals(port, consul.port());
+        assertEquals(id, kv("k").get("Session").getAsString());
+        assertEquals(i, index(send("GET", "/v1/kv/k", null)));
+        assertEquals(200, send("PUT", "/v1/session/renew/" + id, null).statusCode());
+        send("PUT", "/v1/kv/other", "x");
+        assertTrue(index(send("GET", "/v1/kv/other", null)) > i, "indexes keep growing after a restart");
+    }
+
+    @Test
+    void sessionTimersFreezeWhileStoppedAndRestartFromTheRestart() throws Exception {
+        start(10); // 10 s TTL: invalidated 1–2 s of real time after the last renewal
+        String id = createSession("{\"TTL\":\"10s\"}");
+        consul.stop();
+        Thread.sleep(2500);
+        consul.start();
+        assertEquals(id, info(id).get("ID").getAsString(), "a session expired while the server was down");
+        assertTrue(eventually(Duration.ofSeconds(5), () -> info(id) == null), "the restarted timer never ran out");
+    }
+
+    @Test
+    void sessionIdsDifferAndAreUuids() throws Exception {
+        start(1);
+        String a = createSession(null);
+        String b = createSession(null);
+        assertNotEquals(a, b);
+        assertTrue(a.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), a);
+    }
+}
