@@ -115,6 +115,9 @@ public final class FaultRunner {
                             + " (" + fault.label() + "); stopped the run");
                 }
             }
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError("seed=" + seed + " (replay with -Dleadership.faults.seed=" + seed + "): the run broke off in round "
+                    + (done + 1) + ": " + e + "\n" + history.tail(60), e);
         } finally {
             for (ChildCandidate c : children) {
                 c.close();
