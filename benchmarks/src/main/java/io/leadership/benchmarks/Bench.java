@@ -1,0 +1,144 @@
+package io.leadership.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs the benchmarks and writes {@code BENCHMARKS.md}: resign hand-off, follower notification,
+ * herd hand-off, crash fail-over, store load at rest and footprint, for this project and, on the
+ * same server in the same run, Curator's LeaderLatch (ZooKeeper) and jetcd's Election (etcd).
+ * It reports; it asserts nothing. Options: see {@link Options}.
+ */
+public final class Bench {
+
+    private static final long T0 = System.nanoTime();
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Path logs = Files.createTempDirectory("leadership-bench-");
+        List<String> machine = Machine.describe();
+        machine.forEach(m -> say("%s", m));
+        say("logs of the servers and child JVMs: %s", logs);
+        int code = 0;
+        try (Servers servers = Servers.start(options.stores(), options.external(), logs)) {
+            servers.descriptions().forEach((k, d) -> say("%s: %s", k.label, d));
+            Report report = new Report(options, machine, servers.descriptions());
+            run(options, servers, report, logs);
+            report.write(options.out());
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        say("done");
+        System.exit(code);
+    }
+
+    private static void run(Options o, Servers servers, Report report, Path logs) throws Exception {
+        for (Target.Kind kind : o.stores()) {
+            Target t = servers.target(kind);
+            if (t.peer() != null) {
+                try (Library peer = t.library(t.peer())) {
+                    report.peerName(kind, peer.name());
+                }
+            }
+        }
+        for (int run = 1; run <= o.runs(); run++) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                ServerCounter counter = servers.counter(kind);
+                for (String lib : order(target, run)) {
+                    boolean ours = lib.equals("ours");
+                    if (o.measures("handoff")) {
+                        HandOffBench.Result r = HandOffBench.run(target.library(lib), counter, "bench/handoff-" + run + "-" + lib,
+                                3, 3, o.handOffWarmup(), o.handOffs(), Duration.ofMillis(500));
+                        report.handOff(Report.Measure.HANDOFF, kind, ours, run, r);
+                        say("run %d %s %s: hand-off %s", run, kind.label, lib, brief(r.latencies()));
+                    }
+                    if (o.measures("follower")) {
+                        Latencies l = FollowerBench.run(lib, target, "bench/follow-" + run + "-" + lib, o.handOffWarmup(), o.handOffs());
+                        report.latencies(Report.Measure.FOLLOWER, kind, ours, run, l);
+                        say("run %d %s %s: follower %s", run, kind.label, lib, brief(l));
+                    }
+                    if (o.measures("herd")) {
+                        HandOffBench.Result r = HandOffBench.run(target.library(lib), counter, "bench/herd-" + run + "-" + lib,
+                                o.herdCandidates(), Math.min(10, o.herdCandidates()), 3, o.herdHandOffs(), Duration.ofSeconds(2));
+                        report.handOff(Report.Measure.HERD, kind, ours, run, r);
+                        say("run %d %s %s: herd %s, %.1f requests per hand-off", run, kind.label, lib, brief(r.latencies()),
+                                r.requestsPerHandOff());
+                    }
+                }
+            }
+        }
+        if (o.measures("failover")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                int rounds = kind == Target.Kind.CONSUL ? o.consulFailOverRounds() : o.failOverRounds();
+                if (rounds == 0) {
+                    continue;
+                }
+                for (String lib : order(target, 1)) {
+                    List<Long> times = FailOverBench.run(lib, target, "bench/failover-" + lib, rounds, logs);
+                    Latencies l = new Latencies();
+                    times.forEach(l::record);
+                    report.latencies(Report.Measure.FAILOVER, kind, lib.equals("ours"), 1, l);
+                    say("%s %s: fail-over %s (TTL %d ms)", kind.label, lib, times.stream().map(n -> n / 1_000_000 + " ms").toList(),
+                            target.ttl().toMillis());
+                }
+            }
+        }
+        if (o.measures("load")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                ServerCounter counter = servers.counter(kind);
+                int n = o.loadCandidates();
+                List<String[]> configs = new ArrayList<>();
+                configs.add(new String[] {"ours", "SHARED", "1", "ours-1"});
+                configs.add(new String[] {"ours", "SHARED", "" + n, "ours-shared"});
+                configs.add(new String[] {"ours", "EACH", "" + n, "ours-each"});
+                if (target.peer() != null) {
+                    configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
+                    configs.add(new String[] {target.peer(), "SHARED", "" + n, "peer-shared"});
+                }
+                for (String[] c : configs) {
+                    LoadBench.Result r = LoadBench.run(target.library(c[0]), counter, Library.Leases.valueOf(c[1]),
+                            "bench/load-" + c[3], Integer.parseInt(c[2]), o.rest());
+                    report.load(kind, c[3], r);
+                    say("%s %s: %d candidates: %.1f requests/s at rest, heap %+.1f MiB, threads %+d (set up in %.1f s)",
+                            kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.heapMiB(), r.threads(), r.setupSeconds());
+                }
+            }
+        }
+    }
+
+    /** Ours and the peer, alternating which goes first from run to run. */
+    private static List<String> order(Target target, int run) {
+        if (target.peer() == null) {
+            return List.of("ours");
+        }
+        return run % 2 == 1 ? List.of("ours", target.peer()) : List.of(target.peer(), "ours");
+    }
+
+    private static String brief(Latencies l) {
+        Latencies.Summary s = l.summary();
+        return String.format(Locale.ROOT, "p50 %.2f p90 %.2f p99 %.2f max %.2f ms (n=%d)", s.p50(), s.p90(), s.p99(), s.max(), s.count());
+    }
+
+    static synchronized void say(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "%7.1f s  %s%n", (System.nanoTime() - T0) / 1e9, String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}
