@@ -95,6 +95,11 @@ public final class Demo {
                 say("== elected: %s leads, %d ms after the candidates' JVMs were started", first.leader.get(),
                         millis(first.at - started));
 
+                for (Child c : children) {
+                    if (!c.campaigning.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        throw new IllegalStateException(c.id + " never started campaigning");
+                    }
+                }
                 Child leader = find(children, first.leader.get());
                 long resigned = System.nanoTime();
                 leader.send("resign");
@@ -175,17 +180,21 @@ public final class Demo {
     private static final long T0 = System.nanoTime();
 
     /** A {@link CandidateProcess} child JVM whose output is echoed with its id. */
-    private record Child(String id, Process process, PrintWriter stdin) {
+    private record Child(String id, Process process, PrintWriter stdin, java.util.concurrent.CountDownLatch campaigning) {
         static Child start(String address, String key, String id, Duration ttl) throws Exception {
             String java = ProcessHandle.current().info().command().orElse("java");
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     CandidateProcess.class.getName(), address, key, id, Long.toString(ttl.toMillis()))
                     .redirectErrorStream(true).start();
+            java.util.concurrent.CountDownLatch campaigning = new java.util.concurrent.CountDownLatch(1);
             Thread echo = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = out.readLine()) != null; ) {
                         say("  [%s] %s", id, line);
+                        if (line.startsWith("elected")) {
+                            campaigning.countDown();
+                        }
                     }
                 } catch (Exception ignored) {
                     // the child ended
@@ -193,7 +202,7 @@ public final class Demo {
             }, "demo-" + id);
             echo.setDaemon(true);
             echo.start();
-            return new Child(id, p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
+            return new Child(id, p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8), campaigning);
         }
 
         void send(String command) {

@@ -142,6 +142,24 @@ public abstract class ClusterScenarios {
     }
 
     @Test
+    void aLeaderWhoseLeaseExpiresSaysFalseBeforeANewLeaderSaysTrue() {
+        three();
+        Node leader = awaitOneLeader(ANSWER);
+        leader.elected.awaitMatching(Boolean::booleanValue, ANSWER);
+        long cut = System.nanoTime();
+        leader.link.blackhole(); // to every member: its lease (ZooKeeper session) expires
+        Recorder.Event<Boolean> stepDown = leader.elected.expect(false, ANSWER);
+        Node next = awaitOneLeader(reelectionBound().plus(ANSWER));
+        assertTrue(next != leader, "another candidate leads");
+        Recorder.Event<Boolean> elected = next.elected.awaitMatching(Boolean::booleanValue, ANSWER);
+        assertTrue(stepDown.at() < elected.at(), "the old leader said false before the new one said true");
+        log.info("lease expiry on the cluster: old leader down after {} ms, {} elected after {} ms",
+                TimeUnit.NANOSECONDS.toMillis(stepDown.at() - cut), next.id, TimeUnit.NANOSECONDS.toMillis(elected.at() - cut));
+        leader.link.heal();
+        awaitOneLeader(ANSWER);
+    }
+
+    @Test
     void stoppingAndRestartingAMemberKeepsLeadershipUnique() throws Exception {
         three();
         Node leader = awaitOneLeader(ANSWER);

@@ -73,6 +73,15 @@ public abstract class StoreContract {
         return Await.result(s.grant(server().ttl(), LeaseListener.NONE), ANSWER);
     }
 
+    /** Keeps {@code lease} alive every third of its TTL until the test ends, for tests that outlast a TTL. */
+    protected Lease keptAlive(Lease lease) {
+        java.util.concurrent.ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor();
+        long period = Math.max(1, lease.ttl().toMillis() / 3);
+        keeper.scheduleAtFixedRate(() -> lease.keepAlive(), period, period, TimeUnit.MILLISECONDS);
+        closeLater.add(keeper::shutdownNow);
+        return lease;
+    }
+
     @Test
     void leaseReportsTheTtlTheStoreGranted() {
         Lease lease = grant(store);
@@ -266,7 +275,7 @@ public abstract class StoreContract {
         States seen = new States();
         Watch watch = link.store().watch(key, seen);
         closeLater.add(watch);
-        Lease lease = grant(store);
+        Lease lease = keptAlive(grant(store)); // the reconnects below may take longer than a TTL
         Claim first = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
         seen.awaitLast("before the cut", Optional.of(first));
 

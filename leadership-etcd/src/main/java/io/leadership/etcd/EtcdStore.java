@@ -1,0 +1,391 @@
+package io.leadership.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.leadership.Claim;
+import io.leadership.Keys;
+import io.leadership.Lease;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.StoreException;
+import io.leadership.TtlRange;
+import io.leadership.Watch;
+import io.leadership.WatchListener;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Store} on etcd v3 through jetcd: leases are etcd leases, a claim's version is the
+ * key's create revision, and create and compare-and-delete are single transactions.
+ *
+ * <p>Every operation runs on the store's own threads and completes there, never on the caller's
+ * thread nor on gRPC's event loop. Connect with {@link #builder()} or
+ * {@code Stores.connect("etcd://host:2379")} ({@link EtcdStoreProvider}).
+ */
+public final class EtcdStore implements Store {
+
+    /**
+     * etcd takes whole seconds and raises any TTL below its minimum (1.5 × election timeout
+     * rounded up: 2 s with the default 1 s election timeout) to that minimum, so shorter TTLs are
+     * rejected rather than silently lengthened. The maximum is etcd's own (9 000 000 000 s).
+     */
+    public static final TtlRange TTL_RANGE =
+            new TtlRange(Duration.ofSeconds(2), Duration.ofSeconds(9_000_000_000L), Duration.ofSeconds(1));
+
+    private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
+    private static final AtomicInteger STORES = new AtomicInteger();
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    private static final int WORKERS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private static final Duration IDLE = Duration.ofSeconds(5);
+
+    private final EtcdSettings settings;
+    private final ThreadPoolExecutor executor;
+    private final ThreadPoolExecutor leaseLane;
+    private final ScheduledThreadPoolExecutor timer;
+    private final StoreThreads threads;
+    private final Client client;
+    private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    EtcdStore(EtcdSettings settings) {
+        this.settings = settings;
+        this.threads = new StoreThreads("leadership-etcd-" + STORES.incrementAndGet());
+        // A fixed set of threads, ending when idle, that run gRPC's callbacks, jetcd's retries, the
+        // completion of every returned future and the watch listeners: a burst of a thousand
+        // requests queues here instead of starting a thousand threads. Continuations must not block.
+        this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, IDLE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads.factory("worker"));
+        this.executor.allowCoreThreadTimeOut(true);
+        this.leaseLane = new ThreadPoolExecutor(1, 1, IDLE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads.factory("lease"));
+        this.leaseLane.allowCoreThreadTimeOut(true);
+        this.timer = new ScheduledThreadPoolExecutor(1, threads.factory("timer"));
+        this.timer.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
+        this.timer.allowCoreThreadTimeOut(true);
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.client = settings.newClient(executor, leaseLane);
+        connectEarly();
+        log.debug("etcd store on {} created", settings.endpointList());
+    }
+
+    /**
+     * Starts connecting (and authenticating) now, without waiting, so that the first request, often
+     * a lease's first keep-alive, does not pay for it. Listing the members needs no permission.
+     */
+    private void connectEarly() {
+        try {
+            client.getClusterClient().listMember().whenComplete((members, failure) -> {
+                if (failure != null && !closed.get()) {
+                    log.info("etcd at {} not reachable yet: {}", settings.endpointList(), EtcdErrors.unwrap(failure).toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.info("etcd at {} not reachable yet: {}", settings.endpointList(), e.toString());
+        }
+    }
+
+    /** Settings for a new store; see {@link EtcdStoreBuilder}. */
+    public static EtcdStoreBuilder builder() {
+        return new EtcdStoreBuilder();
+    }
+
+    @Override
+    public String name() {
+        return EtcdErrors.STORE;
+    }
+
+    @Override
+    public TtlRange ttlRange() {
+        return TTL_RANGE;
+    }
+
+    /** {@code Lease.grant(seconds)}; the lease reports the TTL etcd granted. */
+    @Override
+    public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
+        TTL_RANGE.check(name(), ttl);
+        Objects.requireNonNull(listener, "listener");
+        return call("grant", null, null, () -> client.getLeaseClient().grant(ttl.toSeconds()))
+                .thenApply(r -> new EtcdLease(this, r.getID(), Duration.ofSeconds(r.getTTL()), listener));
+    }
+
+    /**
+     * One transaction: if the key's create revision is 0 (absent) then put it with the lease and
+     * read it back, else read it. The put fails with {@code lease not found} when the lease is
+     * gone, which becomes {@link io.leadership.LeaseExpiredException}: a dead lease never wins.
+     */
+    @Override
+    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
+        Keys.check(key);
+        Objects.requireNonNull(value, "value");
+        EtcdLease own = own(lease);
+        ByteSequence k = bytes(key);
+        return call("create", key, own.id(), () -> client.getKVClient().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(k, bytes(value), PutOption.builder().withLeaseId(own.leaseId()).build()),
+                        Op.get(k, GetOption.DEFAULT))
+                .Else(Op.get(k, GetOption.DEFAULT))
+                .commit())
+                .thenApply(r -> claim(key, r.getGetResponses()));
+    }
+
+    /** One transaction: if the key's create revision is {@code version} then delete it. */
+    @Override
+    public CompletableFuture<Boolean> delete(String key, long version) {
+        Keys.check(key);
+        ByteSequence k = bytes(key);
+        return call("delete", key, null, () -> client.getKVClient().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(version)))
+                .Then(Op.delete(k, DeleteOption.DEFAULT))
+                .commit())
+                .thenApply(EtcdStore::deletedOne);
+    }
+
+    /** A linearizable read of the key. */
+    @Override
+    public CompletableFuture<Optional<Claim>> get(String key) {
+        Keys.check(key);
+        return call("get", key, null, () -> client.getKVClient().get(bytes(key)))
+                .thenApply(r -> claim(key, r));
+    }
+
+    /**
+     * Reads the key and delivers it, then watches from the read revision + 1, which etcd serves
+     * at once (a synced watcher); re-reads after every error, compaction included. See {@link EtcdWatch}.
+     */
+    @Override
+    public Watch watch(String key, WatchListener listener) {
+        Keys.check(key);
+        Objects.requireNonNull(listener, "listener");
+        if (closed.get()) {
+            throw new IllegalStateException("etcd store on " + settings.endpointList() + " is closed; cannot watch key '" + key + "'");
+        }
+        EtcdWatch watch = new EtcdWatch(this, key, listener);
+        watches.add(watch);
+        watch.start();
+        return watch;
+    }
+
+    /**
+     * Cancels the watches and closes the jetcd client (its gRPC channel), then stops the store's
+     * threads, waiting up to 5 s for running callbacks. gRPC releases its shared event loop
+     * threads about a second after its last channel closes. Leases are not revoked.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        watches.forEach(EtcdWatch::close);
+        try {
+            client.close();
+        } catch (RuntimeException e) {
+            log.warn("closing the jetcd client failed", e);
+        }
+        timer.shutdownNow();
+        executor.shutdown();
+        leaseLane.shutdown();
+        if (!threads.isCurrent()) {
+            try {
+                long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+                if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        || !leaseLane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    log.warn("etcd store threads still busy {} after close", CLOSE_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.debug("etcd store on {} closed", settings.endpointList());
+    }
+
+    @Override
+    public String toString() {
+        return "etcd store on " + settings.endpointList();
+    }
+
+    /** The prefix of the names of this store's own threads, e.g. {@code leadership-etcd-3-}. */
+    String threadNamePrefix() {
+        return threads.prefix + "-";
+    }
+
+    // ---- shared with EtcdLease and EtcdWatch
+
+    Client client() {
+        return client;
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    boolean closed() {
+        return closed.get();
+    }
+
+    void forget(EtcdWatch watch) {
+        watches.remove(watch);
+    }
+
+    StoreException failure(String operation, String key, Throwable cause) {
+        return EtcdErrors.toStoreException(operation, key, null, cause, settings.endpointList());
+    }
+
+    /**
+     * Starts {@code request} on the store's thread and completes the result there, failures
+     * mapped to {@link StoreException} naming {@code operation} and {@code key} (or to
+     * {@link io.leadership.LeaseExpiredException} when {@code leaseId} is given and etcd no longer
+     * knows it). Once the store is closed, fails at once.
+     */
+    <T> CompletableFuture<T> call(String operation, String key, String leaseId, Supplier<CompletableFuture<T>> request) {
+        return call(executor, operation, key, leaseId, request);
+    }
+
+    /**
+     * As {@link #call}, on the lease lane: keep-alives must not queue behind a burst of other
+     * requests and their completions, or a busy store would cost its leases.
+     */
+    <T> CompletableFuture<T> callOnLeaseLane(String operation, String leaseId, Supplier<CompletableFuture<T>> request) {
+        return call(leaseLane, operation, null, leaseId, request);
+    }
+
+    private <T> CompletableFuture<T> call(Executor lane, String operation, String key, String leaseId,
+            Supplier<CompletableFuture<T>> request) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Runnable start = () -> {
+            CompletableFuture<T> pending;
+            try {
+                pending = request.get();
+            } catch (RuntimeException e) {
+                pending = CompletableFuture.failedFuture(e);
+            }
+            pending.whenComplete((value, failure) -> completeOn(lane, () -> {
+                if (failure == null) {
+                    result.complete(value);
+                } else {
+                    result.completeExceptionally(EtcdErrors.toStoreException(operation, key, leaseId, failure,
+                            settings.endpointList()));
+                }
+            }));
+        };
+        if (closed.get()) {
+            result.completeExceptionally(closedError(operation, key));
+            return result;
+        }
+        try {
+            lane.execute(start);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(closedError(operation, key));
+        }
+        return result;
+    }
+
+    private void completeOn(Executor lane, Runnable completion) {
+        if (threads.isCurrent()) {
+            completion.run();
+            return;
+        }
+        try {
+            lane.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run(); // closing: complete on jetcd's thread rather than never
+        }
+    }
+
+    private StoreException closedError(String operation, String key) {
+        return new StoreException(EtcdErrors.STORE, operation, key, "the store on " + settings.endpointList() + " is closed", null);
+    }
+
+    // ---- mapping between etcd records and claims
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    static Claim claim(String key, KeyValue kv) {
+        return new Claim(key, kv.getValue().toString(StandardCharsets.UTF_8), kv.getCreateRevision(),
+                EtcdLease.hex(kv.getLease()));
+    }
+
+    private static Optional<Claim> claim(String key, GetResponse response) {
+        List<KeyValue> kvs = response.getKvs();
+        return kvs.isEmpty() ? Optional.empty() : Optional.of(claim(key, kvs.get(0)));
+    }
+
+    private static Optional<Claim> claim(String key, List<GetResponse> reads) {
+        return reads.isEmpty() ? Optional.empty() : claim(key, reads.get(reads.size() - 1));
+    }
+
+    private static boolean deletedOne(TxnResponse response) {
+        return response.isSucceeded() && response.getDeleteResponses().stream().anyMatch(d -> d.getDeleted() > 0);
+    }
+
+    private static EtcdLease own(Lease lease) {
+        if (lease instanceof EtcdLease etcd) {
+            return etcd;
+        }
+        throw new IllegalArgumentException("lease " + (lease == null ? "null" : lease.id() + " (" + lease.getClass().getName() + ")")
+                + " was not granted by an etcd store; grant it with EtcdStore.grant");
+    }
+
+    /** Names the store's threads and tells whether the current thread is one of them. */
+    private static final class StoreThreads {
+        private final String prefix;
+        private final Set<Thread> members = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger count = new AtomicInteger();
+
+        StoreThreads(String prefix) {
+            this.prefix = prefix;
+        }
+
+        ThreadFactory factory(String role) {
+            return r -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        r.run();
+                    } finally {
+                        members.remove(Thread.currentThread());
+                    }
+                }, prefix + "-" + role + "-" + count.incrementAndGet());
+                t.setDaemon(true);
+                members.add(t);
+                return t;
+            };
+        }
+
+        boolean isCurrent() {
+            return members.contains(Thread.currentThread());
+        }
+    }
+}

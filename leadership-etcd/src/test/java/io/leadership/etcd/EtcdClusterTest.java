@@ -1,0 +1,82 @@
+package io.leadership.etcd;
+
+import static io.leadership.etcd.Await.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Claim;
+import io.leadership.Lease;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.Watch;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A 3-member cluster: when the member a client talks to dies, the client carries on with the others. */
+class EtcdClusterTest {
+
+    @RegisterExtension
+    static final EtcdCluster cluster = EtcdCluster.create();
+
+    @Test
+    void operationsRecoverWhenTheLeaderAndThenAFollowerAreKilled() throws Exception {
+        try (Store store = cluster.connect(); Store writer = cluster.connect()) {
+            String key = "elections/cluster";
+            Lease lease = value(store.grant(Duration.ofSeconds(20), LeaseListener.NONE));
+            Claim claim = value(store.create(key, "a", lease)).orElseThrow();
+            RecordingListener listener = new RecordingListener();
+            try (Watch watch = store.watch(key, listener)) {
+                listener.expectNext(Optional.of(claim));
+
+                // The leader: every client talks to it, for each write and each keep-alive.
+                int leader = cluster.leader(Duration.ofSeconds(10));
+                long t0 = System.nanoTime();
+                cluster.kill(leader);
+                recovers("keep-alive after the leader died", lease::keepAlive);
+                System.out.println("keep-alive acknowledged again " + Duration.ofNanos(System.nanoTime() - t0).toMillis()
+                        + " ms after the leader (m" + leader + ") was killed");
+                int newLeader = cluster.leader(Duration.ofSeconds(10));
+                assertTrue(newLeader != leader);
+                assertEquals(Optional.of(claim), value(store.get(key)));
+                assertTrue(value(writer.delete(key, claim.version())));
+                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
+                Claim second = value(store.create(key, "b", lease)).orElseThrow();
+                listener.awaitLast(Optional.of(second), Duration.ofSeconds(10));
+
+                cluster.restart(leader);
+
+                // Now a follower (two of three remain, so the cluster keeps its quorum).
+                int follower = (newLeader + 1) % 3;
+                cluster.kill(follower);
+                for (int i = 0; i < 6; i++) { // round-robin visits every member, the dead one included
+                    recovers("keep-alive after a follower died", lease::keepAlive);
+                    recovers("get after a follower died", () -> store.get(key));
+                }
+                assertTrue(value(writer.delete(key, second.version())));
+                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
+                cluster.restart(follower);
+                EtcdWatchTest.assertNeverOlderAfterNewer(listener.all);
+            }
+            assertEquals(0, listener.overlaps.get());
+            value(lease.revoke());
+        }
+    }
+
+    private static void recovers(String what, Supplier<CompletableFuture<?>> operation) {
+        AtomicReference<Throwable> last = new AtomicReference<>();
+        Await.until(() -> what + " (last failure: " + last.get() + ")", Duration.ofSeconds(15), () -> {
+            try {
+                value(operation.get());
+                return true;
+            } catch (AssertionError e) {
+                last.set(e.getCause());
+                return false;
+            }
+        });
+    }
+}

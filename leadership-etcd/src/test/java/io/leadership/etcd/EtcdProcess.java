@@ -1,0 +1,214 @@
+package io.leadership.etcd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One local etcd member: the Debian {@code etcd-server} binary on loopback ports, never the
+ * default 2379/2380, its output appended to {@code target/etcd-logs/<name>-<clientPort>.log}.
+ * {@link #kill()} is {@code kill -9}; {@link #start()} again reuses the data dir and ports.
+ */
+final class EtcdProcess {
+
+    private static final Logger log = LoggerFactory.getLogger(EtcdProcess.class);
+    static final Duration HEALTH_DEADLINE = Duration.ofSeconds(30);
+    private static final List<Path> BINARIES = List.of(Path.of("/usr/bin/etcd"), Path.of("/usr/local/bin/etcd"));
+
+    final String name;
+    final int clientPort;
+    final int peerPort;
+    private final Path dataDir;
+    private final Path logFile;
+    private final String initialCluster;
+    private final String clusterToken;
+    private final List<String> extraFlags;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private Process process;
+
+    /** Every running member, killed if the JVM exits without closing its fixture. */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "etcd-reaper"));
+    }
+
+    EtcdProcess(String name, int clientPort, int peerPort, Path dataDir, String initialCluster, String clusterToken,
+            List<String> extraFlags) {
+        this.name = name;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.dataDir = dataDir;
+        this.initialCluster = initialCluster;
+        this.clusterToken = clusterToken;
+        this.extraFlags = List.copyOf(extraFlags);
+        this.logFile = Path.of("target", "etcd-logs", name + "-" + clientPort + ".log").toAbsolutePath();
+    }
+
+    /** The etcd binary, or null if none is installed. */
+    static Path binary() {
+        return BINARIES.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    }
+
+    /** {@code count} distinct free loopback ports (none of them 2379 or 2380). */
+    static int[] freePorts(int count) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; ) {
+                ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                if (s.getLocalPort() != 2379 && s.getLocalPort() != 2380) {
+                    ports[i++] = s.getLocalPort();
+                }
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // nothing held
+                }
+            }
+        }
+    }
+
+    String peerUrl() {
+        return "http://127.0.0.1:" + peerPort;
+    }
+
+    String clientUrl() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    InetSocketAddress clientAddress() {
+        return new InetSocketAddress("127.0.0.1", clientPort);
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    synchronized boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    synchronized void start() throws IOException {
+        if (alive()) {
+            throw new IllegalStateException("etcd " + name + " is already running");
+        }
+        Path binary = binary();
+        if (binary == null) {
+            throw new IllegalStateException("no etcd binary at " + BINARIES);
+        }
+        Files.createDirectories(logFile.getParent());
+        List<String> command = new ArrayList<>(List.of(binary.toString(),
+                "--name", name,
+                "--data-dir", dataDir.toString(),
+                "--listen-client-urls", clientUrl(),
+                "--advertise-client-urls", clientUrl(),
+                "--listen-peer-urls", peerUrl(),
+                "--initial-advertise-peer-urls", peerUrl(),
+                "--initial-cluster", initialCluster,
+                "--initial-cluster-token", clusterToken,
+                "--initial-cluster-state", "new",
+                "--logger", "zap",
+                "--log-outputs", "stderr"));
+        command.addAll(extraFlags);
+        Files.writeString(logFile, "---- " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        RUNNING.add(process);
+        log.info("started etcd {} (pid {}) on {}, log {}", name, process.pid(), clientUrl(), logFile);
+    }
+
+    /** Waits until {@code GET /health} says true; returns how long that took. */
+    Duration awaitHealthy(long startedNanos) throws InterruptedException {
+        long deadline = startedNanos + HEALTH_DEADLINE.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            Process p;
+            synchronized (this) {
+                p = process;
+            }
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException("etcd " + name + " exited (" + (p == null ? "never started" : "code " + p.exitValue())
+                        + ") before becoming healthy; see " + logFile + ":\n" + tail());
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200 && response.body().contains("\"health\":\"true\"")) {
+                    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+                    log.info("etcd {} healthy after {} ms", name, took.toMillis());
+                    return took;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("etcd " + name + " on " + clientUrl() + " not healthy within " + HEALTH_DEADLINE
+                + " (last answer: " + last + "); see " + logFile + ":\n" + tail());
+    }
+
+    /** kill -9, and waits until the process is gone. */
+    void kill() throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+            process = null;
+        }
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly();
+            RUNNING.remove(p);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("etcd " + name + " (pid " + p.pid() + ") survived kill -9 for 10 s");
+            }
+            log.info("killed etcd {} (pid {})", name, p.pid());
+        }
+    }
+
+    void deleteData() throws IOException {
+        if (!Files.exists(dataDir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+}

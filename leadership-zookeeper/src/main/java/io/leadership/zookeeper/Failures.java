@@ -1,0 +1,31 @@
+package io.leadership.zookeeper;
+
+import io.leadership.StoreException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+
+/** Turns ZooKeeper and Curator failures into {@link StoreException}s naming the operation and the key. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    /** {@code cause} as a StoreException of {@code operation} on {@code key}; a StoreException passes unchanged. */
+    static StoreException of(String operation, String key, Throwable cause) {
+        Throwable t = cause;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof StoreException e) {
+            return e;
+        }
+        return new StoreException(ZooKeeperStore.NAME, operation, key, t);
+    }
+
+    /** An unexpected result code of a ZooKeeper call on {@code znode}. */
+    static StoreException of(String operation, String key, Code code, String znode) {
+        return new StoreException(ZooKeeperStore.NAME, operation, key, KeeperException.create(code, znode));
+    }
+}

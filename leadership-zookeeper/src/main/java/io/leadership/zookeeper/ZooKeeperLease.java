@@ -1,0 +1,372 @@
+package io.leadership.zookeeper;
+
+import io.leadership.Lease;
+import io.leadership.LeaseExpiredException;
+import io.leadership.LeaseListener;
+import io.leadership.StoreException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.curator.SessionFailedRetryPolicy;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A lease is a ZooKeeper session of a Curator client of its own, whose session timeout is the
+ * lease TTL; keys bound to the lease are ephemeral nodes of that session.
+ *
+ * <ul>
+ * <li>{@link #ttl()} is the timeout the server negotiated (within 2 to 20 ticks by default),
+ *     which may differ from the one asked for; {@link #id()} is the session id in hex, as in
+ *     {@code ephemeralOwner}.
+ * <li>Every lease operation goes to the ZooKeeper handle of the session granted, never to a later
+ *     session of the same client: after an expiry, Curator opens a new session, and an ephemeral
+ *     node created there would be a key held by no lease (CURATOR-696).
+ * <li>Curator's SUSPENDED is told as {@link LeaseListener#suspended()}, its LOST (the server
+ *     expired the session, or the client saw no server for a whole session timeout) as
+ *     {@link LeaseListener#expired()}, once; the client is then closed, the lease is over.
+ * <li>A lease is kept alive by {@link #keepAlive()}, not by the client's own pings: the ZooKeeper
+ *     client pings for as long as it runs, which would keep the keys of a lease whose holder
+ *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
+ *     acknowledged for a TTL, the lease closes its session, which deletes its keys, and tells
+ *     {@link LeaseListener#expired()}: the lease expires a TTL after its last acknowledged
+ *     keep-alive, as {@link io.leadership.Store#grant} promises.
+ * </ul>
+ */
+final class ZooKeeperLease implements Lease {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLease.class);
+
+    private enum State {
+        CONNECTING, LIVE, EXPIRED, REVOKED, CLOSED
+    }
+
+    private final ZooKeeperStore store;
+    private final LeaseListener listener;
+    private final CuratorFramework client;
+    private final AtomicReference<State> state = new AtomicReference<>(State.CONNECTING);
+    private final CompletableFuture<Lease> granted = new CompletableFuture<>();
+    private volatile ZooKeeper session;
+    private volatile long sessionId;
+    private volatile Duration ttl;
+    /** {@link System#nanoTime()} a TTL after the last acknowledged keep-alive (or the grant). */
+    private volatile long deadline;
+    private volatile ScheduledFuture<?> watchdog;
+    private boolean clientClosed; // guarded by client
+
+    private ZooKeeperLease(ZooKeeperStore store, Duration requested, LeaseListener listener) {
+        this.store = store;
+        this.listener = listener;
+        Settings settings = store.settings();
+        Duration connection = settings.connectionTimeout().compareTo(requested) < 0 ? settings.connectionTimeout() : requested;
+        // Short, bounded retries for Curator's own calls: errors must surface, the candidate retries.
+        this.client = settings.curator(requested, connection,
+                new SessionFailedRetryPolicy(new ExponentialBackoffRetry(10, 3, 200)),
+                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.FACTORY).build();
+        client.getConnectionStateListenable().addListener((c, newState) -> stateChanged(newState));
+    }
+
+    /** Opens a session with timeout {@code ttl}; completes when connected, fails after the connection timeout. */
+    static CompletableFuture<Lease> grant(ZooKeeperStore store, Duration ttl, LeaseListener listener) {
+        ZooKeeperLease lease = new ZooKeeperLease(store, ttl, listener);
+        store.track(lease);
+        store.execute(lease::startClient);
+        Duration timeout = store.settings().connectionTimeout();
+        store.deadline(lease.granted, timeout, () -> {
+            StoreException error = new StoreException(ZooKeeperStore.NAME, "grant", null,
+                    "no connection to " + store.settings().describe() + " within " + timeout.toMillis() + " ms", null);
+            lease.failGrant(error);
+            return error;
+        });
+        return lease.granted;
+    }
+
+    @Override
+    public String id() {
+        return Long.toHexString(sessionId);
+    }
+
+    long sessionId() {
+        return sessionId;
+    }
+
+    @Override
+    public Duration ttl() {
+        return ttl;
+    }
+
+    boolean isLive() {
+        return state.get() == State.LIVE;
+    }
+
+    boolean grantedBy(ZooKeeperStore other) {
+        return store == other;
+    }
+
+    /**
+     * One round trip ({@code exists /}) on the lease's own session: the server refreshes a
+     * session on every request it receives, so an answer means the session was alive, with a
+     * full timeout ahead, at an instant after this call.
+     */
+    @Override
+    public CompletableFuture<Void> keepAlive() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        call("keepAlive", null, zk -> AsyncZooKeeper.exists(zk, "/", store.callbacks())).whenComplete((reply, error) -> {
+            if (error != null) {
+                done.completeExceptionally(Failures.of("keepAlive", null, error));
+            } else if (reply.is(Code.OK) && acknowledged()) {
+                done.complete(null);
+            } else if (reply.is(Code.OK)) {
+                done.completeExceptionally(gone("keepAlive", null));
+            } else {
+                done.completeExceptionally(new StoreException(ZooKeeperStore.NAME, "keepAlive", null,
+                        "lease " + id() + ": " + KeeperException.create(reply.code()).getMessage(), KeeperException.create(reply.code())));
+            }
+        });
+        // A request on a dead connection ends in CONNECTIONLOSS within 2/3 of the session timeout;
+        // this bounds the wait even if a server accepts the request and never answers.
+        store.deadline(done, ttl, () -> new StoreException(ZooKeeperStore.NAME, "keepAlive", null,
+                "lease " + id() + ": no answer within " + ttl.toMillis() + " ms", null));
+        return done;
+    }
+
+    /**
+     * Runs {@code operation} on the lease's session. Fails with {@link LeaseExpiredException} if
+     * the lease is over, or when ZooKeeper answers SESSIONEXPIRED (which also ends the lease).
+     */
+    CompletableFuture<Reply> call(String operation, String key, Function<ZooKeeper, CompletableFuture<Reply>> operationOnSession) {
+        State current = state.get();
+        if (current != State.LIVE) {
+            return CompletableFuture.failedFuture(current == State.CLOSED ? store.closedError(operation, key) : gone(operation, null));
+        }
+        if (System.nanoTime() - deadline >= 0) {
+            unkept();
+            return CompletableFuture.failedFuture(gone(operation, null));
+        }
+        ZooKeeper zk = session;
+        if (!zk.getState().isAlive()) {
+            expire("its ZooKeeper handle is closed");
+            return CompletableFuture.failedFuture(gone(operation, null));
+        }
+        return operationOnSession.apply(zk).thenApply(reply -> {
+            if (reply.is(Code.SESSIONEXPIRED)) {
+                expire("ZooKeeper answered SESSIONEXPIRED to " + operation);
+                throw gone(operation, KeeperException.create(Code.SESSIONEXPIRED));
+            }
+            return reply;
+        });
+    }
+
+    /** Closes the session, which deletes every ephemeral node of it. */
+    @Override
+    public CompletableFuture<Void> revoke() {
+        State previous = state.getAndUpdate(s -> s == State.LIVE || s == State.CONNECTING ? State.REVOKED : s);
+        if (previous != State.LIVE && previous != State.CONNECTING) {
+            return CompletableFuture.completedFuture(null);
+        }
+        granted.completeExceptionally(new StoreException(ZooKeeperStore.NAME, "grant", null, "lease revoked while connecting", null));
+        stopWatchdog();
+        store.forget(this);
+        boolean connected = previous == State.LIVE && session.getState().isConnected();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        store.execute(() -> {
+            closeClient();
+            if (connected || previous == State.CONNECTING) {
+                done.complete(null);
+            } else {
+                // close() could not send closeSession: the server expires the session (and its
+                // keys) only after the timeout, as after a crash.
+                done.completeExceptionally(new StoreException(ZooKeeperStore.NAME, "revoke", null, "lease " + id()
+                        + " was not connected; its keys expire with the session within " + ttl.toMillis() + " ms", null));
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Closes the client like a crash (store close): the session is not ended, so its keys stay
+     * until the server expires it. Blocks until the client's threads are gone.
+     */
+    void abandon() {
+        State previous = state.getAndSet(State.CLOSED);
+        granted.completeExceptionally(store.closedError("grant", null));
+        stopWatchdog();
+        if (previous == State.CLOSED || previous == State.REVOKED || previous == State.EXPIRED) {
+            return; // the client is closed, or being closed, by whoever ended it
+        }
+        try {
+            if (client.getZookeeperClient().getZooKeeper() instanceof AbandonableZooKeeper zk) {
+                zk.abandon();
+            }
+        } catch (Exception e) {
+            LOG.debug("lease {}: no ZooKeeper handle to abandon", id(), e);
+        }
+        if (session instanceof AbandonableZooKeeper zk) {
+            zk.abandon();
+        }
+        closeClient();
+    }
+
+    private void stateChanged(ConnectionState newState) {
+        switch (newState) {
+            case CONNECTED -> connected();
+            case SUSPENDED -> {
+                if (state.get() == State.LIVE) {
+                    notify("suspended", listener::suspended);
+                }
+            }
+            case LOST -> expire("Curator reported the session LOST");
+            case RECONNECTED -> {
+                if (state.get() == State.LIVE && session != null && currentSessionId() != sessionId) {
+                    expire("the client reconnected with another session");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void connected() {
+        try {
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            long id = zk.getSessionId();
+            int negotiated = zk.getSessionTimeout();
+            if (id == 0 || negotiated <= 0 || !zk.getState().isConnected()) {
+                failGrant(new StoreException(ZooKeeperStore.NAME, "grant", null, "connection to " + store.settings().describe()
+                        + " dropped while the session was being set up", null));
+                return;
+            }
+            session = zk;
+            sessionId = id;
+            ttl = Duration.ofMillis(negotiated);
+            deadline = System.nanoTime() + ttl.toNanos();
+            if (state.compareAndSet(State.CONNECTING, State.LIVE)) {
+                store.register(this);
+                watch();
+                LOG.debug("lease {} granted with ttl {} ms", id(), negotiated);
+                store.execute(() -> granted.complete(this));
+            }
+        } catch (Exception e) {
+            failGrant(Failures.of("grant", null, e));
+        }
+    }
+
+    private void failGrant(StoreException error) {
+        if (state.compareAndSet(State.CONNECTING, State.CLOSED)) {
+            store.forget(this);
+            store.execute(() -> {
+                closeClient();
+                granted.completeExceptionally(error);
+            });
+        }
+    }
+
+    /** Records an acknowledged keep-alive: the lease lives a TTL from now. False if it had already run out. */
+    private boolean acknowledged() {
+        long now = System.nanoTime();
+        if (state.get() != State.LIVE || now - deadline >= 0) {
+            unkept();
+            return false;
+        }
+        deadline = now + ttl.toNanos();
+        return true;
+    }
+
+    /** Checks the deadline when it is due, and again at the new deadline while keep-alives move it. */
+    private void watch() {
+        if (state.get() != State.LIVE) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            unkept();
+        } else {
+            watchdog = store.schedule(this::watch, Duration.ofNanos(left));
+        }
+    }
+
+    private void unkept() {
+        expire("no keep-alive acknowledged for its ttl of " + ttl.toMillis() + " ms; closing its session deletes its keys");
+    }
+
+    /** The lease is over: tell the listener once, and close the client so it opens no new session. */
+    void expire(String why) {
+        if (state.compareAndSet(State.LIVE, State.EXPIRED)) {
+            LOG.info("lease {} expired: {}", id(), why);
+            stopWatchdog();
+            store.forget(this);
+            notify("expired", listener::expired);
+            store.execute(this::closeClient);
+        } else if (state.get() == State.CONNECTING) {
+            failGrant(new StoreException(ZooKeeperStore.NAME, "grant", null, "session lost while connecting: " + why, null));
+        }
+    }
+
+    private void stopWatchdog() {
+        ScheduledFuture<?> task = watchdog;
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    private void notify(String signal, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("lease {}: listener threw on {}", id(), signal, e);
+        }
+    }
+
+    private long currentSessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** Starts the client unless the lease was already ended (closing an unstarted client would do nothing). */
+    private void startClient() {
+        synchronized (client) {
+            if (clientClosed || state.get() != State.CONNECTING) {
+                return;
+            }
+            try {
+                client.start();
+            } catch (RuntimeException e) {
+                failGrant(Failures.of("grant", null, e));
+            }
+        }
+    }
+
+    private void closeClient() {
+        synchronized (client) {
+            if (clientClosed) {
+                return;
+            }
+            clientClosed = true;
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                LOG.warn("lease {}: closing its ZooKeeper client failed", id(), e);
+            }
+        }
+    }
+
+    LeaseExpiredException gone(String operation, Throwable cause) {
+        return new LeaseExpiredException(ZooKeeperStore.NAME, operation, id(), cause);
+    }
+
+    @Override
+    public String toString() {
+        return "ZooKeeperLease[" + id() + ", ttl " + (ttl == null ? "?" : ttl.toMillis() + " ms") + ", " + state.get() + "]";
+    }
+}

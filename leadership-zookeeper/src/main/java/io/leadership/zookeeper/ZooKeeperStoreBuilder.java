@@ -1,0 +1,201 @@
+package io.leadership.zookeeper;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.apache.curator.framework.AuthInfo;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.framework.imps.DefaultACLProvider;
+import org.apache.zookeeper.data.ACL;
+
+/**
+ * Settings of a {@link ZooKeeperStore}. Only the connect string is required:
+ * <pre>{@code
+ * Store store = ZooKeeperStore.builder()
+ *         .connectString("zk1:2181,zk2:2181,zk3:2181")
+ *         .namespace("myapp")                       // optional chroot
+ *         .digest("elector", "secret")              // optional credentials
+ *         .keyAcl(ZooDefs.Ids.CREATOR_ALL_ACL)      // optional ACL of election keys
+ *         .build();
+ * }</pre>
+ * Every setter checks its argument and throws {@link IllegalArgumentException} naming the bad value.
+ */
+public final class ZooKeeperStoreBuilder {
+
+    /** Accepted range of {@link #connectionTimeout}. */
+    public static final Duration MIN_CONNECTION_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration MAX_CONNECTION_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.%a-zA-Z]+\\]");
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
+
+    private String connectString;
+    private String namespace;
+    private Duration connectionTimeout = Duration.ofSeconds(5);
+    private Duration sessionTimeout = Duration.ofSeconds(30);
+    private final List<AuthInfo> authInfos = new ArrayList<>();
+    private ACLProvider aclProvider = new DefaultACLProvider();
+
+    ZooKeeperStoreBuilder() {
+    }
+
+    /**
+     * The servers, {@code host:port} separated by commas, for example {@code zk1:2181,zk2:2181};
+     * the port defaults to 2181. A chroot goes in {@link #namespace}, not here.
+     */
+    public ZooKeeperStoreBuilder connectString(String connectString) {
+        if (connectString == null || connectString.isBlank()) {
+            throw new IllegalArgumentException("ZooKeeper connect string must not be blank; expected host:port[,host:port...], e.g. localhost:2181");
+        }
+        StringBuilder normalized = new StringBuilder();
+        for (String server : connectString.split(",", -1)) {
+            normalized.append(normalized.length() == 0 ? "" : ",").append(checkServer(server.trim(), connectString));
+        }
+        this.connectString = normalized.toString();
+        return this;
+    }
+
+    private static String checkServer(String server, String connectString) {
+        String host = server;
+        String port = "2181";
+        int colon = server.lastIndexOf(':');
+        if (colon >= 0 && (server.indexOf(']') < colon)) {
+            host = server.substring(0, colon);
+            port = server.substring(colon + 1);
+        }
+        if (host.isEmpty() || !HOST.matcher(host).matches()) {
+            throw new IllegalArgumentException("bad host '" + host + "' in ZooKeeper servers '" + connectString
+                    + "': expected host:port[,host:port...] with a host name, IPv4 address or [IPv6] address"
+                    + (host.contains("/") ? "; put a chroot in the namespace (the path of a zk:// address), not after a host" : ""));
+        }
+        int number;
+        try {
+            number = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            number = -1;
+        }
+        if (number < 1 || number > 65535) {
+            throw new IllegalArgumentException("bad port '" + port + "' of host '" + host + "' in ZooKeeper servers '"
+                    + connectString + "': expected a number from 1 to 65535");
+        }
+        return host + ":" + number;
+    }
+
+    /**
+     * A chroot under which all keys live, e.g. {@code services/billing} (a leading slash is
+     * allowed); created on first use. {@code null}, empty or {@code /} mean the root.
+     */
+    public ZooKeeperStoreBuilder namespace(String namespace) {
+        if (namespace == null || namespace.isEmpty() || namespace.equals("/")) {
+            this.namespace = null;
+            return this;
+        }
+        String stripped = namespace.startsWith("/") ? namespace.substring(1) : namespace;
+        if (stripped.endsWith("/")) {
+            stripped = stripped.substring(0, stripped.length() - 1);
+        }
+        for (String segment : stripped.split("/", -1)) {
+            if (!SEGMENT.matcher(segment).matches() || segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("bad ZooKeeper namespace (chroot) '" + namespace
+                        + "': expected segments of [A-Za-z0-9._-] separated by single '/', no '.' or '..' segment, e.g. /services/billing");
+            }
+        }
+        if (stripped.split("/")[0].equals("zookeeper")) {
+            throw new IllegalArgumentException("bad ZooKeeper namespace (chroot) '" + namespace
+                    + "': /zookeeper is reserved by ZooKeeper for its quota and configuration nodes");
+        }
+        this.namespace = stripped;
+        return this;
+    }
+
+    /**
+     * How long a grant or an operation waits for a connection before failing, from 100 ms to
+     * 10 min; default 5 s.
+     */
+    public ZooKeeperStoreBuilder connectionTimeout(Duration timeout) {
+        this.connectionTimeout = checkRange("connection timeout", timeout, MIN_CONNECTION_TIMEOUT, MAX_CONNECTION_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * The session timeout of the store's own client, which serves get, watch and delete (leases
+     * have sessions of their own, with the lease TTL as timeout). The server negotiates it into
+     * its range (2 to 20 ticks by default). Within {@link ZooKeeperStore#TTL_RANGE}; default 30 s.
+     */
+    public ZooKeeperStoreBuilder sessionTimeout(Duration timeout) {
+        this.sessionTimeout = checkRange("session timeout", timeout, ZooKeeperStore.TTL_RANGE.min(), ZooKeeperStore.TTL_RANGE.max());
+        return this;
+    }
+
+    private static Duration checkRange(String what, Duration value, Duration min, Duration max) {
+        if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(what + " " + (value == null ? "null" : value.toMillis() + " ms")
+                    + " is outside the accepted range " + min.toMillis() + " ms to " + max.toMillis() + " ms");
+        }
+        return value;
+    }
+
+    /**
+     * Authenticates every session with ZooKeeper's {@code digest} scheme as {@code user}. Keys
+     * created with {@link org.apache.zookeeper.ZooDefs.Ids#CREATOR_ALL_ACL} then belong to that user.
+     */
+    public ZooKeeperStoreBuilder digest(String user, String password) {
+        if (user == null || user.isEmpty() || user.contains(":")) {
+            throw new IllegalArgumentException("digest user must be non-empty and contain no ':', got "
+                    + (user == null ? "null" : "'" + user + "'"));
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("digest password of user '" + user + "' must not be null");
+        }
+        return authorization("digest", (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Adds credentials of any ZooKeeper authentication scheme to every session (Curator's {@code authorization}). */
+    public ZooKeeperStoreBuilder authorization(String scheme, byte[] auth) {
+        if (scheme == null || scheme.isBlank() || auth == null) {
+            throw new IllegalArgumentException("authorization needs a scheme (e.g. digest) and credentials, got scheme "
+                    + (scheme == null ? "null" : "'" + scheme + "'") + (auth == null ? " and no credentials" : ""));
+        }
+        authInfos.add(new AuthInfo(scheme, auth.clone()));
+        return this;
+    }
+
+    /** The ACL of election keys and of the parent nodes created for them. Default: open to all. */
+    public ZooKeeperStoreBuilder keyAcl(List<ACL> acl) {
+        if (acl == null || acl.isEmpty()) {
+            throw new IllegalArgumentException("key ACL must be a non-empty list, e.g. ZooDefs.Ids.CREATOR_ALL_ACL");
+        }
+        // Not List.copyOf: ZooKeeper checks ACL lists with contains(null), which immutable lists reject.
+        List<ACL> copy = Collections.unmodifiableList(new ArrayList<>(acl));
+        return aclProvider(new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+                return copy;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+                return copy;
+            }
+        });
+    }
+
+    /** The ACLs by path, for election keys and the parent nodes created for them (Curator's {@code aclProvider}). */
+    public ZooKeeperStoreBuilder aclProvider(ACLProvider provider) {
+        this.aclProvider = Objects.requireNonNull(provider, "aclProvider");
+        return this;
+    }
+
+    /** Starts the store's client (without waiting for a connection) and returns the store. */
+    public ZooKeeperStore build() {
+        if (connectString == null) {
+            throw new IllegalArgumentException("ZooKeeper connect string not set; expected host:port[,host:port...], e.g. localhost:2181");
+        }
+        return new ZooKeeperStore(new Settings(connectString, namespace, connectionTimeout, sessionTimeout,
+                List.copyOf(authInfos), aclProvider));
+    }
+}

@@ -1,0 +1,22 @@
+package io.leadership.zookeeper;
+
+import io.leadership.Store;
+import io.leadership.StoreProvider;
+import java.net.URI;
+
+/**
+ * Connects {@code zk://} addresses: {@code zk://[user:password@]host:port[,host:port...][/chroot][?connectTimeout=5s&sessionTimeout=30s&acl=open]};
+ * see {@link ZooKeeperAddress} for the parameters.
+ */
+public final class ZooKeeperStoreProvider implements StoreProvider {
+
+    @Override
+    public String scheme() {
+        return "zk";
+    }
+
+    @Override
+    public Store connect(URI address) {
+        return ZooKeeperAddress.parse(address).build();
+    }
+}

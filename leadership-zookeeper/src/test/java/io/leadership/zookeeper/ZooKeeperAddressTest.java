@@ -1,0 +1,86 @@
+package io.leadership.zookeeper;
+
+import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Claim;
+import io.leadership.Lease;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.Stores;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** zk:// addresses: bad ones fail at once naming the bad part; good ones connect through the ServiceLoader. */
+class ZooKeeperAddressTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "zk://                                        | malformed store address 'zk://'",
+        "zk:///elections                              | names no server",
+        "zk://:2181                                   | bad host ''",
+        "zk://localhost:99999                         | bad port '99999'",
+        "zk://localhost:21x1                          | bad port '21x1'",
+        "zk://a:2181,,b:2181                          | bad host ''",
+        "zk://localhost:2181/a//b                     | bad ZooKeeper namespace",
+        "zk://localhost:2181/zookeeper                | reserved",
+        "zk://localhost:2181?timeout=5s               | unknown parameter 'timeout'",
+        "zk://localhost:2181?connectTimeout=soon      | 'soon' is not a duration",
+        "zk://localhost:2181?connectTimeout=1ms       | outside the accepted range",
+        "zk://localhost:2181?connectTimeout=1s&connectTimeout=2s | given twice",
+        "zk://localhost:2181?sessionTimeout=          | has no value",
+        "zk://localhost:2181?acl=creator              | needs credentials",
+        "zk://localhost:2181?acl=secret               | expected one of open, creator, creator-read",
+        "zk://justuser@localhost:2181                 | user:password",
+        "zk://localhost:2181#frag                     | fragment",
+    })
+    void badAddressesFailNamingTheBadPart(String address, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stores.connect(address));
+        assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should contain '" + expected + "'");
+    }
+
+    @Test
+    void passwordsAreNotRepeatedInMessages() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Stores.connect("zk://user:s3cret@localhost:2181?bogus=1"));
+        assertTrue(!e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
+    @Test
+    void durationsAcceptShortAndIsoForms() {
+        assertEquals(Duration.ofMillis(500), ZooKeeperAddress.duration("500ms"));
+        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("5s"));
+        assertEquals(Duration.ofMinutes(2), ZooKeeperAddress.duration("2m"));
+        assertEquals(Duration.ofHours(1), ZooKeeperAddress.duration("1h"));
+        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("PT5S"));
+    }
+
+    @Test
+    void anAddressWithChrootAndCredentialsConnectsThroughStores() throws Exception {
+        try (ZooKeeperServer server = new ZooKeeperServer()) {
+            String hostPort = ZooKeeperServer.connectString(server.addresses());
+            try (Store chrooted = Stores.connect("zk://elector:pw@" + hostPort + "/apps/billing?connectTimeout=2s&sessionTimeout=2s&acl=creator-read");
+                    Store root = Stores.connect("zk://" + hostPort + "?connectTimeout=2s")) {
+                assertInstanceOf(ZooKeeperStore.class, chrooted);
+                Lease lease = done(chrooted.grant(Duration.ofSeconds(2), LeaseListener.NONE));
+                Claim claim = done(chrooted.create("elections/job", "node-1", lease)).orElseThrow();
+                Claim seenFromRoot = done(root.get("apps/billing/elections/job")).orElseThrow();
+                assertEquals(claim.version(), seenFromRoot.version(), "the key lives under the chroot");
+                assertEquals("node-1", seenFromRoot.value(), "creator-read lets anyone read");
+                // Only the digest user may delete under creator-read: the root store, unauthenticated, is refused.
+                assertInstanceOf(io.leadership.StoreException.class,
+                        assertThrows(java.util.concurrent.ExecutionException.class,
+                                () -> root.delete("apps/billing/elections/job", claim.version()).get()).getCause());
+                assertTrue(done(chrooted.delete("elections/job", claim.version())));
+                assertEquals(Optional.empty(), done(root.get("apps/billing/elections/job")));
+                done(lease.revoke());
+            }
+        }
+    }
+}

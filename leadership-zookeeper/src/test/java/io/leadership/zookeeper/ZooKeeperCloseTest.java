@@ -1,0 +1,60 @@
+package io.leadership.zookeeper;
+
+import static io.leadership.zookeeper.Recorders.await;
+import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.leadership.Lease;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.Watch;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** close() leaves no client thread behind: no ZooKeeper send or event thread, no Curator or store thread. */
+class ZooKeeperCloseTest {
+
+    private static ZooKeeperServer server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = new ZooKeeperServer();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    private static Set<Thread> clientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().contains("SendThread") || t.getName().contains("EventThread")
+                        || t.getName().contains("Curator") || t.getName().startsWith("leadership-zk"))
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void closeLeavesNoThreads() throws Exception {
+        Set<Thread> before = clientThreads();
+        Store store = server.connect();
+        Lease revoked = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease kept = done(store.grant(server.ttl(), LeaseListener.NONE));
+        done(store.create("close/a", "v", revoked));
+        done(store.create("close/b", "v", kept));
+        Watch watch = store.watch("close/a", new Recorders.States());
+        done(store.get("close/a"));
+        done(revoked.revoke());
+        List<String> during = clientThreads().stream().filter(t -> !before.contains(t)).map(Thread::getName).toList();
+        assertFalse(during.isEmpty(), "the filter must see the client's threads");
+        System.out.println("client threads while open: " + during);
+        watch.close();
+        store.close();
+        await(() -> clientThreads().stream().noneMatch(t -> !before.contains(t) && t.isAlive()), Duration.ofSeconds(10),
+                "the end of the client threads " + clientThreads().stream().filter(t -> !before.contains(t)).map(Thread::getName).toList());
+    }
+}

@@ -1,0 +1,99 @@
+package io.leadership.zookeeper;
+
+import static io.leadership.zookeeper.Recorders.await;
+import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Claim;
+import io.leadership.Lease;
+import io.leadership.Store;
+import io.leadership.Watch;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.curator.test.InstanceSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A three-member ensemble loses one member at a time, so each client loses its server once: the
+ * lease (a session) moves to another member and keeps its key, and watches keep delivering.
+ */
+class ZooKeeperClusterTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static ZooKeeperCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new ZooKeeperCluster();
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        cluster.close();
+    }
+
+    @Test
+    void killingEachMemberInTurnCostsNeitherTheLeaseNorItsKey() throws Exception {
+        try (Store store = cluster.connect(); Store observer = cluster.connect()) {
+            Recorders.Signals signals = new Recorders.Signals();
+            Lease lease = done(store.grant(cluster.ttl(), signals));
+            assertEquals(cluster.ttl(), lease.ttl());
+            Claim claim = done(store.create("cluster/leader", "me", lease)).orElseThrow();
+            Recorders.States states = new Recorders.States();
+            try (AutoCloseable keptAlive = Recorders.keepAlive(lease); Watch watch = observer.watch("cluster/leader", states)) {
+                assertEquals(Optional.of(claim), states.next(WAIT));
+                for (InstanceSpec member : cluster.members()) {
+                    long killedAt = System.nanoTime();
+                    cluster.kill(member);
+                    awaitKeepAlive(lease);
+                    System.out.printf("member %d killed: lease kept alive again after %d ms%n",
+                            member.getServerId(), (System.nanoTime() - killedAt) / 1_000_000);
+                    assertEquals(Optional.of(claim), done(observer.get("cluster/leader")), "the key survives");
+                    cluster.start(member);
+                    awaitServing(member);
+                }
+                assertEquals(1, signals.expired.getCount(), "the lease never expired");
+
+                // The watch still follows the key after its server went away.
+                assertTrue(done(store.delete("cluster/leader", claim.version())));
+                assertEquals(Optional.empty(), states.next(WAIT));
+                Claim next = done(store.create("cluster/leader", "me again", lease)).orElseThrow();
+                assertEquals(Optional.of(next), states.next(WAIT));
+                assertTrue(next.version() > claim.version());
+                assertFalse(states.overlapped);
+            }
+            done(lease.revoke());
+        }
+    }
+
+    /** Waits until a restarted member answers reads again, so that the next kill leaves a quorum. */
+    private static void awaitServing(InstanceSpec member) throws Exception {
+        try (Store direct = cluster.connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
+            await(() -> {
+                try {
+                    direct.get("cluster/leader").join();
+                    return true;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            }, WAIT, "member " + member.getServerId() + " serving again");
+        }
+    }
+
+    private static void awaitKeepAlive(Lease lease) throws InterruptedException {
+        await(() -> {
+            try {
+                lease.keepAlive().join();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, WAIT, "a keep-alive acknowledged by the remaining members");
+    }
+}

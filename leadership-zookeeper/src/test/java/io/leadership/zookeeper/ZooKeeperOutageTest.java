@@ -1,0 +1,125 @@
+package io.leadership.zookeeper;
+
+import static io.leadership.zookeeper.Recorders.await;
+import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
+import static io.leadership.zookeeper.ZooKeeperStoreTest.failure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Claim;
+import io.leadership.Lease;
+import io.leadership.LeaseExpiredException;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.StoreException;
+import io.leadership.Watch;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Server outages: each test has a server of its own, which it stops and restarts. */
+class ZooKeeperOutageTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private ZooKeeperServer server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = new ZooKeeperServer();
+    }
+
+    @AfterEach
+    void stopServer() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void anOutageLongerThanTheTtlSuspendsThenExpiresTheLease() throws Exception {
+        try (Store store = server.connect(); Store observer = server.connect()) {
+            Recorders.Signals signals = new Recorders.Signals();
+            Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, signals));
+            Claim claim = done(store.create("outage/leader", "me", lease)).orElseThrow();
+
+            long lastKeepAlive = System.nanoTime();
+            done(lease.keepAlive());
+            long stoppedAt = System.nanoTime();
+            server.stop();
+            await(signals.suspended, WAIT, "suspended()");
+            long suspendedMs = (System.nanoTime() - stoppedAt) / 1_000_000;
+            Throwable whileDown = failure(lease.keepAlive());
+            assertInstanceOf(StoreException.class, whileDown);
+            await(signals.expired, lease.ttl().plus(WAIT), "expired()");
+            long expiredMs = (System.nanoTime() - lastKeepAlive) / 1_000_000;
+            System.out.printf("outage: suspended() %d ms after the stop, expired() %d ms after the last keep-alive (ttl %d ms)%n",
+                    suspendedMs, expiredMs, lease.ttl().toMillis());
+            assertTrue(expiredMs >= lease.ttl().toMillis(), "expired() " + expiredMs + " ms after the last keep-alive, before the ttl");
+            assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
+            assertInstanceOf(LeaseExpiredException.class, failure(store.create("outage/other", "me", lease)));
+
+            server.restart();
+            // The server, back with the session in its data, expires it a session timeout later.
+            await(() -> observer.get("outage/leader").join().isEmpty(), lease.ttl().plus(WAIT), "the dead lease's key expiring");
+            assertEquals(1, signals.expiredCalls.get(), "expired() exactly once");
+            assertFalse(done(store.delete("outage/leader", claim.version())));
+        }
+    }
+
+    @Test
+    void aShortOutageSuspendsButKeepsTheLeaseAndItsKey() throws Exception {
+        try (Store store = server.connect()) {
+            Recorders.Signals signals = new Recorders.Signals();
+            // A restart and the reconnect (1 to 2 s) fit well inside the 5 s TTL.
+            Lease lease = done(store.grant(server.ttl(), signals));
+            Claim claim = done(store.create("outage/short", "me", lease)).orElseThrow();
+            server.restart();
+            await(() -> {
+                try {
+                    lease.keepAlive().join();
+                    return true;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            }, WAIT, "a keep-alive after the restart");
+            assertEquals(1, signals.expired.getCount(), "lease must not expire on a short outage");
+            assertEquals(Optional.of(claim), done(store.get("outage/short")));
+            done(lease.revoke());
+        }
+    }
+
+    @Test
+    void aWatchEndsOnTheCurrentStateAfterTheServerRestarts() throws Exception {
+        try (Store observer = server.connect()) {
+            Recorders.States states = new Recorders.States();
+            Claim claim;
+            try (Watch watch = observer.watch("outage/watched", states)) {
+                assertEquals(Optional.empty(), states.next(WAIT));
+                Store holder = server.connect();
+                Lease lease = done(holder.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
+                claim = done(holder.create("outage/watched", "holder", lease)).orElseThrow();
+                assertEquals(Optional.of(claim), states.next(WAIT));
+
+                // The holder crashes during the outage; its key goes when the restarted server
+                // expires its session, while the observer may still be reconnecting.
+                server.stop();
+                holder.close();
+                server.restart();
+                assertEquals(Optional.empty(), states.next(lease.ttl().plus(WAIT)), "the delete after the restart");
+
+                Store next = server.connect();
+                Lease nextLease = done(next.grant(server.ttl(), LeaseListener.NONE));
+                Claim second = done(next.create("outage/watched", "next", nextLease)).orElseThrow();
+                assertEquals(Optional.of(second), states.next(WAIT));
+                assertTrue(second.version() > claim.version());
+                done(nextLease.revoke());
+                assertEquals(Optional.empty(), states.next(WAIT));
+                next.close();
+                assertFalse(states.overlapped);
+            }
+        }
+    }
+}

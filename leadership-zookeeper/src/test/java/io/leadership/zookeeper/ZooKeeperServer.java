@@ -1,0 +1,93 @@
+package io.leadership.zookeeper;
+
+import io.leadership.Store;
+import io.leadership.testing.StoreServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * One in-process ZooKeeper server on 127.0.0.1 with a 100 ms tick, granting session timeouts from
+ * 100 ms (1 tick) to 5 s, so short TTLs are honoured as asked.
+ *
+ * <p>The suites' TTL is 5 s, not 2 s: a lease expires a TTL after its last acknowledged
+ * keep-alive, and the ZooKeeper client needs 1 to 2 s to reconnect after a refused connection
+ * (a 1 s pause after trying every server, plus up to 1 s at random), so a lease that a test holds
+ * without keep-alives across two reconnects needs more than 4 s.
+ */
+public final class ZooKeeperServer implements StoreServer {
+
+    static final int TICK_MS = 100;
+    static final Duration TTL = Duration.ofSeconds(5);
+    /** The largest session timeout the server grants. */
+    static final Duration MAX_TTL = TTL;
+    /** For tests that wait for an expiry: short, and within what the server grants. */
+    static final Duration SHORT_TTL = Duration.ofSeconds(2);
+
+    private final TestingServer server;
+
+    public ZooKeeperServer() throws Exception {
+        InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1, Map.of(
+                "clientPortAddress", "127.0.0.1",
+                "admin.enableServer", "false",
+                "maxSessionTimeout", Long.toString(MAX_TTL.toMillis()),
+                // ZooKeeper deletes empty container nodes on this period.
+                "znode.container.checkIntervalMs", "1000"), "127.0.0.1");
+        server = new TestingServer(spec, true);
+    }
+
+    @Override
+    public String name() {
+        return "zookeeper";
+    }
+
+    @Override
+    public List<InetSocketAddress> addresses() {
+        return List.of(new InetSocketAddress("127.0.0.1", server.getPort()));
+    }
+
+    @Override
+    public Store connect(List<InetSocketAddress> addresses) {
+        return builder(addresses).build();
+    }
+
+    /**
+     * A builder for a store on {@code addresses}, with test timeouts: 2 s to connect; the store's
+     * own session (watches, reads) of 2 s, so a dead connection is noticed within 1.3 s.
+     */
+    static ZooKeeperStoreBuilder builder(List<InetSocketAddress> addresses) {
+        return ZooKeeperStore.builder()
+                .connectString(connectString(addresses))
+                .connectionTimeout(Duration.ofSeconds(2))
+                .sessionTimeout(SHORT_TTL);
+    }
+
+    static String connectString(List<InetSocketAddress> addresses) {
+        return addresses.stream().map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public Duration ttl() {
+        return TTL;
+    }
+
+    /** Stops the server and starts it on the same port and data; sessions survive if clients return within their timeout. */
+    @Override
+    public void restart() throws Exception {
+        server.restart();
+    }
+
+    /** Stops the server without starting it again (a long outage); {@link #restart()} brings it back. */
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+    }
+}
