@@ -105,6 +105,8 @@ public final class Bench {
                 Target target = servers.target(kind);
                 ServerCounter counter = servers.counter(kind);
                 int n = o.loadCandidates();
+                // At least a TTL: every lease is kept alive within the window (Consul's TTL is 10 s).
+                Duration rest = o.rest().compareTo(target.ttl()) < 0 ? target.ttl() : o.rest();
                 List<String[]> configs = new ArrayList<>();
                 configs.add(new String[] {"ours", "SHARED", "1", "ours-1"});
                 configs.add(new String[] {"ours", "SHARED", "" + n, "ours-shared"});
@@ -115,7 +117,7 @@ public final class Bench {
                 }
                 for (String[] c : configs) {
                     LoadBench.Result r = LoadBench.run(target.library(c[0]), counter, Library.Leases.valueOf(c[1]),
-                            "bench/load-" + c[3], Integer.parseInt(c[2]), o.rest());
+                            "bench/load-" + c[3], Integer.parseInt(c[2]), rest);
                     report.load(kind, c[3], r);
                     say("%s %s: %d candidates: %.1f requests/s at rest, heap %+.1f MiB, threads %+d (set up in %.1f s)",
                             kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.heapMiB(), r.threads(), r.setupSeconds());

@@ -94,11 +94,16 @@ final class ChildJvm implements AutoCloseable {
 
     /** Closes its stdin (it exits), then kills it if it is still there after 10 s. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stdin.close();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         ALIVE.remove(process);
     }

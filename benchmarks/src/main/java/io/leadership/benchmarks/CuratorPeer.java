@@ -34,7 +34,7 @@ final class CuratorPeer implements Library {
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(target.endpoint())
                 .sessionTimeoutMs(ttl)
-                .connectionTimeoutMs(5000)
+                .connectionTimeoutMs(Math.min(5000, ttl))
                 .retryPolicy(new ExponentialBackoffRetry(50, 3, 500))
                 .build();
         client.start();

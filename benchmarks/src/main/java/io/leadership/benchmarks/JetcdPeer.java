@@ -1,7 +1,6 @@
 package io.leadership.benchmarks;
 
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.election.LeaderKey;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
@@ -30,8 +29,8 @@ final class JetcdPeer implements Library {
         return "jetcd Election 0.8.7";
     }
 
-    Client connect() {
-        return Client.builder().endpoints("http://" + target.endpoint()).build();
+    io.etcd.jetcd.Client connect() {
+        return io.etcd.jetcd.Client.builder().endpoints("http://" + target.endpoint()).build();
     }
 
     @Override
@@ -47,7 +46,7 @@ final class JetcdPeer implements Library {
     record KeptLease(long id, CloseableClient keepAlive) {
     }
 
-    KeptLease lease(Client client) throws Exception {
+    KeptLease lease(io.etcd.jetcd.Client client) throws Exception {
         long id = client.getLeaseClient().grant(target.ttl().toSeconds()).get(30, TimeUnit.SECONDS).getID();
         CloseableClient keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<LeaseKeepAliveResponse>() {
             @Override
@@ -66,11 +65,11 @@ final class JetcdPeer implements Library {
     }
 
     private final class JetcdClient implements Library.Client {
-        private final Client client;
+        private final io.etcd.jetcd.Client client;
         private final KeptLease shared;
         private final List<Campaigner> contenders = new ArrayList<>();
 
-        JetcdClient(Client client, Leases leases) throws Exception {
+        JetcdClient(io.etcd.jetcd.Client client, Leases leases) throws Exception {
             this.client = client;
             this.shared = leases == Leases.SHARED ? lease(client) : null;
         }
@@ -112,7 +111,7 @@ final class JetcdPeer implements Library {
     }
 
     private static final class Campaigner implements Contender {
-        private final Client client;
+        private final io.etcd.jetcd.Client client;
         private final KeptLease lease;
         private final boolean ownsLease;
         private final ByteSequence name;
@@ -121,7 +120,7 @@ final class JetcdPeer implements Library {
         private volatile LeaderKey leader;
         private volatile boolean closed;
 
-        Campaigner(Client client, KeptLease lease, boolean ownsLease, String key, String id, Elected elected) {
+        Campaigner(io.etcd.jetcd.Client client, KeptLease lease, boolean ownsLease, String key, String id, Elected elected) {
             this.client = client;
             this.lease = lease;
             this.ownsLease = ownsLease;

@@ -141,7 +141,7 @@ final class Report {
         if (!loads.isEmpty()) {
             md.append("## Store load at rest and footprint\n\n");
             md.append("Requests per second the store received (its own count) while every candidate stayed elected and nothing changed, ")
-                    .append("over ").append(options.rest().toSeconds()).append(" s; heap (used after full GCs) and threads the ")
+                    .append("over ").append(options.rest().toSeconds()).append(" s (at least a TTL); heap (used after full GCs) and threads the ")
                     .append("candidates added to the client JVM (the servers run in other processes).\n\n");
             md.append("| measure | store | ours | peer | ours/peer | target | met |\n");
             md.append("|---|---|--:|--:|--:|---|---|\n");
@@ -163,7 +163,7 @@ final class Report {
                 md.append("; ").append(c.reelections).append(" hand-off(s) went back to the resigner");
             }
             if (c.oursClamped + c.peerClamped > 0) {
-                md.append("; follower faster than the writer's acknowledgement (counted as 0): ours ").append(c.oursClamped)
+                md.append("; negative latencies recorded as 0: ours ").append(c.oursClamped)
                         .append(", peer ").append(c.peerClamped);
             }
             md.append('\n');
@@ -294,8 +294,9 @@ final class Report {
             (ours: `true` published; Curator: `isLeader()`; jetcd: `campaign()` completes). The new leader hands off at once: \
             back to back, warm-up rounds excluded.
             - **Follower notification**: a writer on its own client makes the store write that changes the leader; the clock runs \
-            from the store's acknowledgement of that write (the change is committed) until a follower on another client publishes \
-            the new leader. Ours: the new leader's create, followed by a `Follower`. Curator has no follower recipe: a `CuratorCache` \
+            from sending that write (it commits one store round trip later) until a follower on another client publishes \
+            the new leader. (From the writer's acknowledgement instead, the follower is often first: the store sends the watch \
+            event and the answer together.) Ours: the new leader's create, followed by a `Follower`. Curator has no follower recipe: a `CuratorCache` \
             on the latch path publishing the lowest `latch-` node's participant, the write deleting the lowest of two queued nodes. \
             jetcd: `Election.observe`, the write deleting the first of two queued election keys.
             - **Herd**: the hand-off above with 100 candidates on one key (10 client connections, a lease each). Store requests \

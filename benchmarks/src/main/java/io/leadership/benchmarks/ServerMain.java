@@ -2,7 +2,6 @@ package io.leadership.benchmarks;
 
 import io.leadership.consul.emulator.ConsulEmulator;
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -23,7 +22,7 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Closeable server;
+        AutoCloseable server;
         int port;
         ConsulEmulator consul = null;
         switch (args[0]) {

@@ -32,7 +32,7 @@ record Target(Kind kind, String endpoint, Duration ttl) {
     /** The address {@link io.leadership.Stores#connect(String)} takes, with client timeouts suited to loopback. */
     String uri() {
         return switch (kind) {
-            case ZOOKEEPER -> "zk://" + endpoint + "?sessionTimeout=" + ttl.toMillis() + "ms&connectTimeout=5s";
+            case ZOOKEEPER -> "zk://" + endpoint + "?sessionTimeout=" + ttl.toMillis() + "ms&connectTimeout=" + ttl.toMillis() + "ms";
             case ETCD -> "etcd://" + endpoint + "?connectTimeout=5s&requestTimeout=5s";
             case CONSUL -> "consul://" + endpoint + "?requestTimeout=5s&watchWait=30s";
         };
