@@ -10,6 +10,7 @@ import io.leadership.WatchListener;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,6 +23,27 @@ final class CountingStore implements Store {
     /** Calls so far, all stores together. */
     static final LongAdder KEEP_ALIVES = new LongAdder();
     static final LongAdder OTHERS = new LongAdder();
+
+    /** A timestamped step of a Store call, recorded while {@link #tracing}. */
+    record Mark(long nanos, String what) {
+    }
+
+    /** When set, every call's start and end and every watch state are recorded in {@link #MARKS}. */
+    static volatile boolean tracing;
+    static final ConcurrentLinkedQueue<Mark> MARKS = new ConcurrentLinkedQueue<>();
+
+    private static void mark(String what) {
+        if (tracing) {
+            MARKS.add(new Mark(System.nanoTime(), what));
+        }
+    }
+
+    private static <T> CompletableFuture<T> traced(String op, CompletableFuture<T> call) {
+        if (!tracing) {
+            return call;
+        }
+        return call.whenComplete((r, e) -> mark(op + ".done"));
+    }
 
     private final Store store;
 
@@ -52,25 +74,45 @@ final class CountingStore implements Store {
     @Override
     public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
         OTHERS.increment();
-        return store.create(key, value, ((CountedLease) lease).lease);
+        mark("create.sent");
+        CompletableFuture<Optional<Claim>> call = store.create(key, value, ((CountedLease) lease).lease);
+        if (!tracing) {
+            return call;
+        }
+        // A create wins when the claim it returns was made by this call's lease and value.
+        return call.whenComplete((c, e) -> mark(e == null && c.isPresent() && c.get().heldBy(lease) && c.get().value().equals(value)
+                ? "create.won" : "create.lost"));
     }
 
     @Override
     public CompletableFuture<Boolean> delete(String key, long version) {
         OTHERS.increment();
-        return store.delete(key, version);
+        mark("delete.sent");
+        return traced("delete", store.delete(key, version));
     }
 
     @Override
     public CompletableFuture<Optional<Claim>> get(String key) {
         OTHERS.increment();
-        return store.get(key);
+        mark("get.sent");
+        return traced("get", store.get(key));
     }
 
     @Override
     public Watch watch(String key, WatchListener listener) {
         OTHERS.increment();
-        return store.watch(key, listener);
+        return store.watch(key, new WatchListener() {
+            @Override
+            public void onState(Optional<Claim> state) {
+                mark(state.isPresent() ? "watch.present" : "watch.absent");
+                listener.onState(state);
+            }
+
+            @Override
+            public void onError(io.leadership.StoreException error) {
+                listener.onError(error);
+            }
+        });
     }
 
     @Override

@@ -74,13 +74,17 @@ final class CuratorPeer implements Library {
                 all = List.copyOf(contenders);
                 contenders.clear();
             }
-            CompletableFuture<?>[] closes = all.stream()
-                    .map(c -> CompletableFuture.runAsync(c::close, Pool.CLOSERS))
-                    .toArray(CompletableFuture[]::new);
-            try {
-                CompletableFuture.allOf(closes).get(2, TimeUnit.MINUTES);
-            } catch (Exception e) {
-                System.err.println("bench: latches did not close in time: " + e);
+            // All latches first, then the clients: a latch still running on a closed client logs errors.
+            for (java.util.function.Consumer<LatchContender> step : List.<java.util.function.Consumer<LatchContender>>of(
+                    LatchContender::closeLatch, LatchContender::closeClient)) {
+                CompletableFuture<?>[] closes = all.stream()
+                        .map(c -> CompletableFuture.runAsync(() -> step.accept(c), Pool.CLOSERS))
+                        .toArray(CompletableFuture[]::new);
+                try {
+                    CompletableFuture.allOf(closes).get(2, TimeUnit.MINUTES);
+                } catch (Exception e) {
+                    System.err.println("bench: latches did not close in time: " + e);
+                }
             }
             if (shared != null) {
                 shared.close();
@@ -137,6 +141,11 @@ final class CuratorPeer implements Library {
 
         @Override
         public void close() {
+            closeLatch();
+            closeClient();
+        }
+
+        void closeLatch() {
             try {
                 if (latch.getState() == LeaderLatch.State.STARTED) {
                     latch.close(LeaderLatch.CloseMode.SILENT);
@@ -144,6 +153,9 @@ final class CuratorPeer implements Library {
             } catch (Exception e) {
                 System.err.println("bench: closing latch " + id + " failed: " + e);
             }
+        }
+
+        void closeClient() {
             if (ownsClient) {
                 client.close();
             }

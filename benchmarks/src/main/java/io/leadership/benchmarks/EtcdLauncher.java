@@ -26,13 +26,14 @@ final class EtcdLauncher implements AutoCloseable {
 
     private static final Path BINARY = Path.of("/usr/bin/etcd");
 
-    private final Process process;
+    private final List<String> command;
     private final Path dataRoot;
     private final int clientPort;
     final boolean tmpfs;
+    private Process process;
 
-    private EtcdLauncher(Process process, Path dataRoot, int clientPort, boolean tmpfs) {
-        this.process = process;
+    private EtcdLauncher(List<String> command, Path dataRoot, int clientPort, boolean tmpfs) {
+        this.command = command;
         this.dataRoot = dataRoot;
         this.clientPort = clientPort;
         this.tmpfs = tmpfs;
@@ -57,16 +58,27 @@ final class EtcdLauncher implements AutoCloseable {
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", "bench=" + peerUrl, "--initial-cluster-token", "bench-" + client,
                 "--initial-cluster-state", "new", "--logger", "zap", "--log-outputs", "stderr");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(root.resolve("etcd.log").toFile()).start();
-        EtcdLauncher etcd = new EtcdLauncher(p, root, client, tmpfs);
+        EtcdLauncher etcd = new EtcdLauncher(command, root, client, tmpfs);
         try {
-            etcd.awaitHealthy();
+            etcd.launch();
         } catch (Exception e) {
             etcd.close();
             throw e;
         }
         return etcd;
+    }
+
+    private void launch() throws Exception {
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataRoot.resolve("etcd.log").toFile())).start();
+        awaitHealthy();
+    }
+
+    /** kill -9, then the same etcd on the same ports and data: its state in memory starts afresh. */
+    void restart() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        launch();
     }
 
     String endpoint() {
@@ -104,9 +116,13 @@ final class EtcdLauncher implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        process.destroyForcibly();
+        if (process != null) {
+            process.destroyForcibly();
+        }
         try {
-            process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            if (process != null) {
+                process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

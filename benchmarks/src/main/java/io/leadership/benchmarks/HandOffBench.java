@@ -15,7 +15,13 @@ import java.util.concurrent.TimeUnit;
 final class HandOffBench {
 
     /** One run's result. */
-    record Result(Latencies latencies, double requestsPerHandOff, double spiCallsPerHandOff, int selfReelections) {
+    record Result(Latencies latencies, double operationsPerHandOff, double spiCallsPerHandOff, int selfReelections,
+                  List<long[]> windows) {
+
+        /** Hand-offs that took about the resign grace (900 to 1100 ms): the others did not take the key. */
+        long graceWaits() {
+            return windows.stream().filter(w -> w[1] - w[0] >= 900_000_000L && w[1] - w[0] <= 1_100_000_000L).count();
+        }
     }
 
     private record Event(Library.Contender contender, long nanos) {
@@ -42,6 +48,7 @@ final class HandOffBench {
             Event current = next(events, null, Duration.ofSeconds(60), "a first leader");
             Thread.sleep(settle.toMillis()); // every candidate connected and watching
             Latencies latencies = new Latencies();
+            List<long[]> windows = new ArrayList<>();
             int reelections = 0;
             long idleFrom = 0;
             long idleRequests = 0;
@@ -51,10 +58,10 @@ final class HandOffBench {
             for (int i = 0; i < warmup + measured; i++) {
                 if (i == warmup) {
                     // Idle traffic (keep-alives, pings) over one second, to subtract from the hand-offs' count.
-                    idleRequests = counter.requests();
+                    idleRequests = counter.operations();
                     idleFrom = System.nanoTime();
                     Thread.sleep(1000);
-                    requestsFrom = counter.requests();
+                    requestsFrom = counter.operations();
                     measuredFrom = System.nanoTime();
                     idleRequests = requestsFrom - idleRequests;
                     idleFrom = measuredFrom - idleFrom;
@@ -64,10 +71,11 @@ final class HandOffBench {
                 while (true) {
                     long start = System.nanoTime();
                     current.contender().handOff();
-                    next = next(events, current.contender(), Duration.ofSeconds(30), "a new leader after " + current.contender().id() + " handed off");
+                    next = next(events, current.contender(), Duration.ofSeconds(10), "new leader after " + current.contender().id() + " handed off");
                     if (next.contender() != current.contender()) {
                         if (i >= warmup) {
                             latencies.record(next.nanos() - start);
+                            windows.add(new long[] {start, next.nanos()});
                         }
                         break;
                     }
@@ -77,13 +85,13 @@ final class HandOffBench {
                 current.contender().rejoin();
                 current = next;
             }
-            long requestsTo = counter.requests();
+            long requestsTo = counter.operations();
             long measuredTo = System.nanoTime();
             long spiTo = CountingStore.total();
             double idleRate = idleFrom > 0 ? idleRequests / (double) idleFrom : 0;
             double requests = requestsFrom < 0 ? Double.NaN : (requestsTo - requestsFrom) - idleRate * (measuredTo - measuredFrom);
             double spi = library instanceof Ours ? (spiTo - spiFrom) / (double) measured : Double.NaN;
-            return new Result(latencies, requests / measured, spi, reelections);
+            return new Result(latencies, requests / measured, spi, reelections, windows);
         } finally {
             Pool.closeAll(open);
         }

@@ -179,6 +179,7 @@ final class JetcdPeer implements Library {
             } catch (Exception e) {
                 System.err.println("bench: ending jetcd campaign " + id + " failed: " + e);
             }
+
         }
     }
 }

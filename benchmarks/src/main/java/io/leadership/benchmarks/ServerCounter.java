@@ -29,6 +29,15 @@ interface ServerCounter {
     /** Requests received so far, or -1 when this server cannot say. */
     long requests() throws Exception;
 
+    /**
+     * Store operations done so far: the requests, except on etcd, whose v3election service (what
+     * jetcd's Election calls) runs its transactions, reads and watches inside the server where the
+     * gRPC counters do not see them: there, the key/value operations the server's store counted.
+     */
+    default long operations() throws Exception {
+        return requests();
+    }
+
     ServerCounter NONE = () -> -1;
 
     static ServerCounter zookeeper(String endpoint) {
@@ -53,15 +62,28 @@ interface ServerCounter {
     static ServerCounter etcd(String endpoint) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + endpoint + "/metrics")).timeout(Duration.ofSeconds(10)).build();
-        return () -> {
-            String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-            double sum = 0;
-            for (String line : body.split("\n")) {
-                if (line.startsWith("grpc_server_msg_received_total{")) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
+        return new ServerCounter() {
+            @Override
+            public long requests() throws Exception {
+                return sum("grpc_server_msg_received_total{");
             }
-            return (long) sum;
+
+            @Override
+            public long operations() throws Exception {
+                return sum("etcd_mvcc_range_total ") + sum("etcd_mvcc_put_total ") + sum("etcd_mvcc_delete_total ")
+                        + sum("etcd_mvcc_txn_total ");
+            }
+
+            private long sum(String prefix) throws Exception {
+                String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+                double sum = 0;
+                for (String line : body.split("\n")) {
+                    if (line.startsWith(prefix)) {
+                        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
+                }
+                return (long) sum;
+            }
         };
     }
 

@@ -21,6 +21,16 @@ public final class ServerMain {
     private ServerMain() {
     }
 
+    private static void deleteTree(java.nio.file.Path root) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not delete " + root + ": " + e);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         AutoCloseable server;
         int port;
@@ -28,8 +38,15 @@ public final class ServerMain {
         switch (args[0]) {
             case "zookeeper" -> {
                 int tick = Integer.parseInt(args[1]);
+                // Data on tmpfs when there is one, as etcd's: writes are measured without the disk's fsync.
+                java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+                java.nio.file.Path root = java.nio.file.Files.isWritable(shm)
+                        ? java.nio.file.Files.createTempDirectory(shm, "leadership-bench-zk-")
+                        : java.nio.file.Files.createTempDirectory("leadership-bench-zk-");
+                java.io.File data = root.resolve("data").toFile(); // the server writes its config file beside it
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
                 // Unlimited connections from one address: the load measure opens a thousand sessions.
-                InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, tick, 0, Map.of(
+                InstanceSpec spec = new InstanceSpec(data, -1, -1, -1, true, -1, tick, 0, Map.of(
                         "clientPortAddress", "127.0.0.1",
                         "admin.enableServer", "false",
                         "4lw.commands.whitelist", "srvr,mntr,ruok",

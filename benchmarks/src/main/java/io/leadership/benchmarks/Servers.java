@@ -24,6 +24,7 @@ final class Servers implements AutoCloseable {
     private final Map<Target.Kind, ServerCounter> counters = new LinkedHashMap<>();
     private final Map<Target.Kind, String> descriptions = new LinkedHashMap<>();
     private final List<AutoCloseable> started = new ArrayList<>();
+    private EtcdLauncher etcd;
 
     static Servers start(List<Target.Kind> kinds, Map<Target.Kind, String> external, Path logs) throws Exception {
         Servers servers = new Servers();
@@ -55,10 +56,11 @@ final class Servers implements AutoCloseable {
                 String endpoint = "127.0.0.1:" + zk.await("ready", Duration.ofSeconds(60)).text().split(" ")[1];
                 targets.put(kind, new Target(kind, endpoint, ttl));
                 counters.put(kind, ServerCounter.zookeeper(endpoint));
-                descriptions.put(kind, "ZooKeeper 3.9.3 standalone (curator-test TestingServer, tickTime 100 ms) in its own JVM");
+                descriptions.put(kind, "ZooKeeper 3.9.3 standalone (curator-test TestingServer, tickTime 100 ms) in its own JVM, data dir on "
+                        + (java.nio.file.Files.isWritable(Path.of("/dev/shm")) ? "tmpfs (/dev/shm)" : "disk"));
             }
             case ETCD -> {
-                EtcdLauncher etcd = EtcdLauncher.start();
+                etcd = EtcdLauncher.start();
                 started.add(etcd);
                 targets.put(kind, new Target(kind, etcd.endpoint(), ttl));
                 counters.put(kind, ServerCounter.etcd(etcd.endpoint()));
@@ -90,6 +92,18 @@ final class Servers implements AutoCloseable {
         } catch (Exception e) {
             return "etcd";
         }
+    }
+
+    /**
+     * Restarts the etcd this run started (same ports and data), so that a measure starts on a
+     * server with nothing left in memory from the ones before; false if etcd was given by address.
+     */
+    boolean restartEtcd() throws Exception {
+        if (etcd == null) {
+            return false;
+        }
+        etcd.restart();
+        return true;
     }
 
     Target target(Target.Kind kind) {
