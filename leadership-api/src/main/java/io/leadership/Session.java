@@ -3,12 +3,16 @@ package io.leadership;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -97,9 +101,9 @@ public final class Session implements AutoCloseable {
     }
 
     /** The current lease, if one has been granted and is not known to be gone. */
-    public java.util.Optional<Lease> lease() {
+    public Optional<Lease> lease() {
         LeaseState s = state;
-        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.lease);
+        return s == null ? Optional.empty() : Optional.of(s.lease);
     }
 
     /** Problems with the lease (grant and keep-alive failures) that the session survived. */
@@ -302,7 +306,7 @@ public final class Session implements AutoCloseable {
     }
 
     static Throwable unwrap(Throwable t) {
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
         }
@@ -312,7 +316,7 @@ public final class Session implements AutoCloseable {
     void execute(Runnable task) {
         try {
             loop.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+        } catch (RejectedExecutionException closedAlready) {
             // the session is closed: nothing left to do
         }
     }
@@ -320,7 +324,7 @@ public final class Session implements AutoCloseable {
     ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
         try {
             return loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+        } catch (RejectedExecutionException closedAlready) {
             return null;
         }
     }
