@@ -115,9 +115,12 @@ final class PathTrace {
 
     static String describe(Map<String, Double> t) {
         StringBuilder s = new StringBuilder();
-        for (var e : t.entrySet()) {
-            if (!e.getKey().equals("calls")) {
-                s.append(s.length() == 0 ? "" : " → ").append(e.getKey()).append(String.format(Locale.ROOT, " %.2f", e.getValue()));
+        List<String> order = new ArrayList<>(STEPS);
+        order.add("elected");
+        for (String step : order) {
+            Double v = t.get(step);
+            if (v != null) {
+                s.append(s.length() == 0 ? "" : " → ").append(step).append(String.format(Locale.ROOT, " %.2f", v));
             }
         }
         return s + String.format(Locale.ROOT, " ms; %.0f Store calls per hand-off", t.getOrDefault("calls", Double.NaN));
