@@ -119,20 +119,25 @@ public final class Bench {
                 Target target = servers.target(kind);
                 ServerCounter counter = servers.counter(kind);
                 int n = o.loadCandidates();
-                // At least a TTL: every lease is kept alive within the window (Consul's TTL is 10 s).
-                Duration rest = o.rest().compareTo(target.ttl()) < 0 ? target.ttl() : o.rest();
+                // At least a TTL, so every lease is kept alive within the window (Consul's TTL is 10 s); not in a quick run.
+                Duration rest = o.rest().compareTo(target.ttl()) < 0 && !o.quick() ? target.ttl() : o.rest();
+                Duration settle = o.quick() ? Duration.ofMillis(300) : Duration.ofSeconds(1);
                 List<String[]> configs = new ArrayList<>();
                 configs.add(new String[] {"ours", "SHARED", "1", "ours-1"});
                 configs.add(new String[] {"ours", "SHARED", "" + n, "ours-shared"});
-                configs.add(new String[] {"ours", "EACH", "" + n, "ours-each"});
+                if (!o.quick()) {
+                    configs.add(new String[] {"ours", "EACH", "" + n, "ours-each"});
+                }
                 if (target.peer() != null) {
-                    configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
+                    if (!o.quick()) {
+                        configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
+                    }
                     configs.add(new String[] {target.peer(), "SHARED", "" + n, "peer-shared"});
                 }
                 for (String[] c : configs) {
                     attempt(report, kind.label + " load " + c[3], () -> {
                         LoadBench.Result r = LoadBench.run(target.library(c[0]), counter, Library.Leases.valueOf(c[1]),
-                                "bench/load-" + c[3], Integer.parseInt(c[2]), rest);
+                                "bench/load-" + c[3], Integer.parseInt(c[2]), rest, settle);
                         report.load(kind, c[3], r);
                         say("%s %s: %d candidates: %.1f requests/s at rest, heap %+.1f MiB, threads %+d (set up in %.1f s)",
                                 kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.heapMiB(), r.threads(), r.setupSeconds());

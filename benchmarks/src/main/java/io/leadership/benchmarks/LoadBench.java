@@ -21,9 +21,9 @@ final class LoadBench {
     private LoadBench() {
     }
 
-    static Result run(Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest)
-            throws Exception {
-        Thread.sleep(2000); // threads of the previous configuration's clients have ended
+    static Result run(Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest,
+            Duration settle) throws Exception {
+        Thread.sleep(2 * settle.toMillis()); // threads of the previous configuration's clients have ended
         Footprint before = Footprint.now();
         long setupFrom = System.nanoTime();
         CountDownLatch elected = new CountDownLatch(n);
@@ -36,7 +36,7 @@ final class LoadBench {
                 throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
             }
             double setup = (System.nanoTime() - setupFrom) / 1e9;
-            Thread.sleep(1000); // the campaign burst is over; what follows is the steady state
+            Thread.sleep(settle.toMillis()); // the campaign burst is over; what follows is the steady state
             long requests0 = counter.requests();
             long spi0 = CountingStore.total();
             long from = System.nanoTime();

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Benchmark options, as {@code name=value} words ({@code -Dbench.args="quick stores=etcd"}):
  * <ul>
- * <li>{@code quick}: a smoke run of about a minute (one run, few rounds, 100 candidates for the load);
+ * <li>{@code quick}: a smoke run of a minute or two (one run, few rounds, 100 candidates and a 2 s window for the load,
+ *     no lease-per-candidate load, no Consul fail-over);
  * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=handoff,follower,herd,failover,load} (default all);
  * <li>{@code runs=3}: how many times the hand-off, follower and herd measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
