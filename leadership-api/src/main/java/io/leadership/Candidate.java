@@ -60,6 +60,7 @@ public final class Candidate implements AutoCloseable {
     private long resignedVersion = -1;
     private Watch watch;
     private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> recheck; // after losing a create race, until the watch shows the winner
     private CompletableFuture<Boolean> resigning;
     private boolean busy; // a create or delete is in flight; its completion continues the loop
     private final Session.Listener events = new Session.Listener() {
@@ -256,10 +257,23 @@ public final class Candidate implements AutoCloseable {
             retryAfter(error);
             return;
         }
-        seen = claim;
         Claim c = claim.orElse(null);
-        if (c == null || !c.heldBy(lease) || !c.value().equals(id)) {
-            campaign(); // absent: try again; held by another: waits for the watch
+        if (c == null) {
+            campaign(); // vanished between the failed create and the read: try again
+            return;
+        }
+        if (!c.heldBy(lease) || !c.value().equals(id)) {
+            // Held by another. The watch is what tells us when the key goes, but it may never
+            // show this claim: if it was created and deleted between two of the watch's reads,
+            // the watch sees "absent" again and has nothing new to deliver. So unless the watch
+            // already shows a holder this recent, look again after a pause; any state the watch
+            // delivers first cancels that.
+            if (seen == null || seen.isEmpty() || seen.get().version() < c.version()) {
+                recheck = session.schedule(() -> {
+                    recheck = null;
+                    campaign();
+                }, backoff.next());
+            }
             return;
         }
         held = c;
@@ -280,6 +294,10 @@ public final class Candidate implements AutoCloseable {
             return;
         }
         seen = claim;
+        if (recheck != null) {
+            recheck.cancel(false);
+            recheck = null;
+        }
         switch (state) {
             case CAMPAIGNING -> campaign();
             case LEADER -> {
@@ -456,6 +474,10 @@ public final class Candidate implements AutoCloseable {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
+        }
+        if (recheck != null) {
+            recheck.cancel(false);
+            recheck = null;
         }
     }
 

@@ -42,7 +42,10 @@ class CandidateTest {
     }
 
     private Node node(String id) {
-        InMemoryStore store = data.connect();
+        return node(id, data.connect());
+    }
+
+    private Node node(String id, InMemoryStore store) {
         Session session = Session.open(store, TTL);
         Candidate candidate = Candidate.builder(session, "jobs/scheduler", id).resignGrace(Duration.ofMillis(200)).build();
         closeLater.add(store);
@@ -73,6 +76,27 @@ class CandidateTest {
         assertTrue(down.at() < up.at(), "old leader stepped down first");
         a.store.reachable(true);
         assertNull(a.elected.poll(TTL.multipliedBy(2)), "old leader stays down while b leads");
+    }
+
+    @Test
+    void aCandidateThatLostToAClaimItsWatchNeverShowedRunsAgainWhenTheKeyIsGone() {
+        InMemoryStore raw = data.connect();
+        closeLater.add(raw);
+        Lease other = Await.result(raw.grant(Duration.ofSeconds(30), LeaseListener.NONE), WAIT);
+        java.util.concurrent.atomic.AtomicReference<Claim> sneaked = new java.util.concurrent.atomic.AtomicReference<>();
+        InMemoryStore store = data.connect();
+        // Another holder takes the key just before this candidate's first create, unseen by its
+        // watch, which has shown "absent" and is held from now on.
+        store.beforeNextCreate(() -> {
+            store.holdWatches(true);
+            sneaked.set(Await.result(raw.create("jobs/scheduler", "other", other), WAIT).orElseThrow());
+        });
+        Node b = node("b", store);
+        b.elected.expect(false, WAIT);
+        Await.until("the other holder got in first", WAIT, () -> sneaked.get() != null);
+        assertTrue(Await.result(raw.delete("jobs/scheduler", sneaked.get().version()), WAIT));
+        store.holdWatches(false); // "absent" again: the watch has nothing new to deliver
+        b.elected.expect(true, WAIT);
     }
 
     @Test

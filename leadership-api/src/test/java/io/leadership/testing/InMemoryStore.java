@@ -96,6 +96,8 @@ public final class InMemoryStore implements Store {
     private final List<MemoryWatch> watches = new CopyOnWriteArrayList<>();
     private volatile boolean reachable = true;
     private volatile boolean closed;
+    private volatile boolean watchesHeld;
+    private volatile Runnable beforeNextCreate;
 
     private InMemoryStore(Data data) {
         this.data = data;
@@ -107,6 +109,23 @@ public final class InMemoryStore implements Store {
         if (reachable) {
             watches.forEach(MemoryWatch::refresh);
         }
+    }
+
+    /**
+     * Holds (true) or releases (false) this client's watch deliveries. On release each watch
+     * delivers the key's current state only if it differs from the last one it delivered: what
+     * happened meanwhile is conflated, as a real watch may conflate.
+     */
+    public void holdWatches(boolean hold) {
+        this.watchesHeld = hold;
+        if (!hold) {
+            watches.forEach(MemoryWatch::refresh);
+        }
+    }
+
+    /** Runs {@code hook} inside this client's next create, before the store looks at the key. */
+    public void beforeNextCreate(Runnable hook) {
+        this.beforeNextCreate = hook;
     }
 
     @Override
@@ -191,6 +210,11 @@ public final class InMemoryStore implements Store {
 
     @Override
     public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
+        Runnable hook = beforeNextCreate;
+        if (hook != null) {
+            beforeNextCreate = null;
+            hook.run();
+        }
         return call("create", key, () -> {
             Optional<Claim> result;
             synchronized (data) {
@@ -253,6 +277,7 @@ public final class InMemoryStore implements Store {
         private final String key;
         private final WatchListener listener;
         private volatile boolean open = true;
+        private Optional<Claim> delivered; // guarded by this
 
         MemoryWatch(String key, WatchListener listener) {
             this.key = key;
@@ -260,12 +285,14 @@ public final class InMemoryStore implements Store {
         }
 
         void refresh() {
-            if (!open || !reachable || closed) {
+            if (!open || !reachable || closed || watchesHeld) {
                 return;
             }
             synchronized (this) { // callbacks never concurrent, and in store order
-                if (open) {
-                    listener.onState(data.read(key));
+                Optional<Claim> now = data.read(key);
+                if (open && !now.equals(delivered)) {
+                    delivered = now;
+                    listener.onState(now);
                 }
             }
         }
