@@ -16,6 +16,7 @@ import java.util.Locale;
 public final class Bench {
 
     private static final long T0 = System.nanoTime();
+    private static final java.util.logging.Logger HTTP_LOG = java.util.logging.Logger.getLogger("org.apache.http");
 
     private Bench() {
     }
@@ -30,6 +31,8 @@ public final class Bench {
             return;
         }
         Path logs = Files.createTempDirectory("leadership-bench-");
+        // consul-api's HTTP client logs every retried request at INFO through java.util.logging.
+        HTTP_LOG.setLevel(java.util.logging.Level.WARNING);
         List<String> machine = Machine.describe();
         machine.forEach(m -> say("%s", m));
         say("logs of the servers and child JVMs: %s", logs);
@@ -123,24 +126,26 @@ public final class Bench {
                 Duration rest = o.rest().compareTo(target.ttl()) < 0 && !o.quick() ? target.ttl() : o.rest();
                 Duration settle = o.quick() ? Duration.ofMillis(300) : Duration.ofSeconds(1);
                 List<String[]> configs = new ArrayList<>();
+                // A lease per candidate last: it is the heaviest, and what it leaves behind must not count for the others.
                 configs.add(new String[] {"ours", "SHARED", "1", "ours-1"});
+                if (target.peer() != null && !o.quick()) {
+                    configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
+                }
                 configs.add(new String[] {"ours", "SHARED", "" + n, "ours-shared"});
+                if (target.peer() != null) {
+                    configs.add(new String[] {target.peer(), "SHARED", "" + n, "peer-shared"});
+                }
                 if (!o.quick()) {
                     configs.add(new String[] {"ours", "EACH", "" + n, "ours-each"});
-                }
-                if (target.peer() != null) {
-                    if (!o.quick()) {
-                        configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
-                    }
-                    configs.add(new String[] {target.peer(), "SHARED", "" + n, "peer-shared"});
                 }
                 for (String[] c : configs) {
                     attempt(report, kind.label + " load " + c[3], () -> {
                         LoadBench.Result r = LoadBench.run(target.library(c[0]), counter, Library.Leases.valueOf(c[1]),
                                 "bench/load-" + c[3], Integer.parseInt(c[2]), rest, settle);
                         report.load(kind, c[3], r);
-                        say("%s %s: %d candidates: %.1f requests/s at rest, heap %+.1f MiB, threads %+d (set up in %.1f s)",
-                                kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.heapMiB(), r.threads(), r.setupSeconds());
+                        say("%s %s: %d candidates: %.1f requests/s at rest (%.1f before they started), heap %+.1f MiB, threads %+d "
+                                + "(set up in %.1f s)", kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.idleBefore(), r.heapMiB(),
+                                r.threads(), r.setupSeconds());
                     });
                 }
             }

@@ -15,7 +15,7 @@ final class LoadBench {
 
     /** One configuration's result. */
     record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, double heapMiB, int threads,
-                  double setupSeconds) {
+                  double setupSeconds, double idleBefore) {
     }
 
     private LoadBench() {
@@ -25,6 +25,11 @@ final class LoadBench {
             Duration settle) throws Exception {
         Thread.sleep(2 * settle.toMillis()); // threads of the previous configuration's clients have ended
         Footprint before = Footprint.now();
+        // What the server receives before this configuration starts: should be nothing.
+        long idle0 = counter.requests();
+        long idleFrom = System.nanoTime();
+        Thread.sleep(settle.toMillis());
+        double idleBefore = idle0 < 0 ? Double.NaN : (counter.requests() - idle0) / ((System.nanoTime() - idleFrom) / 1e9);
         long setupFrom = System.nanoTime();
         CountDownLatch elected = new CountDownLatch(n);
         Library.Client client = library.client(leases);
@@ -47,7 +52,7 @@ final class LoadBench {
             Footprint after = Footprint.now(); // at rest: threads started on demand have ended
             return new Result(n, requests0 < 0 ? Double.NaN : (requests1 - requests0) / seconds,
                     library instanceof Ours ? (spi1 - spi0) / seconds : Double.NaN,
-                    (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0), after.threads - before.threads, setup);
+                    (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0), after.threads - before.threads, setup, idleBefore);
         } finally {
             client.close();
         }

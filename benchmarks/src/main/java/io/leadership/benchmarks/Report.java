@@ -267,10 +267,11 @@ final class Report {
             md.append(row("heap MiB per 1,000 candidates, a lease each", kind, each.heapMiB() * scale, Double.NaN, "", null));
             md.append(row("threads for " + n + " candidates, a lease each", kind, each.threads(), Double.NaN, "", null));
         }
-        r.forEach((config, x) -> note(String.format(Locale.ROOT, "load %s, %s: %d candidates elected in %.1f s; %s requests/s at rest%s",
-                kind.label, config.replace("peer", peerLabel == null ? "peer" : peerLabel), x.candidates(), x.setupSeconds(),
-                fmt(x.requestsPerSecond()), Double.isNaN(x.spiCallsPerSecond()) ? ""
-                        : String.format(Locale.ROOT, " (%s Store calls/s through the SPI)", fmt(x.spiCallsPerSecond())))));
+        r.forEach((config, x) -> note(String.format(Locale.ROOT, "load %s, %s: %d candidates elected in %.1f s; %s requests/s at rest%s; "
+                        + "%s requests/s before they started", kind.label, config.replace("peer", peerLabel == null ? "peer" : peerLabel),
+                x.candidates(), x.setupSeconds(), fmt(x.requestsPerSecond()), Double.isNaN(x.spiCallsPerSecond()) ? ""
+                        : String.format(Locale.ROOT, " (%s Store calls/s through the SPI)", fmt(x.spiCallsPerSecond())),
+                fmt(x.idleBefore()))));
         return md.toString();
     }
 
