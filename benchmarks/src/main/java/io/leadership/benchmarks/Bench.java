@@ -1,0 +1,217 @@
+package io.leadership.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs the benchmarks and writes {@code BENCHMARKS.md}: resign hand-off, follower notification,
+ * herd hand-off, crash fail-over, store load at rest and footprint, for this project and, on the
+ * same server in the same run, Curator's LeaderLatch (ZooKeeper) and jetcd's Election (etcd).
+ * It reports; it asserts nothing. Options: see {@link Options}.
+ */
+public final class Bench {
+
+    private static final long T0 = System.nanoTime();
+    private static final java.util.logging.Logger HTTP_LOG = java.util.logging.Logger.getLogger("org.apache.http");
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Path logs = Files.createTempDirectory("leadership-bench-");
+        // consul-api's HTTP client logs every retried request at INFO through java.util.logging.
+        HTTP_LOG.setLevel(java.util.logging.Level.WARNING);
+        List<String> machine = Machine.describe();
+        machine.forEach(m -> say("%s", m));
+        say("logs of the servers and child JVMs: %s", logs);
+        int code = 0;
+        try (Servers servers = Servers.start(options.stores(), options.external(), logs)) {
+            servers.descriptions().forEach((k, d) -> say("%s: %s", k.label, d));
+            Report report = new Report(options, machine, servers.descriptions());
+            run(options, servers, report, logs);
+            report.write(options.out());
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        say("done");
+        System.exit(code);
+    }
+
+    private static void run(Options o, Servers servers, Report report, Path logs) throws Exception {
+        for (Target.Kind kind : o.stores()) {
+            Target t = servers.target(kind);
+            if (t.peer() != null) {
+                try (Library peer = t.library(t.peer())) {
+                    report.peerName(kind, peer.name());
+                }
+            }
+        }
+        for (int run = 1; run <= o.runs(); run++) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                ServerCounter counter = servers.counter(kind);
+                for (String lib : order(target, run)) {
+                    boolean ours = lib.equals("ours");
+                    int r = run;
+                    if (o.measures("handoff")) {
+                        attempt(report, "run " + run + " " + kind.label + " " + lib + " hand-off", () -> {
+                            HandOffBench.Result h = HandOffBench.run(target.library(lib), counter, "bench/handoff-" + r + "-" + lib,
+                                    3, 3, o.handOffWarmup(), o.handOffs(), Duration.ofMillis(500));
+                            report.handOff(Report.Measure.HANDOFF, kind, ours, r, h);
+                            say("run %d %s %s: hand-off %s%s", r, kind.label, lib, brief(h.latencies()), graceWaits(h));
+                        });
+                    }
+                    if (o.measures("follower")) {
+                        attempt(report, "run " + run + " " + kind.label + " " + lib + " follower", () -> {
+                            Latencies l = FollowerBench.run(lib, target, "bench/follow-" + r + "-" + lib, o.handOffWarmup(), o.handOffs());
+                            report.latencies(Report.Measure.FOLLOWER, kind, ours, r, l);
+                            say("run %d %s %s: follower %s", r, kind.label, lib, brief(l));
+                        });
+                    }
+                }
+            }
+        }
+        if (o.measures("handoff")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                attempt(report, kind.label + " hand-off trace", () -> {
+                    double[] rtt = PathTrace.roundTrips(target, o.quick() ? 50 : 200);
+                    String timeline = PathTrace.describe(PathTrace.handOff(target, servers.counter(kind), o.quick() ? 30 : 100));
+                    String line = String.format(Locale.ROOT, "%s: one store round trip (p50 of reads of an absent key) %.2f ms through "
+                            + "our Store%s; our hand-off timeline from resign(), medians: %s", kind.label, rtt[0],
+                            Double.isNaN(rtt[1]) ? "" : String.format(Locale.ROOT, ", %.2f ms through %s", rtt[1], target.peer()), timeline);
+                    report.trace(line);
+                    say("%s", line);
+                });
+            }
+        }
+        if (o.measures("failover")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                int rounds = kind == Target.Kind.CONSUL ? o.consulFailOverRounds() : o.failOverRounds();
+                if (rounds == 0) {
+                    continue;
+                }
+                for (String lib : order(target, 1)) {
+                    attempt(report, kind.label + " " + lib + " fail-over", () -> {
+                        List<Long> times = FailOverBench.run(lib, target, "bench/failover-" + lib, rounds, logs);
+                        Latencies l = new Latencies();
+                        times.forEach(l::record);
+                        report.latencies(Report.Measure.FAILOVER, kind, lib.equals("ours"), 1, l);
+                        say("%s %s: fail-over %s (TTL %d ms)", kind.label, lib, times.stream().map(n -> n / 1_000_000 + " ms").toList(),
+                                target.ttl().toMillis());
+                    });
+                }
+            }
+        }
+        if (o.measures("load")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                ServerCounter counter = servers.counter(kind);
+                int n = o.loadCandidates();
+                // At least a TTL, so every lease is kept alive within the window (Consul's TTL is 10 s); not in a quick run.
+                Duration rest = o.rest().compareTo(target.ttl()) < 0 && !o.quick() ? target.ttl() : o.rest();
+                Duration settle = o.quick() ? Duration.ofMillis(300) : Duration.ofSeconds(1);
+                List<String[]> configs = new ArrayList<>();
+                // A lease per candidate last: it is the heaviest, and what it leaves behind must not count for the others.
+                configs.add(new String[] {"ours", "SHARED", "1", "ours-1"});
+                if (target.peer() != null && !o.quick()) {
+                    configs.add(new String[] {target.peer(), "SHARED", "1", "peer-1"});
+                }
+                configs.add(new String[] {"ours", "SHARED", "" + n, "ours-shared"});
+                if (target.peer() != null) {
+                    configs.add(new String[] {target.peer(), "SHARED", "" + n, "peer-shared"});
+                }
+                if (!o.quick()) {
+                    configs.add(new String[] {"ours", "EACH", "" + n, "ours-each"});
+                }
+                for (String[] c : configs) {
+                    attempt(report, kind.label + " load " + c[3], () -> {
+                        LoadBench.Result r = LoadBench.run(target.library(c[0]), counter, Library.Leases.valueOf(c[1]),
+                                "bench/load-" + c[3], Integer.parseInt(c[2]), rest, settle);
+                        report.load(kind, c[3], r);
+                        say("%s %s: %d candidates: %.1f requests/s at rest (%.1f before they started), heap %+.1f MiB, threads %+d "
+                                + "(set up in %.1f s)", kind.label, c[3], r.candidates(), r.requestsPerSecond(), r.idleBefore(), r.heapMiB(),
+                                r.threads(), r.setupSeconds());
+                    });
+                }
+            }
+        }
+        // Herds last: after a herd of jetcd campaigns, etcd 3.4's election service stopped returning
+        // contended campaigns and observe for the rest of its life (see the report), so every etcd herd
+        // run starts on a restarted etcd, and nothing runs after them.
+        if (o.measures("herd")) {
+            for (int run = 1; run <= o.runs(); run++) {
+                for (Target.Kind kind : o.stores()) {
+                    Target target = servers.target(kind);
+                    ServerCounter counter = servers.counter(kind);
+                    for (String lib : order(target, run)) {
+                        boolean ours = lib.equals("ours");
+                        int r = run;
+                        if (kind == Target.Kind.ETCD && servers.restartEtcd()) {
+                            say("restarted etcd for the herd");
+                        }
+                        attempt(report, "run " + run + " " + kind.label + " " + lib + " herd", () -> {
+                            HandOffBench.Result h = HandOffBench.run(target.library(lib), counter, "bench/herd-" + r + "-" + lib,
+                                    o.herdCandidates(), Math.min(10, o.herdCandidates()), 3, o.herdHandOffs(), Duration.ofSeconds(2));
+                            report.handOff(Report.Measure.HERD, kind, ours, r, h);
+                            say("run %d %s %s: herd %s, %.1f store operations per hand-off%s", r, kind.label, lib, brief(h.latencies()),
+                                    h.operationsPerHandOff(), graceWaits(h));
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /** A measure that fails (a hand-off that never came) is reported and the others go on. */
+    private static void attempt(Report report, String what, Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            say("%s FAILED: %s", what, e);
+            report.note(what + " FAILED: " + e.getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static String graceWaits(HandOffBench.Result h) {
+        long n = h.graceWaits();
+        return n == 0 ? "" : String.format(Locale.ROOT, "; %d hand-off(s) took about the 1 s resign grace", n);
+    }
+
+    /** Ours and the peer, alternating which goes first from run to run. */
+    private static List<String> order(Target target, int run) {
+        if (target.peer() == null) {
+            return List.of("ours");
+        }
+        return run % 2 == 1 ? List.of("ours", target.peer()) : List.of(target.peer(), "ours");
+    }
+
+    private static String brief(Latencies l) {
+        Latencies.Summary s = l.summary();
+        return String.format(Locale.ROOT, "p50 %.2f p90 %.2f p99 %.2f max %.2f ms (n=%d)", s.p50(), s.p90(), s.p99(), s.max(), s.count());
+    }
+
+    static synchronized void say(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "%7.1f s  %s%n", (System.nanoTime() - T0) / 1e9, String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}

@@ -1,0 +1,110 @@
+package io.leadership.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM started with this JVM's class path, talking lines over stdin/stdout; its stderr goes to a
+ * log file. Killed when this JVM exits, so no child outlives a benchmark run.
+ */
+final class ChildJvm implements AutoCloseable {
+
+    private static final Set<Process> ALIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ALIVE.forEach(Process::destroyForcibly), "bench-child-reaper"));
+    }
+
+    private final Process process;
+    private final PrintWriter stdin;
+    private final LinkedBlockingQueue<Line> lines = new LinkedBlockingQueue<>();
+
+    /** A line the child wrote, with {@link System#nanoTime()} at its arrival here. */
+    record Line(String text, long arrived) {
+    }
+
+    private ChildJvm(Process process) {
+        this.process = process;
+        this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(new Line(line, System.nanoTime()));
+                }
+            } catch (IOException ignored) {
+                // the child ended
+            }
+        }, "bench-child-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static ChildJvm start(List<String> jvmOptions, Class<?> main, List<String> args, Path log) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions);
+        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        command.add(main.getName());
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ALIVE.add(p);
+        return new ChildJvm(p);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    void send(String line) {
+        stdin.println(line);
+    }
+
+    /** The next line starting with {@code prefix} (others are dropped), or an exception after {@code timeout}. */
+    Line await(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Line l = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (l == null) {
+                throw new IllegalStateException("child " + process.pid() + " wrote no '" + prefix + "' line within "
+                        + timeout.toMillis() + " ms" + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
+            }
+            if (l.text().startsWith(prefix)) {
+                return l;
+            }
+        }
+    }
+
+    /** {@code kill -9}; waits until the process is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        ALIVE.remove(process);
+    }
+
+    /** Closes its stdin (it exits), then kills it if it is still there after 10 s. */
+    @Override
+    public void close() {
+        stdin.close();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        ALIVE.remove(process);
+    }
+}

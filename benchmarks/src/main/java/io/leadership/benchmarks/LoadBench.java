@@ -1,0 +1,73 @@
+package io.leadership.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Store load at rest and client footprint: {@code n} candidates, each on a key of its own, all
+ * elected; then the requests the store receives per second while nothing changes (server-side
+ * count, see {@link ServerCounter}), and the heap (used, after full GCs) and threads they added
+ * to this JVM. The servers run in other processes, so only the clients are in this JVM.
+ */
+final class LoadBench {
+
+    /** One configuration's result. */
+    record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, double heapMiB, int threads,
+                  double setupSeconds, double idleBefore) {
+    }
+
+    private LoadBench() {
+    }
+
+    static Result run(Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest,
+            Duration settle) throws Exception {
+        Thread.sleep(2 * settle.toMillis()); // threads of the previous configuration's clients have ended
+        Footprint before = Footprint.now();
+        // What the server receives before this configuration starts: should be nothing.
+        long idle0 = counter.requests();
+        long idleFrom = System.nanoTime();
+        Thread.sleep(settle.toMillis());
+        double idleBefore = idle0 < 0 ? Double.NaN : (counter.requests() - idle0) / ((System.nanoTime() - idleFrom) / 1e9);
+        long setupFrom = System.nanoTime();
+        CountDownLatch elected = new CountDownLatch(n);
+        Library.Client client = library.client(leases);
+        try {
+            for (int i = 0; i < n; i++) {
+                client.contender(keyPrefix + "/k" + i, "c" + i, (c, nanos) -> elected.countDown());
+            }
+            if (!elected.await(3, TimeUnit.MINUTES)) {
+                throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
+            }
+            double setup = (System.nanoTime() - setupFrom) / 1e9;
+            Thread.sleep(settle.toMillis()); // the campaign burst is over; what follows is the steady state
+            long requests0 = counter.requests();
+            long spi0 = CountingStore.total();
+            long from = System.nanoTime();
+            Thread.sleep(rest.toMillis());
+            long requests1 = counter.requests();
+            long spi1 = CountingStore.total();
+            double seconds = (System.nanoTime() - from) / 1e9;
+            Footprint after = Footprint.now(); // at rest: threads started on demand have ended
+            return new Result(n, requests0 < 0 ? Double.NaN : (requests1 - requests0) / seconds,
+                    library instanceof Ours ? (spi1 - spi0) / seconds : Double.NaN,
+                    (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0), after.threads - before.threads, setup, idleBefore);
+        } finally {
+            client.close();
+        }
+    }
+
+    /** Heap in use after full collections, and live threads. */
+    record Footprint(long heapBytes, int threads) {
+        static Footprint now() throws InterruptedException {
+            long used = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+                Thread.sleep(100);
+                used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            }
+            return new Footprint(used, ManagementFactory.getThreadMXBean().getThreadCount());
+        }
+    }
+}

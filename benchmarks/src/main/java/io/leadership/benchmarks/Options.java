@@ -1,0 +1,79 @@
+package io.leadership.benchmarks;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Benchmark options, as {@code name=value} words ({@code -Dbench.args="quick stores=etcd"}):
+ * <ul>
+ * <li>{@code quick}: a smoke run of a minute or two (one run, few rounds, 100 candidates and a 2 s window for the load,
+ *     no lease-per-candidate load, no Consul fail-over);
+ * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=handoff,follower,herd,failover,load} (default all);
+ * <li>{@code runs=3}: how many times the hand-off, follower and herd measures run;
+ * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
+ * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md).
+ * </ul>
+ */
+record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, int runs, Map<Target.Kind, String> external,
+               Path out, int handOffs, int handOffWarmup, int herdCandidates, int herdHandOffs, int failOverRounds,
+               int consulFailOverRounds, int loadCandidates, Duration rest) {
+
+    static final List<String> MEASURES = List.of("handoff", "follower", "herd", "failover", "load");
+
+    static Options parse(String[] args) {
+        boolean quick = false;
+        List<Target.Kind> stores = List.of(Target.Kind.values());
+        Set<String> measures = new LinkedHashSet<>(MEASURES);
+        Integer runs = null;
+        Map<Target.Kind, String> external = new EnumMap<>(Target.Kind.class);
+        Path out = Path.of("BENCHMARKS.md");
+        for (String arg : args) {
+            if (arg.isBlank()) {
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            String value = eq < 0 ? "" : arg.substring(eq + 1);
+            switch (name) {
+                case "quick" -> quick = true;
+                case "runs" -> runs = Integer.parseInt(value);
+                case "out" -> out = Path.of(value);
+                case "stores" -> {
+                    List<Target.Kind> kinds = new ArrayList<>();
+                    for (String s : value.split(",")) {
+                        kinds.add(Target.Kind.parse(s));
+                    }
+                    stores = kinds;
+                }
+                case "measures" -> {
+                    measures = new LinkedHashSet<>(List.of(value.split(",")));
+                    for (String m : measures) {
+                        if (!MEASURES.contains(m)) {
+                            throw new IllegalArgumentException("unknown measure '" + m + "'; known: " + MEASURES);
+                        }
+                    }
+                }
+                case "zookeeper", "zk", "etcd", "consul" -> external.put(Target.Kind.parse(name), value);
+                default -> throw new IllegalArgumentException("unknown option '" + arg + "'; known: quick, runs=N, "
+                        + "stores=zookeeper,etcd,consul, measures=" + String.join(",", MEASURES)
+                        + ", zookeeper=host:port, etcd=host:port, consul=host:port, out=path");
+            }
+        }
+        if (quick) {
+            return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 0, 100,
+                    Duration.ofSeconds(2));
+        }
+        return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,
+                Duration.ofSeconds(10));
+    }
+
+    boolean measures(String measure) {
+        return measures.contains(measure);
+    }
+}

@@ -1,0 +1,78 @@
+package io.leadership.benchmarks;
+
+import io.leadership.consul.emulator.ConsulEmulator;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Random;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * A store server in a JVM of its own, so that its heap, threads and pauses never mix with the
+ * measured clients': {@code zookeeper <tickMillis> <maxSessionMillis>} (curator-test's
+ * TestingServer, as the tests run it) or {@code consul} (the backend's Consul API emulator).
+ * Prints {@code ready <port>}; answers {@code count} with {@code count <requests served>} (Consul;
+ * ZooKeeper's count comes from its {@code srvr} command); exits when stdin ends.
+ */
+public final class ServerMain {
+
+    private ServerMain() {
+    }
+
+    private static void deleteTree(java.nio.file.Path root) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not delete " + root + ": " + e);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        AutoCloseable server;
+        int port;
+        ConsulEmulator consul = null;
+        switch (args[0]) {
+            case "zookeeper" -> {
+                int tick = Integer.parseInt(args[1]);
+                // Data on tmpfs when there is one, as etcd's: writes are measured without the disk's fsync.
+                java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+                java.nio.file.Path root = java.nio.file.Files.isWritable(shm)
+                        ? java.nio.file.Files.createTempDirectory(shm, "leadership-bench-zk-")
+                        : java.nio.file.Files.createTempDirectory("leadership-bench-zk-");
+                java.io.File data = root.resolve("data").toFile(); // the server writes its config file beside it
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+                // Unlimited connections from one address: the load measure opens a thousand sessions.
+                InstanceSpec spec = new InstanceSpec(data, -1, -1, -1, true, -1, tick, 0, Map.of(
+                        "clientPortAddress", "127.0.0.1",
+                        "admin.enableServer", "false",
+                        "4lw.commands.whitelist", "srvr,mntr,ruok",
+                        "maxSessionTimeout", args[2]), "127.0.0.1");
+                TestingServer zk = new TestingServer(spec, true);
+                server = zk;
+                port = zk.getPort();
+            }
+            case "consul" -> {
+                consul = ConsulEmulator.builder().random(new Random(7)).start();
+                server = consul;
+                port = consul.port();
+            }
+            default -> throw new IllegalArgumentException("usage: ServerMain zookeeper <tickMillis> <maxSessionMillis> | consul");
+        }
+        System.out.println("ready " + port);
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (server) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.trim().equals("count")) {
+                    System.out.println("count " + (consul == null ? -1 : consul.seenRequests().size()));
+                    System.out.flush();
+                }
+            }
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,131 @@
+package io.leadership.benchmarks;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The store servers of a benchmark run, started here unless an address is given: ZooKeeper
+ * (curator-test's TestingServer with a 100 ms tick, so a 2 s session is granted as asked) and the
+ * Consul emulator each in a JVM of their own, etcd as a local process. Every library measures
+ * against the same server in the same run.
+ */
+final class Servers implements AutoCloseable {
+
+    /** The TTL every library gets: short, and one each store honours. Consul's minimum is 10 s. */
+    static Duration ttl(Target.Kind kind) {
+        return kind == Target.Kind.CONSUL ? Duration.ofSeconds(10) : Duration.ofSeconds(2);
+    }
+
+    private final Map<Target.Kind, Target> targets = new LinkedHashMap<>();
+    private final Map<Target.Kind, ServerCounter> counters = new LinkedHashMap<>();
+    private final Map<Target.Kind, String> descriptions = new LinkedHashMap<>();
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private EtcdLauncher etcd;
+
+    static Servers start(List<Target.Kind> kinds, Map<Target.Kind, String> external, Path logs) throws Exception {
+        Servers servers = new Servers();
+        try {
+            for (Target.Kind kind : kinds) {
+                servers.start(kind, external.get(kind), logs);
+            }
+        } catch (Exception e) {
+            servers.close();
+            throw e;
+        }
+        return servers;
+    }
+
+    private void start(Target.Kind kind, String address, Path logs) throws Exception {
+        Duration ttl = ttl(kind);
+        if (address != null) {
+            targets.put(kind, new Target(kind, address, ttl));
+            counters.put(kind, kind == Target.Kind.ZOOKEEPER ? ServerCounter.zookeeper(address)
+                    : kind == Target.Kind.ETCD ? ServerCounter.etcd(address) : ServerCounter.NONE);
+            descriptions.put(kind, "given at " + address);
+            return;
+        }
+        switch (kind) {
+            case ZOOKEEPER -> {
+                ChildJvm zk = ChildJvm.start(List.of("-Xmx512m", "-XX:+UseSerialGC"), ServerMain.class,
+                        List.of("zookeeper", "100", "20000"), logs.resolve("zookeeper.log"));
+                started.add(zk);
+                String endpoint = "127.0.0.1:" + zk.await("ready", Duration.ofSeconds(60)).text().split(" ")[1];
+                targets.put(kind, new Target(kind, endpoint, ttl));
+                counters.put(kind, ServerCounter.zookeeper(endpoint));
+                descriptions.put(kind, "ZooKeeper 3.9.3 standalone (curator-test TestingServer, tickTime 100 ms) in its own JVM, data dir on "
+                        + (java.nio.file.Files.isWritable(Path.of("/dev/shm")) ? "tmpfs (/dev/shm)" : "disk"));
+            }
+            case ETCD -> {
+                etcd = EtcdLauncher.start();
+                started.add(etcd);
+                targets.put(kind, new Target(kind, etcd.endpoint(), ttl));
+                counters.put(kind, ServerCounter.etcd(etcd.endpoint()));
+                descriptions.put(kind, etcdVersion() + ", single member, data dir on " + (etcd.tmpfs ? "tmpfs (/dev/shm)" : "disk"));
+            }
+            case CONSUL -> {
+                ChildJvm consul = ChildJvm.start(List.of("-Xmx512m", "-XX:+UseSerialGC"), ServerMain.class,
+                        List.of("consul"), logs.resolve("consul.log"));
+                started.add(consul);
+                String endpoint = "127.0.0.1:" + consul.await("ready", Duration.ofSeconds(60)).text().split(" ")[1];
+                targets.put(kind, new Target(kind, endpoint, ttl));
+                counters.put(kind, () -> {
+                    synchronized (consul) {
+                        consul.send("count");
+                        return Long.parseLong(consul.await("count", Duration.ofSeconds(10)).text().split(" ")[1]);
+                    }
+                });
+                descriptions.put(kind, "the Consul HTTP API emulator of leadership-consul's tests (not a real agent) in its own JVM");
+            }
+        }
+    }
+
+    private static String etcdVersion() {
+        try {
+            Process p = new ProcessBuilder("/usr/bin/etcd", "--version").redirectErrorStream(true).start();
+            String first = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("etcd");
+            p.waitFor();
+            return first.replace("etcd Version:", "etcd").trim();
+        } catch (Exception e) {
+            return "etcd";
+        }
+    }
+
+    /**
+     * Restarts the etcd this run started (same ports and data), so that a measure starts on a
+     * server with nothing left in memory from the ones before; false if etcd was given by address.
+     */
+    boolean restartEtcd() throws Exception {
+        if (etcd == null) {
+            return false;
+        }
+        etcd.restart();
+        return true;
+    }
+
+    Target target(Target.Kind kind) {
+        return targets.get(kind);
+    }
+
+    ServerCounter counter(Target.Kind kind) {
+        return counters.get(kind);
+    }
+
+    Map<Target.Kind, String> descriptions() {
+        return descriptions;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : started) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("bench: stopping a server failed: " + e);
+            }
+        }
+    }
+}

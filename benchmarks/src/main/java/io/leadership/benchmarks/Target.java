@@ -1,0 +1,59 @@
+package io.leadership.benchmarks;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * A store server the benchmarks run against: its kind, its client endpoint ({@code host:port})
+ * and the lease TTL every library is given on it (ZooKeeper session timeout, etcd lease TTL,
+ * Consul session TTL).
+ */
+record Target(Kind kind, String endpoint, Duration ttl) {
+
+    enum Kind {
+        ZOOKEEPER("zookeeper"), ETCD("etcd"), CONSUL("consul");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        static Kind parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "zk", "zookeeper" -> ZOOKEEPER;
+                case "etcd" -> ETCD;
+                case "consul" -> CONSUL;
+                default -> throw new IllegalArgumentException("unknown store '" + text + "'; expected zookeeper, etcd or consul");
+            };
+        }
+    }
+
+    /** The address {@link io.leadership.Stores#connect(String)} takes, with client timeouts suited to loopback. */
+    String uri() {
+        return switch (kind) {
+            case ZOOKEEPER -> "zk://" + endpoint + "?sessionTimeout=" + ttl.toMillis() + "ms&connectTimeout=" + ttl.toMillis() + "ms";
+            case ETCD -> "etcd://" + endpoint + "?connectTimeout=5s&requestTimeout=5s";
+            case CONSUL -> "consul://" + endpoint + "?requestTimeout=5s&watchWait=30s";
+        };
+    }
+
+    /** The peer library measured on this store, or null when there is none (Consul). */
+    String peer() {
+        return switch (kind) {
+            case ZOOKEEPER -> "curator";
+            case ETCD -> "jetcd";
+            case CONSUL -> null;
+        };
+    }
+
+    /** The library called {@code name} ({@code ours}, {@code curator}, {@code jetcd}) on this store. */
+    Library library(String name) {
+        return switch (name) {
+            case "ours" -> new Ours(this);
+            case "curator" -> new CuratorPeer(this);
+            case "jetcd" -> new JetcdPeer(this);
+            default -> throw new IllegalArgumentException("unknown library '" + name + "'");
+        };
+    }
+}
