@@ -327,27 +327,7 @@ class ConsulStoreTest {
     @Test
     void createWithASessionConsulNeverKnewFailsWithLeaseExpired() throws Exception {
         Store s = store();
-        Lease fake = new Lease() {
-            @Override
-            public String id() {
-                return "00000000-0000-4000-8000-000000000000";
-            }
-
-            @Override
-            public Duration ttl() {
-                return Duration.ofSeconds(10);
-            }
-
-            @Override
-            public CompletableFuture<Void> keepAlive() {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletableFuture<Void> revoke() {
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+        Lease fake = new io.leadership.testing.UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(10));
         LeaseExpiredException e = assertInstanceOf(LeaseExpiredException.class, failure(s.create(key, "v", fake)));
         assertEquals(fake.id(), e.leaseId());
         assertEquals(Optional.empty(), await(s.get(key)));

@@ -252,27 +252,7 @@ class EtcdStoreTest {
         assertThrows(IllegalArgumentException.class, () -> store.get("a//b"));
         assertThrows(IllegalArgumentException.class, () -> store.delete("", 1));
         assertThrows(IllegalArgumentException.class, () -> store.watch("bad key", new RecordingListener()));
-        Lease foreign = new Lease() {
-            @Override
-            public String id() {
-                return "1";
-            }
-
-            @Override
-            public Duration ttl() {
-                return Duration.ofSeconds(5);
-            }
-
-            @Override
-            public CompletableFuture<Void> keepAlive() {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletableFuture<Void> revoke() {
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+        Lease foreign = new io.leadership.testing.UnknownLease("1", Duration.ofSeconds(5));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.create(key, "a", foreign));
         assertTrue(e.getMessage().contains("lease 1"), e.getMessage());
         value(lease.revoke());
