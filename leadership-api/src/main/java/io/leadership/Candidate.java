@@ -47,6 +47,7 @@ public final class Candidate implements AutoCloseable {
     private final String id;
     private final Duration resignGrace;
     private final Backoff backoff;
+    private final Backoff recheckBackoff; // a lost race is no error: its own back-off, reset by every watch state
     private final StatePublisher<Boolean> elected;
     private final StatePublisher<Throwable> errors;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -58,6 +59,7 @@ public final class Candidate implements AutoCloseable {
     private Optional<Claim> seen; // last state the watch or a store answer showed; null: unknown
     private Claim held; // our claim that is still in the store and must be deleted
     private long resignedVersion = -1;
+    private int absentsSinceResign; // "absent" states seen since the resign; the first is our own delete
     private Watch watch;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> recheck; // after losing a create race, until the watch shows the winner
@@ -96,6 +98,7 @@ public final class Candidate implements AutoCloseable {
         this.id = b.id;
         this.resignGrace = b.resignGrace;
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
+        this.recheckBackoff = new Backoff(b.backoffMin, b.backoffMax);
         this.elected = new StatePublisher<>(EventThreads.executor(), 16, true, false, false);
         this.errors = new StatePublisher<>(EventThreads.executor(), 64, false, null, null);
     }
@@ -272,7 +275,7 @@ public final class Candidate implements AutoCloseable {
                 recheck = session.schedule(() -> {
                     recheck = null;
                     campaign();
-                }, backoff.next());
+                }, recheckBackoff.next());
             }
             return;
         }
@@ -294,6 +297,10 @@ public final class Candidate implements AutoCloseable {
             return;
         }
         seen = claim;
+        recheckBackoff.reset();
+        if (claim.isEmpty() && (state == State.RELEASING || state == State.SITTING_OUT)) {
+            absentsSinceResign++;
+        }
         if (recheck != null) {
             recheck.cancel(false);
             recheck = null;
@@ -318,6 +325,14 @@ public final class Candidate implements AutoCloseable {
                     log.debug("candidate '{}': '{}' took key '{}' after the resign", id, c.value(), key);
                     cancelTimer();
                     state = State.CAMPAIGNING;
+                } else if (c == null && absentsSinceResign >= 2) {
+                    // A second deletion since ours: another candidate's claim came and went, too
+                    // briefly for the watch to show it (a watch may conflate). The hand-off happened;
+                    // sitting out longer would only leave the key empty.
+                    log.debug("candidate '{}': another claim on key '{}' came and went after the resign", id, key);
+                    cancelTimer();
+                    state = State.CAMPAIGNING;
+                    campaign();
                 }
             }
             default -> {
@@ -393,6 +408,7 @@ public final class Candidate implements AutoCloseable {
         }
         log.info("candidate '{}' resigns key '{}' (epoch {})", id, key, term.claim.version());
         resignedVersion = term.claim.version();
+        absentsSinceResign = 0;
         stepDown();
         resigning = result;
         release(State.SITTING_OUT);

@@ -100,6 +100,54 @@ class CandidateTest {
     }
 
     @Test
+    void aResignerWhoseWatchMissedTheNextClaimRunsAgainWhenThatClaimIsGone() {
+        // Back-to-back hand-offs: the next leader takes the key and resigns in turn before the
+        // resigner's watch reads it; the watch shows only a second "absent". Sitting out for the
+        // whole grace would leave the key empty.
+        InMemoryStore store = data.connect();
+        store.deliverEveryDelete(true);
+        Session session = Session.open(store, TTL);
+        Candidate a = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(Duration.ofMinutes(10)).build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(a);
+        Recorder<Boolean> elected = Recorder.subscribe("a", a.runForElection());
+        elected.expect(false, WAIT);
+        elected.expect(true, WAIT);
+        long resigned = a.epoch().getAsLong();
+        assertTrue(Await.result(a.resign(), WAIT));
+        elected.expect(false, WAIT);
+
+        InMemoryStore raw = data.connect();
+        closeLater.add(raw);
+        Lease other = Await.result(raw.grant(Duration.ofSeconds(30), LeaseListener.NONE), WAIT);
+        store.holdWatches(true);
+        Claim next = Await.result(raw.create("jobs/scheduler", "next", other), WAIT).orElseThrow();
+        assertTrue(Await.result(raw.delete("jobs/scheduler", next.version()), WAIT));
+        store.holdWatches(false); // the watch delivers "absent" once more, never the claim
+        elected.expect(true, WAIT); // long before the 10 min grace
+        assertTrue(a.epoch().getAsLong() > next.version() && next.version() > resigned);
+    }
+
+    @Test
+    void aResignerSitsOutItsGraceWhenNobodyElseCampaigns() {
+        InMemoryStore store = data.connect();
+        store.deliverEveryDelete(true);
+        Session session = Session.open(store, TTL);
+        Candidate a = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(Duration.ofSeconds(1)).build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(a);
+        Recorder<Boolean> elected = Recorder.subscribe("a", a.runForElection());
+        elected.expect(false, WAIT);
+        elected.expect(true, WAIT);
+        assertTrue(Await.result(a.resign(), WAIT));
+        elected.expect(false, WAIT);
+        assertNull(elected.poll(Duration.ofMillis(700)), "its own delete alone must not end the grace");
+        elected.expect(true, WAIT);
+    }
+
+    @Test
     void aSubscriberThatNeverRequestsDelaysNothing() {
         Node a = node("a");
         // Subscribes and never requests: its states pile up in its own bounded queue only.

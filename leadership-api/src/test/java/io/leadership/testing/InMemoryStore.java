@@ -66,7 +66,7 @@ public final class InMemoryStore implements Store {
                             if (c != null && c.leaseId().equals(e.getKey())) {
                                 keys.remove(key);
                                 revision++;
-                                notifications.add(() -> notifyWatchers(key));
+                                notifications.add(() -> notifyDeleted(key));
                             }
                         }
                         leaseKeys.remove(e.getKey());
@@ -79,6 +79,12 @@ public final class InMemoryStore implements Store {
         private void notifyWatchers(String key) {
             for (InMemoryStore client : clients) {
                 client.changed(key);
+            }
+        }
+
+        private void notifyDeleted(String key) {
+            for (InMemoryStore client : clients) {
+                client.deleted(key);
             }
         }
 
@@ -97,6 +103,7 @@ public final class InMemoryStore implements Store {
     private volatile boolean reachable = true;
     private volatile boolean closed;
     private volatile boolean watchesHeld;
+    private volatile boolean everyDelete;
     private volatile Runnable beforeNextCreate;
 
     private InMemoryStore(Data data) {
@@ -121,6 +128,15 @@ public final class InMemoryStore implements Store {
         if (!hold) {
             watches.forEach(MemoryWatch::refresh);
         }
+    }
+
+    /**
+     * Makes this client's watches deliver "absent" after every delete, even when the claim
+     * deleted was conflated away and "absent" was the last state delivered, as ZooKeeper's
+     * watch does (its NodeDeleted event says a claim came and went).
+     */
+    public void deliverEveryDelete(boolean every) {
+        this.everyDelete = every;
     }
 
     /** Runs {@code hook} inside this client's next create, before the store looks at the key. */
@@ -246,7 +262,7 @@ public final class InMemoryStore implements Store {
                 data.keys.remove(key);
                 data.revision++;
             }
-            data.notifyWatchers(key);
+            data.notifyDeleted(key);
             return true;
         });
     }
@@ -272,12 +288,22 @@ public final class InMemoryStore implements Store {
         }
     }
 
+    private void deleted(String key) {
+        for (MemoryWatch w : watches) {
+            if (w.key.equals(key)) {
+                w.deletedSinceDelivery = true;
+                w.refresh();
+            }
+        }
+    }
+
     /** Delivers the key's current state (conflated) whenever it may have changed and the client is reachable. */
     private final class MemoryWatch implements Watch {
         private final String key;
         private final WatchListener listener;
         private volatile boolean open = true;
         private Optional<Claim> delivered; // guarded by this
+        private volatile boolean deletedSinceDelivery;
 
         MemoryWatch(String key, WatchListener listener) {
             this.key = key;
@@ -290,8 +316,10 @@ public final class InMemoryStore implements Store {
             }
             synchronized (this) { // callbacks never concurrent, and in store order
                 Optional<Claim> now = data.read(key);
-                if (open && !now.equals(delivered)) {
+                boolean deleteNotice = everyDelete && deletedSinceDelivery && now.isEmpty();
+                if (open && (!now.equals(delivered) || deleteNotice)) {
                     delivered = now;
+                    deletedSinceDelivery = false;
                     listener.onState(now);
                 }
             }
