@@ -24,6 +24,30 @@ final class Failures {
         return new StoreException(ZooKeeperStore.NAME, operation, key, t);
     }
 
+    /**
+     * {@code error}, naming {@code servers} if it is a lost or refused connection (which the
+     * reader needs the address to act on) and does not name them yet.
+     */
+    static StoreException naming(StoreException error, String servers) {
+        if (error.getMessage() != null && error.getMessage().contains(servers)) {
+            return error;
+        }
+        boolean connection = false;
+        for (Throwable t = error.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof KeeperException k && (k.code() == Code.CONNECTIONLOSS || k.code() == Code.OPERATIONTIMEOUT
+                    || k.code() == Code.SESSIONEXPIRED) || t instanceof java.io.IOException) {
+                connection = true;
+                break;
+            }
+        }
+        if (!connection) {
+            return error;
+        }
+        Throwable cause = error.getCause();
+        return new StoreException(ZooKeeperStore.NAME, error.operation(), error.key(),
+                String.valueOf(cause.getMessage()) + " (servers " + servers + ")", cause);
+    }
+
     /** An unexpected result code of a ZooKeeper call on {@code znode}. */
     static StoreException of(String operation, String key, Code code, String znode) {
         return new StoreException(ZooKeeperStore.NAME, operation, key, KeeperException.create(code, znode));

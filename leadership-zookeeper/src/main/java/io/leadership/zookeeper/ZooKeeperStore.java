@@ -95,6 +95,8 @@ public final class ZooKeeperStore implements Store {
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<Long, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>();
     private final Set<ZooKeeperWatch> watches = ConcurrentHashMap.newKeySet();
+    /** Nodes created through this store's leases, by znode, until deleted or seen deleted. */
+    private final Map<String, Created> created = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ZooKeeperStore(Settings settings) {
@@ -167,6 +169,7 @@ public final class ZooKeeperStore implements Store {
                             throw new StoreException(NAME, "create", key, "created by session "
                                     + Long.toHexString(reply.stat().getEphemeralOwner()) + ", not by lease " + lease.id(), null);
                         }
+                        created.put(path, new Created(reply.stat().getCzxid(), lease));
                         yield CompletableFuture.completedFuture(Optional.of(claim(key, reply)));
                     }
                     case NODEEXISTS -> lease.call("create", key, zk -> AsyncZooKeeper.getData(zk, full, callbacks))
@@ -202,26 +205,61 @@ public final class ZooKeeperStore implements Store {
 
     /**
      * Deletes {@code key} if its creation is {@code version}. ZooKeeper's delete compares the
-     * <em>data</em> version, so this reads the node, compares its {@code czxid}, and deletes it
-     * with the data version read.
+     * <em>data</em> version, not the creation ({@code czxid}), so there are two ways:
      *
-     * <p>Between the read and the delete the node could be deleted and created again by another
-     * session, with data version 0 again. When the node belongs to a lease of this store, the
-     * delete goes through that lease's session: that session cannot have expired in between
-     * (the call would fail), and in this library only the holder of a key deletes it, so the node
-     * cannot have been replaced. Otherwise the store's own client deletes it, and the window
-     * remains when a third party deletes and another session re-creates the key within one round
-     * trip; ZooKeeper has no compare on {@code czxid} to close it.
+     * <p><b>A node this store created</b>, on a lease that is still live, on a key that a watch of
+     * this store follows (a candidate always watches its key): the delete goes straight
+     * through that lease's session with data version 0 (this library never writes to a node after
+     * creating it), one round trip. It cannot hit another session's node: the lease's node leaves
+     * only with its session (then the call fails with SESSIONEXPIRED) or through a delete, and in
+     * this library only the holder of a key deletes it. A delete by someone else (an operator)
+     * shows up as an event of that watch, which drops the shortcut; until the event arrives, the
+     * same window remains as for the read below.
+     *
+     * <p><b>Otherwise</b> it reads the node, compares its {@code czxid}, and deletes it with the
+     * data version read. When the node belongs to a lease of this store, the delete goes through
+     * that lease's session, for the reason above. Otherwise the store's own client deletes it, and
+     * a window remains when a third party deletes and another session re-creates the key within
+     * one round trip; ZooKeeper has no compare on {@code czxid} to close it.
      */
     @Override
     public CompletableFuture<Boolean> delete(String key, long version) {
         String path = znode(key);
+        Created mine = created.get(path);
+        if (mine != null && mine.czxid() == version && liveLeases.get(mine.lease().sessionId()) == mine.lease()
+                && watches.stream().anyMatch(w -> w.follows(path))) {
+            return guard("delete", key, deleteCreated(key, path, version, mine));
+        }
         return guard("delete", key, delete(key, path, version, 1));
+    }
+
+    private CompletableFuture<Boolean> deleteCreated(String key, String path, long version, Created mine) {
+        String full = ZKPaths.fixForNamespace(settings.namespace(), path);
+        return mine.lease().call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, 0, callbacks))
+                .handle((reply, error) -> {
+                    if (error == null && (reply.is(Code.OK) || reply.is(Code.NONODE))) {
+                        created.remove(path, mine);
+                        return CompletableFuture.completedFuture(reply.is(Code.OK));
+                    }
+                    Throwable cause = error == null ? null : Failures.of("delete", key, error);
+                    if (cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException) {
+                        created.remove(path, mine);
+                        return CompletableFuture.completedFuture(false); // the server ended the session, and with it the node
+                    }
+                    if (cause != null && !(cause instanceof LeaseExpiredException)) {
+                        return CompletableFuture.<Boolean>failedFuture(cause);
+                    }
+                    // Written since its creation (BADVERSION), or the lease ended on this side only:
+                    // nothing is known any more, read and compare.
+                    created.remove(path, mine);
+                    return delete(key, path, version, 1);
+                })
+                .thenCompose(Function.identity());
     }
 
     private CompletableFuture<Boolean> delete(String key, String path, long version, int attempt) {
         String full = ZKPaths.fixForNamespace(settings.namespace(), path);
-        return getData(path, null).thenCompose(read -> {
+        return getData(path).thenCompose(read -> {
             if (read.is(Code.NONODE)) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -250,8 +288,10 @@ public final class ZooKeeperStore implements Store {
                                 return CompletableFuture.failedFuture(cause);
                             });
             return deleted.thenCompose(reply -> switch (reply.code()) {
-                case OK -> CompletableFuture.completedFuture(true);
-                case NONODE -> CompletableFuture.completedFuture(false);
+                case OK, NONODE -> {
+                    created.remove(path);
+                    yield CompletableFuture.completedFuture(reply.is(Code.OK));
+                }
                 // written since the read, same creation: read again
                 case BADVERSION -> attempt < 3 ? delete(key, path, version, attempt + 1) : CompletableFuture.completedFuture(false);
                 default -> throw Failures.of("delete", key, reply.code(), full);
@@ -262,7 +302,7 @@ public final class ZooKeeperStore implements Store {
     @Override
     public CompletableFuture<Optional<Claim>> get(String key) {
         String path = znode(key);
-        return guard("get", key, getData(path, null).thenApply(reply -> switch (reply.code()) {
+        return guard("get", key, getData(path).thenApply(reply -> switch (reply.code()) {
             case OK -> Optional.of(claim(key, reply));
             case NONODE -> Optional.empty();
             default -> throw Failures.of("get", key, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), path));
@@ -346,13 +386,43 @@ public final class ZooKeeperStore implements Store {
 
     // ---- calls on the store's own client
 
-    CompletableFuture<Reply> getData(String path, Watcher watcher) {
-        return curator((c, callback) -> (watcher == null ? c.getData() : c.getData().usingWatcher(watcher))
-                .inBackground(callback, callbacks).forPath(path));
+    CompletableFuture<Reply> getData(String path) {
+        return curator((c, callback) -> c.getData().inBackground(callback, callbacks).forPath(path));
     }
 
-    CompletableFuture<Reply> exists(String path, Watcher watcher) {
-        return curator((c, callback) -> c.checkExists().usingWatcher(watcher).inBackground(callback, callbacks).forPath(path));
+    /**
+     * {@code getData} (or {@code exists} when {@code dataToo} is false) setting {@code watcher},
+     * with {@code onReply} applied to the reply on ZooKeeper's event thread, where the session's
+     * replies and watch events arrive in server order; it must be quick and must not block. The
+     * future completes with its result on the store's threads.
+     */
+    <T> CompletableFuture<T> readInOrder(String path, Watcher watcher, boolean dataToo, Function<Reply, T> onReply) {
+        CompletableFuture<T> stamped = new CompletableFuture<>();
+        curator((c, callback) -> {
+            BackgroundCallback inOrder = (client, event) -> {
+                try {
+                    T value = onReply.apply(new Reply(Code.get(event.getResultCode()), event.getData(), event.getStat()));
+                    execute(() -> stamped.complete(value));
+                } catch (RuntimeException e) {
+                    execute(() -> stamped.completeExceptionally(e));
+                }
+            };
+            if (dataToo) {
+                c.getData().usingWatcher(watcher).inBackground(inOrder).forPath(path);
+            } else {
+                c.checkExists().usingWatcher(watcher).inBackground(inOrder).forPath(path);
+            }
+        }).whenComplete((never, error) -> {
+            if (error != null) {
+                stamped.completeExceptionally(error); // it failed to start; a started read completes through inOrder
+            }
+        });
+        return stamped;
+    }
+
+    /** A watch of this store saw {@code path} deleted: a node this store created there is gone. */
+    void deletedSeen(String path) {
+        created.remove(path);
     }
 
     CompletableFuture<Reply> sync(String path) {
@@ -435,6 +505,11 @@ public final class ZooKeeperStore implements Store {
 
     // ---- shared plumbing for leases and watches
 
+    /** {@code error}, naming this store's servers if it is a connection failure. */
+    StoreException naming(StoreException error) {
+        return Failures.naming(error, settings.describe());
+    }
+
     Settings settings() {
         return settings;
     }
@@ -495,10 +570,15 @@ public final class ZooKeeperStore implements Store {
     void forget(ZooKeeperLease lease) {
         leases.remove(lease);
         liveLeases.remove(lease.sessionId(), lease);
+        created.values().removeIf(c -> c.lease() == lease);
     }
 
     void forget(ZooKeeperWatch watch) {
         watches.remove(watch);
+    }
+
+    /** A node created through {@code lease}, with its creation version. */
+    private record Created(long czxid, ZooKeeperLease lease) {
     }
 
     StoreException closedError(String operation, String key) {
@@ -511,7 +591,7 @@ public final class ZooKeeperStore implements Store {
             if (error == null) {
                 result.complete(value);
             } else {
-                result.completeExceptionally(Failures.of(operation, key, error));
+                result.completeExceptionally(Failures.naming(Failures.of(operation, key, error), settings.describe()));
             }
         });
         return result;

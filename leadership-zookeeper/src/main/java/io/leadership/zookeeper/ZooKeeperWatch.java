@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A state is delivered only if it is newer than the last one delivered: an existing node whose
  * {@code mzxid} is greater than any delivered (a later creation or write), or an absent node after
- * a present one. Listener calls go through one queue drained by one thread at a time, and the
+ * a present one, or after a {@code NodeDeleted} event even if the node deleted was never
+ * delivered (it lived between two reads). These decisions are taken on ZooKeeper's event thread, where the session's
+ * replies and watch events arrive in server order, so a {@code NodeDeleted} event can be
+ * delivered as "absent" at once, without waiting for a read (a hand-off starts from it), and no
+ * reply that came before it can be delivered after it. Listener calls go through one queue drained by one thread at a time, and the
  * queue keeps only the latest state, so a slow listener is never called concurrently and ends on
  * the latest state.
  */
@@ -52,11 +56,12 @@ final class ZooKeeperWatch implements Watch, Watcher {
     private boolean statePending;
     private Optional<Claim> pendingState;
     private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
-
-    // touched only by the one read in progress
+    // decided on ZooKeeper's event thread, where replies and watch events come in the session's order
     private boolean anyDelivered;
     private boolean lastPresent;
     private long highestMzxid = -1;
+
+    // touched only by the one read in progress
     private int failures;
 
     ZooKeeperWatch(ZooKeeperStore store, String key, String znode, WatchListener listener) {
@@ -68,6 +73,13 @@ final class ZooKeeperWatch implements Watch, Watcher {
 
     void start() {
         refresh(true);
+    }
+
+    /** Whether this watch follows {@code path} with a watcher set, so that it hears of a delete there. */
+    boolean follows(String path) {
+        synchronized (lock) {
+            return !closed && anyDelivered && znode.equals(path);
+        }
     }
 
     /** The store's client reconnected: re-read, since a change or delete may have been missed. */
@@ -84,8 +96,12 @@ final class ZooKeeperWatch implements Watch, Watcher {
     public void process(WatchedEvent event) {
         // Connection events reach data watchers too; reconnects are handled through Curator's
         // connection state, so only node events trigger a read here.
+        if (event.getType() == Event.EventType.NodeDeleted) {
+            store.deletedSeen(znode);
+            deleted(); // at once: a hand-off starts from this event
+        }
         if (event.getType() != Event.EventType.None) {
-            refresh(false);
+            refresh(false); // sets the watch again, and reads what came since
         }
     }
 
@@ -131,51 +147,79 @@ final class ZooKeeperWatch implements Watch, Watcher {
     }
 
     private void readData() {
-        store.getData(znode, this).whenComplete((reply, error) -> {
-            if (error != null) {
-                failed(error);
-            } else if (reply.is(Code.OK)) {
-                present(reply);
-            } else if (reply.is(Code.NONODE)) {
-                readAbsence();
-            } else {
-                failed(Failures.of("watch", key, reply.code(), znode));
-            }
-        });
+        store.readInOrder(znode, this, true, this::dataRead).whenComplete(this::then);
     }
 
     private void readAbsence() {
-        store.exists(znode, this).whenComplete((reply, error) -> {
-            if (error != null) {
-                failed(error);
-            } else if (reply.is(Code.NONODE)) {
-                absent();
-            } else if (reply.is(Code.OK)) {
-                readData(); // created between the two reads; the exists watch is set, read the data
-            } else {
-                failed(Failures.of("watch", key, reply.code(), znode));
+        store.readInOrder(znode, this, false, this::absenceRead).whenComplete(this::then);
+    }
+
+    /** On the event thread, in order with the watch events: takes the state, says what to do next. */
+    private Runnable dataRead(Reply reply) {
+        return switch (reply.code()) {
+            case OK -> {
+                seenPresent(reply);
+                yield this::readDone;
             }
-        });
+            case NONODE -> this::readAbsence; // sets the watch through exists, which works on an absent node
+            default -> () -> failed(Failures.of("watch", key, reply.code(), znode));
+        };
     }
 
-    private void present(Reply reply) {
-        long mzxid = reply.stat().getMzxid();
-        if (mzxid > highestMzxid) {
-            highestMzxid = mzxid;
-            lastPresent = true;
-            anyDelivered = true;
-            offer(Optional.of(ZooKeeperStore.claim(key, reply)));
+    /** On the event thread, like {@link #dataRead}. */
+    private Runnable absenceRead(Reply reply) {
+        return switch (reply.code()) {
+            case NONODE -> {
+                seenAbsent();
+                yield this::readDone;
+            }
+            case OK -> this::readData; // created between the two reads; the exists watch is set, read the data
+            default -> () -> failed(Failures.of("watch", key, reply.code(), znode));
+        };
+    }
+
+    /** On the store's threads: the next step a read's reply asked for. */
+    private void then(Runnable next, Throwable error) {
+        if (error != null) {
+            failed(error);
+        } else {
+            next.run();
         }
-        readDone();
     }
 
-    private void absent() {
-        if (!anyDelivered || lastPresent) {
+    private void seenPresent(Reply reply) {
+        long mzxid = reply.stat().getMzxid();
+        synchronized (lock) {
+            if (mzxid > highestMzxid) {
+                highestMzxid = mzxid;
+                lastPresent = true;
+                anyDelivered = true;
+                offer(Optional.of(ZooKeeperStore.claim(key, reply)));
+            }
+        }
+    }
+
+    /**
+     * A node this watch was set on is gone. Delivered even if that node was never delivered (it
+     * came and went between two reads): "absent" again then stands for the conflated pair, and
+     * tells a listener that the key changed hands meanwhile.
+     */
+    private void deleted() {
+        synchronized (lock) {
             lastPresent = false;
             anyDelivered = true;
             offer(Optional.empty());
         }
-        readDone();
+    }
+
+    private void seenAbsent() {
+        synchronized (lock) {
+            if (!anyDelivered || lastPresent) {
+                lastPresent = false;
+                anyDelivered = true;
+                offer(Optional.empty());
+            }
+        }
     }
 
     private void readDone() {
@@ -193,7 +237,7 @@ final class ZooKeeperWatch implements Watch, Watcher {
     }
 
     private void failed(Throwable error) {
-        report(Failures.of("watch", key, error));
+        report(store.naming(Failures.of("watch", key, error)));
         long delay = Math.min(LAST_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures, 10));
         failures++;
         synchronized (lock) {

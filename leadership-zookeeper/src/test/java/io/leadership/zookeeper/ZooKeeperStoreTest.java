@@ -135,6 +135,45 @@ class ZooKeeperStoreTest {
     }
 
     @Test
+    void aHolderDoesNotDeleteTheNextClaimAfterAnOperatorDeletedItsOwn() throws Exception {
+        // The holder's delete skips the read for a node it created (data version 0); an operator's
+        // delete and a re-creation by another session, again at data version 0, must not fool it.
+        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease next = done(other.grant(server.ttl(), LeaseListener.NONE));
+        Recorders.States states = new Recorders.States();
+        try (Watch watch = store.watch(key, states)) {
+            assertEquals(Optional.empty(), states.next(WAIT));
+            Claim mine = done(store.create(key, "holder", lease)).orElseThrow();
+            assertEquals(Optional.of(mine), states.next(WAIT));
+            assertTrue(done(other.delete(key, mine.version())), "the operator's delete, through a store holding no lease");
+            Claim theirs = done(other.create(key, "next", next)).orElseThrow();
+            assertTrue(theirs.heldBy(next));
+            await(() -> Optional.of(theirs).equals(states.last), WAIT, "the holder's watch seeing the next claim");
+            assertFalse(done(store.delete(key, mine.version())), "the old holder's version no longer matches");
+            assertEquals(Optional.of(theirs), done(other.get(key)), "the next claim is still there");
+        }
+        done(lease.revoke());
+        done(next.revoke());
+    }
+
+    @Test
+    void aHolderDeletesItsOwnClaimWhileItsWatchFollowsTheKey() throws Exception {
+        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Recorders.States states = new Recorders.States();
+        try (Watch watch = store.watch(key, states)) {
+            assertEquals(Optional.empty(), states.next(WAIT));
+            for (int term = 0; term < 3; term++) {
+                Claim mine = done(store.create(key, "holder", lease)).orElseThrow();
+                assertFalse(done(store.delete(key, mine.version() - 1)), "another version is not deleted");
+                assertTrue(done(store.delete(key, mine.version())), "term " + term);
+                assertFalse(done(store.delete(key, mine.version())), "already gone, term " + term);
+                assertEquals(Optional.empty(), done(other.get(key)));
+            }
+        }
+        done(lease.revoke());
+    }
+
+    @Test
     void revokeDeletesEveryKeyOfTheLeaseAndEndsIt() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
         done(store.create(key + "/a", "v", lease));
@@ -239,17 +278,19 @@ class ZooKeeperStoreTest {
             }
             Claim expected = last;
             await(() -> Optional.of(expected).equals(states.last), WAIT, "the watch ending on the latest claim");
+            // Claims may be conflated away, and a claim that came and went between two reads shows as
+            // "absent" again; but every "absent" stands for a real delete, and claims only grow.
             long previous = first.version();
-            boolean previousPresent = true;
+            int absents = 0;
             for (Optional<Claim> state : states.states) {
                 if (state.isPresent()) {
                     assertTrue(state.get().version() > previous, "states out of order: " + states.states);
                     previous = state.get().version();
                 } else {
-                    assertTrue(previousPresent, "two absent states in a row: " + states.states);
+                    absents++;
                 }
-                previousPresent = state.isPresent();
             }
+            assertTrue(absents <= 20, absents + " absent states for 20 deletes: " + states.states);
             assertFalse(states.overlapped);
         }
         done(lease.revoke());
