@@ -1,0 +1,29 @@
+package io.leadership.consul;
+
+import io.leadership.Lease;
+import io.leadership.LeaseListener;
+import io.leadership.Store;
+import io.leadership.testing.UnreachableStoreSuite;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** {@link UnreachableStoreSuite} on Consul; a lease is a session id, so one can be made without an agent. */
+class ConsulUnreachableTest extends UnreachableStoreSuite {
+
+    @Override
+    protected String address(int port) {
+        return "consul://127.0.0.1:" + port + "?requestTimeout=500ms";
+    }
+
+    @Override
+    protected Duration ttl() {
+        return ConsulStore.TTL_RANGE.min();
+    }
+
+    @Override
+    protected Optional<Function<Store, Lease>> offlineLeases() {
+        return Optional.of(store -> new ConsulSession((ConsulStore) store, "5e55104e-0000-4000-8000-000000000001", ttl(),
+                LeaseListener.NONE));
+    }
+}
