@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.client.config.RequestConfig;
+import org.apache.http.config.ConnectionConfig;
 import org.apache.http.config.Registry;
 import org.apache.http.config.RegistryBuilder;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
@@ -28,6 +29,7 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 final class ConsulHttp implements AutoCloseable {
 
     static final String TOKEN_HEADER = "X-Consul-Token";
+    static final int BUFFER_BYTES = 1024;
 
     final ConsulRawClient raw;
     final KeyValueConsulClient kv;
@@ -48,6 +50,10 @@ final class ConsulHttp implements AutoCloseable {
         // old connections are dead, and a write on one would fail for nothing — writes are not
         // retried, since a repeated DELETE ?cas= could report false for a delete that happened.
         pool.setValidateAfterInactivity(1);
+        // Each watch holds a pooled connection for its whole life, and each connection carries an
+        // input and an output buffer: at HttpClient's 8 KiB each, 16 MiB for a thousand watches.
+        // A KV answer for one key is a few hundred bytes; a larger one is read in more chunks.
+        pool.setDefaultConnectionConfig(ConnectionConfig.custom().setBufferSize(BUFFER_BYTES).build());
 
         int timeout = millis(s.requestTimeout());
         RequestConfig ordinary = RequestConfig.custom()
