@@ -99,24 +99,35 @@ class CandidateTest {
         b.elected.expect(true, WAIT);
     }
 
+    private long resignedEpoch;
+
+    /** A lone candidate on a store whose watches deliver every delete (as ZooKeeper's), elected, then resigned. */
+    private Node resignedLeader(Duration grace) {
+        InMemoryStore store = data.connect();
+        store.deliverEveryDelete(true);
+        Session session = Session.open(store, TTL);
+        Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(grace).build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(candidate);
+        Node a = new Node(store, session, candidate, Recorder.subscribe("a", candidate.runForElection()));
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        resignedEpoch = candidate.epoch().getAsLong();
+        assertTrue(Await.result(candidate.resign(), WAIT));
+        a.elected.expect(false, WAIT);
+        return a;
+    }
+
     @Test
     void aResignerWhoseWatchMissedTheNextClaimRunsAgainWhenThatClaimIsGone() {
         // Back-to-back hand-offs: the next leader takes the key and resigns in turn before the
         // resigner's watch reads it; the watch shows only a second "absent". Sitting out for the
         // whole grace would leave the key empty.
-        InMemoryStore store = data.connect();
-        store.deliverEveryDelete(true);
-        Session session = Session.open(store, TTL);
-        Candidate a = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(Duration.ofMinutes(10)).build();
-        closeLater.add(store);
-        closeLater.add(session);
-        closeLater.add(a);
-        Recorder<Boolean> elected = Recorder.subscribe("a", a.runForElection());
-        elected.expect(false, WAIT);
-        elected.expect(true, WAIT);
-        long resigned = a.epoch().getAsLong();
-        assertTrue(Await.result(a.resign(), WAIT));
-        elected.expect(false, WAIT);
+        Node a = resignedLeader(Duration.ofMinutes(10));
+        InMemoryStore store = a.store;
+        Recorder<Boolean> elected = a.elected;
+        long resigned = resignedEpoch;
 
         InMemoryStore raw = data.connect();
         closeLater.add(raw);
@@ -126,25 +137,14 @@ class CandidateTest {
         assertTrue(Await.result(raw.delete("jobs/scheduler", next.version()), WAIT));
         store.holdWatches(false); // the watch delivers "absent" once more, never the claim
         elected.expect(true, WAIT); // long before the 10 min grace
-        assertTrue(a.epoch().getAsLong() > next.version() && next.version() > resigned);
+        assertTrue(a.candidate.epoch().getAsLong() > next.version() && next.version() > resigned);
     }
 
     @Test
     void aResignerSitsOutItsGraceWhenNobodyElseCampaigns() {
-        InMemoryStore store = data.connect();
-        store.deliverEveryDelete(true);
-        Session session = Session.open(store, TTL);
-        Candidate a = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(Duration.ofSeconds(1)).build();
-        closeLater.add(store);
-        closeLater.add(session);
-        closeLater.add(a);
-        Recorder<Boolean> elected = Recorder.subscribe("a", a.runForElection());
-        elected.expect(false, WAIT);
-        elected.expect(true, WAIT);
-        assertTrue(Await.result(a.resign(), WAIT));
-        elected.expect(false, WAIT);
-        assertNull(elected.poll(Duration.ofMillis(700)), "its own delete alone must not end the grace");
-        elected.expect(true, WAIT);
+        Node a = resignedLeader(Duration.ofSeconds(1));
+        assertNull(a.elected.poll(Duration.ofMillis(700)), "its own delete alone must not end the grace");
+        a.elected.expect(true, WAIT);
     }
 
     @Test
