@@ -1,6 +1,7 @@
 package io.leadership.zookeeper;
 
 import io.leadership.StoreException;
+import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.zookeeper.KeeperException;
@@ -35,7 +36,7 @@ final class Failures {
         boolean connection = false;
         for (Throwable t = error.getCause(); t != null; t = t.getCause()) {
             if (t instanceof KeeperException k && (k.code() == Code.CONNECTIONLOSS || k.code() == Code.OPERATIONTIMEOUT
-                    || k.code() == Code.SESSIONEXPIRED) || t instanceof java.io.IOException) {
+                    || k.code() == Code.SESSIONEXPIRED) || t instanceof IOException) {
                 connection = true;
                 break;
             }

@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
@@ -94,7 +95,7 @@ public final class ZooKeeperStore implements Store {
     private final CuratorFramework client;
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<Long, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>();
-    private final Set<ZooKeeperWatch> watches = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<ZooKeeperWatch>> watches = new ConcurrentHashMap<>(); // by znode
     /** Nodes created through this store's leases, by znode, until deleted or seen deleted. */
     private final Map<String, Created> created = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -227,7 +228,7 @@ public final class ZooKeeperStore implements Store {
         String path = znode(key);
         Created mine = created.get(path);
         if (mine != null && mine.czxid() == version && liveLeases.get(mine.lease().sessionId()) == mine.lease()
-                && watches.stream().anyMatch(w -> w.follows(path))) {
+                && watches.getOrDefault(path, Set.of()).stream().anyMatch(ZooKeeperWatch::follows)) {
             return guard("delete", key, deleteCreated(key, path, version, mine));
         }
         return guard("delete", key, delete(key, path, version, 1));
@@ -242,7 +243,7 @@ public final class ZooKeeperStore implements Store {
                         return CompletableFuture.completedFuture(reply.is(Code.OK));
                     }
                     Throwable cause = error == null ? null : Failures.of("delete", key, error);
-                    if (cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException) {
+                    if (endedByServer(cause)) {
                         created.remove(path, mine);
                         return CompletableFuture.completedFuture(false); // the server ended the session, and with it the node
                     }
@@ -255,6 +256,11 @@ public final class ZooKeeperStore implements Store {
                     return delete(key, path, version, 1);
                 })
                 .thenCompose(Function.identity());
+    }
+
+    /** The owner lease's session was ended by the server (SESSIONEXPIRED), which deleted its nodes. */
+    private static boolean endedByServer(Throwable cause) {
+        return cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException;
     }
 
     private CompletableFuture<Boolean> delete(String key, String path, long version, int attempt) {
@@ -276,7 +282,7 @@ public final class ZooKeeperStore implements Store {
                     : owner.call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
                             .exceptionallyCompose(error -> {
                                 Throwable cause = Failures.of("delete", key, error);
-                                if (cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException) {
+                                if (endedByServer(cause)) {
                                     // The server ended the owner's session, and with it the node.
                                     return CompletableFuture.completedFuture(new Reply(Code.NONODE, null, null));
                                 }
@@ -318,7 +324,11 @@ public final class ZooKeeperStore implements Store {
             throw new IllegalStateException("zookeeper store " + settings.describe() + " is closed; cannot watch key '" + key + "'");
         }
         ZooKeeperWatch watch = new ZooKeeperWatch(this, key, path, listener);
-        watches.add(watch);
+        watches.compute(path, (p, same) -> {
+            Set<ZooKeeperWatch> set = same != null ? same : ConcurrentHashMap.newKeySet();
+            set.add(watch);
+            return set;
+        });
         watch.start();
         return watch;
     }
@@ -333,7 +343,7 @@ public final class ZooKeeperStore implements Store {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        watches.forEach(ZooKeeperWatch::close);
+        eachWatch(ZooKeeperWatch::close);
         leases.forEach(ZooKeeperLease::abandon);
         try {
             client.close();
@@ -493,10 +503,10 @@ public final class ZooKeeperStore implements Store {
 
     private void connectionChanged(ConnectionState state) {
         switch (state) {
-            case RECONNECTED -> watches.forEach(ZooKeeperWatch::reconnected);
-            case SUSPENDED -> watches.forEach(w -> w.problem("connection to " + settings.describe()
+            case RECONNECTED -> eachWatch(ZooKeeperWatch::reconnected);
+            case SUSPENDED -> eachWatch(w -> w.problem("connection to " + settings.describe()
                     + " suspended; the watch re-reads the key when reconnected"));
-            case LOST -> watches.forEach(w -> w.problem("session of the store's client expired; the watch re-reads the key"
+            case LOST -> eachWatch(w -> w.problem("session of the store's client expired; the watch re-reads the key"
                     + " on a new session"));
             default -> {
             }
@@ -574,7 +584,14 @@ public final class ZooKeeperStore implements Store {
     }
 
     void forget(ZooKeeperWatch watch) {
-        watches.remove(watch);
+        watches.computeIfPresent(watch.znode(), (p, set) -> {
+            set.remove(watch);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private void eachWatch(Consumer<ZooKeeperWatch> action) {
+        watches.values().forEach(set -> set.forEach(action));
     }
 
     /** A node created through {@code lease}, with its creation version. */

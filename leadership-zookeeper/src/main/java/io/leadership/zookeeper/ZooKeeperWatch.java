@@ -75,10 +75,14 @@ final class ZooKeeperWatch implements Watch, Watcher {
         refresh(true);
     }
 
-    /** Whether this watch follows {@code path} with a watcher set, so that it hears of a delete there. */
-    boolean follows(String path) {
+    String znode() {
+        return znode;
+    }
+
+    /** Whether this watch follows its key with a watcher set, so that it hears of a delete there. */
+    boolean follows() {
         synchronized (lock) {
-            return !closed && anyDelivered && znode.equals(path);
+            return !closed && anyDelivered;
         }
     }
 
