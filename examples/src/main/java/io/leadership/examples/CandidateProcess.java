@@ -13,8 +13,8 @@ import java.util.concurrent.Flow;
 /**
  * One candidate in its own JVM, so that it can really crash ({@code kill -9}) or be paused
  * ({@code SIGSTOP}). Arguments: {@code address key id ttl-millis}. It prints one line per event
- * on stdout ({@code elected true <epoch>}, {@code elected false}, {@code error <message>},
- * {@code stopped}) and reads commands on stdin ({@code resign}, {@code stop}).
+ * on stdout ({@code elected true <epoch>}, {@code elected false}, {@code resigned true|false},
+ * {@code error <message>}, {@code stopped}) and reads commands on stdin ({@code resign}, {@code stop}).
  */
 public final class CandidateProcess {
 
@@ -35,7 +35,8 @@ public final class CandidateProcess {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) {
                 switch (line.trim()) {
-                    case "resign" -> candidate.resign();
+                    case "resign" -> candidate.resign().whenComplete((handedOff, error) ->
+                            say(error == null ? "resigned " + handedOff : "error resign: " + error.getMessage()));
                     case "stop" -> {
                         candidate.stop().join();
                         say("stopped");

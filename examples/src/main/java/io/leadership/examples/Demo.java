@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -65,6 +67,7 @@ public final class Demo {
 
             try (Store store = Stores.connect(address); Follower follower = Follower.create(store, key)) {
                 LinkedBlockingQueue<Sighting> sightings = new LinkedBlockingQueue<>();
+                Reports reports = new Reports();
                 follower.followElection().subscribe(new Flow.Subscriber<>() {
                     @Override
                     public void onSubscribe(Flow.Subscription s) {
@@ -89,39 +92,47 @@ public final class Demo {
 
                 long started = System.nanoTime();
                 for (String id : List.of("alpha", "bravo", "charlie")) {
-                    children.add(Child.start(address, key, id, ttl));
+                    children.add(Child.start(address, key, id, ttl, reports));
                 }
                 Sighting first = awaitLeader(sightings, null);
                 say("== elected: %s leads, %d ms after the candidates' JVMs were started", first.leader.get(),
                         millis(first.at - started));
+                reports.awaitCampaigning(children.size());
 
-                for (Child c : children) {
-                    if (!c.campaigning.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                        throw new IllegalStateException(c.id + " never started campaigning");
-                    }
-                }
                 // Five hand-offs back to back: the first runs cold code in every JVM, the later ones show the steady state.
-                Sighting current = first;
+                // The demo acts on what the candidates report of themselves: the follower may name a leader
+                // whose own create has not completed yet, and a resign that reaches it then answers false.
                 List<Long> handOffs = new ArrayList<>();
-                for (int i = 0; i < 5; i++) {
-                    Child leader = find(children, current.leader.get());
+                Sighting current = first;
+                for (int attempt = 0; handOffs.size() < 5; attempt++) {
+                    if (attempt == 20) {
+                        throw new IllegalStateException("20 resigns, " + handOffs.size() + " hand-offs: resign keeps answering false");
+                    }
+                    Child leader = find(children, reports.awaitLeader(null));
+                    sightings.clear();
                     long resigned = System.nanoTime();
                     leader.send("resign");
+                    if (!reports.awaitResigned(leader.id)) {
+                        say("== %s answered the resign with false (no longer leader in its own view): trying again", leader.id);
+                        continue;
+                    }
                     current = awaitLeader(sightings, leader.id);
                     handOffs.add(millis(current.at - resigned));
-                    say("== resign hand-off %d: %s -> %s in %d ms (resign sent -> follower notified)", i + 1, leader.id,
-                            current.leader.get(), handOffs.get(i));
+                    say("== resign hand-off %d: %s -> %s in %d ms (resign sent -> follower notified)", handOffs.size(), leader.id,
+                            current.leader.get(), handOffs.get(handOffs.size() - 1));
                 }
-                Sighting next = current;
                 long handOff = handOffs.stream().sorted().toList().get(handOffs.size() / 2);
 
-                Child crashed = find(children, next.leader.get());
+                Child crashed = find(children, reports.awaitLeader(null));
+                sightings.clear();
                 long killed = System.nanoTime();
                 crashed.process.destroyForcibly(); // SIGKILL: no clean-up, the key expires with the lease
                 crashed.process.waitFor();
+                reports.elected(crashed.id, false);
                 Sighting after = awaitLeader(sightings, crashed.id);
                 long failOver = millis(after.at - killed);
-                say("== crash fail-over: kill -9 of %s -> %s leads in %d ms (%.2f x TTL)", crashed.id, after.leader.get(),
+                String successor = reports.awaitLeader(crashed.id);
+                say("== crash fail-over: kill -9 of %s -> %s leads in %d ms (%.2f x TTL)", crashed.id, successor,
                         failOver, failOver / (double) ttl.toMillis());
 
                 for (Child c : children) {
@@ -187,21 +198,69 @@ public final class Demo {
 
     private static final long T0 = System.nanoTime();
 
-    /** A {@link CandidateProcess} child JVM whose output is echoed with its id. */
-    private record Child(String id, Process process, PrintWriter stdin, java.util.concurrent.CountDownLatch campaigning) {
-        static Child start(String address, String key, String id, Duration ttl) throws Exception {
+    /** What the candidate JVMs say of themselves: who believes it leads, and how each resign was answered. */
+    private static final class Reports {
+        private final Map<String, Boolean> elected = new HashMap<>();
+        private final Map<String, Boolean> resigned = new HashMap<>();
+
+        synchronized void elected(String id, boolean flag) {
+            elected.put(id, flag);
+            notifyAll();
+        }
+
+        synchronized void resigned(String id, boolean handedOff) {
+            resigned.put(id, handedOff);
+            notifyAll();
+        }
+
+        /** Every candidate has published its first flag: all of them campaign. */
+        synchronized void awaitCampaigning(int candidates) throws InterruptedException {
+            await(() -> elected.size() >= candidates ? Boolean.TRUE : null, candidates + " candidates campaigning");
+        }
+
+        /** The id of a candidate that reports it leads, other than {@code other}. */
+        synchronized String awaitLeader(String other) throws InterruptedException {
+            return await(() -> elected.entrySet().stream().filter(e -> e.getValue() && !e.getKey().equals(other))
+                    .map(Map.Entry::getKey).findFirst().orElse(null),
+                    other == null ? "a candidate reporting it leads" : "a candidate other than " + other + " reporting it leads");
+        }
+
+        /** The answer to the resign just sent to {@code id} (each answer is taken once). */
+        synchronized boolean awaitResigned(String id) throws InterruptedException {
+            return await(() -> resigned.remove(id), id + "'s answer to resign");
+        }
+
+        private <T> T await(java.util.function.Supplier<T> found, String what) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (T t = found.get(); ; t = found.get()) {
+                if (t != null) {
+                    return t;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("no " + what + " within " + WAIT.toSeconds() + " s");
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+    }
+
+    /** A {@link CandidateProcess} child JVM whose output is echoed with its id and read into {@link Reports}. */
+    private record Child(String id, Process process, PrintWriter stdin) {
+        static Child start(String address, String key, String id, Duration ttl, Reports reports) throws Exception {
             String java = ProcessHandle.current().info().command().orElse("java");
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     CandidateProcess.class.getName(), address, key, id, Long.toString(ttl.toMillis()))
                     .redirectErrorStream(true).start();
-            java.util.concurrent.CountDownLatch campaigning = new java.util.concurrent.CountDownLatch(1);
             Thread echo = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = out.readLine()) != null; ) {
                         say("  [%s] %s", id, line);
-                        if (line.startsWith("elected")) {
-                            campaigning.countDown();
+                        if (line.startsWith("elected ")) {
+                            reports.elected(id, line.startsWith("elected true"));
+                        } else if (line.startsWith("resigned ")) {
+                            reports.resigned(id, line.equals("resigned true"));
                         }
                     }
                 } catch (Exception ignored) {
@@ -210,7 +269,7 @@ public final class Demo {
             }, "demo-" + id);
             echo.setDaemon(true);
             echo.start();
-            return new Child(id, p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8), campaigning);
+            return new Child(id, p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
         }
 
         void send(String command) {
