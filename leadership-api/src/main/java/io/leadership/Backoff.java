@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Durations;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 

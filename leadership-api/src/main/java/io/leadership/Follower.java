@@ -1,5 +1,12 @@
 package io.leadership;
 
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Flow;
@@ -8,42 +15,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows an election key to know who leads, e.g. to route requests to the leader.
+ * Follows an election to know who leads, e.g. to route requests to the leader. It keeps the
+ * election's queue from its watch (candidates' ids are read as they join), so a hand-off reaches
+ * it in one notification. It follows elections run by Curator {@code LeaderLatch} and etcd
+ * {@code concurrency.Election} clients too.
  *
  * <p>Guarantees: the first state published is the current leader (or none), then every change;
- * it never publishes a stale leader after a newer one (claims are ordered by their version), and
- * after a reconnect it publishes the store's current leader, including "none" for a key deleted
- * meanwhile. A follower holds no lease and writes nothing.
+ * it never publishes a stale leader after a newer one (the watch delivers queues in store order),
+ * and after a reconnect it publishes the store's current leader, including "none" for an
+ * election emptied meanwhile. A store whose history started again is reported on
+ * {@link #errors()} and followed from its new state. A follower holds no lease and writes nothing.
  */
 public final class Follower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Follower.class);
 
     private final Store store;
-    private final String key;
-    private final StatePublisher<Optional<String>> leaders;
-    private final StatePublisher<Throwable> errors;
+    private final String election;
+    private final StatePublisher<Optional<String>> leaders = StatePublisher.states();
+    private final StatePublisher<List<String>> queues = StatePublisher.states();
+    private final StatePublisher<Throwable> errors = StatePublisher.events();
     private final AtomicBoolean started = new AtomicBoolean();
     private final Object lock = new Object();
-    private volatile Optional<String> leader = Optional.empty();
-    private long lastVersion = -1; // guarded by lock
+    private volatile Queue queue;
     private volatile Watch watch;
     private volatile boolean closed;
 
-    private Follower(Store store, String key) {
+    private Follower(Store store, String election) {
         this.store = Objects.requireNonNull(store, "store must not be null");
-        this.key = Keys.check(key);
-        this.leaders = new StatePublisher<>(EventThreads.executor(), 16, true, null, null);
-        this.errors = new StatePublisher<>(EventThreads.executor(), 64, false, null, null);
+        this.election = Keys.check(election);
     }
 
-    /** A follower of {@code key} on {@code store}; it starts watching on {@link #followElection()}. */
-    public static Follower create(Store store, String key) {
-        return new Follower(store, key);
+    /** A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}. */
+    public static Follower create(Store store, String election) {
+        return new Follower(store, election);
     }
 
+    /** The election's name. */
     public String key() {
-        return key;
+        return election;
     }
 
     /**
@@ -52,14 +62,28 @@ public final class Follower implements AutoCloseable {
      * the same state twice in a row. Completes on {@link #close()}.
      */
     public Flow.Publisher<Optional<String>> followElection() {
+        start();
+        return leaders;
+    }
+
+    /**
+     * Starts following like {@link #followElection()} and returns the candidates' ids in the order
+     * they lead, leader first: the current queue first, then every change. Completes on {@link #close()}.
+     */
+    public Flow.Publisher<List<String>> followParticipants() {
+        start();
+        return queues;
+    }
+
+    private void start() {
         if (closed) {
-            throw new IllegalStateException("follower of key '" + key + "' is closed; create a new one");
+            throw new IllegalStateException("follower of election '" + election + "' is closed; create a new one");
         }
         if (started.compareAndSet(false, true)) {
-            watch = store.watch(key, new WatchListener() {
+            watch = store.watch(election, new QueueListener() {
                 @Override
-                public void onState(Optional<Claim> state) {
-                    observed(state);
+                public void onQueue(Queue q) {
+                    observed(q);
                 }
 
                 @Override
@@ -71,12 +95,18 @@ public final class Follower implements AutoCloseable {
                 watch.close();
             }
         }
-        return leaders;
     }
 
     /** The last leader seen (empty before the first state or while nobody leads). */
     public Optional<String> leader() {
-        return leader;
+        Queue q = queue;
+        return q == null ? Optional.empty() : q.head().map(Entry::value);
+    }
+
+    /** The candidates' ids in the order they lead, leader first, as last seen. */
+    public List<String> participants() {
+        Queue q = queue;
+        return q == null ? List.of() : q.values();
     }
 
     /** Problems the follower survived (its watch resumes by itself). Completes on {@link #close()}. */
@@ -84,24 +114,24 @@ public final class Follower implements AutoCloseable {
         return errors;
     }
 
-    private void observed(Optional<Claim> state) {
+    private void observed(Queue q) {
         synchronized (lock) {
             if (closed) {
                 return;
             }
-            if (state.isPresent()) {
-                long version = state.get().version();
-                if (version < lastVersion) {
-                    return; // an older claim delivered late: never go back
-                }
-                lastVersion = version;
+            Queue last = queue;
+            if (last != null && q.revision() < last.revision()) {
+                StoreException reset = new HistoryResetException(store.name(), election, last.revision(), q.revision());
+                log.warn("follower: {}", reset.getMessage());
+                errors.publish(reset);
             }
-            Optional<String> now = state.map(Claim::value);
-            if (!now.equals(leader)) {
-                log.debug("key '{}': leader is now {}", key, now.orElse("(none)"));
+            Optional<String> now = q.head().map(Entry::value);
+            if (last == null || !now.equals(last.head().map(Entry::value))) {
+                log.debug("election '{}': leader is now {}", election, now.orElse("(none)"));
             }
-            leader = now;
+            queue = q;
             leaders.publish(now);
+            queues.publish(q.values());
         }
     }
 
@@ -116,6 +146,7 @@ public final class Follower implements AutoCloseable {
             w.close();
         }
         leaders.complete();
+        queues.complete();
         errors.complete();
     }
 }

@@ -1,9 +1,12 @@
 package io.leadership;
 
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Durations;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,7 +78,7 @@ public final class Session implements AutoCloseable {
         this.loop = new ScheduledThreadPoolExecutor(1, EventThreads.daemon("leadership-session-"));
         this.loop.setRemoveOnCancelPolicy(true);
         this.loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.errors = new StatePublisher<>(EventThreads.executor(), 64, false, null, null);
+        this.errors = StatePublisher.events();
         this.grantBackoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
     }
 
@@ -91,7 +94,7 @@ public final class Session implements AutoCloseable {
         return session;
     }
 
-    public Store store() {
+    Store store() {
         return store;
     }
 
@@ -100,10 +103,10 @@ public final class Session implements AutoCloseable {
         return ttl;
     }
 
-    /** The current lease, if one has been granted and is not known to be gone. */
-    public Optional<Lease> lease() {
+    /** The current lease, or null while none is granted (or the last is known to be gone). */
+    Lease current() {
         LeaseState s = state;
-        return s == null ? Optional.empty() : Optional.of(s.lease);
+        return s == null ? null : s.lease;
     }
 
     /** Problems with the lease (grant and keep-alive failures) that the session survived. */

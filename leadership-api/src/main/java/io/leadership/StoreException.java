@@ -1,5 +1,7 @@
 package io.leadership;
 
+import io.leadership.spi.Keys;
+
 /** A store operation failed; says which operation on which key, and carries the backend's cause. */
 public class StoreException extends RuntimeException {
 
@@ -7,7 +9,7 @@ public class StoreException extends RuntimeException {
     private final String key;
 
     public StoreException(String store, String operation, String key, String message, Throwable cause) {
-        super(store + " " + operation + (key == null ? "" : " on key '" + key + "'") + " failed"
+        super(store + " " + operation + (key == null ? "" : " on " + Keys.quote(key)) + " failed"
                 + (message == null ? "" : ": " + message), cause);
         this.operation = operation;
         this.key = key;

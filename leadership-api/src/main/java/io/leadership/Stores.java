@@ -1,5 +1,7 @@
 package io.leadership;
 
+import io.leadership.spi.Store;
+import io.leadership.spi.StoreProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ServiceLoader;

@@ -1,4 +1,4 @@
-package io.leadership;
+package io.leadership.spi;
 
 /**
  * Signals a store pushes about a lease. Backends whose client watches its own connection

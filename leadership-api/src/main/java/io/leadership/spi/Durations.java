@@ -1,14 +1,14 @@
-package io.leadership;
+package io.leadership.spi;
 
 import java.time.Duration;
 
 /** Human-readable durations for messages: {@code 1.5 s}, {@code 200 ms}. */
-final class Durations {
+public final class Durations {
 
     private Durations() {
     }
 
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long ms = d.toMillis();
         if (d.toNanos() % 1_000_000 != 0) {
             return java.math.BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString() + " ms";

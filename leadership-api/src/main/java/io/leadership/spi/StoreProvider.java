@@ -1,11 +1,11 @@
-package io.leadership;
+package io.leadership.spi;
 
 import java.net.URI;
 
 /**
  * Makes a {@link Store} from an address such as {@code zk://host:2181}, {@code etcd://h1:2379,h2:2379}
  * or {@code consul://host:8500}. Backends register one through {@link java.util.ServiceLoader}
- * ({@code META-INF/services/io.leadership.StoreProvider}); {@link Stores#connect(String)} picks it by scheme.
+ * ({@code META-INF/services/io.leadership.spi.StoreProvider}); {@code Stores.connect(String)} picks it by scheme.
  */
 public interface StoreProvider {
 

@@ -1,4 +1,4 @@
-package io.leadership;
+package io.leadership.spi;
 
 import java.util.regex.Pattern;
 
@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 public final class Keys {
 
     public static final int MAX_LENGTH = 512;
+    private static final int ECHOED = 80;
     private static final Pattern SEGMENTS = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
     private Keys() {
@@ -24,7 +25,7 @@ public final class Keys {
         if (key.isEmpty() || key.length() > MAX_LENGTH || !SEGMENTS.matcher(key).matches()
                 || key.equals(".") || key.equals("..") || key.startsWith("./") || key.startsWith("../")
                 || key.contains("/./") || key.contains("/../") || key.endsWith("/.") || key.endsWith("/..")) {
-            throw new IllegalArgumentException("malformed key '" + key + "': expected 1 to " + MAX_LENGTH
+            throw new IllegalArgumentException("malformed key " + quote(key) + ": expected 1 to " + MAX_LENGTH
                     + " characters, segments of [A-Za-z0-9._-] separated by single '/', no leading or trailing '/',"
                     + " no '.' or '..' segment, e.g. elections/scheduler");
         }
@@ -32,14 +33,40 @@ public final class Keys {
     }
 
     /** Checks a candidate's identity, the value stored under the key. */
-    static String checkId(String id) {
+    public static String checkId(String id) {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("candidate id must be a non-blank string of at most 1024 characters, got "
-                    + (id == null ? "null" : "'" + id + "'"));
+                    + quote(id));
         }
         if (id.length() > 1024 || id.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("candidate id '" + id + "' must be at most 1024 characters without control characters");
+            throw new IllegalArgumentException("candidate id " + quote(id) + " must be at most 1024 characters without control characters");
         }
         return id;
+    }
+
+    /**
+     * A value as messages echo it: in single quotes, control characters escaped, at most
+     * {@value #ECHOED} characters of it (with its length when longer), or {@code null}.
+     */
+    public static String quote(String value) {
+        if (value == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("'");
+        value.codePoints().limit(ECHOED).forEach(c -> {
+            if (Character.isISOControl(c)) {
+                b.append(switch (c) {
+                    case '\n' -> "\\n";
+                    case '\r' -> "\\r";
+                    case '\t' -> "\\t";
+                    default -> String.format("\\u%04x", c);
+                });
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        b.append('\'');
+        int length = value.codePointCount(0, value.length());
+        return length > ECHOED ? b.append("... (").append(length).append(" characters)").toString() : b.toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.leadership;
+package io.leadership.spi;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.leadership;
+package io.leadership.spi;
 
 /** A running {@link Store#watch}; closing it stops callbacks (one already running may finish). */
 public interface Watch extends AutoCloseable {

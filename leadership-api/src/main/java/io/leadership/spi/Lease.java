@@ -1,5 +1,7 @@
-package io.leadership;
+package io.leadership.spi;
 
+import io.leadership.LeaseExpiredException;
+import io.leadership.StoreException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -7,12 +9,12 @@ import java.util.concurrent.CompletableFuture;
  * A liveness token with a TTL: the store deletes every key bound to it when it is not kept alive
  * (an etcd lease, a Consul session, a ZooKeeper session). One lease can hold many keys.
  *
- * <p>The lease does not keep itself alive: {@link Session} calls {@link #keepAlive()} and counts
+ * <p>The lease does not keep itself alive: {@code Session} calls {@link #keepAlive()} and counts
  * its safety deadline from the moment each acknowledged call was sent.
  */
 public interface Lease {
 
-    /** The store's identifier of the lease; {@link Claim#leaseId()} of keys bound to it. */
+    /** The store's identifier of the lease; {@link Entry#leaseId()} of keys bound to it. */
     String id();
 
     /** The TTL the store granted or negotiated, which the safety deadline is based on. */

@@ -1,0 +1,74 @@
+package io.leadership.spi;
+
+import io.leadership.LeaseExpiredException;
+import io.leadership.StoreException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A lease-shaped store holding elections as queues of candidates: the only thing
+ * {@code Candidate} and {@code Follower} talk to.
+ *
+ * <p>An election is a name; each candidate joins it with a key of its own, bound to its lease,
+ * in the store's own recipe layout (etcd {@code concurrency.Election}: {@code <name>/<lease hex>};
+ * Curator {@code LeaderLatch}: {@code /<name>/_c_<uuid>-latch-<seq>}; Consul
+ * {@code <name>/<session>}). The store orders the keys: each key's {@link Entry#version()} is
+ * greater than that of every key of the election created before it. The oldest key leads.
+ *
+ * <p>Each operation is one store round trip (one transaction where the store has them) and
+ * returns a future; implementations never block the calling thread and never throw from an
+ * operation: a failed operation completes its future with a {@link StoreException} naming the
+ * operation and the election, carrying the backend's cause. A lease the store no longer knows
+ * fails with {@link LeaseExpiredException}. Election names are checked with
+ * {@link Keys#check(String)} before they reach a backend.
+ */
+public interface Store extends AutoCloseable {
+
+    /** A short name for messages and logs: {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}. */
+    String name();
+
+    /** The lease TTLs this store accepts; {@link #grant} rejects anything else. */
+    TtlRange ttlRange();
+
+    /**
+     * Grants a new lease that the store expires {@code ttl} after the last acknowledged
+     * keep-alive, unless it is kept alive. The returned lease reports the TTL the store really
+     * granted or negotiated ({@link Lease#ttl()}), which may differ from the one asked for.
+     *
+     * @param listener told of signals the store pushes about this lease (may be called from any thread)
+     * @throws IllegalArgumentException if {@code ttl} is outside {@link #ttlRange()}
+     */
+    CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener);
+
+    /**
+     * Adds {@code lease}'s key to {@code election} with {@code value}, bound to the lease so that it
+     * vanishes when the lease expires. Completes with the entry the store holds for it; its
+     * version is greater than that of every key of the election created before it. A lease holds
+     * at most one key per election: joining again with a lease whose key is still there completes
+     * with that key's entry.
+     */
+    CompletableFuture<Entry> join(String election, String value, Lease lease);
+
+    /**
+     * Deletes {@code entry}'s key only if it still holds {@code entry.version()}. Completes with
+     * {@code true} if this call deleted it, {@code false} if the key is absent or was created again.
+     */
+    CompletableFuture<Boolean> leave(Entry entry);
+
+    /**
+     * Watches {@code election}: the listener receives the election's queue first, then after its
+     * changes, in store order, never an older queue after a newer one. Queues may be conflated,
+     * but the last one delivered is always the store's latest. The watch resumes by itself after
+     * connection loss, compaction or a store whose history started again, and then delivers the
+     * store's current queue. Problems it survived are reported through
+     * {@link QueueListener#onError}. Callbacks for one watch never run concurrently.
+     */
+    Watch watch(String election, QueueListener listener);
+
+    /**
+     * Closes the client: cancels watches, stops keep-alives, releases connections and threads.
+     * Leases are not revoked by close (a crash must look the same); revoke them first.
+     */
+    @Override
+    void close();
+}
