@@ -353,7 +353,8 @@ public final class ConsulStore implements Store {
             wrapped.add("KV", op);
             ops.add(wrapped);
         }
-        Request request = Request.Builder.newBuilder().setEndpoint("/v1/txn").setContent(ops.toString()).build();
+        Request request = Request.Builder.newBuilder().setEndpoint("/v1/txn")
+                .setBinaryContent(ops.toString().getBytes(StandardCharsets.UTF_8)).build();
         HttpResponse r = http.raw.makePutRequest(request);
         if (r.getStatusCode() != 200 && r.getStatusCode() != 409) {
             throw new OperationException(r);
