@@ -128,9 +128,11 @@ class CandidateTest {
         store.holdWatches(true); // its key heads the queue, but its watch has not shown it yet
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
+        Await.until("a's key in the store", WAIT, () -> !data.entries("jobs/scheduler").isEmpty());
         CompletableFutureProbe resign = new CompletableFutureProbe(a.candidate.resign());
         Node b = node("b");
         b.elected.expect(false, WAIT);
+        Await.until("b's key in the store", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
         store.holdWatches(false);
         assertTrue(resign.await(WAIT), "the head resigned");
         b.elected.expect(true, WAIT);
