@@ -177,7 +177,7 @@ class CandidateTest {
         Recorder<Optional<String>> leaders = Recorder.subscribe("follower", f.followElection());
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        leaders.expect(Optional.of("a"), WAIT);
+        leaders.awaitMatching(Optional.of("a")::equals, WAIT);
         for (int i = 0; i < 5; i++) { // the old history is ahead of the new one
             assertTrue(Await.result(a.candidate.resign(), WAIT));
             a.elected.expect(false, WAIT);
