@@ -90,7 +90,14 @@ public final class Session implements AutoCloseable {
      */
     public static Session open(Store store, Duration ttl) {
         Session session = new Session(store, ttl);
-        session.loop.execute(session::grant);
+        long sent = System.nanoTime();
+        LeaseSignals signals = session.new LeaseSignals();
+        CompletableFuture<Lease> first = store.grant(session.ttl, signals); // never blocks: a future
+        if (first.isCompletedExceptionally() && unwrap(first.handle((l, e) -> e).join()) instanceof StoreClosedException closed) {
+            session.loop.shutdownNow();
+            throw new IllegalStateException("cannot open a session on a closed " + store.name() + " store", closed);
+        }
+        first.whenComplete((lease, error) -> session.execute(() -> session.granted(sent, lease, error, signals)));
         return session;
     }
 
@@ -165,6 +172,11 @@ public final class Session implements AutoCloseable {
     }
 
     private void granted(long sent, Lease lease, Throwable error, LeaseSignals signals) {
+        if (error != null && unwrap(error) instanceof StoreClosedException) {
+            report(error);
+            log.warn("{}: the store client is closed; no lease will be granted", store.name());
+            return;
+        }
         if (error != null) {
             report(error);
             long delay = grantBackoff.next();
