@@ -1,6 +1,7 @@
 package io.leadership.testing;
 
 import io.leadership.LeaseExpiredException;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -112,6 +113,8 @@ public final class InMemoryStore implements Store {
     private volatile boolean closed;
     private volatile boolean watchesHeld;
     private volatile RuntimeException throwOnNextJoin;
+    private volatile boolean loseNextJoinAnswer;
+    private volatile boolean sequentialKeys;
 
     private InMemoryStore(Data data) {
         this.data = data;
@@ -137,6 +140,19 @@ public final class InMemoryStore implements Store {
         }
     }
 
+    /**
+     * Gives every join a key of its own, {@code <election>/<lease>-<n>}, as ZooKeeper's sequential
+     * nodes: a retried join then adds a second key instead of finding the first.
+     */
+    public void sequentialKeys(boolean sequential) {
+        this.sequentialKeys = sequential;
+    }
+
+    /** The next join creates its key but its answer is lost: the caller sees a failure. */
+    public void loseNextJoinAnswer() {
+        this.loseNextJoinAnswer = true;
+    }
+
     /** Makes the next join throw {@code e} at the caller instead of failing its future, as a buggy backend would. */
     public void throwOnNextJoin(RuntimeException e) {
         this.throwOnNextJoin = e;
@@ -154,7 +170,7 @@ public final class InMemoryStore implements Store {
 
     private <T> CompletableFuture<T> call(String op, String key, Supplier<T> body) {
         if (closed) {
-            return CompletableFuture.failedFuture(new StoreException(name(), op, key, "client closed", null));
+            return CompletableFuture.failedFuture(new StoreClosedException(name(), op));
         }
         if (!reachable) {
             return CompletableFuture.failedFuture(new StoreException(name(), op, key, "connection cut", null));
@@ -230,12 +246,12 @@ public final class InMemoryStore implements Store {
             throwOnNextJoin = null;
             throw bug;
         }
-        String key = election + "/" + lease.id();
         CompletableFuture<Entry> joined = call("join", election, () -> {
             synchronized (data) {
                 if (!data.leaseExpiry.containsKey(lease.id())) {
                     throw new LeaseExpiredException(name(), "join", lease.id(), null);
                 }
+                String key = election + "/" + lease.id() + (sequentialKeys ? "-" + (data.revision + 1) : "");
                 Entry existing = data.keys.get(key);
                 if (existing != null) {
                     return existing;
@@ -246,6 +262,10 @@ public final class InMemoryStore implements Store {
             }
         });
         data.changed();
+        if (loseNextJoinAnswer) {
+            loseNextJoinAnswer = false;
+            return CompletableFuture.failedFuture(new StoreException(name(), "join", election, "answer lost", null));
+        }
         return joined;
     }
 
