@@ -12,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.leadership.LeaseExpiredException;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -252,7 +253,7 @@ public final class ConsulStore implements Store {
         executor.shutdownNow();
         leaseExecutor.shutdownNow();
         http.close();
-        StoreException gone = new StoreException(NAME, "operation", null, "the store was closed", null);
+        StoreException gone = new StoreClosedException(NAME, "operation");
         pending.forEach(f -> f.completeExceptionally(gone));
         Thread self = Thread.currentThread();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -297,7 +298,7 @@ public final class ConsulStore implements Store {
     <T> CompletableFuture<T> call(String operation, String key, Call<T> body) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) {
-            f.completeExceptionally(new StoreException(NAME, operation, key, "the store is closed", null));
+            f.completeExceptionally(new StoreClosedException(NAME, operation));
             return f;
         }
         pending.add(f);
@@ -311,13 +312,11 @@ public final class ConsulStore implements Store {
                 try {
                     f.complete(body.run());
                 } catch (Throwable t) {
-                    f.completeExceptionally(closed
-                            ? new StoreException(NAME, operation, key, "the store was closed", t)
-                            : failures.translate(operation, key, t));
+                    f.completeExceptionally(closed ? new StoreClosedException(NAME, operation) : failures.translate(operation, key, t));
                 }
             });
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new StoreException(NAME, operation, key, "the store is closed", e));
+            f.completeExceptionally(new StoreClosedException(NAME, operation));
         }
         return f;
     }

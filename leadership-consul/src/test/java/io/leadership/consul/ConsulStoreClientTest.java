@@ -123,7 +123,7 @@ class ConsulStoreClientTest {
             left.removeAll(before);
             assertEquals(Set.of(), left, "threads left after close");
             assertTrue(closeMs < 10_000, "close took " + closeMs + " ms: blocking queries were not aborted");
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.join("a", "v", lease)));
+            StoreException e = assertInstanceOf(io.leadership.StoreClosedException.class, failure(store.join("a", "v", lease)));
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> store.watch("a", s -> { }));
             Thread.sleep(100);
