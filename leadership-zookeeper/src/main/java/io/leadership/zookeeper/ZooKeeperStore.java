@@ -191,7 +191,8 @@ public final class ZooKeeperStore implements Store {
         Objects.requireNonNull(entry, "entry");
         String key = entry.key();
         int slash = key.lastIndexOf('/');
-        if (slash <= 0 || !ZooKeeperWatch.isCandidate(key.substring(slash + 1))) {
+        Keys.check(key);
+        if (slash <= 0) {
             throw new IllegalArgumentException("entry key " + Keys.quote(key) + " is not a candidate's node of this store"
                     + " (<election>/_c_<uuid>-latch-<seq>)");
         }

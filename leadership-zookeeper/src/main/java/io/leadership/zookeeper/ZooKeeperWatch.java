@@ -68,6 +68,7 @@ final class ZooKeeperWatch implements Watch, Watcher {
     private final Map<String, Entry> entries = new HashMap<>(); // by child name
     private long revision;
     private int parentCreates;
+    private boolean changed; // since the last queue delivered
 
     // the delivery lane, guarded by lane
     private final Object lane = new Object();
@@ -146,9 +147,8 @@ final class ZooKeeperWatch implements Watch, Watcher {
                     read(gen, child);
                 }
             }
-            if (initial.isEmpty()) {
-                deliver();
-            }
+            changed = true;
+            deliverWhenRead();
         }
     }
 
@@ -168,7 +168,8 @@ final class ZooKeeperWatch implements Watch, Watcher {
         }
         listing = false;
         entries.clear();
-        deliver();
+        changed = true;
+        deliverWhenRead();
     }
 
     /**
@@ -203,9 +204,20 @@ final class ZooKeeperWatch implements Watch, Watcher {
                 return;
             }
             initial.remove(child);
-            if (initial.isEmpty()) {
-                deliver();
-            }
+            changed = true;
+            deliverWhenRead();
+        }
+    }
+
+    /**
+     * Delivers the queue once no read is in flight: a node whose read is in flight was created
+     * before the change at hand (its event came first), so a queue without it would show a later
+     * node, or nobody, at its place. A delete thus waits for nothing but reads already under way.
+     */
+    private void deliverWhenRead() {
+        if (changed && initial.isEmpty() && reading.isEmpty()) {
+            changed = false;
+            deliver();
         }
     }
 
@@ -221,6 +233,7 @@ final class ZooKeeperWatch implements Watch, Watcher {
             return; // the election's node itself, or deeper, or not a candidate's node
         }
         synchronized (this) {
+            LOG.trace("election '{}': {} {}{}", election, event.getType(), child, listing ? " (listing)" : "");
             if (closed || listing) {
                 return; // the pending getChildren reply reflects it
             }
@@ -229,10 +242,8 @@ final class ZooKeeperWatch implements Watch, Watcher {
                 case NodeDeleted -> {
                     reading.remove(child);
                     boolean pending = initial.remove(child);
-                    boolean known = entries.remove(child) != null;
-                    if (initial.isEmpty() && (pending || known)) {
-                        deliver();
-                    }
+                    changed |= entries.remove(child) != null || pending;
+                    deliverWhenRead();
                 }
                 default -> {
                 }
