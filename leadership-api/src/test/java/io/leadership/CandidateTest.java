@@ -192,6 +192,21 @@ class CandidateTest {
     }
 
     @Test
+    void aJoinWhoseAnswerWasLostLeavesNoSecondKeyOfTheLease() {
+        InMemoryStore store = data.connect();
+        store.sequentialKeys(true);
+        store.loseNextJoinAnswer();
+        Node a = node("a", store);
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
+        Node b = node("b");
+        b.elected.expect(false, WAIT);
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        b.elected.expect(true, WAIT);
+    }
+
+    @Test
     void aStoreCallThatThrowsReachesErrorsAndTheCampaignGoesOn() {
         InMemoryStore store = data.connect();
         store.throwOnNextJoin(new IllegalStateException("backend bug"));
