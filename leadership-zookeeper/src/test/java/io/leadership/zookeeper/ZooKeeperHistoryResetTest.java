@@ -88,6 +88,11 @@ class ZooKeeperHistoryResetTest {
             assertEquals(false, elected.next(WAIT).item());
             assertEquals(true, elected.next(WAIT).item());
             await(() -> follower.leader().equals(Optional.of("alpha")), WAIT, "the follower naming alpha");
+            Lease other = done(candidateStore.grant(ttl, LeaseListener.NONE));
+            for (int i = 0; i < 30; i++) { // the old history gets well ahead of what the new one reaches soon
+                done(candidateStore.leave(done(candidateStore.join("reset/other", "x", other))));
+            }
+            done(other.revoke());
             long epoch = candidate.epoch().orElseThrow();
 
             server.restartEmpty();
