@@ -264,6 +264,12 @@ public final class ZooKeeperStore implements Store {
 
     // ---- names
 
+    @Override
+    public String checkElection(String election) {
+        znode(election);
+        return election;
+    }
+
     /**
      * The znode of {@code election}, relative to the namespace; throws IllegalArgumentException for
      * a malformed name or one ZooKeeper cannot take ({@code zookeeper/...} is reserved).

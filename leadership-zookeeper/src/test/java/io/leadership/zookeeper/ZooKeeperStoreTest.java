@@ -227,6 +227,12 @@ class ZooKeeperStoreTest {
         assertThrows(IllegalArgumentException.class, () -> store.watch("/leading/slash", new Recorders.Queues()));
         assertTrue(done(store.join("zookeeperish", "v", lease)).key().startsWith("zookeeperish/"), "only the exact segment is reserved");
         done(lease.revoke());
+        try (io.leadership.Session session = io.leadership.Session.open(store, server.ttl())) {
+            String c = assertThrows(IllegalArgumentException.class,
+                    () -> io.leadership.Candidate.create(session, "zookeeper/jobs", "id")).getMessage();
+            assertTrue(c.contains("reserve"), c);
+        }
+        assertThrows(IllegalArgumentException.class, () -> io.leadership.Follower.create(store, "zookeeper/jobs"));
     }
 
     @Test
