@@ -298,6 +298,10 @@ public final class Candidate implements AutoCloseable {
             join();
             return;
         }
+        answerResigns(); // before leading: a head that was asked to resign leaves without saying true
+        if (entry == null) {
+            return;
+        }
         boolean head = q.head().orElseThrow().version() == mine.version();
         if (head && state == State.WAITING) {
             Lease lease = session.usableLease();
@@ -313,7 +317,6 @@ public final class Candidate implements AutoCloseable {
         } else if (!head && state == State.LEADER) {
             lose(mine, "an older key heads the queue: " + q.head().get().key());
         }
-        answerResigns();
     }
 
     /** Answers resigns once the store's view of our key is known: a head leaves and rejoins, anyone else says {@code false}. */

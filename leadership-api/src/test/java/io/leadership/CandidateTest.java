@@ -2,6 +2,7 @@ package io.leadership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.testing.Await;
 import io.leadership.testing.InMemoryStore;
 import io.leadership.testing.Recorder;
+import io.leadership.spi.Entry;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +51,23 @@ class CandidateTest {
 
     private Node node(String id, InMemoryStore store) {
         Session session = Session.open(store, TTL);
-        Candidate candidate = Candidate.builder(session, "jobs/scheduler", id).resignGrace(Duration.ofMillis(200)).build();
+        Candidate candidate = Candidate.create(session, "jobs/scheduler", id);
         closeLater.add(store);
         closeLater.add(session);
         closeLater.add(candidate);
         return new Node(store, session, candidate, Recorder.subscribe(id, candidate.runForElection()));
+    }
+
+    /** Candidates started one after the other, each once it campaigns, so they join in this order. */
+    private List<Node> inLine(String... ids) {
+        List<Node> nodes = new ArrayList<>();
+        for (String id : ids) {
+            Node n = node(id);
+            n.elected.expect(false, WAIT);
+            Await.until(id + " in the queue", WAIT, () -> n.candidate.participants().contains(id));
+            nodes.add(n);
+        }
+        return nodes;
     }
 
     @Test
@@ -61,6 +77,7 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         assertTrue(a.candidate.isLeader());
         assertTrue(a.candidate.epoch().isPresent());
+        assertEquals(List.of("a"), a.candidate.participants());
     }
 
     @Test
@@ -79,71 +96,107 @@ class CandidateTest {
     }
 
     @Test
-    void aCandidateThatLostToAClaimItsWatchNeverShowedRunsAgainWhenTheKeyIsGone() {
-        InMemoryStore raw = data.connect();
-        closeLater.add(raw);
-        Lease other = Await.result(raw.grant(Duration.ofSeconds(30), LeaseListener.NONE), WAIT);
-        java.util.concurrent.atomic.AtomicReference<Claim> sneaked = new java.util.concurrent.atomic.AtomicReference<>();
-        InMemoryStore store = data.connect();
-        // Another holder takes the key just before this candidate's first create, unseen by its
-        // watch, which has shown "absent" and is held from now on.
-        store.beforeNextCreate(() -> {
-            store.holdWatches(true);
-            sneaked.set(Await.result(raw.create("jobs/scheduler", "other", other), WAIT).orElseThrow());
-        });
-        Node b = node("b", store);
-        b.elected.expect(false, WAIT);
-        Await.until("the other holder got in first", WAIT, () -> sneaked.get() != null);
-        assertTrue(Await.result(raw.delete("jobs/scheduler", sneaked.get().version()), WAIT));
-        store.holdWatches(false); // "absent" again: the watch has nothing new to deliver
-        b.elected.expect(true, WAIT);
+    void resignHandsOffToTheNextInLineAndTheResignerRejoinsAtTheTail() {
+        List<Node> n = inLine("a", "b", "c");
+        n.get(0).elected.expect(true, WAIT);
+        long first = n.get(0).candidate.epoch().getAsLong();
+        assertTrue(Await.result(n.get(0).candidate.resign(), WAIT));
+        n.get(0).elected.expect(false, WAIT);
+        n.get(1).elected.expect(true, WAIT);
+        assertTrue(n.get(1).candidate.epoch().getAsLong() > first);
+        Await.until("a at the tail", WAIT, () -> n.get(1).candidate.participants().equals(List.of("b", "c", "a")));
+        assertTrue(Await.result(n.get(1).candidate.resign(), WAIT));
+        n.get(2).elected.expect(true, WAIT);
+        assertNull(n.get(0).elected.poll(Duration.ofMillis(300)), "the resigner waits behind the others");
     }
 
-    private long resignedEpoch;
-
-    /** A lone candidate on a store whose watches deliver every delete (as ZooKeeper's), elected, then resigned. */
-    private Node resignedLeader(Duration grace) {
-        InMemoryStore store = data.connect();
-        store.deliverEveryDelete(true);
-        Session session = Session.open(store, TTL);
-        Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a").resignGrace(grace).build();
-        closeLater.add(store);
-        closeLater.add(session);
-        closeLater.add(candidate);
-        Node a = new Node(store, session, candidate, Recorder.subscribe("a", candidate.runForElection()));
+    @Test
+    void aLoneCandidateThatResignsLeadsAgainAtOnceWithANewEpoch() {
+        Node a = node("a");
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        resignedEpoch = candidate.epoch().getAsLong();
-        assertTrue(Await.result(candidate.resign(), WAIT));
+        long epoch = a.candidate.epoch().getAsLong();
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
-        return a;
+        a.elected.expect(true, WAIT);
+        assertTrue(a.candidate.epoch().getAsLong() > epoch, "a new term has a new epoch");
     }
 
     @Test
-    void aResignerWhoseWatchMissedTheNextClaimRunsAgainWhenThatClaimIsGone() {
-        // Back-to-back hand-offs: the next leader takes the key and resigns in turn before the
-        // resigner's watch reads it; the watch shows only a second "absent". Sitting out for the
-        // whole grace would leave the key empty.
-        Node a = resignedLeader(Duration.ofMinutes(10));
-        InMemoryStore store = a.store;
-        Recorder<Boolean> elected = a.elected;
-        long resigned = resignedEpoch;
-
-        InMemoryStore raw = data.connect();
-        closeLater.add(raw);
-        Lease other = Await.result(raw.grant(Duration.ofSeconds(30), LeaseListener.NONE), WAIT);
-        store.holdWatches(true);
-        Claim next = Await.result(raw.create("jobs/scheduler", "next", other), WAIT).orElseThrow();
-        assertTrue(Await.result(raw.delete("jobs/scheduler", next.version()), WAIT));
-        store.holdWatches(false); // the watch delivers "absent" once more, never the claim
-        elected.expect(true, WAIT); // long before the 10 min grace
-        assertTrue(a.candidate.epoch().getAsLong() > next.version() && next.version() > resigned);
+    void resignActsOnTheStoresViewEvenBeforeTheLeaderSaidTrue() {
+        InMemoryStore store = data.connect();
+        store.holdWatches(true); // its key heads the queue, but its watch has not shown it yet
+        Node a = node("a", store);
+        a.elected.expect(false, WAIT);
+        CompletableFutureProbe resign = new CompletableFutureProbe(a.candidate.resign());
+        Node b = node("b");
+        b.elected.expect(false, WAIT);
+        store.holdWatches(false);
+        assertTrue(resign.await(WAIT), "the head resigned");
+        b.elected.expect(true, WAIT);
+        assertTrue(a.elected.items().stream().noneMatch(Boolean::booleanValue), "a never said true: " + a.elected.items());
     }
 
     @Test
-    void aResignerSitsOutItsGraceWhenNobodyElseCampaigns() {
-        Node a = resignedLeader(Duration.ofSeconds(1));
-        assertNull(a.elected.poll(Duration.ofMillis(700)), "its own delete alone must not end the grace");
+    void resignWhenNotAtTheHeadAnswersFalseAndChangesNothing() {
+        List<Node> n = inLine("a", "b");
+        n.get(0).elected.expect(true, WAIT);
+        assertFalse(Await.result(n.get(1).candidate.resign(), WAIT));
+        assertEquals(List.of("a", "b"), n.get(1).candidate.participants());
+        assertTrue(n.get(0).candidate.isLeader());
+    }
+
+    @Test
+    void aLeaderWhoseKeyIsDeletedStepsDownSaysWhyAndRejoins() {
+        Node a = node("a");
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        long epoch = a.candidate.epoch().getAsLong();
+        InMemoryStore operator = data.connect();
+        closeLater.add(operator);
+        Entry key = Await.value("a's key", WAIT, () -> data.entries("jobs/scheduler").stream().findFirst().orElse(null));
+        assertTrue(Await.result(operator.leave(key), WAIT));
+        a.elected.expect(false, WAIT);
+        assertInstanceOf(LostLeadershipException.class, errors.next(WAIT).item());
+        a.elected.expect(true, WAIT);
+        assertTrue(a.candidate.epoch().getAsLong() > epoch);
+    }
+
+    @Test
+    void aStoreWhoseHistoryStartsAgainIsReportedAndTheElectionConverges() {
+        Node a = node("a");
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
+        InMemoryStore watcher = data.connect();
+        closeLater.add(watcher);
+        Follower f = Follower.create(watcher, "jobs/scheduler");
+        closeLater.add(f);
+        Recorder<Throwable> followerErrors = Recorder.subscribe("follower errors", f.errors());
+        Recorder<Optional<String>> leaders = Recorder.subscribe("follower", f.followElection());
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        leaders.expect(Optional.of("a"), WAIT);
+        for (int i = 0; i < 5; i++) { // the old history is ahead of the new one
+            assertTrue(Await.result(a.candidate.resign(), WAIT));
+            a.elected.expect(false, WAIT);
+            a.elected.expect(true, WAIT);
+        }
+        data.wipe();
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        Await.until("a history reset on the candidate's errors", WAIT, () -> errors.items().stream().anyMatch(HistoryResetException.class::isInstance));
+        Await.until("a history reset on the follower's errors", WAIT, () -> followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance));
+        Await.until("the follower names a again", WAIT, () -> f.leader().equals(Optional.of("a")) && !data.entries("jobs/scheduler").isEmpty());
+    }
+
+    @Test
+    void aStoreCallThatThrowsReachesErrorsAndTheCampaignGoesOn() {
+        InMemoryStore store = data.connect();
+        store.throwOnNextJoin(new IllegalStateException("backend bug"));
+        Node a = node("a", store);
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
+        a.elected.expect(false, WAIT);
+        assertEquals("backend bug", errors.next(WAIT).item().getMessage());
         a.elected.expect(true, WAIT);
     }
 
@@ -224,10 +277,10 @@ class CandidateTest {
             all.add(c);
         }
         Await.until("all elected", WAIT, () -> all.stream().allMatch(Candidate::isLeader));
-        String lease = session.lease().orElseThrow().id();
         for (Candidate c : all) {
-            assertEquals(lease, Await.result(store.get(c.key()), WAIT).orElseThrow().leaseId());
+            assertEquals(1, data.entries(c.key()).size());
         }
+        assertEquals(1, all.stream().map(c -> data.entries(c.key()).get(0).leaseId()).distinct().count(), "one lease for all");
     }
 
     @Test
@@ -259,9 +312,9 @@ class CandidateTest {
                 .getMessage().contains("non-blank"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Candidate.create(session, "a", null))
                 .getMessage().contains("null"));
-        String grace = assertThrows(IllegalArgumentException.class,
-                () -> Candidate.builder(session, "a", "id").resignGrace(Duration.ofHours(2))).getMessage();
-        assertTrue(grace.contains("2 h") && grace.contains("0 s to 1 h"), grace);
+        String backoff = assertThrows(IllegalArgumentException.class,
+                () -> Candidate.builder(session, "a", "id").backoff(Duration.ofMillis(10), Duration.ofHours(2))).getMessage();
+        assertTrue(backoff.contains("2 h") && backoff.contains("1 min"), backoff);
         assertThrows(IllegalArgumentException.class, () -> Follower.create(store, "bad key"));
     }
 
@@ -278,5 +331,16 @@ class CandidateTest {
         Await.result(a.candidate.stop(), WAIT);
         seen.expect(Optional.empty(), WAIT);
         assertFalse(a.candidate.isLeader());
+    }
+
+    /** A future whose answer the test waits for later, with a deadline. */
+    private record CompletableFutureProbe(CompletableFuture<Boolean> future) {
+        boolean await(Duration wait) {
+            try {
+                return future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("no answer within " + wait, e);
+            }
+        }
     }
 }

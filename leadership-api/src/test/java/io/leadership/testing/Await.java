@@ -49,6 +49,16 @@ public final class Await {
     }
 
     /** The future's value, failing the test if it does not complete within {@code timeout}. */
+    /** Waits until {@code value} supplies a non-null value, and returns it. */
+    public static <T> T value(String what, Duration timeout, Supplier<T> value) {
+        java.util.concurrent.atomic.AtomicReference<T> found = new java.util.concurrent.atomic.AtomicReference<>();
+        until(what, timeout, () -> {
+            found.set(value.get());
+            return found.get() != null;
+        });
+        return found.get();
+    }
+
     public static <T> T result(CompletableFuture<T> future, Duration timeout) {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

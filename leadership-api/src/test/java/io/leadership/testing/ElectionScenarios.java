@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.leadership.Candidate;
-import io.leadership.Claim;
 import io.leadership.Follower;
 import io.leadership.Session;
-import io.leadership.Store;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +37,6 @@ import org.junit.jupiter.api.TestInfo;
 public abstract class ElectionScenarios {
 
     protected static final Duration ANSWER = Duration.ofSeconds(10);
-    protected static final Duration GRACE = Duration.ofMillis(500);
 
     private final List<Node> nodes = new ArrayList<>();
     private final List<AutoCloseable> closeLater = new ArrayList<>();
@@ -93,7 +95,7 @@ public abstract class ElectionScenarios {
             this.id = id;
             this.link = Link.open(server());
             this.session = Session.open(link.store(), ttl());
-            this.candidate = Candidate.builder(session, onKey, id).resignGrace(GRACE).build();
+            this.candidate = Candidate.create(session, onKey, id);
             this.elected = Recorder.subscribe(id, candidate.runForElection());
             this.errors = Recorder.subscribe(id + "-errors", candidate.errors());
         }
@@ -140,8 +142,30 @@ public abstract class ElectionScenarios {
         return f;
     }
 
-    private Optional<Claim> stored() {
-        return Await.result(observer.get(key), ANSWER);
+    /** The election's queue as the store holds it now (the first queue of a new watch). */
+    protected Queue queue() {
+        return queue(key);
+    }
+
+    protected Queue queue(String election) {
+        java.util.concurrent.CompletableFuture<Queue> first = new java.util.concurrent.CompletableFuture<>();
+        Watch w = observer.watch(election, first::complete);
+        try {
+            return Await.result(first, ANSWER);
+        } finally {
+            w.close();
+        }
+    }
+
+    /** Candidates started one after the other, each once it is in the queue, so they join in this order. */
+    protected List<Node> inLine(String... ids) {
+        List<Node> list = new ArrayList<>();
+        for (String id : ids) {
+            Node n = candidate(id);
+            Await.until(() -> id + " in the queue " + queue().values(), ANSWER, () -> queue().values().contains(id));
+            list.add(n);
+        }
+        return list;
     }
 
     // ---- scenarios ----
@@ -154,9 +178,12 @@ public abstract class ElectionScenarios {
         }
         Node leader = awaitLeader(three, ANSWER);
         leader.elected.expect(true, ANSWER);
-        Claim claim = stored().orElseThrow();
-        assertEquals(leader.id, claim.value(), "the key names the leader");
-        assertEquals(claim.version(), leader.candidate.epoch().orElseThrow(), "epoch is the key's version");
+        Entry head = queue().head().orElseThrow();
+        assertEquals(leader.id, head.value(), "the oldest key names the leader");
+        assertEquals(head.version(), leader.candidate.epoch().orElseThrow(), "epoch is the key's version");
+        Await.until(() -> "the leader's view of the queue: " + leader.candidate.participants(), ANSWER,
+                () -> leader.candidate.participants().size() == 3);
+        assertEquals(leader.id, leader.candidate.participants().get(0), "participants, leader first");
         for (Node n : three) {
             if (n != leader) {
                 assertFalse(n.candidate.isLeader());
@@ -167,9 +194,10 @@ public abstract class ElectionScenarios {
     }
 
     @Test
-    void resignHandsOffWithinOneSecondAndTheResignerIsNotReElected() throws Exception {
-        List<Node> three = candidates("a", "b", "c");
+    void resignHandsOffToTheNextInLineAndTheResignerRejoinsAtTheTail() throws Exception {
+        List<Node> three = inLine("a", "b", "c");
         Node leader = awaitLeader(three, ANSWER);
+        assertEquals("a", leader.id, "the oldest key leads");
         leader.elected.awaitMatching(Boolean::booleanValue, ANSWER);
         long oldEpoch = leader.candidate.epoch().orElseThrow();
 
@@ -177,7 +205,8 @@ public abstract class ElectionScenarios {
         assertTrue(Await.result(leader.candidate.resign(), ANSWER), "resign of a leader");
         Recorder.Event<Boolean> stepDown = leader.elected.expect(false, ANSWER);
         List<Node> others = three.stream().filter(n -> n != leader).toList();
-        Node next = awaitLeader(others, Duration.ofSeconds(1));
+        Node next = awaitLeader(others, ANSWER);
+        assertEquals("b", next.id, "the next in line leads");
         Recorder.Event<Boolean> elected = next.elected.awaitMatching(Boolean::booleanValue, ANSWER);
         assertTrue(stepDown.at() < elected.at() + ElectedFlags.DELIVERY_JITTER_NANOS,
                 "the resigner said false before the next leader said true");
@@ -185,21 +214,22 @@ public abstract class ElectionScenarios {
                 "hand-off took " + TimeUnit.NANOSECONDS.toMillis(elected.at() - resignedAt) + " ms");
         assertTrue(next.candidate.epoch().orElseThrow() > oldEpoch, "epoch increases across terms");
 
-        // The resigner sits out while another candidate leads: no `true` through twice its grace period.
-        assertNull(leader.elected.poll(GRACE.multipliedBy(2)), "the resigner was re-elected while " + next.id + " leads");
-        assertFalse(leader.candidate.isLeader());
-        assertEquals(next.id, stored().orElseThrow().value());
+        // The resigner waits at the tail while the others lead.
+        Await.until(() -> "the resigner at the tail: " + queue().values(), ANSWER, () -> queue().values().equals(List.of("b", "c", "a")));
+        assertTrue(Await.result(next.candidate.resign(), ANSWER));
+        awaitLeader(List.of(three.get(2)), ANSWER);
+        assertFalse(leader.candidate.isLeader(), "the resigner leads only after everyone ahead of it");
     }
 
     @Test
-    void aLoneCandidateThatResignsLeadsAgainAfterTheGracePeriod() {
+    void aLoneCandidateThatResignsLeadsAgainAtOnceWithANewEpoch() {
         Node alone = candidate("alone");
         alone.elected.expect(false, ANSWER);
         alone.elected.expect(true, ANSWER);
         long first = alone.candidate.epoch().orElseThrow();
         assertTrue(Await.result(alone.candidate.resign(), ANSWER));
         alone.elected.expect(false, ANSWER);
-        alone.elected.expect(true, GRACE.plus(ANSWER));
+        alone.elected.expect(true, ANSWER);
         assertTrue(alone.candidate.epoch().orElseThrow() > first, "a new term has a new epoch");
     }
 
@@ -224,7 +254,7 @@ public abstract class ElectionScenarios {
         alone.elected.expect(false, ANSWER);
         alone.elected.awaitCompletion(ANSWER);
         alone.errors.awaitCompletion(ANSWER);
-        assertEquals(Optional.empty(), stored(), "a stopped candidate leaves no key");
+        assertEquals(List.of(), queue().entries(), "a stopped candidate leaves no key");
         assertFalse(alone.candidate.isLeader());
         assertThrowsIllegalState(alone.candidate);
     }
@@ -272,8 +302,8 @@ public abstract class ElectionScenarios {
 
         // Healed, the old leader rejoins as a follower: one leader, the new one.
         leader.link.heal();
-        Await.until("the old leader campaigns again after the heal", ANSWER.plus(ttl()),
-                () -> stored().map(c -> c.value().equals(next.id)).orElse(false));
+        Await.until(() -> "the old leader joins again after the heal: " + queue().values(), ANSWER.plus(ttl()),
+                () -> queue().values().size() == 3 && queue().values().get(0).equals(next.id));
         assertNull(leader.elected.poll(ttl()), "the old leader must not be re-elected while " + next.id + " leads");
         assertEquals(1, three.stream().filter(n -> n.candidate.isLeader()).count());
     }
@@ -294,7 +324,7 @@ public abstract class ElectionScenarios {
         seen.awaitMatching(Optional.of("b")::equals, ANSWER);
         assertEquals(Optional.of("b"), follower.leader());
         b.close();
-        seen.awaitMatching(Optional.of("a")::equals, ANSWER.plus(GRACE));
+        seen.awaitMatching(Optional.of("a")::equals, ANSWER);
         a.close();
         seen.awaitMatching(Optional.empty()::equals, ANSWER);
         assertEquals(Optional.empty(), follower.leader());
@@ -325,7 +355,7 @@ public abstract class ElectionScenarios {
         // The key goes away while the follower is stalled: it must report "no leader".
         followerLink.blackhole();
         two.forEach(Node::close);
-        assertEquals(Optional.empty(), stored());
+        assertEquals(List.of(), queue().entries());
         followerLink.heal();
         seen.awaitMatching(Optional.empty()::equals, ANSWER.plus(ttl()));
         assertNoRepeats(seen.items());
@@ -346,17 +376,36 @@ public abstract class ElectionScenarios {
         }
         Await.until(() -> all.stream().filter(Candidate::isLeader).count() + " of " + count + " elected",
                 ANSWER.multipliedBy(6), () -> all.stream().allMatch(Candidate::isLeader));
-        String lease = session.lease().orElseThrow().id();
         Set<String> leases = all.stream()
-                .map(c -> Await.result(observer.get(c.key()), ANSWER).orElseThrow().leaseId())
+                .map(c -> queue(c.key()).head().orElseThrow().leaseId())
                 .collect(Collectors.toSet());
-        assertEquals(Set.of(lease), leases, "every key is bound to the session's one lease");
+        assertEquals(1, leases.size(), "every key is bound to the session's one lease: " + leases);
         session.close();
         for (Candidate c : all) {
             assertFalse(c.isLeader());
-            assertEquals(Optional.empty(), Await.result(observer.get(c.key()), ANSWER), "closing the session deletes " + c.key());
+        }
+        for (int i = 0; i < count; i += Math.max(1, count / 50)) {
+            assertEquals(List.of(), queue(all.get(i).key()).entries(), "closing the session deletes the key of " + all.get(i).key());
         }
         Threads.awaitNoNewThreads(before, ANSWER, Set.of());
+    }
+
+    @Test
+    void aFollowerAndTheCandidatesSeeTheQueueLeaderFirst() {
+        Follower follower = follower(observer);
+        Recorder<List<String>> queues = Recorder.subscribe("participants", follower.followParticipants());
+        List<Node> three = inLine("a", "b", "c");
+        queues.awaitMatching(List.of("a", "b", "c")::equals, ANSWER);
+        assertEquals(List.of("a", "b", "c"), follower.participants());
+        assertEquals(Optional.of("a"), follower.leader());
+        Await.until(() -> "c's view: " + three.get(2).candidate.participants(), ANSWER,
+                () -> three.get(2).candidate.participants().equals(List.of("a", "b", "c")));
+        awaitLeader(three, ANSWER);
+        assertTrue(Await.result(three.get(0).candidate.resign(), ANSWER));
+        queues.awaitMatching(List.of("b", "c", "a")::equals, ANSWER);
+        assertEquals(Optional.of("b"), follower.leader());
+        three.get(1).close();
+        queues.awaitMatching(List.of("c", "a")::equals, ANSWER);
     }
 
     // ---- checks ----

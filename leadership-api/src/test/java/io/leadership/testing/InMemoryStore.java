@@ -1,31 +1,34 @@
 package io.leadership.testing;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.TtlRange;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A store in memory, for fast unit tests of the campaign logic only (never instead of the backend
  * tests). Several clients share one {@link Data}; each client can be made unreachable on its own,
- * which fails its operations and stalls its watches, as a cut connection would.
- * Leases expire on the monotonic clock exactly one TTL after their last keep-alive.
+ * which fails its operations and stalls its watches, as a cut connection would. Keys are laid out
+ * as etcd's ({@code <election>/<lease>}). Leases expire on the monotonic clock exactly one TTL
+ * after their last keep-alive.
  */
 public final class InMemoryStore implements Store {
 
@@ -36,9 +39,8 @@ public final class InMemoryStore implements Store {
             t.setDaemon(true);
             return t;
         });
-        private final Map<String, Claim> keys = new HashMap<>();
+        private final Map<String, Entry> keys = new HashMap<>();
         private final Map<String, Long> leaseExpiry = new HashMap<>();
-        private final Map<String, List<String>> leaseKeys = new HashMap<>();
         private final List<InMemoryStore> clients = new CopyOnWriteArrayList<>();
         private long revision;
         private long leaseIds;
@@ -53,43 +55,49 @@ public final class InMemoryStore implements Store {
             return client;
         }
 
+        /** The store's history starts again: every key and lease is gone, revisions start from 0. */
+        public void wipe() {
+            synchronized (this) {
+                keys.clear();
+                leaseExpiry.clear();
+                revision = 0;
+            }
+            changed();
+        }
+
         private void expire() {
-            List<Runnable> notifications = new ArrayList<>();
+            boolean changed = false;
             synchronized (this) {
                 long now = System.nanoTime();
                 for (var it = leaseExpiry.entrySet().iterator(); it.hasNext(); ) {
                     var e = it.next();
                     if (now - e.getValue() >= 0) {
                         it.remove();
-                        for (String key : leaseKeys.getOrDefault(e.getKey(), List.of())) {
-                            Claim c = keys.get(key);
-                            if (c != null && c.leaseId().equals(e.getKey())) {
-                                keys.remove(key);
-                                revision++;
-                                notifications.add(() -> notifyDeleted(key));
-                            }
-                        }
-                        leaseKeys.remove(e.getKey());
+                        changed |= keys.values().removeIf(k -> k.leaseId().equals(e.getKey()));
                     }
                 }
+                if (changed) {
+                    revision++;
+                }
             }
-            notifications.forEach(Runnable::run);
+            if (changed) {
+                changed();
+            }
         }
 
-        private void notifyWatchers(String key) {
+        private void changed() {
             for (InMemoryStore client : clients) {
-                client.changed(key);
+                client.watches.forEach(MemoryWatch::refresh);
             }
         }
 
-        private void notifyDeleted(String key) {
-            for (InMemoryStore client : clients) {
-                client.deleted(key);
-            }
+        /** The election's keys as the "server" holds them now, oldest first. */
+        public List<Entry> entries(String election) {
+            return read(election).entries();
         }
 
-        synchronized Optional<Claim> read(String key) {
-            return Optional.ofNullable(keys.get(key));
+        synchronized Queue read(String election) {
+            return new Queue(keys.values().stream().filter(e -> e.key().startsWith(election + "/")).toList(), revision);
         }
 
         @Override
@@ -103,8 +111,7 @@ public final class InMemoryStore implements Store {
     private volatile boolean reachable = true;
     private volatile boolean closed;
     private volatile boolean watchesHeld;
-    private volatile boolean everyDelete;
-    private volatile Runnable beforeNextCreate;
+    private volatile RuntimeException throwOnNextJoin;
 
     private InMemoryStore(Data data) {
         this.data = data;
@@ -120,7 +127,7 @@ public final class InMemoryStore implements Store {
 
     /**
      * Holds (true) or releases (false) this client's watch deliveries. On release each watch
-     * delivers the key's current state only if it differs from the last one it delivered: what
+     * delivers the election's current queue if it differs from the last one it delivered: what
      * happened meanwhile is conflated, as a real watch may conflate.
      */
     public void holdWatches(boolean hold) {
@@ -130,18 +137,9 @@ public final class InMemoryStore implements Store {
         }
     }
 
-    /**
-     * Makes this client's watches deliver "absent" after every delete, even when the claim
-     * deleted was conflated away and "absent" was the last state delivered, as ZooKeeper's
-     * watch does (its NodeDeleted event says a claim came and went).
-     */
-    public void deliverEveryDelete(boolean every) {
-        this.everyDelete = every;
-    }
-
-    /** Runs {@code hook} inside this client's next create, before the store looks at the key. */
-    public void beforeNextCreate(Runnable hook) {
-        this.beforeNextCreate = hook;
+    /** Makes the next join throw {@code e} at the caller instead of failing its future, as a buggy backend would. */
+    public void throwOnNextJoin(RuntimeException e) {
+        this.throwOnNextJoin = e;
     }
 
     @Override
@@ -154,7 +152,7 @@ public final class InMemoryStore implements Store {
         return new TtlRange(Duration.ofMillis(10), Duration.ofHours(24), Duration.ofMillis(1));
     }
 
-    private <T> CompletableFuture<T> call(String op, String key, java.util.function.Supplier<T> body) {
+    private <T> CompletableFuture<T> call(String op, String key, Supplier<T> body) {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreException(name(), op, key, "client closed", null));
         }
@@ -225,109 +223,83 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
-        Runnable hook = beforeNextCreate;
-        if (hook != null) {
-            beforeNextCreate = null;
-            hook.run();
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        Keys.check(election);
+        RuntimeException bug = throwOnNextJoin;
+        if (bug != null) {
+            throwOnNextJoin = null;
+            throw bug;
         }
-        return call("create", key, () -> {
-            Optional<Claim> result;
+        String key = election + "/" + lease.id();
+        CompletableFuture<Entry> joined = call("join", election, () -> {
             synchronized (data) {
                 if (!data.leaseExpiry.containsKey(lease.id())) {
-                    throw new LeaseExpiredException(name(), "create", lease.id(), null);
+                    throw new LeaseExpiredException(name(), "join", lease.id(), null);
                 }
-                Claim existing = data.keys.get(key);
+                Entry existing = data.keys.get(key);
                 if (existing != null) {
-                    return Optional.of(existing);
+                    return existing;
                 }
-                Claim c = new Claim(key, value, ++data.revision, lease.id());
-                data.keys.put(key, c);
-                data.leaseKeys.computeIfAbsent(lease.id(), k -> new ArrayList<>()).add(key);
-                result = Optional.of(c);
+                Entry e = new Entry(key, value, ++data.revision, lease.id());
+                data.keys.put(key, e);
+                return e;
             }
-            data.notifyWatchers(key);
-            return result;
         });
+        data.changed();
+        return joined;
     }
 
     @Override
-    public CompletableFuture<Boolean> delete(String key, long version) {
-        return call("delete", key, () -> {
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        CompletableFuture<Boolean> left = call("leave", entry.key(), () -> {
             synchronized (data) {
-                Claim c = data.keys.get(key);
-                if (c == null || c.version() != version) {
+                Entry now = data.keys.get(entry.key());
+                if (now == null || now.version() != entry.version()) {
                     return false;
                 }
-                data.keys.remove(key);
+                data.keys.remove(entry.key());
                 data.revision++;
+                return true;
             }
-            data.notifyDeleted(key);
-            return true;
         });
+        data.changed();
+        return left;
     }
 
     @Override
-    public CompletableFuture<Optional<Claim>> get(String key) {
-        return call("get", key, () -> data.read(key));
-    }
-
-    @Override
-    public Watch watch(String key, WatchListener listener) {
-        MemoryWatch w = new MemoryWatch(key, listener);
+    public Watch watch(String election, QueueListener listener) {
+        Keys.check(election);
+        MemoryWatch w = new MemoryWatch(election, listener);
         watches.add(w);
         w.refresh();
         return w;
     }
 
-    private void changed(String key) {
-        for (MemoryWatch w : watches) {
-            if (w.key.equals(key)) {
-                w.refresh();
-            }
-        }
-    }
-
-    private void deleted(String key) {
-        for (MemoryWatch w : watches) {
-            if (w.key.equals(key)) {
-                w.deletedSinceDelivery = true;
-                w.refresh();
-            }
-        }
-    }
-
-    /** Delivers the key's current state (conflated) whenever it may have changed and the client is reachable. */
     private final class MemoryWatch implements Watch {
-        private final String key;
-        private final WatchListener listener;
-        private volatile boolean open = true;
-        private Optional<Claim> delivered; // guarded by this
-        private volatile boolean deletedSinceDelivery;
+        private final String election;
+        private final QueueListener listener;
+        private Queue last; // guarded by this
+        private volatile boolean closed;
 
-        MemoryWatch(String key, WatchListener listener) {
-            this.key = key;
+        MemoryWatch(String election, QueueListener listener) {
+            this.election = election;
             this.listener = listener;
         }
 
-        void refresh() {
-            if (!open || !reachable || closed || watchesHeld) {
+        synchronized void refresh() {
+            if (closed || watchesHeld || !reachable || InMemoryStore.this.closed) {
                 return;
             }
-            synchronized (this) { // callbacks never concurrent, and in store order
-                Optional<Claim> now = data.read(key);
-                boolean deleteNotice = everyDelete && deletedSinceDelivery && now.isEmpty();
-                if (open && (!now.equals(delivered) || deleteNotice)) {
-                    delivered = now;
-                    deletedSinceDelivery = false;
-                    listener.onState(now);
-                }
+            Queue now = data.read(election);
+            if (!now.equals(last)) {
+                last = now;
+                listener.onQueue(now);
             }
         }
 
         @Override
         public void close() {
-            open = false;
+            closed = true;
             watches.remove(this);
         }
     }

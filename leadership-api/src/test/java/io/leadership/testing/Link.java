@@ -1,6 +1,6 @@
 package io.leadership.testing;
 
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;

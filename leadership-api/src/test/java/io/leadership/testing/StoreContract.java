@@ -6,18 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -27,15 +27,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * The contract every {@link Store} passes against a real server: leases, create-if-absent,
- * compare-and-delete, get and watch, as {@link Store}'s Javadoc promises them.
+ * The contract every {@link Store} passes against a real server: leases, joining an election's
+ * queue in store order, leaving it by version, and watching the queue, as {@link Store}'s Javadoc
+ * promises them.
  * A backend's test module extends it and supplies a running server.
  */
 public abstract class StoreContract {
@@ -43,7 +43,7 @@ public abstract class StoreContract {
     private static final Duration ANSWER = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> closeLater = new ArrayList<>();
-    protected String key;
+    protected String key; // the election
     protected Store store;
 
     /** The running server, shared by the tests of the class. */
@@ -98,74 +98,72 @@ public abstract class StoreContract {
     }
 
     @Test
-    void createBindsTheKeyToTheLeaseAndExpiryRemovesIt() {
+    void joinBindsTheKeyToTheLeaseAndExpiryRemovesIt() {
+        Queues seen = watch(store);
         Lease lease = grant(store);
-        Claim claim = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        assertEquals("node-1", claim.value());
-        assertTrue(claim.heldBy(lease), "claim " + claim + " held by lease " + lease.id());
-        assertEquals(Optional.of(claim), Await.result(store.get(key), ANSWER));
+        Entry entry = join(store, "node-1", lease);
+        assertEquals("node-1", entry.value());
+        assertTrue(entry.heldBy(lease), "entry " + entry + " held by lease " + lease.id());
+        seen.awaitLast("after the join", List.of(entry));
         // No keep-alives from now on: the store must delete the key within its expiry bound.
         Duration bound = expiryBound(lease.ttl()).plusSeconds(3);
-        Await.until("key " + key + " expires with its lease", bound,
-                () -> Await.result(store.get(key), ANSWER).isEmpty());
+        Await.until(() -> "the key expires with its lease; queues: " + seen.queues, bound, () -> seen.lastEntries().isEmpty());
         Throwable late = Await.failure(lease.keepAlive(), ANSWER);
         assertInstanceOf(LeaseExpiredException.class, late, "keep-alive of an expired lease");
     }
 
     @Test
     void revokeDeletesEveryKeyOfTheLease() {
+        Queues a = watch(store, key + "/a");
+        Queues b = watch(store, key + "/b");
         Lease lease = grant(store);
-        Await.result(store.create(key + "/a", "node-1", lease), ANSWER).orElseThrow();
-        Await.result(store.create(key + "/b", "node-1", lease), ANSWER).orElseThrow();
+        a.awaitLast("joined a", List.of(Await.result(store.join(key + "/a", "node-1", lease), ANSWER)));
+        b.awaitLast("joined b", List.of(Await.result(store.join(key + "/b", "node-1", lease), ANSWER)));
         Await.result(lease.revoke(), ANSWER);
-        Await.until("keys of a revoked lease are gone", ANSWER,
-                () -> Await.result(store.get(key + "/a"), ANSWER).isEmpty() && Await.result(store.get(key + "/b"), ANSWER).isEmpty());
+        a.awaitLast("a revoked lease's key is gone", List.of());
+        b.awaitLast("a revoked lease's key is gone", List.of());
         assertInstanceOf(LeaseExpiredException.class, Await.failure(lease.keepAlive(), ANSWER), "keep-alive after revoke");
-        assertInstanceOf(LeaseExpiredException.class, Await.failure(store.create(key + "/c", "node-1", lease), ANSWER),
-                "create with a revoked lease (a zombie campaign) must fail");
+        assertInstanceOf(LeaseExpiredException.class, Await.failure(store.join(key + "/c", "node-1", lease), ANSWER),
+                "join with a revoked lease (a zombie campaign) must fail");
     }
 
     @Test
-    void createIsExclusiveUnderSixteenConcurrentRacers() throws Exception {
-        int racers = 16;
+    void sixteenConcurrentJoinersAreQueuedOnceEachInTheOrderTheStoreGaveThem() throws Exception {
+        int joiners = 16;
         List<Lease> leases = new ArrayList<>();
-        for (int i = 0; i < racers; i++) {
+        for (int i = 0; i < joiners; i++) {
             leases.add(grant(store));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        Queues seen = watch(store);
+        ExecutorService pool = Executors.newFixedThreadPool(joiners);
         try {
-            long lastVersion = -1;
-            for (int round = 0; round < 5; round++) {
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<Optional<Claim>>> results = new ArrayList<>();
-                for (int i = 0; i < racers; i++) {
-                    Lease lease = leases.get(i);
-                    String value = "racer-" + i;
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        return Await.result(store.create(key, value, lease), ANSWER);
-                    }));
-                }
-                go.countDown();
-                List<Claim> claims = new ArrayList<>();
-                for (Future<Optional<Claim>> f : results) {
-                    claims.add(f.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).orElseThrow());
-                }
-                Set<Long> versions = claims.stream().map(Claim::version).collect(Collectors.toSet());
-                assertEquals(1, versions.size(), "round " + round + ": every racer sees the one winning claim: " + claims);
-                long winners = 0;
-                for (int i = 0; i < racers; i++) {
-                    if (claims.get(i).heldBy(leases.get(i))) {
-                        winners++;
-                        assertEquals("racer-" + i, claims.get(i).value());
-                    }
-                }
-                assertEquals(1, winners, "round " + round + ": exactly one racer creates the key: " + claims);
-                long version = versions.iterator().next();
-                assertTrue(version > lastVersion, "versions increase across rounds: " + lastVersion + " then " + version);
-                lastVersion = version;
-                assertTrue(Await.result(store.delete(key, version), ANSWER), "winner's claim deleted");
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Entry>> results = new ArrayList<>();
+            for (int i = 0; i < joiners; i++) {
+                Lease lease = leases.get(i);
+                String value = "joiner-" + i;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return Await.result(store.join(key, value, lease), ANSWER);
+                }));
             }
+            go.countDown();
+            List<Entry> entries = new ArrayList<>();
+            for (int i = 0; i < joiners; i++) {
+                Entry e = results.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                assertEquals("joiner-" + i, e.value());
+                assertTrue(e.heldBy(leases.get(i)), e + " held by " + leases.get(i).id());
+                entries.add(e);
+            }
+            assertEquals(joiners, entries.stream().map(Entry::version).distinct().count(), "distinct versions: " + entries);
+            List<Entry> ordered = entries.stream().sorted(java.util.Comparator.comparingLong(Entry::version)).toList();
+            seen.awaitLast("every joiner once, oldest first", ordered);
+            // Leaving from the head: each next one heads the queue.
+            for (int i = 0; i < joiners; i++) {
+                assertTrue(Await.result(store.leave(ordered.get(i)), ANSWER));
+                seen.awaitLast("after the head left", ordered.subList(i + 1, joiners));
+            }
+            seen.assertInOrder();
         } finally {
             pool.shutdownNow();
             for (Lease l : leases) {
@@ -175,53 +173,176 @@ public abstract class StoreContract {
     }
 
     @Test
-    void versionsStrictlyIncreaseAcrossRecreations() {
-        Lease lease = grant(store);
+    void aKeyJoiningLaterIsOrderedAfterEveryKeyAlreadyThereAndVersionsIncreaseAcrossRejoins() {
+        Lease first = grant(store);
+        Lease second = grant(store);
         long previous = -1;
         for (int i = 0; i < 5; i++) {
-            Claim c = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-            assertTrue(c.version() > previous, "creation " + i + " has version " + c.version() + " after " + previous);
-            previous = c.version();
-            assertTrue(Await.result(store.delete(key, c.version()), ANSWER));
+            Entry a = join(store, "a", first);
+            Entry b = join(store, "b", second);
+            assertTrue(a.version() > previous, "join " + i + " has version " + a.version() + " after " + previous);
+            assertTrue(b.version() > a.version(), "a later join is ordered after: " + a + " then " + b);
+            assertTrue(Await.result(store.leave(a), ANSWER));
+            assertTrue(Await.result(store.leave(b), ANSWER));
+            previous = b.version();
         }
     }
 
     @Test
-    void compareAndDeleteRefusesAStaleVersion() {
+    void leaveRefusesAKeyThatIsGoneOrWasCreatedAgain() {
+        Queues seen = watch(store);
         Lease lease = grant(store);
-        Claim first = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        assertTrue(Await.result(store.delete(key, first.version()), ANSWER), "delete with the current version");
-        Claim second = Await.result(store.create(key, "node-2", lease), ANSWER).orElseThrow();
-        assertFalse(Await.result(store.delete(key, first.version()), ANSWER), "delete with a stale version is refused");
-        assertEquals(Optional.of(second), Await.result(store.get(key), ANSWER), "the newer claim survives");
-        assertTrue(Await.result(store.delete(key, second.version()), ANSWER));
-        assertFalse(Await.result(store.delete(key, second.version()), ANSWER), "delete of an absent key");
+        Entry first = join(store, "node-1", lease);
+        assertTrue(Await.result(store.leave(first), ANSWER), "leave of the current key");
+        assertFalse(Await.result(store.leave(first), ANSWER), "leave of a key already gone");
+        Entry second = join(store, "node-2", lease);
+        assertFalse(Await.result(store.leave(first), ANSWER), "leave with a stale version is refused");
+        seen.awaitLast("the newer key survives", List.of(second));
+        assertTrue(Await.result(store.leave(second), ANSWER));
     }
 
     @Test
-    void createReturnsTheHoldersClaimToALoser() {
-        Lease mine = grant(store);
-        Lease theirs = grant(store);
-        Claim held = Await.result(store.create(key, "holder", theirs), ANSWER).orElseThrow();
-        Claim seen = Await.result(store.create(key, "loser", mine), ANSWER).orElseThrow();
-        assertEquals(held, seen);
-        assertFalse(seen.heldBy(mine));
+    void watchDeliversTheQueueFirstThenEveryChangeInOrderWithTheCandidatesValues() {
+        Queues seen = watch(store);
+        seen.awaitLast("initial queue", List.of());
+        Entry a = join(store, "node-a", grant(store));
+        seen.awaitLast("after a joined", List.of(a));
+        Entry b = join(store, "node-b", grant(store));
+        seen.awaitLast("after b joined", List.of(a, b));
+        Await.result(store.leave(a), ANSWER);
+        seen.awaitLast("after the head left", List.of(b));
+        assertEquals(List.of("node-b"), seen.last().values());
+        seen.assertInOrder();
+        assertFalse(seen.overlapped, "watch callbacks ran concurrently");
     }
 
-    /** Records watch states; the listener must never be called concurrently. */
-    protected static final class States implements WatchListener {
-        final List<Optional<Claim>> states = new CopyOnWriteArrayList<>();
+    @Test
+    void aQueueCoversEveryKeyItShowsAndEveryKeyItDoesNotShowIsGone() {
+        Queues seen = watch(store);
+        Lease lease = grant(store);
+        Entry a = join(store, "node-a", lease);
+        seen.awaitLast("after the join", List.of(a));
+        assertTrue(seen.last().covers(a), "a queue showing a key covers it: " + seen.last());
+        Await.result(store.leave(a), ANSWER);
+        seen.awaitLast("after the leave", List.of());
+        assertTrue(seen.last().covers(a), "a queue after a key's delete covers it, so a candidate knows it is gone: " + seen.last());
+        seen.assertInOrder();
+    }
+
+    @Test
+    void watchSeesAChangeMadeRightAfterItOpens() {
+        Lease lease = grant(store);
+        Queues seen = watch(store);
+        Entry entry = join(store, "node-1", lease);
+        seen.awaitLast("a join right after the watch opened", List.of(entry));
+    }
+
+    @Test
+    void watchEndsOnTheLatestQueueAfterTheClientReconnects() {
+        Link link = Link.open(server());
+        closeLater.add(link);
+        Queues seen = watch(link.store());
+        Lease lease = keptAlive(grant(store)); // the reconnects below may take longer than a TTL
+        Lease other = keptAlive(grant(store));
+        Entry first = join(store, "node-1", lease);
+        seen.awaitLast("before the cut", List.of(first));
+
+        // While the watcher's connection is refused, the head leaves: it must report the delete.
+        link.refuse();
+        Await.result(store.leave(first), ANSWER);
+        link.heal();
+        seen.awaitLast("a leave made while disconnected", List.of());
+
+        // And while it is stalled, two join: it must end on both.
+        link.blackhole();
+        Entry second = join(store, "node-2", lease);
+        Entry third = join(store, "node-3", other);
+        link.heal();
+        seen.awaitLast("joins made while stalled", List.of(second, third));
+        seen.assertInOrder();
+    }
+
+    @Test
+    void watchEndsOnTheLatestQueueAfterTheServerRestarts() throws Exception {
+        Queues seen = watch(store);
+        seen.awaitLast("initial queue", List.of());
+        server().restart();
+        Lease lease = Await.result(store.grant(server().ttl(), LeaseListener.NONE), Duration.ofSeconds(30));
+        Entry entry = join(store, "node-1", lease);
+        seen.awaitLast("a join after the restart", List.of(entry));
+        seen.assertInOrder();
+    }
+
+    @Test
+    void watchFollowsAStoreWhoseHistoryStartedAgain() throws Exception {
+        Queues seen = watch(store);
+        Lease lease = grant(store);
+        for (int i = 0; i < 5; i++) { // the old history gets ahead of the new one
+            Await.result(store.leave(join(store, "old", lease)), ANSWER);
+        }
+        Entry old = join(store, "old", lease);
+        seen.awaitLast("before the store is re-created", List.of(old));
+        long before = seen.last().revision();
+        server().restartEmpty();
+        Lease fresh = Await.result(store.grant(server().ttl(), LeaseListener.NONE), Duration.ofSeconds(30));
+        Entry entry = Await.result(store.join(key, "new", fresh), Duration.ofSeconds(30));
+        Await.until(() -> "the new history's queue; queues: " + seen.queues, Duration.ofSeconds(30),
+                () -> seen.lastEntries().equals(List.of(entry)));
+        assertTrue(seen.last().revision() < before, "the new history's revision " + seen.last().revision()
+                + " is below the old one's " + before + ", so candidates and followers can tell");
+    }
+
+    @Test
+    void closeEndsWatchesAndLeavesNoThreadBehind() {
+        Set<Thread> before = Threads.alive();
+        Store client = server().connect();
+        Queues seen = new Queues();
+        client.watch(key, seen);
+        Lease lease = grant(client);
+        Entry entry = Await.result(client.join(key, "node-1", lease), ANSWER);
+        seen.awaitLast("watch works", List.of(entry));
+        Await.result(lease.revoke(), ANSWER);
+        client.close();
+        int delivered = seen.queues.size();
+        Threads.awaitNoNewThreads(before, Duration.ofSeconds(15), ignoredThreads());
+        join(store, "node-2", grant(store));
+        // A closed client's watch delivers nothing more.
+        assertTrue(seen.queues.size() <= delivered + 1, "queues after close: " + seen.queues);
+    }
+
+    /** Names of shared threads a backend's client library keeps for the process (not leaks of this client). */
+    protected Set<String> ignoredThreads() {
+        return Set.of();
+    }
+
+    protected Entry join(Store s, String value, Lease lease) {
+        return Await.result(s.join(key, value, lease), ANSWER);
+    }
+
+    protected Queues watch(Store s) {
+        return watch(s, key);
+    }
+
+    protected Queues watch(Store s, String election) {
+        Queues seen = new Queues();
+        closeLater.add(s.watch(election, seen));
+        return seen;
+    }
+
+    /** Records the queues a watch delivers; the listener must never be called concurrently. */
+    protected static final class Queues implements QueueListener {
+        final List<Queue> queues = new CopyOnWriteArrayList<>();
         final List<StoreException> errors = new CopyOnWriteArrayList<>();
         private volatile boolean inside;
         volatile boolean overlapped;
 
         @Override
-        public void onState(Optional<Claim> state) {
+        public void onQueue(Queue queue) {
             if (inside) {
                 overlapped = true;
             }
             inside = true;
-            states.add(state);
+            queues.add(queue);
             inside = false;
         }
 
@@ -230,124 +351,29 @@ public abstract class StoreContract {
             errors.add(error);
         }
 
-        Optional<Claim> last() {
-            return states.isEmpty() ? null : states.get(states.size() - 1);
+        Queue last() {
+            return queues.isEmpty() ? null : queues.get(queues.size() - 1);
         }
 
-        void awaitLast(String what, Optional<Claim> expected) {
-            Await.until(() -> what + ": expected last state " + expected + " but saw " + states, ANSWER,
-                    () -> expected.equals(last()));
+        List<Entry> lastEntries() {
+            Queue q = last();
+            return q == null ? null : q.entries();
         }
-    }
 
-    @Test
-    void watchDeliversCreateAndDeleteInOrder() {
-        States seen = new States();
-        Watch watch = store.watch(key, seen);
-        closeLater.add(watch);
-        seen.awaitLast("initial state", Optional.empty());
-        Lease lease = grant(store);
-        Claim first = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        seen.awaitLast("after create", Optional.of(first));
-        Await.result(store.delete(key, first.version()), ANSWER);
-        seen.awaitLast("after delete", Optional.empty());
-        Claim second = Await.result(store.create(key, "node-2", lease), ANSWER).orElseThrow();
-        seen.awaitLast("after re-create", Optional.of(second));
-        assertEquals(List.of(Optional.empty(), Optional.of(first), Optional.empty(), Optional.of(second)),
-                dedupe(seen.states), "every state in store order");
-        assertFalse(seen.overlapped, "watch callbacks ran concurrently");
-    }
-
-    @Test
-    void watchSeesAChangeMadeRightAfterItOpens() {
-        States seen = new States();
-        Lease lease = grant(store);
-        Watch watch = store.watch(key, seen);
-        closeLater.add(watch);
-        Claim claim = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        seen.awaitLast("a create right after the watch opened", Optional.of(claim));
-    }
-
-    @Test
-    void watchEndsOnTheLatestStateAfterTheClientReconnects() {
-        Link link = Link.open(server());
-        closeLater.add(link);
-        States seen = new States();
-        Watch watch = link.store().watch(key, seen);
-        closeLater.add(watch);
-        Lease lease = keptAlive(grant(store)); // the reconnects below may take longer than a TTL
-        Claim first = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        seen.awaitLast("before the cut", Optional.of(first));
-
-        // While the watcher's connection is refused, the key is deleted: it must report the delete.
-        link.refuse();
-        Await.result(store.delete(key, first.version()), ANSWER);
-        link.heal();
-        seen.awaitLast("a delete made while disconnected", Optional.empty());
-
-        // And while it is stalled, the key is re-created by another holder: it must end on that.
-        link.blackhole();
-        Claim second = Await.result(store.create(key, "node-2", lease), ANSWER).orElseThrow();
-        link.heal();
-        seen.awaitLast("a create made while stalled", Optional.of(second));
-        assertOrdered(seen.states);
-    }
-
-    @Test
-    void watchEndsOnTheLatestStateAfterTheServerRestarts() throws Exception {
-        States seen = new States();
-        Watch watch = store.watch(key, seen);
-        closeLater.add(watch);
-        seen.awaitLast("initial state", Optional.empty());
-        server().restart();
-        Lease lease = Await.result(store.grant(server().ttl(), LeaseListener.NONE), Duration.ofSeconds(30));
-        Claim claim = Await.result(store.create(key, "node-1", lease), ANSWER).orElseThrow();
-        seen.awaitLast("a create after the restart", Optional.of(claim));
-        assertOrdered(seen.states);
-    }
-
-    @Test
-    void closeEndsWatchesAndLeavesNoThreadBehind() {
-        Set<Thread> before = Threads.alive();
-        Store client = server().connect();
-        States seen = new States();
-        client.watch(key, seen);
-        Lease lease = grant(client);
-        Await.result(client.create(key, "node-1", lease), ANSWER).orElseThrow();
-        seen.awaitLast("watch works", Await.result(store.get(key), ANSWER));
-        Await.result(lease.revoke(), ANSWER);
-        client.close();
-        int delivered = seen.states.size();
-        Threads.awaitNoNewThreads(before, Duration.ofSeconds(15), ignoredThreads());
-        Lease other = grant(store);
-        Await.result(store.create(key, "node-2", other), ANSWER).orElseThrow();
-        // A closed client's watch delivers nothing more.
-        assertTrue(seen.states.size() <= delivered + 1, "states after close: " + seen.states);
-    }
-
-    /** Names of shared threads a backend's client library keeps for the process (not leaks of this client). */
-    protected Set<String> ignoredThreads() {
-        return Set.of();
-    }
-
-    /** Consecutive duplicates removed: backends may deliver a state twice (e.g. after a reconnect). */
-    protected static List<Optional<Claim>> dedupe(List<Optional<Claim>> states) {
-        List<Optional<Claim>> out = new ArrayList<>();
-        for (Optional<Claim> s : states) {
-            if (out.isEmpty() || !out.get(out.size() - 1).equals(s)) {
-                out.add(s);
-            }
+        void awaitLast(String what, List<Entry> expected) {
+            Await.until(() -> what + ": expected last queue " + expected + " but saw " + queues, ANSWER,
+                    () -> expected.equals(lastEntries()));
         }
-        return out;
-    }
 
-    /** Claims never go back to an older version. */
-    protected static void assertOrdered(List<Optional<Claim>> states) {
-        long version = -1;
-        for (Optional<Claim> s : states) {
-            if (s.isPresent()) {
-                assertTrue(s.get().version() >= version, "an older claim after a newer one: " + states);
-                version = s.get().version();
+        /** Within one history revisions never decrease, and every queue covers the keys it shows. */
+        void assertInOrder() {
+            long revision = -1;
+            for (Queue q : queues) {
+                assertTrue(q.revision() >= revision, "an older queue after a newer one: " + queues);
+                revision = q.revision();
+                for (Entry e : q.entries()) {
+                    assertTrue(q.covers(e), "queue " + q + " shows " + e + " beyond its revision");
+                }
             }
         }
     }

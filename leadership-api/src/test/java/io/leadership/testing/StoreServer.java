@@ -1,6 +1,6 @@
 package io.leadership.testing;
 
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.List;
  */
 public interface StoreServer extends AutoCloseable {
 
-    /** {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}: as in {@link Store#name()}. */
+    /** {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}: as in {@code Store.name()}. */
     String name();
 
     /** The client addresses of the server's members (one for a single server). */
@@ -48,6 +48,12 @@ public interface StoreServer extends AutoCloseable {
 
     /** Stops the server and starts it again on the same data and addresses (a store outage). */
     void restart() throws Exception;
+
+    /**
+     * Stops the server and starts it again on the same addresses with no data: the store's history
+     * starts again (an etcd cluster rebuilt, a ZooKeeper ensemble re-created, a new Consul cluster).
+     */
+    void restartEmpty() throws Exception;
 
     @Override
     void close() throws Exception;

@@ -1,6 +1,6 @@
 package io.leadership.testing;
 
-import io.leadership.Lease;
+import io.leadership.spi.Lease;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 

@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
-import io.leadership.Claim;
 import io.leadership.Follower;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
 import io.leadership.Session;
-import io.leadership.Store;
 import io.leadership.StoreException;
 import io.leadership.Stores;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -54,7 +55,7 @@ public abstract class UnreachableStoreSuite {
     protected abstract Duration ttl();
 
     /**
-     * Makes a lease of a store without asking its server, to call {@code create}, {@code keepAlive}
+     * Makes a lease of a store without asking its server, to call {@code join}, {@code keepAlive}
      * and {@code revoke} with; empty where a lease cannot exist without a server (those rows are
      * then left out of the table, the grant rows cover it).
      */
@@ -96,15 +97,14 @@ public abstract class UnreachableStoreSuite {
 
     Stream<Arguments> entryPoints() {
         Stream<Arguments> always = Stream.of(
-                row("get of a key", "get", r -> Await.failure(r.store.get(KEY), r.bound())),
                 row("grant of a lease", "grant", r -> Await.failure(r.store.grant(ttl(), LeaseListener.NONE), r.bound())),
-                row("delete of a key", "delete", r -> Await.failure(r.store.delete(KEY, 1), r.bound())),
+                row("leave of a key", "leave", r -> Await.failure(r.store.leave(new Entry(KEY + "/1", "node-1", 1, "1")), r.bound())),
                 row("watch reports onError", "watch", UnreachableStoreSuite::watchError),
                 row("session publishes its grant failure", "grant", this::sessionError),
                 row("candidate publishes campaign errors", "grant", this::candidateError),
                 row("follower publishes its watch failure", "watch", UnreachableStoreSuite::followerError));
         Stream<Arguments> withLease = Stream.of(
-                row("create with a lease", "create", r -> Await.failure(r.store.create(KEY, "node-1", lease(r)), r.bound())),
+                row("join with a lease", "join", r -> Await.failure(r.store.join(KEY, "node-1", lease(r)), r.bound())),
                 row("keepAlive of a lease", "keepAlive", r -> Await.failure(lease(r).keepAlive(), r.bound())),
                 row("revoke of a lease", "revoke", r -> Await.failure(lease(r).revoke(), r.bound())));
         return offlineLeases().isPresent() ? Stream.concat(always, withLease) : always;
@@ -160,10 +160,10 @@ public abstract class UnreachableStoreSuite {
 
     private static Throwable watchError(Row r) {
         CompletableFuture<StoreException> first = new CompletableFuture<>();
-        r.open(r.store.watch(KEY, new WatchListener() {
+        r.open(r.store.watch(KEY, new QueueListener() {
             @Override
-            public void onState(Optional<Claim> state) {
-                first.completeExceptionally(new AssertionError("a watch of an unreachable store delivered a state: " + state));
+            public void onQueue(Queue queue) {
+                first.completeExceptionally(new AssertionError("a watch of an unreachable store delivered a queue: " + queue));
             }
 
             @Override
