@@ -3,13 +3,12 @@ package io.leadership.etcd;
 import static io.leadership.etcd.Await.value;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -32,9 +31,9 @@ class EtcdCloseTest {
         value(lease.keepAlive());
         RecordingListener listener = new RecordingListener();
         store.watch("elections/close", listener);
-        listener.expectNext(Optional.empty());
-        Claim c = value(store.create("elections/close", "a", lease)).orElseThrow();
-        listener.expectNext(Optional.of(c));
+        listener.expectNext();
+        Entry e = value(store.join("elections/close", "a", lease));
+        listener.expectNext(e);
         List<String> during = clientThreads(before);
         assertTrue(!during.isEmpty(), "the test sees the client's threads while it runs");
 
