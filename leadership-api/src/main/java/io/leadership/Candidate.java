@@ -65,6 +65,7 @@ public final class Candidate implements AutoCloseable {
     private boolean busy; // a join or leave is in flight: its completion continues the loop
     private ScheduledFuture<?> retry;
     private long revision = -1; // highest queue revision seen: a lower one means the history started again
+    private long lastLeft = -1; // version of the last key we deleted: a queue may still show it
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
     private final List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(); // resigns waiting for the delete
     private Watch watch;
@@ -245,11 +246,20 @@ public final class Candidate implements AutoCloseable {
     private void joined(Lease lease, Entry e, Throwable error) {
         busy = false;
         if (error != null) {
-            answerResigns(); // nothing of ours heads the queue
-            if (state != State.STOPPED) {
-                retryAfter(error, this::join);
+            if (queue != null) {
+                strays(queue); // the key may have been created all the same: the queue shows it
+            }
+            if (state == State.STOPPED) {
+                if (entry != null) {
+                    leave(entry);
+                } else {
+                    completeStop(); // a key created unseen expires with the lease
+                }
+            } else if (entry != null) {
+                evaluate();
             } else {
-                completeStop();
+                answerResigns(); // nothing of ours heads the queue
+                retryAfter(error, this::join);
             }
             return;
         }
@@ -282,12 +292,44 @@ public final class Candidate implements AutoCloseable {
     }
 
     /**
+     * A key of our lease that we do not know of: a join whose answer was lost (where the key's
+     * name is not the lease's, as ZooKeeper's sequential nodes). Adopted if we have no key,
+     * deleted if we have another, so that no key of ours blocks the queue.
+     */
+    private void strays(Queue q) {
+        Lease lease = session.current();
+        if (lease == null || busy) {
+            return;
+        }
+        for (Entry e : q.entries()) {
+            if (!e.heldBy(lease) || !e.value().equals(id) || e.version() <= lastLeft
+                    || entry != null && e.version() == entry.version() || leaving != null && e.version() == leaving.version()) {
+                continue;
+            }
+            if (entry == null && leaving == null) {
+                log.debug("candidate '{}' adopts its key {} in election '{}'", id, e.key(), election);
+                entry = e;
+                if (retry != null) {
+                    retry.cancel(false);
+                    retry = null;
+                }
+            } else {
+                log.debug("candidate '{}' deletes a second key of its lease, {}", id, e.key());
+                call(() -> store.leave(e));
+            }
+        }
+    }
+
+    /**
      * Where our key stands in the last queue. No key can be created ahead of an existing one (the
      * store orders every new key after all keys already there), so once our key heads a queue it
      * heads every later one until it is deleted: a successor leads as soon as it sees the keys
      * ahead of it gone, with no read and no create.
      */
     private void evaluate() {
+        if (queue != null) {
+            strays(queue);
+        }
         Entry mine = entry;
         Queue q = queue;
         if (mine == null || q == null || !q.covers(mine)) {
@@ -395,6 +437,7 @@ public final class Candidate implements AutoCloseable {
             log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, e.key(),
                     Session.unwrap(error).getMessage());
         }
+        lastLeft = Math.max(lastLeft, e.version());
         if (leaving == e) {
             leaving = null;
             handedOff();

@@ -128,9 +128,11 @@ class CandidateTest {
         store.holdWatches(true); // its key heads the queue, but its watch has not shown it yet
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
+        Await.until("a's key in the store", WAIT, () -> !data.entries("jobs/scheduler").isEmpty());
         CompletableFutureProbe resign = new CompletableFutureProbe(a.candidate.resign());
         Node b = node("b");
         b.elected.expect(false, WAIT);
+        Await.until("b's key in the store", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
         store.holdWatches(false);
         assertTrue(resign.await(WAIT), "the head resigned");
         b.elected.expect(true, WAIT);
@@ -175,7 +177,7 @@ class CandidateTest {
         Recorder<Optional<String>> leaders = Recorder.subscribe("follower", f.followElection());
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        leaders.expect(Optional.of("a"), WAIT);
+        leaders.awaitMatching(Optional.of("a")::equals, WAIT);
         for (int i = 0; i < 5; i++) { // the old history is ahead of the new one
             assertTrue(Await.result(a.candidate.resign(), WAIT));
             a.elected.expect(false, WAIT);
@@ -187,6 +189,21 @@ class CandidateTest {
         Await.until("a history reset on the candidate's errors", WAIT, () -> errors.items().stream().anyMatch(HistoryResetException.class::isInstance));
         Await.until("a history reset on the follower's errors", WAIT, () -> followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance));
         Await.until("the follower names a again", WAIT, () -> f.leader().equals(Optional.of("a")) && !data.entries("jobs/scheduler").isEmpty());
+    }
+
+    @Test
+    void aJoinWhoseAnswerWasLostLeavesNoSecondKeyOfTheLease() {
+        InMemoryStore store = data.connect();
+        store.sequentialKeys(true);
+        store.loseNextJoinAnswer();
+        Node a = node("a", store);
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
+        Node b = node("b");
+        b.elected.expect(false, WAIT);
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        b.elected.expect(true, WAIT);
     }
 
     @Test

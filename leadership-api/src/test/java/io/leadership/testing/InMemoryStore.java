@@ -112,6 +112,8 @@ public final class InMemoryStore implements Store {
     private volatile boolean closed;
     private volatile boolean watchesHeld;
     private volatile RuntimeException throwOnNextJoin;
+    private volatile boolean loseNextJoinAnswer;
+    private volatile boolean sequentialKeys;
 
     private InMemoryStore(Data data) {
         this.data = data;
@@ -135,6 +137,19 @@ public final class InMemoryStore implements Store {
         if (!hold) {
             watches.forEach(MemoryWatch::refresh);
         }
+    }
+
+    /**
+     * Gives every join a key of its own, {@code <election>/<lease>-<n>}, as ZooKeeper's sequential
+     * nodes: a retried join then adds a second key instead of finding the first.
+     */
+    public void sequentialKeys(boolean sequential) {
+        this.sequentialKeys = sequential;
+    }
+
+    /** The next join creates its key but its answer is lost: the caller sees a failure. */
+    public void loseNextJoinAnswer() {
+        this.loseNextJoinAnswer = true;
     }
 
     /** Makes the next join throw {@code e} at the caller instead of failing its future, as a buggy backend would. */
@@ -230,12 +245,12 @@ public final class InMemoryStore implements Store {
             throwOnNextJoin = null;
             throw bug;
         }
-        String key = election + "/" + lease.id();
         CompletableFuture<Entry> joined = call("join", election, () -> {
             synchronized (data) {
                 if (!data.leaseExpiry.containsKey(lease.id())) {
                     throw new LeaseExpiredException(name(), "join", lease.id(), null);
                 }
+                String key = election + "/" + lease.id() + (sequentialKeys ? "-" + (data.revision + 1) : "");
                 Entry existing = data.keys.get(key);
                 if (existing != null) {
                     return existing;
@@ -246,6 +261,10 @@ public final class InMemoryStore implements Store {
             }
         });
         data.changed();
+        if (loseNextJoinAnswer) {
+            loseNextJoinAnswer = false;
+            return CompletableFuture.failedFuture(new StoreException(name(), "join", election, "answer lost", null));
+        }
         return joined;
     }
 
