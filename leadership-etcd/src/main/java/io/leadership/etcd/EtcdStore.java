@@ -10,6 +10,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -332,8 +333,9 @@ public final class EtcdStore implements Store {
         }
     }
 
+    /** What every operation of a closed store fails with: {@code Session.open} gives up at once on it. */
     private StoreException closedError(String operation, String key) {
-        return new StoreException(EtcdErrors.STORE, operation, key, "the store on " + settings.endpointList() + " is closed", null);
+        return new StoreClosedException(EtcdErrors.STORE, operation);
     }
 
     // ---- the layout: concurrency.Election's

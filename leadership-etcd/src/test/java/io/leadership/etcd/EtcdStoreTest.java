@@ -13,6 +13,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.leadership.LeaseExpiredException;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
@@ -284,7 +285,9 @@ class EtcdStoreTest {
         closed.close(); // idempotent
         StoreException e = assertInstanceOf(StoreException.class, failure(closed.join(election, "a", lease)));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        assertInstanceOf(StoreException.class, failure(lease.keepAlive()));
+        assertInstanceOf(StoreClosedException.class, failure(lease.keepAlive()));
+        assertInstanceOf(StoreClosedException.class, failure(closed.grant(Duration.ofSeconds(5), LeaseListener.NONE)),
+                "Session.open gives up at once on a closed store");
         assertThrows(IllegalStateException.class, () -> closed.watch(election, new RecordingListener()));
     }
 
