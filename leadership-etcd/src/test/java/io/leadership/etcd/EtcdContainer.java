@@ -13,13 +13,22 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * etcd in a container, for machines with a Docker engine. The client port is bound to a fixed
+ * etcd in a container, for machines with a Docker engine but without the version's binary
+ * (the official image of the version's patch: {@code ETCD_36_VERSION} / {@code ETCD_35_VERSION}
+ * from the environment or servers.env, else the patch this project last built). The client port is bound to a fixed
  * free port of 127.0.0.1, so that {@link #restart()} (docker kill, docker start: same container,
  * same data) keeps the address clients know.
  */
 final class EtcdContainer implements AutoCloseable {
 
-    private static final DockerImageName IMAGE = DockerImageName.parse("quay.io/coreos/etcd:v3.5.21");
+    /** The patch of each version when servers.env does not name one: what scripts/build-servers last built. */
+    private static final java.util.Map<EtcdVersion, String> PATCH = java.util.Map.of(
+            EtcdVersion.V3_6, "3.6.16", EtcdVersion.V3_5, "3.5.35", EtcdVersion.V3_4, "3.4.23");
+
+    static DockerImageName image(EtcdVersion version) {
+        String patch = EtcdVersion.setting(version.variable.replace("_BIN", "_VERSION")).orElse(PATCH.get(version));
+        return DockerImageName.parse("quay.io/coreos/etcd:v" + patch);
+    }
 
     private final GenericContainer<?> container;
     private final int hostPort;
@@ -37,13 +46,13 @@ final class EtcdContainer implements AutoCloseable {
         }
     }
 
-    static EtcdContainer start(List<String> extraFlags) {
+    static EtcdContainer start(EtcdVersion version, List<String> extraFlags) {
         int hostPort = EtcdProcess.freePorts(1)[0];
         List<String> command = new ArrayList<>(List.of("etcd", "--name", "etcd", "--data-dir", "/var/lib/etcd",
                 "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", "http://127.0.0.1:" + hostPort,
                 "--logger", "zap"));
-        command.addAll(extraFlags);
-        GenericContainer<?> c = new GenericContainer<>(IMAGE)
+        command.addAll(extraFlags); // with 3.6's names: not translated for older images
+        GenericContainer<?> c = new GenericContainer<>(image(version))
                 .withCommand(command.toArray(String[]::new))
                 .withExposedPorts(2379)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(

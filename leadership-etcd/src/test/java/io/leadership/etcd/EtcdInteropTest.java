@@ -191,7 +191,7 @@ class EtcdInteropTest {
         }
     }
 
-    /** {@code etcdctl elect -l <name>} (Debian's etcd-client) observes the election through Go's concurrency.Election. */
+    /** {@code etcdctl elect -l <name>} (etcdctl 3.6, which scripts/build-servers builds) observes the election through Go's concurrency.Election. */
     @Test
     void etcdctlElectListenPrintsOurLeader() throws Exception {
         Path etcdctl = etcdctl();
@@ -220,14 +220,23 @@ class EtcdInteropTest {
         }
     }
 
+    /** {@code ETCDCTL_36_BIN} (environment or servers.env), else {@code etcdctl} on PATH; fails saying so if neither. */
     private static Path etcdctl() {
-        Optional<Path> found = Stream.concat(Stream.of(Path.of("/usr/bin/etcdctl"), Path.of("/usr/local/bin/etcdctl")),
-                        Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-                                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "etcdctl")))
+        Optional<String> configured = EtcdVersion.setting("ETCDCTL_36_BIN");
+        if (configured.isPresent()) {
+            Path p = Path.of(configured.get());
+            if (!Files.isExecutable(p)) {
+                fail("ETCDCTL_36_BIN=" + p + " is not an executable file; scripts/build-servers builds etcdctl 3.6");
+            }
+            return p;
+        }
+        Optional<Path> found = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "etcdctl"))
                 .filter(Files::isExecutable).findFirst();
         if (found.isEmpty()) {
-            fail("etcdctl is not installed, so the etcdctl interop test cannot run: install Debian's etcd-client"
-                    + " (apt-get install -y etcd-client)");
+            fail("no etcdctl, so the etcdctl interop test cannot run: ETCDCTL_36_BIN is not set (neither in the environment"
+                    + " nor in " + EtcdVersion.serversCache().resolve("servers.env") + ") and no etcdctl is on PATH;"
+                    + " scripts/build-servers builds etcdctl 3.6 (or install Debian's etcd-client)");
         }
         return found.get();
     }

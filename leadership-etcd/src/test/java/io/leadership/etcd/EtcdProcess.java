@@ -21,17 +21,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One local etcd member: the Debian {@code etcd-server} binary on loopback ports, never the
- * default 2379/2380, its output appended to {@code target/etcd-logs/<name>-<clientPort>.log}.
- * {@link #kill()} is {@code kill -9}; {@link #start()} again reuses the data dir and ports.
+ * One local etcd member of one {@link EtcdVersion} (its binary, with the flags translated for
+ * it) on loopback ports, never the default 2379/2380, its output appended to
+ * {@code target/etcd-logs/<name>-<series>-<clientPort>.log}. {@link #kill()} is {@code kill -9};
+ * {@link #start()} again reuses the data dir and ports.
  */
 final class EtcdProcess {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdProcess.class);
     static final Duration HEALTH_DEADLINE = Duration.ofSeconds(30);
-    private static final List<Path> BINARIES = List.of(Path.of("/usr/bin/etcd"), Path.of("/usr/local/bin/etcd"));
 
     final String name;
+    final EtcdVersion version;
     final int clientPort;
     final int peerPort;
     private final Path dataDir;
@@ -49,8 +50,9 @@ final class EtcdProcess {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "etcd-reaper"));
     }
 
-    EtcdProcess(String name, int clientPort, int peerPort, Path dataDir, String initialCluster, String clusterToken,
-            List<String> extraFlags) {
+    EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
+            String clusterToken, List<String> extraFlags) {
+        this.version = version;
         this.name = name;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
@@ -58,12 +60,7 @@ final class EtcdProcess {
         this.initialCluster = initialCluster;
         this.clusterToken = clusterToken;
         this.extraFlags = List.copyOf(extraFlags);
-        this.logFile = Path.of("target", "etcd-logs", name + "-" + clientPort + ".log").toAbsolutePath();
-    }
-
-    /** The etcd binary, or null if none is installed. */
-    static Path binary() {
-        return BINARIES.stream().filter(Files::isExecutable).findFirst().orElse(null);
+        this.logFile = Path.of("target", "etcd-logs", name + "-" + version.series + "-" + clientPort + ".log").toAbsolutePath();
     }
 
     /** {@code count} distinct free loopback ports (none of them 2379 or 2380). */
@@ -116,12 +113,10 @@ final class EtcdProcess {
         if (alive()) {
             throw new IllegalStateException("etcd " + name + " is already running");
         }
-        Path binary = binary();
-        if (binary == null) {
-            throw new IllegalStateException("no etcd binary at " + BINARIES);
-        }
+        Path binary = version.binary();
         Files.createDirectories(logFile.getParent());
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        // Flags all three versions take alike; --logger zap: 3.4's default is capnslog (3.5 dropped it).
+        List<String> command = EtcdVersion.launchFlags(binary, List.of(binary.toString(),
                 "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", clientUrl(),
@@ -132,8 +127,7 @@ final class EtcdProcess {
                 "--initial-cluster-token", clusterToken,
                 "--initial-cluster-state", "new",
                 "--logger", "zap",
-                "--log-outputs", "stderr"));
-        command.addAll(extraFlags);
+                "--log-outputs", "stderr"), extraFlags);
         Files.writeString(logFile, "---- " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(command)
@@ -141,7 +135,7 @@ final class EtcdProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
         RUNNING.add(process);
-        log.info("started etcd {} (pid {}) on {}, log {}", name, process.pid(), clientUrl(), logFile);
+        log.info("started {} as {} (pid {}) on {}, log {}", EtcdVersion.describe(binary), name, process.pid(), clientUrl(), logFile);
     }
 
     /** Waits until {@code GET /health} says true; returns how long that took. */

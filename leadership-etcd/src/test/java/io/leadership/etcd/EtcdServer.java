@@ -19,17 +19,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single etcd server for tests, as a JUnit 5 extension
- * ({@code @RegisterExtension static EtcdServer etcd = EtcdServer.create();}) or by hand
+ * A single etcd server of one {@link EtcdVersion} for tests, as a JUnit 5 extension
+ * ({@code @RegisterExtension static EtcdServer etcd = EtcdServer.create();} for the default,
+ * etcd 3.6; {@code EtcdServer.create(EtcdVersion.V3_5)} for another) or by hand
  * ({@link #start()}, {@link #close()}). Where it comes from, in order:
  * <ol>
- * <li>{@code ETCD_ENDPOINTS} (comma-separated {@code host:port}): an etcd someone else runs;
- *     {@link #restart()} is then impossible and fails;</li>
- * <li>a Testcontainers container, when a Docker engine is available;</li>
- * <li>{@code /usr/bin/etcd} (Debian's etcd-server) on free loopback ports with a temporary data
- *     dir, deleted afterwards.</li>
+ * <li>for the default version only, {@code ETCD_ENDPOINTS} (comma-separated {@code host:port}):
+ *     an etcd someone else runs; {@link #restart()} is then impossible and fails;</li>
+ * <li>the version's binary ({@link EtcdVersion#binary()}: {@code ETCD_36_BIN}, {@code ETCD_35_BIN},
+ *     {@code /usr/bin/etcd} for 3.4) on free loopback ports with a temporary data dir, deleted afterwards;</li>
+ * <li>without that binary, a Testcontainers container of the version's image, when a Docker engine runs.</li>
  * </ol>
- * If none works the test fails with a message saying so; it is never skipped.
+ * If none works the test fails with a message saying which binary or variable is missing and
+ * how to get it; it is never skipped.
  */
 public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAllCallback {
 
@@ -39,6 +41,7 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
     /** What {@link #connect(List)} sets, as address parameters. */
     static final String TEST_SETTINGS = "?connectTimeout=1s&requestTimeout=2s&keepaliveTime=10s&keepaliveTimeout=2s";
 
+    private final EtcdVersion version;
     private final List<String> extraFlags;
     private List<InetSocketAddress> external;
     private EtcdProcess local;
@@ -46,13 +49,26 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
     private EtcdContainer container;
     private final List<Duration> startTimes = new ArrayList<>();
 
-    private EtcdServer(List<String> extraFlags) {
+    private EtcdServer(EtcdVersion version, List<String> extraFlags) {
+        this.version = version;
         this.extraFlags = extraFlags;
     }
 
-    /** A server with etcd's default settings plus {@code extraFlags} (local processes and containers only). */
+    /**
+     * An etcd 3.6 server with etcd's default settings plus {@code extraFlags}, written with 3.6's
+     * names (local processes and containers only).
+     */
     public static EtcdServer create(String... extraFlags) {
-        return new EtcdServer(List.of(extraFlags));
+        return create(EtcdVersion.DEFAULT, extraFlags);
+    }
+
+    /** A server of {@code version}; {@code extraFlags} with 3.6's names, translated for that version. */
+    public static EtcdServer create(EtcdVersion version, String... extraFlags) {
+        return new EtcdServer(version, List.of(extraFlags));
+    }
+
+    public EtcdVersion version() {
+        return version;
     }
 
     @Override
@@ -70,24 +86,21 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             return this;
         }
         String endpoints = System.getenv("ETCD_ENDPOINTS");
-        if (endpoints != null && !endpoints.isBlank()) {
+        if (version == EtcdVersion.DEFAULT && endpoints != null && !endpoints.isBlank()) {
             external = Arrays.stream(endpoints.split(",")).map(String::trim).map(Endpoint::parse)
                     .map(e -> new InetSocketAddress(e.host(), e.port())).toList();
             log.info("using etcd at ETCD_ENDPOINTS={}", endpoints);
             return this;
         }
-        if (EtcdContainer.dockerAvailable()) {
-            container = EtcdContainer.start(extraFlags);
+        if (version.find().isEmpty() && EtcdContainer.dockerAvailable()) {
+            container = EtcdContainer.start(version, extraFlags);
             return this;
         }
-        if (EtcdProcess.binary() == null) {
-            throw new IllegalStateException("no etcd for the tests: ETCD_ENDPOINTS is not set, no Docker engine is available,"
-                    + " and /usr/bin/etcd is missing (apt-get install etcd-server)");
-        }
+        version.binary(); // fails here, saying what is missing, if there is no binary
         int[] ports = EtcdProcess.freePorts(2);
         dataRoot = Files.createTempDirectory("leadership-etcd-");
         String name = "etcd";
-        local = new EtcdProcess(name, ports[0], ports[1], dataRoot.resolve("data"),
+        local = new EtcdProcess(version, name, ports[0], ports[1], dataRoot.resolve("data"),
                 name + "=http://127.0.0.1:" + ports[1], "leadership-" + ports[0], extraFlags);
         startLocal();
         return this;
@@ -231,6 +244,6 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     @Override
     public String toString() {
-        return "etcd server " + (local != null ? local.clientUrl() : external != null ? external : container);
+        return version + " server " + (local != null ? local.clientUrl() : external != null ? external : container);
     }
 }

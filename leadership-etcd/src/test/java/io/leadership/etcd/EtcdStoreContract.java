@@ -3,17 +3,19 @@ package io.leadership.etcd;
 import io.leadership.testing.StoreContract;
 import io.leadership.testing.StoreServer;
 import java.util.Set;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The shared Store contract against a single real etcd. */
-class EtcdStoreContractTest extends StoreContract {
+/**
+ * The shared Store contract against a single real etcd, run on each version by a subclass
+ * named for it ({@link Etcd36StoreContractTest}, {@link Etcd35StoreContractTest},
+ * {@link Etcd34StoreContractTest}), each with its own server.
+ */
+abstract class EtcdStoreContract extends StoreContract {
 
-    @RegisterExtension
-    static final EtcdServer etcd = EtcdServer.create();
+    protected abstract EtcdServer etcd();
 
     @Override
     protected StoreServer server() {
-        return etcd;
+        return etcd();
     }
 
     /**

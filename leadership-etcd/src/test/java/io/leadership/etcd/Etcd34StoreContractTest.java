@@ -1,0 +1,17 @@
+package io.leadership.etcd;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The shared Store contract on etcd 3.4 (Debian's etcd-server). */
+@DisplayName("etcd 3.4: StoreContract")
+class Etcd34StoreContractTest extends EtcdStoreContract {
+
+    @RegisterExtension
+    static final EtcdServer etcd = EtcdServer.create(EtcdVersion.V3_4);
+
+    @Override
+    protected EtcdServer etcd() {
+        return etcd;
+    }
+}

@@ -1,0 +1,19 @@
+package io.leadership.etcd;
+
+import io.leadership.testing.ElectionScenarios;
+import io.leadership.testing.StoreServer;
+
+/**
+ * The shared election scenarios against a single real etcd, run on each version by a subclass
+ * named for it ({@link Etcd36ElectionScenariosTest}, {@link Etcd35ElectionScenariosTest},
+ * {@link Etcd34ElectionScenariosTest}), each with its own server.
+ */
+abstract class EtcdElectionScenarios extends ElectionScenarios {
+
+    protected abstract EtcdServer etcd();
+
+    @Override
+    protected StoreServer server() {
+        return etcd();
+    }
+}
