@@ -114,7 +114,8 @@ class EtcdAuthTest {
 
     /**
      * etcd 3.4 keeps simple tokens across a restart (it re-applies the Authenticate entries of
-     * its log), so this checks that leases, reads and watches carry on, not token renewal.
+     * its log); on 3.6 a lost token would be renewed by jetcd. Either way this checks that
+     * leases, reads and watches carry on, not token renewal.
      */
     @Test
     void operationsAndWatchesCarryOnAcrossARestart() throws Exception {
