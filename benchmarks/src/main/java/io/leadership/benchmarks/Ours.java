@@ -2,7 +2,6 @@ package io.leadership.benchmarks;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
-import io.leadership.Store;
 import io.leadership.Stores;
 import java.util.ArrayList;
 import java.util.List;
