@@ -67,14 +67,19 @@ public final class Session implements AutoCloseable {
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> keys = new HashSet<>(); // guarded by keys
     private final Backoff grantBackoff;
+    private static final Duration MIN_MARGIN = Duration.ofMillis(20);
+    private final double marginShare; // the safety margin as a share of the TTL
     private volatile LeaseState state;
     private volatile boolean closed;
     private ScheduledFuture<?> keepAliveTask; // loop only
     private ScheduledFuture<?> deadlineTask; // loop only
 
-    private Session(Store store, Duration ttl) {
+    private Session(Store store, Duration ttl, Duration margin) {
         this.store = Objects.requireNonNull(store, "store must not be null");
         this.ttl = store.ttlRange().check(store.name(), ttl);
+        Duration m = margin != null ? margin : Duration.ofNanos(Math.max(this.ttl.toNanos() / 10, MIN_MARGIN.toNanos()));
+        Backoff.check("safety margin", m, MIN_MARGIN, this.ttl.dividedBy(2));
+        this.marginShare = m.toNanos() / (double) this.ttl.toNanos();
         this.loop = new ScheduledThreadPoolExecutor(1, EventThreads.daemon("leadership-session-"));
         this.loop.setRemoveOnCancelPolicy(true);
         this.loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -89,8 +94,24 @@ public final class Session implements AutoCloseable {
      * @throws IllegalArgumentException if {@code ttl} is outside what the store accepts ({@link Store#ttlRange()})
      */
     public static Session open(Store store, Duration ttl) {
-        Session session = new Session(store, ttl);
-        session.loop.execute(session::grant);
+        return builder(store, ttl).open();
+    }
+
+    /** Settings beyond the TTL: the safety margin. */
+    public static Builder builder(Store store, Duration ttl) {
+        return new Builder(store, ttl);
+    }
+
+    private static Session open(Store store, Duration ttl, Duration margin) {
+        Session session = new Session(store, ttl, margin);
+        long sent = System.nanoTime();
+        LeaseSignals signals = session.new LeaseSignals();
+        CompletableFuture<Lease> first = store.grant(session.ttl, signals); // never blocks: a future
+        if (first.isCompletedExceptionally() && unwrap(first.handle((l, e) -> e).join()) instanceof StoreClosedException closed) {
+            session.loop.shutdownNow();
+            throw new IllegalStateException("cannot open a session on a closed " + store.name() + " store", closed);
+        }
+        first.whenComplete((lease, error) -> session.execute(() -> session.granted(sent, lease, error, signals)));
         return session;
     }
 
@@ -150,9 +171,15 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** The safety margin the session steps down by before the lease's deadline; see {@link Builder#safetyMargin}. */
+    public Duration safetyMargin() {
+        return Duration.ofNanos((long) (ttl.toNanos() * marginShare));
+    }
+
     private long margin(Duration leaseTtl) {
-        // Covers a late timer and clock-rate differences; a tenth of the TTL, at least 20 ms.
-        return Math.max(leaseTtl.toNanos() / 10, TimeUnit.MILLISECONDS.toNanos(20));
+        // Covers a late timer and clock-rate differences (by default a tenth of the TTL, at least
+        // 20 ms); the same share of the TTL the store negotiated as of the one asked for.
+        return Math.max((long) (leaseTtl.toNanos() * marginShare), MIN_MARGIN.toNanos());
     }
 
     private void grant() {
@@ -165,6 +192,11 @@ public final class Session implements AutoCloseable {
     }
 
     private void granted(long sent, Lease lease, Throwable error, LeaseSignals signals) {
+        if (error != null && unwrap(error) instanceof StoreClosedException) {
+            report(error);
+            log.warn("{}: the store client is closed; no lease will be granted", store.name());
+            return;
+        }
         if (error != null) {
             report(error);
             long delay = grantBackoff.next();
@@ -401,6 +433,35 @@ public final class Session implements AutoCloseable {
             loop.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Settings of a {@link Session}. */
+    public static final class Builder {
+        private final Store store;
+        private final Duration ttl;
+        private Duration margin;
+
+        private Builder(Store store, Duration ttl) {
+            this.store = store;
+            this.ttl = ttl;
+        }
+
+        /**
+         * How long before the lease could expire in the store its candidates step down: from 20 ms
+         * to half the TTL, by default a tenth of the TTL (at least 20 ms). A process that must stop
+         * work before its key can expire (a child process to kill) needs a margin that covers it.
+         */
+        public Builder safetyMargin(Duration margin) {
+            this.margin = Objects.requireNonNull(margin, "safety margin must not be null");
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException if the TTL is outside what the store accepts, or the margin outside 20 ms to TTL/2
+         */
+        public Session open() {
+            return Session.open(store, ttl, margin);
         }
     }
 }

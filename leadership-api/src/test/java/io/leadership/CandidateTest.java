@@ -336,6 +336,14 @@ class CandidateTest {
     }
 
     @Test
+    void aSessionOnAClosedStoreFailsAtOnce() {
+        InMemoryStore store = data.connect();
+        store.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Session.open(store, TTL));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
     void followerSeesLeaderThenNone() {
         InMemoryStore store = data.connect();
         closeLater.add(store);

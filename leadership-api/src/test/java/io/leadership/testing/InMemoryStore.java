@@ -1,6 +1,7 @@
 package io.leadership.testing;
 
 import io.leadership.LeaseExpiredException;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -169,7 +170,7 @@ public final class InMemoryStore implements Store {
 
     private <T> CompletableFuture<T> call(String op, String key, Supplier<T> body) {
         if (closed) {
-            return CompletableFuture.failedFuture(new StoreException(name(), op, key, "client closed", null));
+            return CompletableFuture.failedFuture(new StoreClosedException(name(), op));
         }
         if (!reachable) {
             return CompletableFuture.failedFuture(new StoreException(name(), op, key, "connection cut", null));
