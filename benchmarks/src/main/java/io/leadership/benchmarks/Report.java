@@ -458,31 +458,60 @@ final class Report {
     private static final String DEFINITIONS = """
             ## How each number is measured
 
+            Every measure runs against the same server as its peer in the same run; ours and the peer alternate which goes \
+            first from run to run. Latencies are recorded in HdrHistogram (3 significant digits); warm-up rounds are excluded.
+
+            - **Floor**: the store's own write-to-watch latency with the raw client the libraries are built on. A writer on \
+            one client alternately creates and deletes one key, a watcher on another client is told of each write; the clock \
+            runs from sending the write until the watcher's callback. ZooKeeper: Curator `create` (ephemeral) / `delete`, the \
+            watcher re-arming a one-shot `checkExists().usingWatcher` before each write (it returns once the server holds \
+            the watch). etcd: jetcd `put` / `delete`, one watch stream on the key started at the next revision. Consul: \
+            consul-api KV `PUT` / `DELETE`, the watcher's blocking query (`?index=<last>&wait=30s`) re-issued as each returns; \
+            the writer writes once the server has counted that query, so it is parked rather than answered at once. No \
+            election can hand off faster than a delete reaches a watcher: ours/floor and peer/floor say how close each comes.
             - **Resign hand-off**: three candidates, each with its own client connection and lease. The leader hands off \
-            (ours: `resign()`; Curator: `LeaderLatch.close()`, then a new latch for the same participant joins at the back; \
-            jetcd: `Election.resign()`, then `campaign()` again) and the clock runs until another candidate is told it leads \
-            (ours: `true` published; Curator: `isLeader()`; jetcd: `campaign()` completes). The new leader hands off at once: \
-            back to back, warm-up rounds excluded.
-            - **Follower notification**: a writer on its own client makes the store write that changes the leader; the clock runs \
-            from sending that write (it commits one store round trip later) until a follower on another client publishes \
-            the new leader. (From the writer's acknowledgement instead, the follower is often first: the store sends the watch \
-            event and the answer together.) Ours: the new leader's create, followed by a `Follower`. Curator has no follower recipe: a `CuratorCache` \
-            on the latch path publishing the lowest `latch-` node's participant, the write deleting the lowest of two queued nodes. \
-            jetcd: `Election.observe`, the write deleting the first of two queued election keys.
-            - **Herd**: the hand-off above with 100 candidates on one key (10 client connections, a lease each). Store operations \
-            per hand-off are the server's own count over the measured hand-offs, less the idle rate measured just before: \
-            ZooKeeper packets received, Consul HTTP requests, and for etcd the key/value operations its store counted \
+            (ours: `resign()`, which deletes its key and joins again at the tail; Curator: `LeaderLatch.close()`, then a new \
+            latch for the same participant joins at the back; jetcd: `Election.resign()`, then `campaign()` again) and the \
+            clock runs until another candidate is told it leads (ours: `true` published; Curator: `isLeader()`; jetcd: \
+            `campaign()` completes). The new leader hands off at once: back to back. A hand-off that goes back to the \
+            resigner is counted and handed off again (ours must have none). The max is over every measured hand-off of every run.
+            - **Follower notification**: a writer on its own client queues two candidates' keys in the library's layout and \
+            deletes the head, the store write that changes the leader; the clock runs from sending that delete (it commits one \
+            store round trip later) until a follower on another client publishes the new leader; the writer then queues a \
+            new key at the tail. (From the writer's acknowledgement instead, the follower is often first: the store sends the \
+            watch event and the answer together.) Ours: `Store.join` / `Store.leave` through the SPI, two leases kept alive \
+            by the writer, followed by a `Follower`. Curator has no follower recipe: a `CuratorCache` on the latch path \
+            publishing the lowest `latch-` node's participant, the write deleting the lowest of two queued nodes. jetcd: \
+            `Election.observe`, the write deleting the first of two queued election keys.
+            - **Herd**: the hand-off above with 100 candidates in one election (10 client connections, a lease each). Store \
+            operations per hand-off are the server's own count over the measured hand-offs, less the idle rate measured just \
+            before: ZooKeeper packets received, Consul HTTP requests, and for etcd the key/value operations its store counted \
             (`etcd_mvcc_{range,put,delete,txn}_total`), because jetcd's Election runs its transactions, reads and watches \
             inside the server (v3election), out of sight of the gRPC counters. The herds run last, each etcd herd on a \
             restarted etcd: after a herd of jetcd campaigns, etcd 3.4.23's election service stopped returning contended \
             campaigns and `observe` states for good (reproduced with 100 campaigns on 10 clients, five back-to-back \
             hand-offs, teardown, twice more: the third round's first resign was never followed by a new leader).
+            - **SPI counts** (ours only, notes above): every call through the `Store` SPI (grant, join, leave, watch, \
+            keepAlive, revoke) and every queue a watch delivered, counted by a wrapping `Store`; per hand-off over the \
+            measured hand-offs, per second at rest.
+            - **Where our hand-off time goes**: a separate traced run of three candidates, every SPI call's start and end and \
+            every delivered queue timestamped; medians from `resign()` of the resigner's `leave` sent and acknowledged, the \
+            first queue any watch delivered after the leave was sent, the successor's `true`, and the resigner's `join` at \
+            the tail (off the hand-off path).
             - **Crash fail-over**: the leader runs in a JVM of its own, two standbys in the benchmark JVM; `kill -9` of the \
             leader's JVM until a standby is told it leads. Nothing tells the store of a crash: the lease must expire first, \
             so the result is a multiple of the TTL (a lease kept alive every TTL/3 expires between 2/3 TTL and TTL after the kill).
-            - **Load at rest**: server-side counts (ZooKeeper: packets received, `srvr`; etcd: gRPC messages received, \
-            `/metrics`; Consul emulator: HTTP requests served). Ours also counts the calls through the `Store` SPI (notes above).
+            - **Load at rest**: N candidates, each in an election of its own, all on one lease (ours: one `Session`; Curator: \
+            latches on one client's session; jetcd: campaigns on one lease), all elected, then the requests per second the \
+            server received over the rest window: ZooKeeper packets received (`srvr`), etcd gRPC messages received \
+            (`/metrics`, each keep-alive of a stream counted), Consul emulator HTTP requests served. Ours also counts the \
+            calls through the `Store` SPI (notes above).
             - **Footprint**: heap used after three full GCs and live threads, before and after creating the candidates, in the \
             client JVM only (servers run in their own processes).
+            - **Targets** (issue #10): hand-off p50 ≤ 0.9 × the peer's and p99 ≤ the peer's (ratios of the same run, median \
+            across runs), the max of 600 back-to-back hand-offs ≤ 100 ms, follower notification p50 ≤ 1.0 × the peer's, a \
+            herd of 100 at ≤ the peer's store operations per hand-off and ≤ 1.5 × its hand-off p50, 1,000 elections on one \
+            lease at rest at ≤ 1.5 × the peer's request rate; kept from before: crash fail-over p50 ≤ 1.1 × TTL and \
+            ≤ 32 MiB of heap per 1,000 candidates on one lease.
             """;
 }
