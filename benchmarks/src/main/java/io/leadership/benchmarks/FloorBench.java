@@ -146,6 +146,11 @@ final class FloorBench {
             if (watch != null) {
                 watch.close();
             }
+            try {
+                writer.getKVClient().delete(k).get(10, TimeUnit.SECONDS); // an odd number of writes ends on a create
+            } catch (Exception e) {
+                System.err.println("bench: deleting the etcd floor key failed: " + e);
+            }
             watcher.close();
             writer.close();
         }
