@@ -18,6 +18,7 @@ public final class Bench {
 
     private static final long T0 = System.nanoTime();
     private static final java.util.logging.Logger HTTP_LOG = java.util.logging.Logger.getLogger("org.apache.http");
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
 
     private Bench() {
     }
@@ -34,6 +35,7 @@ public final class Bench {
         Path logs = Files.createTempDirectory("leadership-bench-");
         // consul-api's HTTP client logs every retried request at INFO through java.util.logging.
         HTTP_LOG.setLevel(java.util.logging.Level.WARNING);
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING); // jetcd's gRPC: "Epoll available" at INFO
         List<String> machine = Machine.describe();
         machine.forEach(m -> say("%s", m));
         say("logs of the servers and child JVMs: %s", logs);
