@@ -31,28 +31,32 @@ final class CountingStore implements Store {
     /** Queues delivered to watch listeners: notifications, not requests. */
     static final LongAdder DELIVERIES = new LongAdder();
 
-    /** A timestamped step of a Store call, recorded while {@link #tracing}. */
-    record Mark(long nanos, String what) {
+    /** A timestamped step of a Store call on the store numbered {@code store}, recorded while {@link #tracing}. */
+    record Mark(long nanos, String what, int store) {
     }
 
     /** When set, every call's start and end and every delivered queue are recorded in {@link #MARKS}. */
     static volatile boolean tracing;
     static final ConcurrentLinkedQueue<Mark> MARKS = new ConcurrentLinkedQueue<>();
 
-    private static void mark(String what) {
+    private void mark(String what) {
         if (tracing) {
-            MARKS.add(new Mark(System.nanoTime(), what));
+            MARKS.add(new Mark(System.nanoTime(), what, number));
         }
     }
 
-    private static <T> CompletableFuture<T> traced(String op, CompletableFuture<T> call) {
+    private <T> CompletableFuture<T> traced(String op, CompletableFuture<T> call) {
         if (!tracing) {
             return call;
         }
         return call.whenComplete((r, e) -> mark(op + (e == null ? ".done" : ".failed")));
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger NUMBERS = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Store store;
+    /** Tells this client's marks from the others'. */
+    final int number = NUMBERS.incrementAndGet();
 
     CountingStore(Store store) {
         this.store = store;

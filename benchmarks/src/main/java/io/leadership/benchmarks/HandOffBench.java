@@ -20,6 +20,7 @@ final class HandOffBench {
      * Store calls other than keep-alives and the queues delivered to watch listeners per hand-off
      * (SPI counts).
      */
+    /** {@code windows}: per measured hand-off {start, end, resigner's store number, successor's store number} (see {@link #store}). */
     record Result(Latencies latencies, double operationsPerHandOff, double spiCallsPerHandOff, double deliveriesPerHandOff,
                   String spiBreakdown, int selfReelections, List<long[]> windows) {
     }
@@ -75,7 +76,7 @@ final class HandOffBench {
                     if (next.contender() != current.contender()) {
                         if (i >= warmup) {
                             latencies.record(next.nanos() - start);
-                            windows.add(new long[] {start, next.nanos()});
+                            windows.add(new long[] {start, next.nanos(), store(current.contender()), store(next.contender())});
                         }
                         break;
                     }
@@ -99,6 +100,11 @@ final class HandOffBench {
         } finally {
             Pool.closeAll(open);
         }
+    }
+
+    /** The number of an Ours contender's client store (to tell its traced calls from the others'), or -1. */
+    private static long store(Library.Contender c) {
+        return c instanceof Ours.OursContender o ? o.store : -1;
     }
 
     /** The next elected event, or an exception naming {@code what} after {@code timeout}. */

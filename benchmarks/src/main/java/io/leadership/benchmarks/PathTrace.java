@@ -12,9 +12,9 @@ import java.util.Map;
  * Where the time of one of our hand-offs goes: hand-offs of three candidates with every Store
  * call and every delivered queue timestamped ({@link CountingStore#tracing}), read as a timeline
  * from {@code resign()}: median time at which the resigner's leave was sent and acknowledged, the
- * first watch delivered a queue after the leave was sent, {@code true} was published by the
- * successor, and the resigner's join at the tail was sent and acknowledged (usually after the
- * successor leads: it is off the hand-off path). Read it against the floor
+ * successor's watch delivered its first queue after the leave was sent, the successor published
+ * {@code true}, and the resigner's join at the tail was sent and acknowledged (off the hand-off
+ * path). Each candidate has a client of its own, so its calls are told apart by their store. Read it against the floor
  * ({@link FloorBench}): the store's own delete-to-watch time.
  */
 final class PathTrace {
@@ -25,9 +25,8 @@ final class PathTrace {
     static final List<String> STEPS = List.of("leave.sent", "leave.done", "queue", "join.sent", "join.done");
 
     /**
-     * Step name to its median offset from resign() in ms (steps seen before the next hand-off
-     * starts), "elected", and "calls" / "queues": Store calls (keep-alives apart) and queues
-     * delivered per hand-off.
+     * Step name to its median offset from resign() in ms, "elected", and "calls" / "queues":
+     * Store calls (keep-alives apart) and queues delivered per hand-off.
      */
     static Map<String, Double> handOff(Target target, ServerCounter counter, int handOffs) throws Exception {
         CountingStore.MARKS.clear();
@@ -43,16 +42,17 @@ final class PathTrace {
         CountingStore.MARKS.clear();
         marks.sort(Comparator.comparingLong(CountingStore.Mark::nanos));
         Map<String, List<Double>> offsets = new LinkedHashMap<>();
-        List<long[]> windows = r.windows();
-        for (int i = 0; i < windows.size(); i++) {
-            long from = windows.get(i)[0];
-            // The next hand-off starts the moment this one's successor is told it leads.
-            long until = i + 1 < windows.size() ? windows.get(i + 1)[0] : Long.MAX_VALUE;
+        for (long[] w : r.windows()) {
+            long from = w[0];
+            int resigner = (int) w[2];
+            int successor = (int) w[3];
             long leaveSent = -1;
             for (String step : STEPS) {
+                // The resigner's calls, and the first queue the successor's watch delivered after the leave was sent.
+                int who = step.equals("queue") ? successor : resigner;
+                long after = step.equals("queue") && leaveSent > 0 ? leaveSent : from;
                 for (CountingStore.Mark m : marks) {
-                    long after = step.equals("queue") && leaveSent > 0 ? leaveSent : from;
-                    if (m.nanos() >= after && m.nanos() < until && m.what().equals(step)) {
+                    if (m.nanos() >= after && m.store() == who && m.what().equals(step)) {
                         offsets.computeIfAbsent(step, k -> new ArrayList<>()).add((m.nanos() - from) / 1e6);
                         if (step.equals("leave.sent")) {
                             leaveSent = m.nanos();
@@ -61,7 +61,7 @@ final class PathTrace {
                     }
                 }
             }
-            offsets.computeIfAbsent("elected", k -> new ArrayList<>()).add((windows.get(i)[1] - from) / 1e6);
+            offsets.computeIfAbsent("elected", k -> new ArrayList<>()).add((w[1] - from) / 1e6);
         }
         Map<String, Double> medians = new LinkedHashMap<>();
         offsets.forEach((k, v) -> medians.put(k, Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray())));

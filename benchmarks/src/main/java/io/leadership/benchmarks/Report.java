@@ -496,7 +496,7 @@ final class Report {
             measured hand-offs, per second at rest.
             - **Where our hand-off time goes**: a separate traced run of three candidates, every SPI call's start and end and \
             every delivered queue timestamped; medians from `resign()` of the resigner's `leave` sent and acknowledged, the \
-            first queue any watch delivered after the leave was sent, the successor's `true`, and the resigner's `join` at \
+            first queue the successor's watch delivered after the leave was sent, the successor's `true`, and the resigner's `join` at \
             the tail (off the hand-off path).
             - **Crash fail-over**: the leader runs in a JVM of its own, two standbys in the benchmark JVM; `kill -9` of the \
             leader's JVM until a standby is told it leads. Nothing tells the store of a crash: the lease must expire first, \
