@@ -118,6 +118,11 @@ final class CountingStore implements Store {
     }
 
     @Override
+    public String checkElection(String election) {
+        return store.checkElection(election); // the backend's own rules (ZooKeeper's reserved names), not the default's
+    }
+
+    @Override
     public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
         GRANTS.increment();
         return store.grant(ttl, listener).thenApply(CountedLease::new);
