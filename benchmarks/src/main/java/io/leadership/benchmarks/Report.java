@@ -116,7 +116,7 @@ final class Report {
         if (ours) {
             c.oursReelections += r.selfReelections();
             note(String.format(Locale.ROOT, "%s, %s, run %d: per hand-off %.1f store operations (server count); through the SPI %s",
-                    m.title, kind.label, run, r.operationsPerHandOff(), r.spiBreakdown()));
+                    title(m), kind.label, run, r.operationsPerHandOff(), r.spiBreakdown()));
         } else {
             c.peerReelections += r.selfReelections();
         }
@@ -238,7 +238,7 @@ final class Report {
                 .append("; deletes ").append(runs.values().stream().map(r -> fmt(r.deletes().summary().p50())).collect(Collectors.joining(", ")))
                 .append('\n'));
         cells.forEach((m, byStore) -> byStore.forEach((kind, c) -> {
-            md.append("- ").append(m.title).append(", ").append(kind.label).append(": ours p50 ")
+            md.append("- ").append(title(m)).append(", ").append(kind.label).append(": ours p50 ")
                     .append(c.ours.values().stream().map(s -> fmt(s.p50())).collect(Collectors.joining(", ")));
             if (!c.peer.isEmpty()) {
                 md.append("; peer p50 ").append(c.peer.values().stream().map(s -> fmt(s.p50())).collect(Collectors.joining(", ")));
@@ -270,6 +270,11 @@ final class Report {
         md.append('\n');
         md.append(DEFINITIONS);
         return md.toString();
+    }
+
+    /** The measure's title, with the herd's size of this run (20 in a quick run). */
+    private String title(Measure m) {
+        return m == Measure.HERD ? "resign hand-off, herd of " + options.herdCandidates() : m.title;
     }
 
     private static String joined(List<Double> values) {
@@ -367,7 +372,7 @@ final class Report {
         Latencies.Summary peer = c.peer.isEmpty() ? null : Latencies.Summary.acrossRuns(List.copyOf(c.peer.values()));
         Map<Integer, FloorBench.Result> f = floors.getOrDefault(kind, Map.of());
         boolean floored = (m == Measure.HANDOFF || m == Measure.FOLLOWER) && !f.isEmpty();
-        return "| " + m.title + " | " + kind.label + " | " + fmt(ours.p50()) + " | " + fmt(ours.p90()) + " | " + fmt(ours.p99())
+        return "| " + title(m) + " | " + kind.label + " | " + fmt(ours.p50()) + " | " + fmt(ours.p90()) + " | " + fmt(ours.p99())
                 + " | " + fmt(ours.max()) + " | " + ours.count() + " | " + (peer == null ? "—" : peers.get(kind))
                 + " | " + (peer == null ? "— | — | — | —" : fmt(peer.p50()) + " | " + fmt(peer.p90()) + " | " + fmt(peer.p99())
                 + " | " + fmt(peer.max())) + " | " + (peer == null ? "— | —" : fmt(median(c.ratios(Latencies.Summary::p50))) + " | "
