@@ -42,8 +42,8 @@ public final class Candidate implements AutoCloseable {
 
     private enum State { WAITING, LEADER, STOPPED }
 
-    /** One term: the key that heads the queue and the lease it is bound to. */
-    private record Term(Entry entry, Lease lease) {
+    /** The current term: the key that heads the queue and the lease it is bound to. */
+    private record Current(Entry entry, Lease lease) {
     }
 
     private final Session session;
@@ -53,9 +53,17 @@ public final class Candidate implements AutoCloseable {
     private final Backoff backoff;
     private final StatePublisher<Boolean> elected = StatePublisher.flag();
     private final StatePublisher<Throwable> errors = StatePublisher.events();
+    private final StatePublisher<Term> terms = StatePublisher.events();
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private volatile Term term;
+    private volatile Current term;
+    private volatile boolean eligible;
+    private volatile java.time.Instant eligibleSince = java.time.Instant.now();
+    private volatile java.time.Instant stoppedAt;
+    private final Flow.Publisher<Boolean> eligibility; // null: always eligible
+    private final java.util.function.BooleanSupplier eligibleWhen; // null: no polled check
+    private final Duration eligibilityInterval;
+    private ScheduledFuture<?> eligibilityCheck; // loop only
     private volatile Queue queue; // the last queue the watch delivered
 
     // Confined to the session's loop thread:
@@ -97,6 +105,10 @@ public final class Candidate implements AutoCloseable {
         this.election = b.election;
         this.id = b.id;
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
+        this.eligibility = b.eligibility;
+        this.eligibleWhen = b.eligibleWhen;
+        this.eligibilityInterval = b.eligibilityInterval;
+        this.eligible = b.eligibility == null && b.eligibleWhen == null;
     }
 
     /** A candidate with default settings; see {@link #builder}. */
@@ -146,13 +158,13 @@ public final class Candidate implements AutoCloseable {
      * {@code false} the moment it wakes, before any event is published.
      */
     public boolean isLeader() {
-        Term t = term;
+        Current t = term;
         return t != null && session.holds(t.lease);
     }
 
     /** The current term's epoch, a fencing token strictly increasing across terms, while {@link #isLeader()}. */
     public OptionalLong epoch() {
-        Term t = term;
+        Current t = term;
         return t != null && session.holds(t.lease) ? OptionalLong.of(t.entry.version()) : OptionalLong.empty();
     }
 
@@ -165,6 +177,25 @@ public final class Candidate implements AutoCloseable {
     /** Store problems this candidate survived (and the one that stopped it, if any). Completes on {@link #stop()}. */
     public Flow.Publisher<Throwable> errors() {
         return errors;
+    }
+
+    /**
+     * Every term's beginning (with its epoch) and end (with its cause), in order; an end always
+     * follows the beginning of the same epoch. For metrics and lifecycle events. Completes on {@link #stop()}.
+     */
+    public Flow.Publisher<Term> terms() {
+        return terms;
+    }
+
+    /** {@code UP} while this candidate campaigns on a lease acknowledged within its deadline; see {@link Session#health()}. */
+    public Health health() {
+        if (stopped.isDone()) {
+            return new Health(false, "candidate stopped", stoppedAt);
+        }
+        if (!eligible) {
+            return new Health(false, "candidate not eligible", eligibleSince);
+        }
+        return session.health();
     }
 
     /**
@@ -217,6 +248,32 @@ public final class Candidate implements AutoCloseable {
     // ---- the campaign, on the session's loop thread ----
 
     private void start() {
+        if (eligibility != null) {
+            eligibility.subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(Boolean now) {
+                    session.execute(() -> eligible(Boolean.TRUE.equals(now)));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    session.execute(() -> eligible(false)); // an eligibility signal that failed can no longer vouch for us
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+        }
+        if (eligibleWhen != null) {
+            eligibilityCheck = session.loop().scheduleWithFixedDelay(() -> eligible(checkEligible()), 0,
+                    eligibilityInterval.toNanos(), TimeUnit.NANOSECONDS);
+        }
         watch = store.watch(election, new QueueListener() {
             @Override
             public void onQueue(Queue q) {
@@ -231,8 +288,36 @@ public final class Candidate implements AutoCloseable {
         join();
     }
 
+    private boolean checkEligible() {
+        try {
+            return eligibleWhen.getAsBoolean();
+        } catch (RuntimeException e) {
+            report(e);
+            return false;
+        }
+    }
+
+    /**
+     * Joins the queue only while eligible: turning ineligible, a leader resigns (the next in line
+     * leads after one delete) and a waiting candidate leaves the queue.
+     */
+    private void eligible(boolean now) {
+        if (state == State.STOPPED || now == eligible) {
+            return;
+        }
+        eligible = now;
+        eligibleSince = java.time.Instant.now();
+        log.info("candidate '{}' in election '{}' is {}", id, election, now ? "eligible: joining" : "not eligible: leaving");
+        if (now) {
+            join();
+        } else if (entry != null) {
+            stepDown(Term.Cause.RESIGN);
+            leave(entry);
+        }
+    }
+
     private void join() {
-        if (state == State.STOPPED || entry != null || leaving != null || busy || retry != null) {
+        if (state == State.STOPPED || !eligible || entry != null || leaving != null || busy || retry != null) {
             return;
         }
         Lease lease = session.usableLease();
@@ -263,8 +348,8 @@ public final class Candidate implements AutoCloseable {
             }
             return;
         }
-        if (state == State.STOPPED) {
-            leave(e);
+        if (state == State.STOPPED || !eligible) {
+            leave(e); // stopped, or turned ineligible, while the join was in flight
         } else if (session.current() != lease) {
             join(); // the lease died while the join was in flight, and the key with it (no zombie campaign)
         } else {
@@ -282,7 +367,7 @@ public final class Candidate implements AutoCloseable {
             log.warn("candidate '{}': {}", id, reset.getMessage());
             report(reset);
             if (entry != null) {
-                lose(entry, "the store's history started again");
+                lose(entry, "the store's history started again", Term.Cause.TAKEN_OVER);
                 join();
             }
         }
@@ -336,7 +421,7 @@ public final class Candidate implements AutoCloseable {
             return; // the queue does not show our key yet
         }
         if (!q.contains(mine)) {
-            lose(mine, "its key " + mine.key() + " was deleted");
+            lose(mine, "its key " + mine.key() + " was deleted", Term.Cause.TAKEN_OVER);
             join();
             return;
         }
@@ -349,15 +434,16 @@ public final class Candidate implements AutoCloseable {
             Lease lease = session.usableLease();
             if (lease != null && mine.heldBy(lease)) {
                 backoff.reset();
-                term = new Term(mine, lease);
+                term = new Current(mine, lease);
                 state = State.LEADER;
                 log.info("candidate '{}' leads election '{}' with epoch {}", id, election, mine.version());
                 elected.publish(true);
+                terms.publish(new Term(election, id, mine.version(), true, Term.Cause.ELECTED));
             } else {
                 leave(mine); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
             }
         } else if (!head && state == State.LEADER) {
-            lose(mine, "an older key heads the queue: " + q.head().get().key());
+            lose(mine, "an older key heads the queue: " + q.head().get().key(), Term.Cause.TAKEN_OVER);
         }
     }
 
@@ -379,25 +465,27 @@ public final class Candidate implements AutoCloseable {
             return;
         }
         log.info("candidate '{}' resigns election '{}' (epoch {})", id, election, mine.version());
-        stepDown();
+        stepDown(Term.Cause.RESIGN);
         handingOff.addAll(answered);
         leave(mine);
     }
 
-    private void lose(Entry mine, String why) {
+    private void lose(Entry mine, String why, Term.Cause cause) {
         entry = null;
         if (state == State.LEADER) {
             log.warn("candidate '{}' lost election '{}': {}", id, election, why);
-            stepDown();
+            stepDown(cause);
             errors.publish(new LostLeadershipException(election, "candidate '" + id + "' lost election '" + election + "': " + why));
         }
     }
 
-    private void stepDown() {
+    private void stepDown(Term.Cause cause) {
         if (state == State.LEADER) {
+            long epoch = term.entry.version();
             state = State.WAITING;
             term = null;
             elected.publish(false);
+            terms.publish(new Term(election, id, epoch, false, cause));
         }
     }
 
@@ -408,13 +496,13 @@ public final class Candidate implements AutoCloseable {
                 handedOff();
             }
             if (entry != null && entry.heldBy(lease)) {
-                lose(entry, "lease " + lease.id() + " is gone");
+                lose(entry, "lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE);
             }
             return; // leaseValid() of the next lease joins again
         }
         if (state == State.LEADER) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
-            stepDown();
+            stepDown(Term.Cause.LEASE_IN_DOUBT);
             leave(entry);
         }
     }
@@ -481,8 +569,11 @@ public final class Candidate implements AutoCloseable {
         if (state == State.STOPPED) {
             return;
         }
-        stepDown();
+        stepDown(Term.Cause.STOP);
         state = State.STOPPED;
+        if (eligibilityCheck != null) {
+            eligibilityCheck.cancel(false);
+        }
         if (watch != null) {
             watch.close();
         }
@@ -508,8 +599,12 @@ public final class Candidate implements AutoCloseable {
         if (!stopped.isDone()) {
             log.debug("candidate '{}' stopped in election '{}'", id, election);
         }
+        if (!stopped.isDone()) {
+            stoppedAt = java.time.Instant.now();
+        }
         elected.complete();
         errors.complete();
+        terms.complete();
         stopped.complete(null);
     }
 
@@ -525,6 +620,9 @@ public final class Candidate implements AutoCloseable {
         private final String id;
         private Duration backoffMin = Duration.ofMillis(50);
         private Duration backoffMax = Duration.ofSeconds(2);
+        private Flow.Publisher<Boolean> eligibility;
+        private java.util.function.BooleanSupplier eligibleWhen;
+        private Duration eligibilityInterval;
 
         private Builder(Session session, String election, String id) {
             this.session = Objects.requireNonNull(session, "session must not be null");
@@ -538,6 +636,26 @@ public final class Candidate implements AutoCloseable {
             Backoff.check("backoff max", max, min, Duration.ofMinutes(1));
             this.backoffMin = min;
             this.backoffMax = max;
+            return this;
+        }
+
+        /**
+         * Campaigns only while {@code eligibility} last published {@code true} (not before its first
+         * item): turning {@code false} while leading resigns, while waiting leaves the queue. A
+         * failed signal counts as {@code false}. E.g. the application's readiness.
+         */
+        public Builder eligibility(Flow.Publisher<Boolean> eligibility) {
+            this.eligibility = Objects.requireNonNull(eligibility, "eligibility must not be null");
+            return this;
+        }
+
+        /**
+         * Campaigns only while {@code check} answers {@code true}, asked every {@code interval}
+         * (10 ms to 1 h) on the session's thread, so it must answer quickly; an exception counts as {@code false}.
+         */
+        public Builder eligibleWhen(java.util.function.BooleanSupplier check, Duration interval) {
+            this.eligibleWhen = Objects.requireNonNull(check, "eligibility check must not be null");
+            this.eligibilityInterval = Backoff.check("eligibility interval", interval, Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }
 
