@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "elect", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "elect", sortOptions = false, usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
         description = {
             "Runs for election on <name>. Without a command, prints one line per change: 'elected <epoch>', 'deposed <why>'.",
             "With a command (after --), runs it only while leader, with LEADERSHIP_NAME, LEADERSHIP_ID and LEADERSHIP_EPOCH"

@@ -33,6 +33,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // grpc (etcd) logs through java.util.logging: only its warnings, like the slf4j loggers.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

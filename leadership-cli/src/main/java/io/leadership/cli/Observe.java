@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "observe", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "observe", sortOptions = false, usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
         description = {"Prints the leader of <name> (or 'none'), then every change, as a Follower sees it; until SIGTERM or SIGINT.",
             "With --participants, prints the ordered queue instead (leader first, space-separated, or 'none')."})
 final class Observe implements Callable<Integer> {

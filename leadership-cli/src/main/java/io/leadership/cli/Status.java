@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  * Reads the election's queue once, from the watch a {@code Follower} uses (the queue's head is the
  * leader, its version the term's epoch, which a {@code Follower} does not publish).
  */
-@Command(name = "status", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "status", sortOptions = false, usageHelpAutoWidth = true, mixinStandardHelpOptions = true,
         description = {"Prints the leader of <name>, its epoch and the participants once.",
             "Exits 0 if there is a leader, 3 if there is none, 1 if the store did not answer within --timeout."})
 final class Status implements Callable<Integer> {
