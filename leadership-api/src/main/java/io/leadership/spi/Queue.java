@@ -11,6 +11,8 @@ import java.util.Optional;
  * ZooKeeper zxid, Consul index): every key of the election whose version is at most
  * {@code revision} and that is not in {@code entries} is gone. Within one store history it never
  * decreases; a lower revision than one already seen means the store's history started again.
+ * A store whose index can fall back within one history (Consul's list index drops when it reaps
+ * tombstones) keeps delivering the higher revision until it sees proof of a new history.
  */
 public record Queue(List<Entry> entries, long revision) {
 

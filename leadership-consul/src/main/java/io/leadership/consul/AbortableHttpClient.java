@@ -14,7 +14,10 @@ import org.apache.http.params.HttpParams;
 import org.apache.http.protocol.HttpContext;
 
 /**
- * The HttpClient handed to consul-api: delegates to the pooled client and, per request, (1) picks
+ * <b>What consul-api lacks:</b> a way to cancel a call in flight or to give one call a longer
+ * read timeout than another (a blocking query waits {@code wait + wait/16} by design).
+ *
+ * <p>The HttpClient handed to consul-api: delegates to the pooled client and, per request, (1) picks
  * the read timeout — short for ordinary calls, {@code wait + wait/16 + margin} for blocking
  * queries, whose answer legitimately takes that long — and (2) registers the request with the
  * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once.

@@ -4,7 +4,6 @@ import com.ecwid.consul.ConsulException;
 import com.ecwid.consul.transport.TransportException;
 import com.ecwid.consul.v1.OperationException;
 import io.leadership.StoreException;
-import java.util.Locale;
 import java.util.concurrent.CompletionException;
 
 /** Turns consul-api's exceptions into {@link StoreException}s that name the operation, the key and the agent. */
@@ -39,11 +38,5 @@ final class ConsulFailures {
                     "unexpected answer from the agent at " + agent + ": " + e.getMessage(), e);
         }
         return new StoreException(ConsulStore.NAME, operation, key, String.valueOf(e), e);
-    }
-
-    /** Consul refuses an acquire with a session it does not know: HTTP 500 {@code invalid session "<id>"}. */
-    static boolean invalidSession(OperationException e) {
-        String content = e.getStatusContent();
-        return e.getStatusCode() == 500 && content != null && content.toLowerCase(Locale.ROOT).contains("invalid session");
     }
 }

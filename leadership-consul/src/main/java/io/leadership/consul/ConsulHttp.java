@@ -22,6 +22,8 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 /**
  * consul-api's clients over one pooled Apache HttpClient that this store owns and closes.
  *
+ * <p><b>What consul-api lacks:</b> a transport it lets us size, time out and close, that sends the token in a header, not the URL.
+ *
  * <p>The pool is sized for many concurrent blocking queries (one connection per watch); it starts
  * no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
  * (never in the URL, where proxies and logs would keep it).

@@ -3,9 +3,10 @@ package io.leadership.consul;
 import com.ecwid.consul.transport.HttpResponse;
 import com.ecwid.consul.v1.OperationException;
 import com.ecwid.consul.v1.QueryParams;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
+import io.leadership.spi.Durations;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,6 +56,7 @@ final class ConsulSession implements Lease {
             boolean gone = r.getStatusCode() == 404
                     || (r.getStatusCode() == 200 && (body.isEmpty() || body.equals("null") || body.equals("[]")));
             if (gone) {
+                store.forgetKeysOf(id);
                 if (expiredTold.compareAndSet(false, true)) {
                     listener.expired();
                 }
@@ -73,12 +75,13 @@ final class ConsulSession implements Lease {
     public CompletableFuture<Void> revoke() {
         return store.call("revoke", null, () -> {
             store.http().sessions.sessionDestroy(id, QueryParams.DEFAULT);
+            store.forgetKeysOf(id);
             return null;
         });
     }
 
     @Override
     public String toString() {
-        return "consul session " + id + " (TTL " + ConsulDurations.format(ttl) + ")";
+        return "consul session " + id + " (TTL " + Durations.format(ttl) + ")";
     }
 }

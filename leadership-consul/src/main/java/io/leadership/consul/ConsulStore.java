@@ -1,29 +1,34 @@
 package io.leadership.consul;
 
-import com.ecwid.consul.SingleUrlParameters;
 import com.ecwid.consul.transport.HttpResponse;
 import com.ecwid.consul.v1.OperationException;
 import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Request;
 import com.ecwid.consul.v1.kv.model.GetValue;
-import com.ecwid.consul.v1.kv.model.PutParams;
 import com.ecwid.consul.v1.session.model.NewSession;
 import com.ecwid.consul.v1.session.model.Session;
-import io.leadership.Claim;
-import io.leadership.Keys;
-import io.leadership.Lease;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
-import io.leadership.TtlRange;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +38,23 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+/**
+ * {@link Store} on Consul through consul-api, in the layout of Consul's own lock and semaphore
+ * recipes: a lease is a session ({@code TTL}, {@code Behavior=delete}, the configured lock-delay);
+ * a candidate's key in election {@code <name>} is {@code <name>/<session id>}, acquired with that
+ * session and holding the candidate's id; keys are ordered by their {@code CreateIndex}; a watch is
+ * a loop of blocking queries on the prefix {@code <name>/}. Create one with {@link #builder()} or
+ * {@code Stores.connect("consul://host:8500?token=...")} (see {@link ConsulStoreProvider}).
+ *
+ * <p>consul-api is synchronous: every call runs on this store's own threads, never on the
+ * caller's. Futures complete on those threads; a slow dependent stage delays other operations,
+ * so hand heavy work to your own executor. {@link #close()} stops everything and leaves no thread
+ * or connection behind; it does not destroy sessions (a crash must look the same).
+ *
+ * <p>Reads use Consul's default consistency mode (served by the leader). Keys under an election's
+ * prefix that no session holds, and keys deeper than one level (another election's), are not
+ * candidates: watches skip them.
+ */
 /**
  * {@link Store} on Consul through consul-api: a lease is a session ({@code TTL},
  * {@code Behavior=delete}, the configured lock-delay), a claim is a KV key acquired by it, and a
@@ -61,6 +83,7 @@ public final class ConsulStore implements Store {
     private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private final Set<ConsulWatch> watches = ConcurrentHashMap.newKeySet();
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     ConsulStore(ConsulSettings settings) {
@@ -129,72 +152,88 @@ public final class ConsulStore implements Store {
     }
 
     /**
-     * Reads the key; if a session holds it, returns that claim untouched. Otherwise
-     * {@code PUT /v1/kv/<key>?acquire=<session>} and reads the key again: Consul grants the
-     * acquisition to one session only, and the key's ModifyIndex after it is the claim's version
-     * (Consul's Raft index, so strictly greater for every later acquisition). An acquire refused
-     * during another session's lock-delay leaves the key absent: the result is then empty.
-     * Fails with {@link LeaseExpiredException} if Consul no longer knows the session.
+     * Locks {@code <election>/<session>} with the session, value = the candidate's id, in one round
+     * trip: a {@code PUT /v1/txn} whose single {@code lock} operation answers the key with its
+     * CreateIndex and ModifyIndex (a plain {@code PUT /v1/kv/<key>?acquire=} answers only
+     * {@code true}/{@code false} and would need a read to learn the CreateIndex). The key is named
+     * by the session, so a retried join cannot leave a second key of the lease: Consul lets the
+     * holder lock its own key again, which keeps the CreateIndex (and the ModifyIndex, when the value
+     * is unchanged). A new key's CreateIndex is the Raft index of its creation, greater than that of
+     * every key created before it. Fails with {@link LeaseExpiredException} if Consul no longer
+     * knows the session.
      */
     @Override
-    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
-        Keys.check(key);
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        Keys.check(election);
         Objects.requireNonNull(value, "value");
         String session = Objects.requireNonNull(lease, "lease").id();
-        return call("create", key, () -> {
-            Optional<Claim> held = read(key);
-            if (held.isPresent()) {
-                return held;
-            }
-            PutParams acquire = new PutParams();
-            acquire.setAcquireSession(session);
-            try {
-                http.kv.setKVValue(key, value, acquire);
-            } catch (OperationException e) {
-                if (ConsulFailures.invalidSession(e)) {
-                    throw new LeaseExpiredException(NAME, "create", session, e);
+        String key = election + "/" + session;
+        return call("join", election, () -> {
+            JsonObject lock = operation("lock", key);
+            lock.addProperty("Value", Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+            lock.addProperty("Session", session);
+            Txn answer = txn("join", election, lock);
+            if (answer.refusal() != null) {
+                if (answer.refusal().toLowerCase(Locale.ROOT).contains("invalid session")) {
+                    throw new LeaseExpiredException(NAME, "join", session, null);
                 }
-                throw e;
+                throw new StoreException(NAME, "join", election, "the agent at " + agent() + " refused to lock "
+                        + Keys.quote(key) + ": " + answer.refusal(), null);
             }
-            return read(key);
+            JsonObject kv = answer.results().get(0).getAsJsonObject().getAsJsonObject("KV");
+            long created = kv.get("CreateIndex").getAsLong();
+            held.put(key, new Held(session, created, kv.get("ModifyIndex").getAsLong()));
+            return new Entry(key, value, created, session);
         });
     }
 
-    /** {@code DELETE /v1/kv/<key>?cas=<version>}: Consul deletes only if the key's ModifyIndex still equals it. */
+    /**
+     * Deletes the key only if it still is {@code entry}'s: {@code PUT /v1/txn} with
+     * {@code check-index} (its ModifyIndex) then {@code delete}, atomically. A re-created key has a
+     * new CreateIndex and ModifyIndex, so it is never deleted. One round trip for a key this store
+     * joined (it keeps the ModifyIndex the join answered); otherwise, or if the key changed since,
+     * a read first to learn the ModifyIndex of the key while its CreateIndex is still
+     * {@code entry.version()}. Not {@code DELETE /v1/kv/<key>?cas=}: Consul answers {@code true}
+     * to that for a key that is already absent, and this call must say whether it deleted the key.
+     */
     @Override
-    public CompletableFuture<Boolean> delete(String key, long version) {
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        String key = entry.key();
         Keys.check(key);
-        if (version < 1) {
-            // No claim has such a version, and Consul would read cas=0 as "delete if absent".
-            return CompletableFuture.completedFuture(false);
-        }
-        return call("delete", key, () -> {
-            Request request = Request.Builder.newBuilder()
-                    .setEndpoint("/v1/kv/" + key)
-                    .addUrlParameter(new SingleUrlParameters("cas", Long.toString(version)))
-                    .build();
-            HttpResponse r = http.raw.makeDeleteRequest(request);
-            if (r.getStatusCode() != 200) {
-                throw new OperationException(r);
+        return call("leave", key, () -> {
+            Held known = held.get(key);
+            Long modify = known != null && known.createIndex() == entry.version() ? known.modifyIndex() : null;
+            for (int attempt = 0; attempt < 3; attempt++) {
+                if (modify == null) {
+                    GetValue current = http.kv.getKVValue(key).getValue();
+                    if (current == null || current.getCreateIndex() != entry.version()) {
+                        held.remove(key, known);
+                        return false; // gone, or created again
+                    }
+                    modify = current.getModifyIndex();
+                }
+                JsonObject check = operation("check-index", key);
+                check.addProperty("Index", modify);
+                if (txn("leave", key, check, operation("delete", key)).refusal() == null) {
+                    held.remove(key, known);
+                    return true;
+                }
+                modify = null; // changed since: read it again
             }
-            return "true".equals(r.getContent() == null ? "" : r.getContent().trim());
+            throw new StoreException(NAME, "leave", key, "the key kept changing under the delete", null);
         });
     }
 
+    /** Blocking queries {@code GET /v1/kv/<election>/?recurse&index=<i>&wait=<w>}; see {@link ConsulWatch}. */
     @Override
-    public CompletableFuture<Optional<Claim>> get(String key) {
-        Keys.check(key);
-        return call("get", key, () -> read(key));
-    }
-
-    @Override
-    public Watch watch(String key, WatchListener listener) {
-        Keys.check(key);
+    public Watch watch(String election, QueueListener listener) {
+        Keys.check(election);
         Objects.requireNonNull(listener, "listener");
         if (closed) {
             throw new IllegalStateException("consul store for " + agent() + " is closed");
         }
-        ConsulWatch watch = new ConsulWatch(this, key, listener);
+        ConsulWatch watch = new ConsulWatch(this, election, listener);
         watches.add(watch);
         watch.start();
         if (closed) {
@@ -214,7 +253,7 @@ public final class ConsulStore implements Store {
         executor.shutdownNow();
         leaseExecutor.shutdownNow();
         http.close();
-        StoreException gone = new StoreException(NAME, "operation", null, "the store was closed", null);
+        StoreException gone = new StoreClosedException(NAME, "operation");
         pending.forEach(f -> f.completeExceptionally(gone));
         Thread self = Thread.currentThread();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -259,7 +298,7 @@ public final class ConsulStore implements Store {
     <T> CompletableFuture<T> call(String operation, String key, Call<T> body) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) {
-            f.completeExceptionally(new StoreException(NAME, operation, key, "the store is closed", null));
+            f.completeExceptionally(new StoreClosedException(NAME, operation));
             return f;
         }
         pending.add(f);
@@ -273,28 +312,72 @@ public final class ConsulStore implements Store {
                 try {
                     f.complete(body.run());
                 } catch (Throwable t) {
-                    f.completeExceptionally(closed
-                            ? new StoreException(NAME, operation, key, "the store was closed", t)
-                            : failures.translate(operation, key, t));
+                    f.completeExceptionally(closed ? new StoreClosedException(NAME, operation) : failures.translate(operation, key, t));
                 }
             });
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new StoreException(NAME, operation, key, "the store is closed", e));
+            f.completeExceptionally(new StoreClosedException(NAME, operation));
         }
         return f;
     }
 
-    private Optional<Claim> read(String key) {
-        return claimOf(key, http.kv.getKVValue(key).getValue());
+    /** The indexes a join answered for a key of this store, so that its leave is one round trip. */
+    private record Held(String session, long createIndex, long modifyIndex) {
     }
 
-    /** A key counts as claimed only while a session holds it. */
-    static Optional<Claim> claimOf(String key, GetValue value) {
-        if (value == null || value.getSession() == null || value.getSession().isEmpty()) {
-            return Optional.empty();
+    /** A session is gone, and with it (Behavior=delete) every key it held. */
+    void forgetKeysOf(String session) {
+        held.values().removeIf(h -> h.session().equals(session));
+    }
+
+    /** One {@code /v1/txn} answer: its results, or the reasons Consul rolled it back. */
+    private record Txn(JsonArray results, String refusal) {
+    }
+
+    private static JsonObject operation(String verb, String key) {
+        JsonObject op = new JsonObject();
+        op.addProperty("Verb", verb);
+        op.addProperty("Key", key);
+        return op;
+    }
+
+    /**
+     * {@code PUT /v1/txn} with KV operations, applied atomically (one Raft entry). 200 carries the
+     * results; 409 means an operation failed and nothing was applied, with the reasons.
+     */
+    private Txn txn(String operation, String key, JsonObject... kvOperations) {
+        JsonArray ops = new JsonArray();
+        for (JsonObject op : kvOperations) {
+            JsonObject wrapped = new JsonObject();
+            wrapped.add("KV", op);
+            ops.add(wrapped);
         }
-        String decoded = value.getValue() == null ? "" : value.getDecodedValue(StandardCharsets.UTF_8);
-        return Optional.of(new Claim(key, decoded, value.getModifyIndex(), value.getSession()));
+        Request request = Request.Builder.newBuilder().setEndpoint("/v1/txn")
+                .setBinaryContent(ops.toString().getBytes(StandardCharsets.UTF_8)).build();
+        HttpResponse r = http.raw.makePutRequest(request);
+        if (r.getStatusCode() != 200 && r.getStatusCode() != 409) {
+            throw new OperationException(r);
+        }
+        JsonObject body;
+        try {
+            body = JsonParser.parseString(r.getContent()).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new StoreException(NAME, operation, key, "unreadable /v1/txn answer from the agent at " + agent()
+                    + ": " + Keys.quote(r.getContent()), e);
+        }
+        if (r.getStatusCode() == 200) {
+            JsonElement results = body.get("Results");
+            return new Txn(results == null || results.isJsonNull() ? new JsonArray() : results.getAsJsonArray(), null);
+        }
+        StringBuilder why = new StringBuilder();
+        JsonElement errors = body.get("Errors");
+        if (errors != null && errors.isJsonArray()) {
+            for (JsonElement e : errors.getAsJsonArray()) {
+                JsonElement what = e.getAsJsonObject().get("What");
+                why.append(why.length() == 0 ? "" : "; ").append(what == null ? e.toString() : what.getAsString());
+            }
+        }
+        return new Txn(null, why.length() == 0 ? "transaction rolled back" : why.toString());
     }
 
     @Override

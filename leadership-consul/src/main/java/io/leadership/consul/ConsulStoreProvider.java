@@ -1,8 +1,8 @@
 package io.leadership.consul;
 
 import com.ecwid.consul.transport.TLSConfig;
-import io.leadership.Store;
-import io.leadership.StoreProvider;
+import io.leadership.spi.Store;
+import io.leadership.spi.StoreProvider;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,9 @@ package io.leadership.consul;
 import org.apache.http.client.methods.HttpUriRequest;
 
 /**
- * The HTTP request a thread currently has open through consul-api, so that another thread can
+ * <b>What consul-api lacks:</b> access to the request object of a call, which is what aborting it needs.
+ *
+ * <p>The HTTP request a thread currently has open through consul-api, so that another thread can
  * abort it. consul-api is synchronous and hides its request objects; {@link AbortableHttpClient}
  * registers each request with the calling thread's {@code InFlight}, if the thread bound one.
  *

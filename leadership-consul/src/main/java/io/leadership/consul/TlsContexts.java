@@ -16,7 +16,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Builds the SSLContext for HTTPS to the agent from consul-api's {@link TLSConfig} (a client
+ * <b>What consul-api lacks:</b> HTTPS that verifies the agent (its transport trusts any self-signed certificate) and PEM CA files.
+ *
+ * <p>Builds the SSLContext for HTTPS to the agent from consul-api's {@link TLSConfig} (a client
  * certificate key store and a trust store, both of {@code keyStoreInstanceType}) and/or a PEM CA
  * file (Consul's own {@code -ca-file} / {@code CONSUL_CACERT}). Unlike consul-api's own HTTPS
  * transport it does not trust self-signed certificates blindly: server certificates must chain to

@@ -1,6 +1,6 @@
 package io.leadership.consul;
 
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import io.leadership.consul.emulator.ConsulEmulator;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
@@ -142,6 +142,20 @@ public final class ConsulServer implements StoreServer {
         } else {
             throw new UnsupportedOperationException("cannot restart the external Consul agent at " + address
                     + " (CONSUL_HTTP_ADDR); run the restart scenarios on the emulator or in Docker");
+        }
+    }
+
+    /** The emulator starts a new, empty cluster on its port; a container is replaced by a fresh one on the same port. */
+    @Override
+    public void restartEmpty() throws Exception {
+        if (emulator != null) {
+            emulator.restartEmpty();
+        } else if (container != null) {
+            container.stop();
+            container.start(); // a new container: no data, on the same fixed port binding
+        } else {
+            throw new UnsupportedOperationException("cannot re-create the external Consul agent at " + address
+                    + " (CONSUL_HTTP_ADDR); run the history-reset scenarios on the emulator or in Docker");
         }
     }
 

@@ -7,18 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.Watch;
 import io.leadership.consul.ConsulStoreTest.Recorder;
+import io.leadership.consul.ScriptedAgent.Answer;
+import io.leadership.consul.ScriptedAgent.Key;
 import io.leadership.consul.emulator.ConsulEmulator;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -56,12 +58,12 @@ class ConsulStoreClientTest {
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             Recorder r = new Recorder();
             try (Watch w = store.watch("k", r)) {
-                assertEquals(Optional.empty(), r.next());
-                Claim c = await(store.create("k", "v", lease)).orElseThrow();
-                assertEquals(Optional.of(c), r.next());
+                assertEquals(List.of(), r.next().entries());
+                Entry e = await(store.join("k", "v", lease));
+                assertEquals(List.of(e), r.next().entries());
                 await(lease.keepAlive());
-                assertTrue(await(store.delete("k", c.version())));
-                assertEquals(Optional.empty(), r.next());
+                assertTrue(await(store.leave(e)));
+                assertEquals(List.of(), r.next().entries());
                 await(lease.revoke());
             }
             List<ConsulEmulator.SeenRequest> seen = consul.seenRequests();
@@ -92,9 +94,10 @@ class ConsulStoreClientTest {
             port = s.getLocalPort();
         }
         try (Store store = builder(port).build()) {
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.get("elections/x")));
-            assertEquals("get", e.operation());
-            assertEquals("elections/x", e.key());
+            StoreException e = assertInstanceOf(StoreException.class,
+                    failure(store.leave(new Entry("elections/x/s", "v", 1, "s"))));
+            assertEquals("leave", e.operation());
+            assertEquals("elections/x/s", e.key());
             assertTrue(e.getMessage().contains("cannot reach the agent at http://127.0.0.1:" + port), e.getMessage());
         }
     }
@@ -106,7 +109,7 @@ class ConsulStoreClientTest {
             // A long wait: only aborting the blocking queries can make close() prompt.
             Store store = builder(consul.port()).watchWait(Duration.ofSeconds(60)).build();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            await(store.create("a", "v", lease));
+            await(store.join("a", "v", lease));
             Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
@@ -120,12 +123,12 @@ class ConsulStoreClientTest {
             left.removeAll(before);
             assertEquals(Set.of(), left, "threads left after close");
             assertTrue(closeMs < 10_000, "close took " + closeMs + " ms: blocking queries were not aborted");
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.get("a")));
+            StoreException e = assertInstanceOf(io.leadership.StoreClosedException.class, failure(store.join("a", "v", lease)));
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> store.watch("a", s -> { }));
             Thread.sleep(100);
             for (Recorder r : recorders) {
-                assertTrue(r.states.isEmpty() && r.errors.isEmpty(), "a callback after close");
+                assertTrue(r.queues.isEmpty() && r.errors.isEmpty(), "a callback after close");
             }
         }
     }
@@ -136,7 +139,7 @@ class ConsulStoreClientTest {
              Store store = builder(consul.port()).watchWait(Duration.ofSeconds(60)).build()) {
             Recorder r = new Recorder();
             Watch w = store.watch("k", r);
-            assertEquals(Optional.empty(), r.next());
+            assertEquals(List.of(), r.next().entries());
             Thread.sleep(200);
             Thread thread = consulThreads().stream().filter(t -> t.getName().equals("consul-watch-k")).findFirst().orElseThrow();
             w.close();
@@ -150,10 +153,10 @@ class ConsulStoreClientTest {
         try (ConsulEmulator consul = ConsulEmulator.builder().random(new Random(3)).start();
              Store store = builder(consul.port()).build()) {
             Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
-            Claim c1 = await(store.create("k", "one", lease)).orElseThrow();
+            Entry e1 = await(store.join("k", "one", lease));
             Recorder r = new Recorder();
             try (Watch w = store.watch("k", r)) {
-                assertEquals(Optional.of(c1), r.next());
+                assertEquals(List.of(e1), r.next().entries());
                 consul.stop();
                 StoreException error = r.errors.poll(10, TimeUnit.SECONDS);
                 assertNotNull(error, "the outage was not reported");
@@ -163,41 +166,43 @@ class ConsulStoreClientTest {
                 int errors = r.errors.size() + 1;
                 assertTrue(errors <= 10, errors + " errors in 1.5 s: retries are not rate-limited");
                 consul.start();
-                // After the outage the watch delivers the store's current state even though it did not change.
-                assertEquals(Optional.of(c1), r.until(Optional.of(c1)::equals, Duration.ofSeconds(10)).get(0));
-                assertTrue(await(store.delete("k", c1.version())));
-                Claim c2 = await(store.create("k", "two", lease)).orElseThrow();
-                r.until(Optional.of(c2)::equals, Duration.ofSeconds(10));
+                // After the outage the watch delivers the store's current queue even though it did not change.
+                assertEquals(List.of(e1), r.next().entries());
+                assertTrue(await(store.leave(e1)));
+                Entry e2 = await(store.join("k", "two", lease));
+                r.untilEntries(List.of(e2));
                 await(lease.revoke());
             }
         }
     }
 
     @Test
-    void anIndexThatGoesBackwardsResetsTheWatchToTheCurrentState() throws Exception {
-        try (ScriptedAgent agent = new ScriptedAgent(n -> {
+    void anIndexThatGoesBackwardsIsReadAgainFromZeroAndANewHistoryIsDeliveredWithItsLowerRevision() throws Exception {
+        try (ScriptedAgent agent = new ScriptedAgent("k", n -> {
             if (n == 0) {
-                return new ScriptedAgent.Answer(10, 10, "s1", "old-history");
+                return Answer.of(10, new Key("s1", 10, "s1", "old-history"));
             }
-            if (n == 1) {
-                return new ScriptedAgent.Answer(5, 5, "s2", "restored");
+            if (n > 1) {
+                sleep(200);
             }
-            sleep(200);
-            return new ScriptedAgent.Answer(5, 5, "s2", "restored");
+            // A new cluster: a key never seen, created below the revision already delivered.
+            return Answer.of(5, new Key("s2", 5, "s2", "restored"));
         }); Store store = builder(agent.port()).build()) {
             Recorder r = new Recorder();
             try (Watch w = store.watch("k", r)) {
-                assertEquals("old-history", r.next().orElseThrow().value());
-                Claim restored = r.next().orElseThrow();
-                assertEquals("restored", restored.value());
-                assertEquals(5, restored.version());
+                Queue old = r.next();
+                assertEquals(List.of("old-history"), old.values());
+                assertEquals(10, old.revision());
+                Queue restored = r.next();
+                assertEquals(List.of("restored"), restored.values());
+                assertEquals(5, restored.revision(), "the new history's queue has its own, lower revision");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (agent.queries.size() < 4 && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
             }
             List<String> q = agent.queries;
-            assertTrue(q.get(0).contains("index=0"), q.toString());
+            assertTrue(q.get(0).contains("index=0") && q.get(0).contains("recurse"), q.toString());
             assertTrue(q.get(1).contains("index=10"), q.toString());
             assertTrue(q.get(2).contains("index=0"), "the index was not reset after going backwards: " + q);
             assertTrue(q.get(3).contains("index=5"), q.toString());
@@ -205,17 +210,64 @@ class ConsulStoreClientTest {
     }
 
     @Test
+    void anIndexThatFallsBackWithOnlyKnownKeysKeepsTheRevision() throws Exception {
+        // Consul's list index is the highest ModifyIndex of the keys and tombstones under the prefix:
+        // once the tombstones are reaped it falls back to the live keys', in the same history.
+        try (ScriptedAgent agent = new ScriptedAgent("k", n -> {
+            if (n == 0) {
+                return Answer.of(10, new Key("a", 4, "a", "A"), new Key("b", 10, "b", "B"));
+            }
+            if (n == 1) {
+                return Answer.of(4, new Key("a", 4, "a", "A")); // b deleted, its tombstone reaped already
+            }
+            if (n == 2) {
+                return Answer.of(4, new Key("a", 4, "a", "A"));
+            }
+            sleep(200);
+            return Answer.of(12, new Key("a", 4, "a", "A"), new Key("c", 12, "c", "C"));
+        }); Store store = builder(agent.port()).build()) {
+            Recorder r = new Recorder();
+            try (Watch w = store.watch("k", r)) {
+                assertEquals(10, r.next().revision());
+                Queue fallen = r.next();
+                assertEquals(List.of("A"), fallen.values());
+                assertEquals(10, fallen.revision(), "a lower revision would read as a new history");
+                Queue next = r.next();
+                assertEquals(List.of("A", "C"), next.values());
+                assertEquals(12, next.revision());
+            }
+        }
+    }
+
+    @Test
+    void unheldKeysAndNestedElectionsAreLeftOutOfTheQueue() throws Exception {
+        try (ScriptedAgent agent = new ScriptedAgent("k", n -> {
+            if (n > 0) {
+                sleep(200);
+            }
+            return Answer.of(7, new Key("free", 3, null, "nobody"), new Key("s1", 6, "s1", "one"),
+                    new Key("inner/s2", 2, "s2", "nested"), new Key("s3", 5, "s3", "three"));
+        }); Store store = builder(agent.port()).build()) {
+            Recorder r = new Recorder();
+            try (Watch w = store.watch("k", r)) {
+                Queue q = r.next();
+                assertEquals(List.of(new Entry("k/s3", "three", 5, "s3"), new Entry("k/s1", "one", 6, "s1")), q.entries());
+            }
+        }
+    }
+
+    @Test
     void anAgentAnsweringIndexZeroCannotMakeTheWatchSpin() throws Exception {
-        try (ScriptedAgent agent = new ScriptedAgent(n -> new ScriptedAgent.Answer(0, 0, null, null));
+        try (ScriptedAgent agent = new ScriptedAgent("k", n -> Answer.of(0));
              Store store = builder(agent.port()).build()) {
             Recorder r = new Recorder();
             try (Watch w = store.watch("k", r)) {
-                assertEquals(Optional.empty(), r.next());
+                assertEquals(List.of(), r.next().entries());
                 Thread.sleep(1500);
             }
             int queries = agent.queries.size();
             assertTrue(queries <= 12, queries + " queries in 1.5 s with index 0: the watch spins");
-            assertTrue(r.states.isEmpty(), "an unchanged state was delivered again: " + r.states);
+            assertTrue(r.queues.isEmpty(), "an unchanged queue was delivered again: " + r.queues);
         }
     }
 

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.Stores;
+import io.leadership.spi.Entry;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.testing.UnknownLease;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -72,9 +74,11 @@ class ConsulStoreSettingsTest {
     @Test
     void malformedKeysAreRefusedSynchronously() {
         try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
-            refused("malformed key '/leading'", () -> s.get("/leading"));
-            refused("malformed key 'a//b'", () -> s.delete("a//b", 1));
-            refused("malformed key 'a/../b'", () -> s.watch("a/../b", state -> { }));
+            UnknownLease lease = new UnknownLease("5e55104e-0000-4000-8000-000000000001", Duration.ofSeconds(10));
+            refused("malformed key '/leading'", () -> s.join("/leading", "v", lease));
+            refused("malformed key 'a//b/s'", () -> s.leave(new Entry("a//b/s", "v", 1, "s")));
+            refused("malformed key 'a/../b'", () -> s.watch("a/../b", queue -> { }));
+            refused("malformed key 'trailing/'", () -> s.watch("trailing/", queue -> { }));
         }
     }
 }

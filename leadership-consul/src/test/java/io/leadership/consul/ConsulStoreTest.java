@@ -3,34 +3,40 @@ package io.leadership.consul;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
 import io.leadership.Stores;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.consul.emulator.ConsulEmulator;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +47,7 @@ class ConsulStoreTest {
 
     private static ConsulServer server;
     private final List<Store> stores = new ArrayList<>();
-    private String key;
+    private String election;
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -54,8 +60,8 @@ class ConsulStoreTest {
     }
 
     @BeforeEach
-    void pickKey(TestInfo test) {
-        key = "tests/" + test.getTestMethod().orElseThrow().getName() + "/" + System.nanoTime();
+    void pickElection(TestInfo test) {
+        election = "tests/" + test.getTestMethod().orElseThrow().getName() + "-" + System.nanoTime();
     }
 
     @AfterEach
@@ -69,11 +75,11 @@ class ConsulStoreTest {
         return s;
     }
 
-    private static <T> T await(CompletableFuture<T> f) throws Exception {
+    static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(15, TimeUnit.SECONDS);
     }
 
-    private static Throwable failure(CompletableFuture<?> f) throws Exception {
+    static Throwable failure(CompletableFuture<?> f) throws Exception {
         try {
             f.get(15, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -82,19 +88,19 @@ class ConsulStoreTest {
         throw new AssertionError("expected a failure, got success");
     }
 
-    /** A listener that queues states and errors. */
-    static final class Recorder implements WatchListener {
-        final LinkedBlockingQueue<Optional<Claim>> states = new LinkedBlockingQueue<>();
+    /** A listener that queues the queues and errors it receives. */
+    static final class Recorder implements QueueListener {
+        final LinkedBlockingQueue<Queue> queues = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
         final AtomicInteger concurrent = new AtomicInteger();
         volatile boolean overlapped;
 
         @Override
-        public void onState(Optional<Claim> state) {
+        public void onQueue(Queue queue) {
             if (concurrent.incrementAndGet() > 1) {
                 overlapped = true;
             }
-            states.add(state);
+            queues.add(queue);
             concurrent.decrementAndGet();
         }
 
@@ -103,173 +109,210 @@ class ConsulStoreTest {
             errors.add(error);
         }
 
-        Optional<Claim> next() throws InterruptedException {
-            Optional<Claim> s = states.poll(20, TimeUnit.SECONDS);
-            assertNotNull(s, "no state delivered within 20 s");
-            return s;
+        Queue next() throws InterruptedException {
+            Queue q = queues.poll(20, TimeUnit.SECONDS);
+            assertNotNull(q, "no queue delivered within 20 s");
+            return q;
         }
 
-        /** Waits until a delivered state satisfies {@code wanted}; returns the states seen on the way. */
-        List<Optional<Claim>> until(java.util.function.Predicate<Optional<Claim>> wanted, Duration timeout) throws InterruptedException {
-            List<Optional<Claim>> seen = new ArrayList<>();
+        /** Waits until a delivered queue satisfies {@code wanted}; returns the queues seen on the way, that one last. */
+        List<Queue> until(Predicate<Queue> wanted, Duration timeout) throws InterruptedException {
+            List<Queue> seen = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                Optional<Claim> s = states.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (s == null) {
-                    throw new AssertionError("wanted state not delivered within " + timeout + "; saw " + seen);
+                Queue q = queues.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (q == null) {
+                    throw new AssertionError("wanted queue not delivered within " + timeout + "; saw " + seen);
                 }
-                seen.add(s);
-                if (wanted.test(s)) {
+                seen.add(q);
+                if (wanted.test(q)) {
                     return seen;
                 }
             }
         }
+
+        Queue untilEntries(List<Entry> entries) throws InterruptedException {
+            List<Queue> seen = until(q -> q.entries().equals(entries), Duration.ofSeconds(20));
+            return seen.get(seen.size() - 1);
+        }
+    }
+
+    private void putWithoutSession(String key, String value) throws Exception {
+        var a = server.addresses().get(0);
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/v1/kv/" + key))
+                .header("X-Consul-Token", server.token() == null ? "" : server.token())
+                .PUT(HttpRequest.BodyPublishers.ofString(value)).build();
+        assertEquals("true", HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString()).body());
     }
 
     @Test
-    void exactlyOneOfSixteenConcurrentRacersWins() throws Exception {
+    void sixteenConcurrentJoinsMakeSixteenKeysInCreateIndexOrder() throws Exception {
         List<Store> clients = List.of(store(), store(), store(), store());
         List<Lease> leases = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             leases.add(await(clients.get(i % 4).grant(server.ttl(), LeaseListener.NONE)));
         }
         CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<Optional<Claim>>> results = new ArrayList<>();
+        List<CompletableFuture<Entry>> joins = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             int n = i;
-            results.add(CompletableFuture.supplyAsync(() -> {
+            joins.add(CompletableFuture.supplyAsync(() -> {
                 try {
                     go.await();
-                    return clients.get(n % 4).create(key, "racer-" + n, leases.get(n)).get(15, TimeUnit.SECONDS);
+                    return clients.get(n % 4).join(election, "racer-" + n, leases.get(n)).get(15, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             }));
         }
         go.countDown();
-        int winners = 0;
-        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        Claim winner = await(clients.get(0).get(key)).orElseThrow();
+        List<Entry> entries = new ArrayList<>();
+        Set<Long> versions = new HashSet<>();
         for (int i = 0; i < 16; i++) {
-            Claim c = await(results.get(i)).orElseThrow();
-            assertEquals(winner, c, "racer " + i + " saw another claim than the key holds");
-            if (c.heldBy(leases.get(i))) {
-                winners++;
-                assertEquals("racer-" + i, c.value());
-            }
+            Entry e = await(joins.get(i));
+            assertEquals(election + "/" + leases.get(i).id(), e.key(), "the key is <election>/<session>");
+            assertEquals("racer-" + i, e.value());
+            assertTrue(e.heldBy(leases.get(i)));
+            assertTrue(versions.add(e.version()), "two keys with one CreateIndex: " + e);
+            entries.add(e);
         }
-        assertEquals(1, winners);
+        Recorder r = new Recorder();
+        try (Watch w = clients.get(0).watch(election, r)) {
+            Queue q = r.next();
+            assertEquals(new Queue(entries, 0).entries(), q.entries(), "the queue is every key, oldest first");
+            assertTrue(q.covers(q.entries().get(15)));
+        }
         for (Lease l : leases) {
             await(l.revoke());
         }
     }
 
     @Test
-    void versionsStrictlyIncreaseAcrossCreations() throws Exception {
+    void versionsStrictlyIncreaseAcrossJoins() throws Exception {
         Store s = store();
         Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
         long last = 0;
         for (int i = 0; i < 5; i++) {
-            Claim c = await(s.create(key, "v" + i, lease)).orElseThrow();
-            assertTrue(c.heldBy(lease));
-            assertTrue(c.version() > last, "version " + c.version() + " after " + last);
-            last = c.version();
-            assertTrue(await(s.delete(key, c.version())));
+            Entry e = await(s.join(election, "v" + i, lease));
+            assertTrue(e.heldBy(lease));
+            assertTrue(e.version() > last, "version " + e.version() + " after " + last);
+            last = e.version();
+            assertTrue(await(s.leave(e)));
         }
         await(lease.revoke());
     }
 
     @Test
-    void deleteRefusesAStaleVersion() throws Exception {
+    void leaveRefusesAStaleVersionAndAKeyAlreadyGone() throws Exception {
         Store s = store();
         Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
-        Claim first = await(s.create(key, "a", lease)).orElseThrow();
-        assertTrue(await(s.delete(key, first.version())));
-        Claim second = await(s.create(key, "b", lease)).orElseThrow();
-        assertFalse(await(s.delete(key, first.version())), "a stale version deleted the new claim");
-        assertEquals(Optional.of(second), await(s.get(key)));
-        assertTrue(await(s.delete(key, second.version())));
-        assertFalse(await(s.delete(key, second.version())), "deleting an absent key reported success");
-        assertEquals(Optional.empty(), await(s.get(key)));
+        Entry first = await(s.join(election, "a", lease));
+        assertTrue(await(s.leave(first)));
+        Entry second = await(s.join(election, "b", lease));
+        assertEquals(first.key(), second.key(), "one lease, one key name");
+        assertTrue(second.version() > first.version());
+        assertFalse(await(s.leave(first)), "a stale version deleted the re-created key");
+        Recorder r = new Recorder();
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(second), r.next().entries());
+            assertTrue(await(s.leave(second)));
+            assertFalse(await(s.leave(second)), "leaving an absent key reported success");
+            assertEquals(List.of(), r.untilEntries(List.of()).entries());
+        }
         await(lease.revoke());
     }
 
     @Test
-    void createOnAHeldKeyLeavesItAlone() throws Exception {
+    void aStoreThatDidNotJoinTheKeyLeavesItWithARead() throws Exception {
+        Store joiner = store();
+        Store other = store();
+        Lease lease = await(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Entry e = await(joiner.join(election, "a", lease));
+        Entry rewritten = await(joiner.join(election, "a2", lease)); // the ModifyIndex moves, the CreateIndex stays
+        assertEquals(e.version(), rewritten.version());
+        assertFalse(await(other.leave(new Entry(e.key(), "a", e.version() + 1000, lease.id()))), "another version");
+        assertTrue(await(other.leave(e)));
+        assertFalse(await(joiner.leave(rewritten)), "the key is gone already");
+        await(lease.revoke());
+    }
+
+    @Test
+    void joiningAgainWithTheSameLeaseReturnsItsKeyAndLeavesOneKey() throws Exception {
         Store s = store();
         Lease a = await(s.grant(server.ttl(), LeaseListener.NONE));
         Lease b = await(s.grant(server.ttl(), LeaseListener.NONE));
-        Claim held = await(s.create(key, "a", a)).orElseThrow();
-        assertEquals(Optional.of(held), await(s.create(key, "b", b)), "another lease must get the existing claim");
-        assertEquals(Optional.of(held), await(s.create(key, "a2", a)), "the holder's second create must not rewrite the key");
+        Entry first = await(s.join(election, "a", a));
+        Entry again = await(s.join(election, "a", a)); // a join whose answer was lost, retried
+        assertEquals(first, again);
+        Entry other = await(s.join(election, "b", b));
+        assertNotEquals(first.key(), other.key());
+        Recorder r = new Recorder();
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(first, other), r.next().entries(), "one key per lease, oldest first");
+        }
+        assertTrue(await(s.leave(again)), "the retried join's entry still leaves the key");
         await(a.revoke());
         await(b.revoke());
     }
 
     @Test
-    void aKeyWithoutASessionCountsAsAbsent() throws Exception {
-        HttpRequest put = HttpRequest.newBuilder(URI.create("http://" + server.addresses().get(0).getHostString() + ":"
-                        + server.addresses().get(0).getPort() + "/v1/kv/" + key))
-                .header("X-Consul-Token", server.token() == null ? "" : server.token())
-                .PUT(HttpRequest.BodyPublishers.ofString("nobody")).build();
-        assertEquals("true", HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString()).body());
+    void keysNoSessionHoldsAndKeysOfNestedElectionsAreNotCandidates() throws Exception {
+        putWithoutSession(election + "/nobody", "nobody");
         Store s = store();
-        assertEquals(Optional.empty(), await(s.get(key)));
+        Lease nested = await(s.grant(server.ttl(), LeaseListener.NONE));
+        await(s.join(election + "/inner", "nested", nested));
         Recorder r = new Recorder();
-        try (Watch w = s.watch(key, r)) {
-            assertEquals(Optional.empty(), r.next());
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(), r.next().entries());
             Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
-            Claim c = await(s.create(key, "mine", lease)).orElseThrow();
-            assertTrue(c.heldBy(lease));
-            assertEquals("mine", c.value());
-            assertEquals(Optional.of(c), r.until(Optional::isPresent, Duration.ofSeconds(10)).get(0));
+            Entry mine = await(s.join(election, "mine", lease));
+            assertEquals(List.of(mine), r.untilEntries(List.of(mine)).entries());
             await(lease.revoke());
         }
+        await(nested.revoke());
     }
 
     @Test
-    void watchDeliversTheFirstStateThenEveryChangeInOrder() throws Exception {
+    void watchDeliversTheFirstQueueThenEveryChangeInOrder() throws Exception {
         Store s = store();
         Recorder r = new Recorder();
-        try (Watch w = s.watch(key, r)) {
-            assertEquals(Optional.empty(), r.next());
-            Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
-            Claim c1 = await(s.create(key, "one", lease)).orElseThrow();
-            assertEquals(Optional.of(c1), r.next());
-            await(s.delete(key, c1.version()));
-            assertEquals(Optional.empty(), r.next());
-            Claim c2 = await(s.create(key, "two", lease)).orElseThrow();
-            assertEquals(Optional.of(c2), r.next());
-            assertTrue(c2.version() > c1.version());
-            await(lease.revoke());
-            assertEquals(Optional.empty(), r.next(), "revoking the lease deletes its key");
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(), r.next().entries());
+            Lease one = await(s.grant(server.ttl(), LeaseListener.NONE));
+            Lease two = await(s.grant(server.ttl(), LeaseListener.NONE));
+            Entry e1 = await(s.join(election, "one", one));
+            Queue q1 = r.untilEntries(List.of(e1));
+            assertTrue(q1.covers(e1), "the queue showing a key covers it: " + q1);
+            Entry e2 = await(s.join(election, "two", two));
+            Queue q2 = r.untilEntries(List.of(e1, e2));
+            assertTrue(q2.revision() >= e2.version());
+            assertTrue(await(s.leave(e1)));
+            Queue q3 = r.untilEntries(List.of(e2));
+            assertTrue(q3.revision() > q2.revision());
+            await(two.revoke());
+            r.untilEntries(List.of());
+            await(one.revoke());
             assertFalse(r.overlapped, "callbacks overlapped");
         }
     }
 
     @Test
-    void watchEndsOnTheCurrentStateAfterAServerRestart() throws Exception {
+    void watchEndsOnTheCurrentQueueAfterAServerRestart() throws Exception {
         Store watcher = store();
         Store writer = store();
         Recorder r = new Recorder();
-        try (Watch w = watcher.watch(key, r)) {
-            assertEquals(Optional.empty(), r.next());
+        try (Watch w = watcher.watch(election, r)) {
+            assertEquals(List.of(), r.next().entries());
             Lease a = await(writer.grant(server.ttl(), LeaseListener.NONE));
-            Claim c1 = await(writer.create(key, "before", a)).orElseThrow();
-            assertEquals(Optional.of(c1), r.next());
+            Entry e1 = await(writer.join(election, "before", a));
+            r.untilEntries(List.of(e1));
             server.restart();
-            await(writer.delete(key, c1.version()));
-            Claim c2 = await(writer.create(key, "after", a)).orElseThrow();
-            List<Optional<Claim>> seen = r.until(Optional.of(c2)::equals, Duration.ofSeconds(20));
-            long last = c1.version();
-            for (Optional<Claim> state : seen) {
-                if (state.isPresent()) {
-                    assertTrue(state.get().version() >= last, "an older claim came after a newer one: " + seen);
-                    last = state.get().version();
-                }
+            assertTrue(await(writer.leave(e1)));
+            Entry e2 = await(writer.join(election, "after", a));
+            List<Queue> seen = r.until(q -> q.entries().equals(List.of(e2)), Duration.ofSeconds(20));
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(seen.get(i).revision() >= seen.get(i - 1).revision(), "an older queue after a newer one: " + seen);
             }
-            Thread.sleep(300);
-            assertTrue(r.states.isEmpty() || r.states.stream().allMatch(Optional.of(c2)::equals), "states after the latest: " + r.states);
             await(a.revoke());
         }
     }
@@ -286,16 +329,15 @@ class ConsulStoreTest {
         }));
         assertEquals(server.ttl(), lease.ttl());
         await(lease.keepAlive());
-        await(s.create(key, "v", lease));
+        Entry e = await(s.join(election, "v", lease));
         await(lease.revoke());
-        assertEquals(Optional.empty(), await(s.get(key)), "Behavior=delete must delete the key with its session");
-        Throwable t = failure(lease.keepAlive());
-        LeaseExpiredException e = assertInstanceOf(LeaseExpiredException.class, t);
-        assertEquals(lease.id(), e.leaseId());
-        assertEquals("keepAlive", e.operation());
+        assertFalse(await(s.leave(e)), "Behavior=delete must delete the key with its session");
+        LeaseExpiredException gone = assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
+        assertEquals(lease.id(), gone.leaseId());
+        assertEquals("keepAlive", gone.operation());
         assertEquals(1, expired.get(), "the listener hears of the expiry once");
         await(lease.revoke()); // already gone: completes normally
-        assertInstanceOf(LeaseExpiredException.class, failure(s.create(key, "v", lease)), "create with a destroyed session");
+        assertInstanceOf(LeaseExpiredException.class, failure(s.join(election, "v", lease)), "join with a destroyed session");
     }
 
     @Test
@@ -304,33 +346,37 @@ class ConsulStoreTest {
         Lease dying = await(s.grant(server.ttl(), LeaseListener.NONE));
         long lastRenewal = System.nanoTime();
         Lease living = await(s.grant(server.ttl(), LeaseListener.NONE));
-        Claim doomed = await(s.create(key + "/dying", "d", dying)).orElseThrow();
-        Claim kept = await(s.create(key + "/living", "l", living)).orElseThrow();
+        Entry doomed = await(s.join(election, "d", dying));
+        Entry kept = await(s.join(election, "l", living));
         Recorder r = new Recorder();
-        try (Watch w = s.watch(key + "/dying", r)) {
-            assertEquals(Optional.of(doomed), r.next());
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(doomed, kept), r.next().entries());
             long deadline = System.nanoTime() + server.ttl().multipliedBy(2).plusSeconds(10).toNanos();
-            Optional<Claim> state = Optional.of(doomed);
-            while (state.isPresent() && System.nanoTime() < deadline) {
+            List<Entry> entries = List.of(doomed, kept);
+            while (entries.size() == 2 && System.nanoTime() < deadline) {
                 await(living.keepAlive());
-                state = Optional.ofNullable(r.states.poll(2, TimeUnit.SECONDS)).orElse(state);
+                Queue q = r.queues.poll(2, TimeUnit.SECONDS);
+                entries = q == null ? entries : q.entries();
             }
             long gone = System.nanoTime();
-            assertEquals(Optional.empty(), state, "the unrenewed session's key was never removed");
+            assertEquals(List.of(kept), entries, "the unrenewed session's key was never removed, or the kept one was");
             assertTrue(gone - lastRenewal >= server.ttl().toNanos(), "the key vanished before the TTL ran out");
         }
-        assertEquals(Optional.of(kept), await(s.get(key + "/living")), "a kept-alive lease lost its key");
         assertInstanceOf(LeaseExpiredException.class, failure(dying.keepAlive()));
+        assertTrue(await(s.leave(kept)), "a kept-alive lease lost its key");
         await(living.revoke());
     }
 
     @Test
-    void createWithASessionConsulNeverKnewFailsWithLeaseExpired() throws Exception {
+    void joinWithASessionConsulNeverKnewFailsWithLeaseExpired() throws Exception {
         Store s = store();
         Lease fake = new io.leadership.testing.UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(10));
-        LeaseExpiredException e = assertInstanceOf(LeaseExpiredException.class, failure(s.create(key, "v", fake)));
+        LeaseExpiredException e = assertInstanceOf(LeaseExpiredException.class, failure(s.join(election, "v", fake)));
         assertEquals(fake.id(), e.leaseId());
-        assertEquals(Optional.empty(), await(s.get(key)));
+        Recorder r = new Recorder();
+        try (Watch w = s.watch(election, r)) {
+            assertEquals(List.of(), r.next().entries());
+        }
     }
 
     @Test
@@ -342,21 +388,56 @@ class ConsulStoreTest {
             assertInstanceOf(ConsulStore.class, s);
             assertEquals("consul", s.name());
             Lease lease = await(s.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            assertTrue(await(s.create(key, "v", lease)).orElseThrow().heldBy(lease));
+            assertTrue(await(s.join(election, "v", lease)).heldBy(lease));
             await(lease.revoke());
         }
     }
 
     @Test
-    void failuresNameTheOperationAndKey() throws Exception {
+    void failuresNameTheOperationAndElection() throws Exception {
+        Assumptions.assumeTrue(server.token() != null, "the server accepts any token: nothing to refuse");
         Store s = server.builder(server.addresses().get(0)).token("not-the-token").build();
         stores.add(s);
-        if (server.token() == null) {
-            return; // the server accepts any token: nothing to refuse
-        }
-        StoreException e = assertInstanceOf(StoreException.class, failure(s.get(key)));
-        assertEquals("get", e.operation());
-        assertEquals(key, e.key());
+        Lease fake = new io.leadership.testing.UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(10));
+        StoreException e = assertInstanceOf(StoreException.class, failure(s.join(election, "v", fake)));
+        assertEquals("join", e.operation());
+        assertEquals(election, e.key());
         assertTrue(e.getMessage().contains("403"), e.getMessage());
+    }
+
+    // ---- on the emulator, which counts requests and can reap tombstones ----
+
+    private ConsulEmulator emulator() {
+        Assumptions.assumeTrue(server.emulator().isPresent(), "needs the emulator");
+        return server.emulator().get();
+    }
+
+    private long requestsTo(ConsulEmulator consul, String path, Runnable r) {
+        int before = consul.seenRequests().size();
+        r.run();
+        return consul.seenRequests().stream().skip(before).filter(q -> q.uri().startsWith(path)).count();
+    }
+
+    @Test
+    void joinAndLeaveAreOneRoundTripEach() throws Exception {
+        ConsulEmulator consul = emulator();
+        Store s = store();
+        Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Entry[] joined = new Entry[1];
+        assertEquals(1, requestsTo(consul, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));
+        assertEquals(1, requestsTo(consul, "/v1/", () -> assertTrue(uncheck(() -> await(s.leave(joined[0]))))));
+        await(lease.revoke());
+    }
+
+    interface Body<T> {
+        T get() throws Exception;
+    }
+
+    static <T> T uncheck(Body<T> body) {
+        try {
+            return body.get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -6,20 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.ecwid.consul.transport.TLSConfig;
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.consul.emulator.ConsulEmulator;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -81,8 +80,9 @@ class ConsulStoreTlsTest {
 
     private static void electsOverHttps(Store store) throws Exception {
         Lease lease = store.grant(Duration.ofSeconds(10), LeaseListener.NONE).get(15, TimeUnit.SECONDS);
-        Claim c = store.create("tls/k", "v", lease).get(15, TimeUnit.SECONDS).orElseThrow();
-        assertEquals(Optional.of(c), store.get("tls/k").get(15, TimeUnit.SECONDS));
+        Entry e = store.join("tls/k", "v", lease).get(15, TimeUnit.SECONDS);
+        assertTrue(e.heldBy(lease));
+        assertTrue(store.leave(e).get(15, TimeUnit.SECONDS));
         lease.revoke().get(15, TimeUnit.SECONDS);
     }
 
@@ -109,7 +109,8 @@ class ConsulStoreTlsTest {
     @Test
     void anAgentNobodyTrustsIsRefused() throws Exception {
         try (Store store = Stores.connect("consul://127.0.0.1:" + consul.port() + "?tls=true")) {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> store.get("tls/k").get(15, TimeUnit.SECONDS));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> store.leave(new Entry("tls/k/s", "v", 1, "s")).get(15, TimeUnit.SECONDS));
             StoreException se = assertInstanceOf(StoreException.class, e.getCause());
             assertTrue(se.getMessage().contains("cannot reach the agent at https://127.0.0.1:" + consul.port()), se.getMessage());
             Throwable root = se;

@@ -11,22 +11,30 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.LongFunction;
+import java.util.stream.Collectors;
 
 /**
- * A fake agent answering {@code GET /v1/kv/<key>} from a script: the n-th request (from 0) gets
- * {@code script.apply(n)}. For misbehaviours a real Consul rarely shows (an index that goes
+ * A fake agent answering {@code GET /v1/kv/<prefix>?recurse} from a script: the n-th request (from
+ * 0) gets {@code script.apply(n)}. For misbehaviours a real Consul rarely shows (an index that goes
  * backwards, an index of 0), to test the watch's blocking-query rules.
  */
 final class ScriptedAgent implements AutoCloseable {
 
-    /** One answer: the X-Consul-Index, and the key's ModifyIndex/Session/value, or {@code session == null} for 404. */
-    record Answer(long index, long modifyIndex, String session, String value) {
+    /** One key of an answer: its name under the prefix, CreateIndex, holder ({@code null} for none) and value. */
+    record Key(String name, long createIndex, String session, String value) {
+    }
+
+    /** One answer: the X-Consul-Index and the keys under the prefix (none: 404). */
+    record Answer(long index, List<Key> keys) {
+        static Answer of(long index, Key... keys) {
+            return new Answer(index, List.of(keys));
+        }
     }
 
     final List<String> queries = new CopyOnWriteArrayList<>();
     private final HttpServer server;
 
-    ScriptedAgent(LongFunction<Answer> script) throws IOException {
+    ScriptedAgent(String prefix, LongFunction<Answer> script) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "scripted-agent");
@@ -37,7 +45,7 @@ final class ScriptedAgent implements AutoCloseable {
             try (ex) {
                 long n = queries.size();
                 queries.add(ex.getRequestURI().getRawQuery());
-                answer(ex, script.apply(n));
+                answer(ex, prefix, script.apply(n));
             }
         });
         server.start();
@@ -47,15 +55,17 @@ final class ScriptedAgent implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void answer(HttpExchange ex, Answer a) throws IOException {
+    private static void answer(HttpExchange ex, String prefix, Answer a) throws IOException {
         ex.getResponseHeaders().set("X-Consul-Index", Long.toString(a.index()));
-        if (a.session() == null) {
+        if (a.keys().isEmpty()) {
             ex.sendResponseHeaders(404, -1);
             return;
         }
-        String body = "[{\"LockIndex\":1,\"Key\":\"k\",\"Flags\":0,\"Value\":\""
-                + Base64.getEncoder().encodeToString(a.value().getBytes(StandardCharsets.UTF_8))
-                + "\",\"Session\":\"" + a.session() + "\",\"CreateIndex\":" + a.modifyIndex() + ",\"ModifyIndex\":" + a.modifyIndex() + "}]";
+        String body = a.keys().stream().map(k -> "{\"LockIndex\":1,\"Key\":\"" + prefix + "/" + k.name() + "\",\"Flags\":0,\"Value\":\""
+                + Base64.getEncoder().encodeToString(k.value().getBytes(StandardCharsets.UTF_8)) + "\","
+                + (k.session() == null ? "" : "\"Session\":\"" + k.session() + "\",")
+                + "\"CreateIndex\":" + k.createIndex() + ",\"ModifyIndex\":" + k.createIndex() + "}")
+                .collect(Collectors.joining(",", "[", "]"));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, bytes.length);
         ex.getResponseBody().write(bytes);

@@ -1,6 +1,7 @@
 package io.leadership.consul.emulator;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -44,9 +45,16 @@ import javax.net.ssl.SSLContext;
  *     /v1/session/destroy/<id>}, {@code GET /v1/session/info/<id>}.</li>
  * <li>{@code GET|PUT|DELETE /v1/kv/<key>} with {@code acquire}, {@code release}, {@code cas},
  *     {@code flags}, and blocking {@code index}/{@code wait} on GET ({@code wait} default 5 min,
- *     at most 10 min, plus up to wait/16 of jitter). {@code recurse}, {@code keys}, {@code raw},
- *     {@code dc} and {@code ns} are refused with 400: the backend does not use them. Consistency
+ *     at most 10 min, plus up to wait/16 of jitter), and {@code recurse} on GET (every key with the
+ *     prefix, the index being the highest ModifyIndex of its keys and tombstones, as Consul's
+ *     {@code kvsListTxn}). {@code keys}, {@code raw}, {@code separator}, {@code dc} and {@code ns}
+ *     are refused with 400: the backend does not use them. Deleted keys leave tombstones until
+ *     {@link #reapTombstones()}. Consistency
  *     flags ({@code stale}, {@code consistent}) are accepted: one server is always consistent.</li>
+ * <li>{@code PUT /v1/txn} with the KV verbs get, set, lock, check-index, check-session, delete
+ *     and delete-cas, applied all or nothing at one index (see {@code EmulatedState.txn}).</li>
+ * <li>A write that changes nothing (same value, flags, session) keeps the key's ModifyIndex, as
+ *     Consul's {@code kvsSetTxn}.</li>
  * <li>Every read answers {@code X-Consul-Index}, {@code X-Consul-KnownLeader: true},
  *     {@code X-Consul-LastContact: 0}. Indexes come from one Raft-like counter and only grow.</li>
  * <li>ACL: with {@link Builder#requireToken}, a request without a token (header
@@ -58,7 +66,8 @@ import javax.net.ssl.SSLContext;
  *     the default, 1, is real time.</li>
  * <li>{@link #stop()} drops every connection, including blocking queries in flight, and freezes
  *     session timers; {@link #start()} listens again on the same port with the same state and,
- *     like a newly elected Consul leader, restarts every session's TTL timer.</li>
+ *     like a newly elected Consul leader, restarts every session's TTL timer;
+ *     {@link #restartEmpty()} starts a new, empty cluster on the same port instead.</li>
  * </ul>
  */
 public final class ConsulEmulator implements AutoCloseable {
@@ -131,12 +140,13 @@ public final class ConsulEmulator implements AutoCloseable {
         }
     }
 
-    private final EmulatedState state;
+    private volatile EmulatedState state;
+    private final double timeScale;
     private final String requiredToken;
     private final Random random;
     private final List<SeenRequest> seen = new ArrayList<>();
     private final ScheduledExecutorService reaper;
-    private final Gson gson = new Gson();
+    private final Gson gson = new com.google.gson.GsonBuilder().serializeNulls().create();
     private final SSLContext tls;
     private int port;
     private HttpServer server;
@@ -144,12 +154,13 @@ public final class ConsulEmulator implements AutoCloseable {
 
     private ConsulEmulator(Builder b) {
         this.random = b.random;
+        this.timeScale = b.timeScale;
         this.state = new EmulatedState(b.random, b.timeScale);
         this.requiredToken = b.token;
         this.port = b.port;
         this.tls = b.tls;
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-emulator-reaper"));
-        this.reaper.scheduleWithFixedDelay(state::reap, 20, 20, TimeUnit.MILLISECONDS);
+        this.reaper.scheduleWithFixedDelay(() -> state.reap(), 20, 20, TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder() {
@@ -241,6 +252,24 @@ public final class ConsulEmulator implements AutoCloseable {
         start();
     }
 
+    /**
+     * Stops, forgets everything and starts again on the same port: a new Consul cluster at the same
+     * address. Its Raft index starts again from 1, so indexes are lower than the old cluster's.
+     */
+    public void restartEmpty() throws IOException {
+        stop();
+        state = new EmulatedState(random, timeScale);
+        start();
+    }
+
+    /**
+     * Runs Consul's tombstone GC now (a server does it once tombstones are older than its
+     * {@code tombstone_ttl}, 15 min by default): a recursive read's index may then go backwards.
+     */
+    public void reapTombstones() {
+        state.reapTombstones();
+    }
+
     @Override
     public void close() {
         stop();
@@ -262,7 +291,9 @@ public final class ConsulEmulator implements AutoCloseable {
             }
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
-            if (path.startsWith("/v1/kv/")) {
+            if (path.equals("/v1/txn")) {
+                txn(ex, method);
+            } else if (path.startsWith("/v1/kv/")) {
                 kv(ex, method, path.substring("/v1/kv/".length()), query);
             } else if (path.startsWith("/v1/session/")) {
                 session(ex, method, path.substring("/v1/session/".length()));
@@ -279,10 +310,11 @@ public final class ConsulEmulator implements AutoCloseable {
     }
 
     private void kv(HttpExchange ex, String method, String key, Map<String, String> q) throws IOException, InterruptedException {
-        if (key.isEmpty()) {
+        boolean recurse = q.containsKey("recurse") && method.equals("GET");
+        if (key.isEmpty() && !recurse) {
             throw new EmulatedState.Refused(400, "Missing key name");
         }
-        for (String unsupported : List.of("recurse", "keys", "raw", "separator", "dc", "ns")) {
+        for (String unsupported : List.of("keys", "raw", "separator", "dc", "ns")) {
             if (q.containsKey(unsupported)) {
                 throw new EmulatedState.Refused(400, "emulator: ?" + unsupported + " is not emulated");
             }
@@ -300,8 +332,26 @@ public final class ConsulEmulator implements AutoCloseable {
                         synchronized (random) {
                             jitterNanos = (long) (random.nextDouble() * wait.toNanos() / 16);
                         }
-                        state.await(key, min, System.nanoTime() + wait.toNanos() + jitterNanos);
+                        EmulatedState st = state;
+                        st.await(recurse ? () -> st.indexOfPrefix(key) : () -> st.indexOf(key), min,
+                                System.nanoTime() + wait.toNanos() + jitterNanos);
                     }
+                }
+                if (recurse) {
+                    long index;
+                    List<KvEntry> entries;
+                    synchronized (state) {
+                        index = state.indexOfPrefix(key);
+                        entries = state.list(key);
+                    }
+                    if (entries.isEmpty()) {
+                        reply(ex, 404, "", index);
+                    } else {
+                        JsonArray a = new JsonArray();
+                        entries.forEach(e -> a.add(json(e)));
+                        reply(ex, 200, gson.toJson(a), index);
+                    }
+                    return;
                 }
                 long index;
                 KvEntry e;
@@ -332,6 +382,66 @@ public final class ConsulEmulator implements AutoCloseable {
             }
             default -> throw new EmulatedState.Refused(405, "method " + method + " not allowed");
         }
+    }
+
+    /**
+     * {@code PUT /v1/txn}: a JSON array of at most 64 {@code {"KV": {...}}} operations (Verb, Key,
+     * Value in base64, Flags, Index, Session). 200 with {@code Results}, or 409 with {@code Errors}
+     * ({@code OpIndex}, {@code What}) when an operation failed and nothing was applied.
+     */
+    private void txn(HttpExchange ex, String method) throws IOException {
+        if (!method.equals("PUT")) {
+            throw new EmulatedState.Refused(405, "method " + method + " not allowed");
+        }
+        String text = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        JsonArray ops;
+        try {
+            ops = JsonParser.parseString(text).getAsJsonArray();
+        } catch (RuntimeException e) {
+            throw new EmulatedState.Refused(400, "Failed to parse body: " + e.getMessage());
+        }
+        if (ops.size() > 64) {
+            throw new EmulatedState.Refused(413, "Transaction contains too many operations (" + ops.size() + " > 64)");
+        }
+        List<EmulatedState.TxnOp> parsed = new ArrayList<>();
+        for (JsonElement op : ops) {
+            JsonObject kv = op.getAsJsonObject().getAsJsonObject("KV");
+            if (kv == null) {
+                throw new EmulatedState.Refused(400, "emulator: only KV operations are emulated");
+            }
+            String value = string(kv, "Value");
+            parsed.add(new EmulatedState.TxnOp(string(kv, "Verb"), string(kv, "Key"),
+                    value == null ? new byte[0] : Base64.getDecoder().decode(value),
+                    kv.has("Flags") ? kv.get("Flags").getAsLong() : 0, kv.has("Index") ? kv.get("Index").getAsLong() : 0,
+                    string(kv, "Session")));
+        }
+        EmulatedState.TxnOutcome outcome = state.txn(parsed);
+        JsonObject answer = new JsonObject();
+        if (outcome.error() == null) {
+            JsonArray results = new JsonArray();
+            outcome.results().forEach(e -> {
+                JsonObject r = new JsonObject();
+                r.add("KV", json(e));
+                results.add(r);
+            });
+            answer.add("Results", results);
+            answer.add("Errors", com.google.gson.JsonNull.INSTANCE);
+            reply(ex, 200, gson.toJson(answer), null);
+        } else {
+            JsonObject error = new JsonObject();
+            error.addProperty("OpIndex", outcome.errorOp());
+            error.addProperty("What", outcome.error());
+            JsonArray errors = new JsonArray();
+            errors.add(error);
+            answer.add("Results", com.google.gson.JsonNull.INSTANCE);
+            answer.add("Errors", errors);
+            reply(ex, 409, gson.toJson(answer), null);
+        }
+    }
+
+    private static String string(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        return e == null || e.isJsonNull() ? null : e.getAsString();
     }
 
     private void session(HttpExchange ex, String method, String rest) throws IOException {

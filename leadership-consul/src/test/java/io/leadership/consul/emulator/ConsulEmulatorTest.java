@@ -305,7 +305,8 @@ class ConsulEmulatorTest {
         assertEquals("false", send("DELETE", "/v1/kv/k?cas=" + m, null).body(), "a stale index does not delete");
         assertEquals("true", send("DELETE", "/v1/kv/k?cas=" + m2, null).body());
         assertNull(kv("k"));
-        assertEquals("false", send("DELETE", "/v1/kv/k?cas=" + m2, null).body(), "an absent key does not match a non-zero index");
+        // Consul's kvsDeleteCASTxn answers true for an absent key, whatever the index.
+        assertEquals("true", send("DELETE", "/v1/kv/k?cas=" + m2, null).body(), "a delete-cas of an absent key answers true");
         assertEquals("true", send("DELETE", "/v1/kv/k?cas=0", null).body(), "cas=0 on an absent key succeeds");
         assertEquals("true", send("DELETE", "/v1/kv/never", null).body());
     }
@@ -422,6 +423,183 @@ class ConsulEmulatorTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
     }
 
+    // ---- recursive reads, tombstones, unchanged writes ----
+
+    private JsonArray list(String prefix) throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/kv/" + prefix + "?recurse", null);
+        if (r.statusCode() == 404) {
+            return new JsonArray();
+        }
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonArray();
+    }
+
+    @Test
+    void recurseListsTheKeysWithThePrefixAndAnswersTheirHighestModifyIndex() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/e/b", "b");
+        send("PUT", "/v1/kv/e/a", "a");
+        send("PUT", "/v1/kv/other", "o");
+        HttpResponse<String> r = send("GET", "/v1/kv/e/?recurse", null);
+        JsonArray keys = JsonParser.parseString(r.body()).getAsJsonArray();
+        assertEquals(2, keys.size());
+        assertEquals("e/a", keys.get(0).getAsJsonObject().get("Key").getAsString(), "listed in key order");
+        assertEquals("e/b", keys.get(1).getAsJsonObject().get("Key").getAsString());
+        assertEquals(keys.get(0).getAsJsonObject().get("ModifyIndex").getAsLong(), index(r),
+                "the list's index is its newest key's ModifyIndex, not the table's");
+        HttpResponse<String> none = send("GET", "/v1/kv/nothing/?recurse", null);
+        assertEquals(404, none.statusCode());
+        assertTrue(index(none) >= 1);
+        assertEquals(3, list("").size(), "an empty prefix lists every key");
+    }
+
+    @Test
+    void aDeletedKeysTombstoneHoldsTheListIndexUntilItIsReaped() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/e/a", "a");
+        long a = kv("e/a").get("ModifyIndex").getAsLong();
+        send("PUT", "/v1/kv/e/b", "b");
+        send("DELETE", "/v1/kv/e/b", null);
+        send("PUT", "/v1/kv/unrelated", "u");
+        long withTombstone = index(send("GET", "/v1/kv/e/?recurse", null));
+        assertTrue(withTombstone > a, "the delete moves the list's index forward");
+        assertTrue(withTombstone < kv("unrelated").get("ModifyIndex").getAsLong(), "keys outside the prefix do not count");
+        consul.reapTombstones();
+        assertEquals(a, index(send("GET", "/v1/kv/e/?recurse", null)), "after the reap the index falls back to the live key's");
+    }
+
+    @Test
+    void aRecursiveBlockingQueryReturnsWhenAKeyUnderThePrefixChanges() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/e/a", "a");
+        long i = index(send("GET", "/v1/kv/e/?recurse", null));
+        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", "/v1/kv/e/?recurse&index=" + i + "&wait=20s", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        send("PUT", "/v1/kv/elsewhere", "x");
+        Thread.sleep(200);
+        assertFalse(blocked.isDone(), "a change outside the prefix woke the query");
+        send("DELETE", "/v1/kv/e/a", null);
+        HttpResponse<String> r = blocked.get(10, TimeUnit.SECONDS);
+        assertEquals(404, r.statusCode());
+        assertTrue(index(r) > i, "the tombstone's index");
+    }
+
+    @Test
+    void aWriteThatChangesNothingKeepsTheModifyIndex() throws Exception {
+        start(1);
+        String s = createSession("{\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + s, "v");
+        JsonObject first = kv("k");
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + s, "v").body());
+        assertEquals(first.get("ModifyIndex").getAsLong(), kv("k").get("ModifyIndex").getAsLong(), "same value, same holder");
+        send("PUT", "/v1/kv/k?acquire=" + s, "w");
+        assertTrue(kv("k").get("ModifyIndex").getAsLong() > first.get("ModifyIndex").getAsLong());
+    }
+
+    // ---- transactions ----
+
+    private HttpResponse<String> txn(String body) throws Exception {
+        return send("PUT", "/v1/txn", body);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aTxnLockAnswersTheKeyWithItsIndexesAndNoValue() throws Exception {
+        start(1);
+        String s = createSession("{\"LockDelay\":\"0s\"}");
+        HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"e/" + s + "\",\"Value\":\"" + b64("a") + "\",\"Session\":\"" + s + "\"}}]");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject answer = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertTrue(answer.get("Errors").isJsonNull());
+        JsonObject kv = answer.getAsJsonArray("Results").get(0).getAsJsonObject().getAsJsonObject("KV");
+        assertTrue(kv.get("Value").isJsonNull(), "a lock's result carries no value");
+        assertEquals(s, kv.get("Session").getAsString());
+        assertEquals(1, kv.get("LockIndex").getAsLong());
+        JsonObject stored = kv("e/" + s);
+        assertEquals(stored.get("CreateIndex").getAsLong(), kv.get("CreateIndex").getAsLong());
+        assertEquals(stored.get("ModifyIndex").getAsLong(), kv.get("ModifyIndex").getAsLong());
+        assertEquals("a", value(stored));
+        // The holder locks again: the same key, CreateIndex and (value unchanged) ModifyIndex.
+        JsonObject again = JsonParser.parseString(txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"e/" + s + "\",\"Value\":\""
+                + b64("a") + "\",\"Session\":\"" + s + "\"}}]").body()).getAsJsonObject()
+                .getAsJsonArray("Results").get(0).getAsJsonObject().getAsJsonObject("KV");
+        assertEquals(kv.get("CreateIndex").getAsLong(), again.get("CreateIndex").getAsLong());
+        assertEquals(kv.get("ModifyIndex").getAsLong(), again.get("ModifyIndex").getAsLong());
+    }
+
+    @Test
+    void aTxnLockFailsForAnUnknownSessionOrAKeyHeldByAnother() throws Exception {
+        start(1);
+        HttpResponse<String> unknown = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"00000000-0000-4000-8000-000000000000\"}}]");
+        assertEquals(409, unknown.statusCode());
+        JsonObject error = JsonParser.parseString(unknown.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
+        assertEquals(0, error.get("OpIndex").getAsInt());
+        assertEquals("invalid session \"00000000-0000-4000-8000-000000000000\"", error.get("What").getAsString());
+        String a = createSession("{\"LockDelay\":\"0s\"}");
+        String b = createSession("{\"LockDelay\":\"0s\"}");
+        send("PUT", "/v1/kv/k?acquire=" + a, "a");
+        HttpResponse<String> held = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"" + b + "\"}}]");
+        assertEquals(409, held.statusCode());
+        assertEquals("failed to lock key \"k\", lock is already held", JsonParser.parseString(held.body()).getAsJsonObject()
+                .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
+    }
+
+    @Test
+    void aTxnIsAllOrNothingAndNamesTheOperationThatFailed() throws Exception {
+        start(1);
+        send("PUT", "/v1/kv/k", "v");
+        long m = kv("k").get("ModifyIndex").getAsLong();
+        HttpResponse<String> stale = txn("[{\"KV\":{\"Verb\":\"delete\",\"Key\":\"other\"}},"
+                + "{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + (m + 5) + "}},{\"KV\":{\"Verb\":\"delete\",\"Key\":\"k\"}}]");
+        assertEquals(409, stale.statusCode());
+        JsonObject error = JsonParser.parseString(stale.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
+        assertEquals(1, error.get("OpIndex").getAsInt());
+        assertEquals("failed index check for key \"k\", current modify index " + m + " != " + (m + 5), error.get("What").getAsString());
+        assertEquals("v", value(kv("k")), "nothing of a failed transaction is applied");
+        HttpResponse<String> ok = txn("[{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + m + "}},{\"KV\":{\"Verb\":\"delete\",\"Key\":\"k\"}}]");
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertNull(kv("k"));
+        HttpResponse<String> absent = txn("[{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + m + "}}]");
+        assertEquals(409, absent.statusCode());
+        assertEquals("failed to check index, key \"k\" doesn't exist", JsonParser.parseString(absent.body()).getAsJsonObject()
+                .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
+    }
+
+    @Test
+    void theWritesOfATxnShareOneIndex() throws Exception {
+        start(1);
+        HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"set\",\"Key\":\"x\",\"Value\":\"" + b64("1") + "\"}},"
+                + "{\"KV\":{\"Verb\":\"set\",\"Key\":\"y\",\"Value\":\"" + b64("2") + "\"}}]");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(kv("x").get("ModifyIndex").getAsLong(), kv("y").get("ModifyIndex").getAsLong());
+    }
+
+    @Test
+    void restartEmptyStartsANewClusterWhoseIndexesAreLower() throws Exception {
+        start(1);
+        int port = consul.port();
+        for (int i = 0; i < 10; i++) {
+            send("PUT", "/v1/kv/k", "v" + i);
+        }
+        String s = createSession(null);
+        long old = kv("k").get("ModifyIndex").getAsLong();
+        consul.restartEmpty();
+        assertEquals(port, consul.port());
+        assertNull(kv("k"));
+        assertNull(info(s), "sessions are gone too");
+        send("PUT", "/v1/kv/k", "new");
+        assertTrue(kv("k").get("CreateIndex").getAsLong() < old, "the new cluster's index starts again low");
+    }
+
     // ---- ACL, unsupported parameters, restarts ----
 
     @Test
@@ -444,9 +622,9 @@ class ConsulEmulatorTest {
     @Test
     void parametersTheBackendDoesNotUseAreRefused() throws Exception {
         start(1);
-        HttpResponse<String> r = send("GET", "/v1/kv/k?recurse", null);
+        HttpResponse<String> r = send("GET", "/v1/kv/k?keys", null);
         assertEquals(400, r.statusCode());
-        assertTrue(r.body().contains("recurse"));
+        assertTrue(r.body().contains("keys"));
     }
 
     @Test

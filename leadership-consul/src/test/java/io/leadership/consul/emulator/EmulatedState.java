@@ -44,7 +44,9 @@ final class EmulatedState {
     private long index = 1;
     private long kvIndex;
     private boolean running;
-    private final Map<String, KvEntry> kv = new HashMap<>();
+    private Map<String, KvEntry> kv = new HashMap<>();
+    /** Consul's graveyard: the index at which each deleted key was deleted, until reaped. */
+    private Map<String, Long> tombstones = new HashMap<>();
     private final Map<String, EmulatedSession> sessions = new LinkedHashMap<>();
     private final Map<String, Long> lockDelayUntilNanos = new HashMap<>();
 
@@ -148,6 +150,7 @@ final class EmulatedState {
                 }
                 if (s.behavior.equals("delete")) {
                     kv.remove(e.key());
+                    tombstones.put(e.key(), at);
                 } else {
                     kv.put(e.key(), e.with(e.value(), e.flags(), null, at, e.lockIndex()));
                 }
@@ -176,17 +179,51 @@ final class EmulatedState {
         return e != null ? e.modifyIndex() : Math.max(1, kvIndex);
     }
 
+    /** The keys starting with {@code prefix}, in key order (as Consul lists them). */
+    synchronized List<KvEntry> list(String prefix) {
+        return kv.values().stream().filter(e -> e.key().startsWith(prefix))
+                .sorted(java.util.Comparator.comparing(KvEntry::key)).toList();
+    }
+
     /**
-     * Blocks until {@code key}'s index exceeds {@code minIndex} or {@code deadlineNanos} passes;
-     * throws {@link Stopped} if the server stops meanwhile.
+     * The index a recursive read of {@code prefix} reports, as Consul's {@code kvsListTxn}: the
+     * highest ModifyIndex of its keys and of the tombstones of its deleted keys; when there is
+     * neither, the last index at which the KV table changed (at least 1).
      */
-    synchronized void await(String key, long minIndex, long deadlineNanos) throws InterruptedException {
+    synchronized long indexOfPrefix(String prefix) {
+        long max = 0;
+        for (KvEntry e : kv.values()) {
+            if (e.key().startsWith(prefix)) {
+                max = Math.max(max, e.modifyIndex());
+            }
+        }
+        for (Map.Entry<String, Long> t : tombstones.entrySet()) {
+            if (t.getKey().startsWith(prefix)) {
+                max = Math.max(max, t.getValue());
+            }
+        }
+        return max != 0 ? max : Math.max(1, kvIndex);
+    }
+
+    /**
+     * Consul's tombstone GC (run by its servers once tombstones are older than the tombstone TTL):
+     * forgets every deleted key, so a list's index can fall back to that of its live keys.
+     */
+    synchronized void reapTombstones() {
+        tombstones.clear();
+    }
+
+    /**
+     * Blocks until {@code index} (read under this lock) exceeds {@code minIndex} or
+     * {@code deadlineNanos} passes; throws {@link Stopped} if the server stops meanwhile.
+     */
+    synchronized void await(java.util.function.LongSupplier index, long minIndex, long deadlineNanos) throws InterruptedException {
         while (true) {
             if (!running) {
                 throw new Stopped();
             }
             long left = deadlineNanos - System.nanoTime();
-            if (indexOf(key) > minIndex || left <= 0) {
+            if (index.getAsLong() > minIndex || left <= 0) {
                 return;
             }
             wait(Math.max(1, left / 1_000_000));
@@ -213,52 +250,181 @@ final class EmulatedState {
             if (e != null && e.session() != null && !e.session().equals(acquire)) {
                 return false;
             }
-            long at = ++index;
-            if (e == null) {
-                kv.put(key, new KvEntry(key, value, flags, acquire, at, at, 1));
-            } else if (acquire.equals(e.session())) {
-                kv.put(key, e.with(value, flags, acquire, at, e.lockIndex()));
-            } else {
-                kv.put(key, e.with(value, flags, acquire, at, e.lockIndex() + 1));
-            }
-            return changed(at);
+            long at = index + 1;
+            return commit(write(lockEntry(e, key, value, flags, acquire, at), at), at);
         }
         if (release != null) {
             if (e == null || !release.equals(e.session())) {
                 return false;
             }
-            long at = ++index;
-            kv.put(key, e.with(value, flags, null, at, e.lockIndex()));
-            return changed(at);
+            long at = index + 1;
+            return commit(write(e.with(value, flags, null, at, e.lockIndex()), at), at);
         }
         if (cas != null && (cas == 0 ? e != null : e == null || e.modifyIndex() != cas)) {
             return false;
         }
-        long at = ++index;
-        kv.put(key, e == null ? new KvEntry(key, value, flags, null, at, at, 0)
-                : e.with(value, flags, e.session(), at, e.lockIndex()));
-        return changed(at);
+        long at = index + 1;
+        return commit(write(e == null ? new KvEntry(key, value, flags, null, at, at, 0)
+                : e.with(value, flags, e.session(), at, e.lockIndex()), at), at);
+    }
+
+    /** The entry a lock by {@code session} makes (the caller checked that nobody else holds the key). */
+    private static KvEntry lockEntry(KvEntry e, String key, byte[] value, long flags, String session, long at) {
+        if (e == null) {
+            return new KvEntry(key, value, flags, session, at, at, 1);
+        }
+        return e.with(value, flags, session, at, session.equals(e.session()) ? e.lockIndex() : e.lockIndex() + 1);
     }
 
     /**
-     * {@code DELETE /v1/kv/<key>[?cas=<index>]}: with cas, only if the key's ModifyIndex equals it
-     * (cas=0 on an absent key succeeds, as in Consul); a held key may be deleted.
+     * Stores {@code entry} at index {@code at}, unless it equals the stored one in value, flags,
+     * session and LockIndex: then, like Consul's {@code kvsSetTxn}, nothing is written and the key
+     * keeps its ModifyIndex. Returns the entry as stored.
+     */
+    private KvEntry write(KvEntry entry, long at) {
+        KvEntry e = kv.get(entry.key());
+        if (e != null && java.util.Arrays.equals(e.value(), entry.value()) && e.flags() == entry.flags()
+                && java.util.Objects.equals(e.session(), entry.session()) && e.lockIndex() == entry.lockIndex()) {
+            return e;
+        }
+        kv.put(entry.key(), entry);
+        return entry;
+    }
+
+    /** Moves the index to {@code at} if a write stored something there; always true (a PUT's answer). */
+    private boolean commit(KvEntry stored, long at) {
+        if (stored.modifyIndex() == at) {
+            index = at;
+            changed(at);
+        }
+        return true;
+    }
+
+    /**
+     * {@code DELETE /v1/kv/<key>[?cas=<index>]}: with cas, only if the key's ModifyIndex equals it;
+     * an absent key answers true whatever the cas (Consul's {@code kvsDeleteCASTxn}); a held key may
+     * be deleted. A deleted key leaves a tombstone at the delete's index.
      */
     synchronized boolean delete(String key, Long cas) {
         KvEntry e = kv.get(key);
-        if (cas != null) {
-            if (e == null) {
-                return cas == 0;
-            }
-            if (e.modifyIndex() != cas) {
-                return false;
-            }
-        }
         if (e == null) {
             return true;
         }
+        if (cas != null && e.modifyIndex() != cas) {
+            return false;
+        }
+        long at = ++index;
         kv.remove(key);
-        return changed(++index);
+        tombstones.put(key, at);
+        return changed(at);
+    }
+
+    // ---- transactions ----
+
+    /** One KV operation of {@code PUT /v1/txn}. */
+    record TxnOp(String verb, String key, byte[] value, long flags, long index, String session) {
+    }
+
+    /** A transaction's answer: the results (values blanked except for get), or the first error and its operation. */
+    record TxnOutcome(List<KvEntry> results, int errorOp, String error) {
+    }
+
+    /**
+     * {@code PUT /v1/txn}: the operations applied in order as one Raft entry (every write at one
+     * index), or none of them if one fails. Verbs: {@code get}, {@code set}, {@code lock},
+     * {@code check-index}, {@code check-session}, {@code delete}, {@code delete-cas}, with Consul's
+     * error texts. A lock during a lock-delay is refused before anything runs, as Consul's
+     * pre-check does.
+     */
+    synchronized TxnOutcome txn(List<TxnOp> ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            TxnOp op = ops.get(i);
+            Long until = lockDelayUntilNanos.get(op.key());
+            if (op.verb().equals("lock") && until != null && System.nanoTime() - until < 0) {
+                return new TxnOutcome(null, i, "failed to lock key \"" + op.key() + "\" due to lock delay");
+            }
+        }
+        Map<String, KvEntry> kvBefore = new HashMap<>(kv);
+        Map<String, Long> tombstonesBefore = new HashMap<>(tombstones);
+        long at = index + 1;
+        boolean wrote = false;
+        List<KvEntry> results = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            TxnOp op = ops.get(i);
+            KvEntry e = kv.get(op.key());
+            String error = null;
+            KvEntry result = null;
+            switch (op.verb()) {
+                case "get" -> {
+                    if (e == null) {
+                        error = "key \"" + op.key() + "\" doesn't exist";
+                    } else {
+                        results.add(e);
+                    }
+                }
+                case "set" -> result = write(e == null ? new KvEntry(op.key(), op.value(), op.flags(), null, at, at, 0)
+                        : e.with(op.value(), op.flags(), e.session(), at, e.lockIndex()), at);
+                case "lock" -> {
+                    if (op.session() == null || op.session().isEmpty()) {
+                        error = "missing session";
+                    } else if (!sessions.containsKey(op.session())) {
+                        error = "invalid session \"" + op.session() + "\"";
+                    } else if (e != null && e.session() != null && !e.session().equals(op.session())) {
+                        error = "failed to lock key \"" + op.key() + "\", lock is already held";
+                    } else {
+                        result = write(lockEntry(e, op.key(), op.value(), op.flags(), op.session(), at), at);
+                    }
+                }
+                case "check-index" -> {
+                    if (e == null) {
+                        error = "failed to check index, key \"" + op.key() + "\" doesn't exist";
+                    } else if (e.modifyIndex() != op.index()) {
+                        error = "failed index check for key \"" + op.key() + "\", current modify index "
+                                + e.modifyIndex() + " != " + op.index();
+                    } else {
+                        result = e;
+                    }
+                }
+                case "check-session" -> {
+                    if (e == null) {
+                        error = "failed to check session, key \"" + op.key() + "\" doesn't exist";
+                    } else if (!java.util.Objects.equals(e.session(), op.session())) {
+                        error = "failed session check for key \"" + op.key() + "\", current session \""
+                                + (e.session() == null ? "" : e.session()) + "\" != \"" + op.session() + "\"";
+                    } else {
+                        result = e;
+                    }
+                }
+                case "delete", "delete-cas" -> {
+                    if (e != null && op.verb().equals("delete-cas") && e.modifyIndex() != op.index()) {
+                        error = "failed to delete key \"" + op.key() + "\", index is stale";
+                    } else if (e != null) {
+                        kv.remove(op.key());
+                        tombstones.put(op.key(), at);
+                        wrote = true;
+                    }
+                }
+                default -> {
+                    kv = kvBefore;
+                    tombstones = tombstonesBefore;
+                    throw new Refused(400, "emulator: KV verb '" + op.verb() + "' is not emulated");
+                }
+            }
+            if (error != null) {
+                kv = kvBefore;
+                tombstones = tombstonesBefore;
+                return new TxnOutcome(null, i, error);
+            }
+            if (result != null) {
+                wrote |= result.modifyIndex() == at;
+                results.add(result.with(new byte[0], result.flags(), result.session(), result.modifyIndex(), result.lockIndex()));
+            }
+        }
+        if (wrote) {
+            index = at;
+            changed(at);
+        }
+        return new TxnOutcome(results, -1, null);
     }
 
     private boolean changed(long at) {
