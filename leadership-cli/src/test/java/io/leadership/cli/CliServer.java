@@ -18,4 +18,9 @@ interface CliServer extends AutoCloseable {
 
     /** The TTL the scenarios use: one the store accepts, long enough for keep-alives on a loaded machine. */
     Duration ttl();
+
+    /** How long after its last renewal the store may take to expire a lease: the TTL, but up to twice it on Consul. */
+    default Duration expiry() {
+        return ttl();
+    }
 }
