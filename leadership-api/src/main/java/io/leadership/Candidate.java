@@ -528,7 +528,7 @@ public final class Candidate implements AutoCloseable {
 
         private Builder(Session session, String election, String id) {
             this.session = Objects.requireNonNull(session, "session must not be null");
-            this.election = Keys.check(election);
+            this.election = session.store().checkElection(election);
             this.id = Keys.checkId(id);
         }
 

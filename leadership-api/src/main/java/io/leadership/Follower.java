@@ -43,7 +43,7 @@ public final class Follower implements AutoCloseable {
 
     private Follower(Store store, String election) {
         this.store = Objects.requireNonNull(store, "store must not be null");
-        this.election = Keys.check(election);
+        this.election = store.checkElection(election);
     }
 
     /** A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}. */
