@@ -394,6 +394,7 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         assertTrue(a.candidate.health().up(), a.candidate.health().toString());
         assertTrue(a.session.leaseMargin().compareTo(Duration.ZERO) > 0);
+        assertEquals(TTL, a.session.leaseTtl().orElseThrow());
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
@@ -431,6 +432,7 @@ class CandidateTest {
         seen.expect(Optional.empty(), WAIT);
         Node a = node("a");
         seen.expect(Optional.of("a"), WAIT);
+        Await.until("the follower's epoch is the leader's", WAIT, () -> f.epoch().equals(a.candidate.epoch()));
         Await.result(a.candidate.stop(), WAIT);
         seen.expect(Optional.empty(), WAIT);
         assertFalse(a.candidate.isLeader());
