@@ -356,6 +356,7 @@ class CandidateTest {
         b.elected.expect(true, WAIT);
         assertFalse(a.candidate.health().up(), "an ineligible candidate is not healthy: " + a.candidate.health());
         assertEquals(List.of("b"), data.entries("jobs/scheduler").stream().map(Entry::value).toList(), "a never joined");
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1);
         ready.submit(true);
         Await.until("a joins behind b", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
         assertTrue(Await.result(b.candidate.resign(), WAIT));
@@ -368,6 +369,7 @@ class CandidateTest {
         closeLater.add(ready);
         Node a = eligibleNode("a", ready);
         Recorder<Term> terms = Recorder.subscribe("a terms", a.candidate.terms());
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1); // it keeps no last item
         ready.submit(true);
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
