@@ -202,6 +202,7 @@ class CandidateTest {
         assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
         Node b = node("b");
         b.elected.expect(false, WAIT);
+        Await.until("b in the queue behind a", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         b.elected.expect(true, WAIT);
     }
