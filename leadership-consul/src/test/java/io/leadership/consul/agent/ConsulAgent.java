@@ -21,7 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +44,7 @@ public final class ConsulAgent implements StoreServer {
     private static final Duration READY = Duration.ofSeconds(60);
 
     /** TLS files for the agent: a CA, the server's certificate and key (PEM), and whether HTTPS verifies clients. */
-    public record Tls(Path caFile, Path certFile, Path keyFile, boolean verifyIncoming, SSLContext client) {
+    public record Tls(Path caFile, Path certFile, Path keyFile, boolean verifyIncoming) {
     }
 
     public static final class Builder {
