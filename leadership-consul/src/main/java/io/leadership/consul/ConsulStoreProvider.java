@@ -46,12 +46,36 @@ public final class ConsulStoreProvider implements StoreProvider {
 
     /** The builder an address stands for; throws IllegalArgumentException naming the bad part. */
     public static ConsulStoreBuilder builder(URI address) {
-        // Settings first (with a stand-in server), as the default port depends on TLS.
-        StoreAddress settings = StoreAddress.parse("consul", "consul", withAuthority(address, "consul-agent:1"), SETTINGS);
-        boolean tls = settings.flag("tls").orElse(false);
-        boolean anyTls = tls || settings.has("caFile") || settings.has("trustStore") || settings.has("clientCert");
-        URI withPorts = withDefaultPorts(address, anyTls ? 8501 : ConsulStoreBuilder.DEFAULT_PORT);
-        StoreAddress a = StoreAddress.parse("consul", "consul", withPorts, SETTINGS);
+        URI withPorts = withDefaultPorts(address, tlsWanted(address) ? 8501 : ConsulStoreBuilder.DEFAULT_PORT);
+        try {
+            return builder(StoreAddress.parse("consul", "consul", withPorts, SETTINGS));
+        } catch (IllegalArgumentException e) {
+            if (withPorts == address) {
+                throw e;
+            }
+            // name the address as given, not with the default ports added
+            throw new IllegalArgumentException(e.getMessage().replace(StoreAddress.redact(withPorts.toString()),
+                    StoreAddress.redact(address.toString())), e.getCause());
+        }
+    }
+
+    /** Whether the address asks for TLS (which makes 8501 the default port). */
+    private static boolean tlsWanted(URI address) {
+        String raw = address == null ? null : address.getRawQuery();
+        if (raw == null) {
+            return false;
+        }
+        for (String pair : raw.split("&")) {
+            String name = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+            if (pair.equalsIgnoreCase("tls=true") || name.equals("caFile") || name.equals("trustStore") || name.equals("clientCert")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ConsulStoreBuilder builder(StoreAddress a) {
+        boolean tls = a.flag("tls").orElse(false);
         if (!a.path().isEmpty() && !a.path().equals("/")) {
             throw new IllegalArgumentException("consul address '" + a + "' must not have a path ('" + a.path() + "')");
         }
@@ -96,24 +120,19 @@ public final class ConsulStoreProvider implements StoreProvider {
         }
     }
 
-    private static URI withAuthority(URI address, String authority) {
-        if (address == null || address.getRawAuthority() == null || address.isOpaque()) {
-            return address;
-        }
-        return rebuild(address, authority);
-    }
-
     /** {@code address} with {@code port} added to every server that names none. */
     private static URI withDefaultPorts(URI address, int port) {
         if (address == null || address.getRawAuthority() == null || address.isOpaque() || address.getRawAuthority().contains("@")) {
             return address;
         }
         List<String> hosts = new ArrayList<>();
+        boolean added = false;
         for (String h : address.getRawAuthority().split(",", -1)) {
-            boolean hasPort = h.startsWith("[") ? h.matches("\\[.*]:\\d+") : h.matches("[^:]+:\\d+");
-            hosts.add(h.isEmpty() || hasPort || (!h.startsWith("[") && h.contains(":")) ? h : h + ":" + port);
+            boolean keep = h.isEmpty() || (h.startsWith("[") ? !h.endsWith("]") : h.contains(":"));
+            hosts.add(keep ? h : h + ":" + port);
+            added |= !keep;
         }
-        return rebuild(address, String.join(",", hosts));
+        return added ? rebuild(address, String.join(",", hosts)) : address;
     }
 
     private static URI rebuild(URI address, String authority) {

@@ -442,6 +442,11 @@ public final class ConsulAgent implements StoreServer {
         return ttl;
     }
 
+    /** Starts a stopped or killed agent again on its data and ports, waiting until it serves. */
+    public void startAgain() throws IOException {
+        startAndAwait(true);
+    }
+
     /** Stops the agent (SIGTERM) and starts it again on the same data and ports. */
     @Override
     public void restart() throws IOException {
