@@ -43,7 +43,7 @@ public final class Follower implements AutoCloseable {
 
     private Follower(Store store, String election) {
         this.store = Objects.requireNonNull(store, "store must not be null");
-        this.election = Keys.check(election);
+        this.election = store.checkElection(election);
     }
 
     /** A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}. */
@@ -101,6 +101,12 @@ public final class Follower implements AutoCloseable {
     public Optional<String> leader() {
         Queue q = queue;
         return q == null ? Optional.empty() : q.head().map(Entry::value);
+    }
+
+    /** The leader's epoch (its key's version), as last seen; empty while nobody leads. */
+    public java.util.OptionalLong epoch() {
+        Queue q = queue;
+        return q == null || q.head().isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(q.head().get().version());
     }
 
     /** The candidates' ids in the order they lead, leader first, as last seen. */

@@ -1,58 +1,110 @@
 package io.leadership.benchmarks;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
-import io.leadership.TtlRange;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.StoreException;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A {@link Store} that counts the calls the library makes through the SPI, each one store request
- * (a Consul {@code create} is three HTTP requests, a ZooKeeper {@code delete} two; the server-side
- * counters in {@link ServerCounter} see those).
+ * A {@link Store} that counts what the library does through the SPI: each call (grant, join,
+ * leave, watch, keep-alive, revoke: each one store request, or one transaction) and each queue a
+ * watch delivers. The server-side counters in {@link ServerCounter} see what those cost on the wire.
  */
 final class CountingStore implements Store {
 
-    /** Calls so far, all stores together. */
+    /** Counts so far, all stores together. */
+    static final LongAdder GRANTS = new LongAdder();
+    static final LongAdder JOINS = new LongAdder();
+    static final LongAdder LEAVES = new LongAdder();
+    static final LongAdder WATCHES = new LongAdder();
     static final LongAdder KEEP_ALIVES = new LongAdder();
-    static final LongAdder OTHERS = new LongAdder();
+    static final LongAdder REVOKES = new LongAdder();
+    /** Queues delivered to watch listeners: notifications, not requests. */
+    static final LongAdder DELIVERIES = new LongAdder();
 
-    /** A timestamped step of a Store call, recorded while {@link #tracing}. */
-    record Mark(long nanos, String what) {
+    /** A timestamped step of a Store call on the store numbered {@code store}, recorded while {@link #tracing}. */
+    record Mark(long nanos, String what, int store) {
     }
 
-    /** When set, every call's start and end and every watch state are recorded in {@link #MARKS}. */
+    /** When set, every call's start and end and every delivered queue are recorded in {@link #MARKS}. */
     static volatile boolean tracing;
     static final ConcurrentLinkedQueue<Mark> MARKS = new ConcurrentLinkedQueue<>();
 
-    private static void mark(String what) {
+    private void mark(String what) {
         if (tracing) {
-            MARKS.add(new Mark(System.nanoTime(), what));
+            MARKS.add(new Mark(System.nanoTime(), what, number));
         }
     }
 
-    private static <T> CompletableFuture<T> traced(String op, CompletableFuture<T> call) {
+    private <T> CompletableFuture<T> traced(String op, CompletableFuture<T> call) {
         if (!tracing) {
             return call;
         }
-        return call.whenComplete((r, e) -> mark(op + ".done"));
+        return call.whenComplete((r, e) -> mark(op + (e == null ? ".done" : ".failed")));
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger NUMBERS = new java.util.concurrent.atomic.AtomicInteger();
+
     private final Store store;
+    /** Tells this client's marks from the others'. */
+    final int number = NUMBERS.incrementAndGet();
 
     CountingStore(Store store) {
         this.store = store;
     }
 
+    /** Store calls so far (every request the library asked for), deliveries not included. */
     static long total() {
-        return KEEP_ALIVES.sum() + OTHERS.sum();
+        return GRANTS.sum() + JOINS.sum() + LEAVES.sum() + WATCHES.sum() + KEEP_ALIVES.sum() + REVOKES.sum();
+    }
+
+    static final String[] NAMES = {"grant", "join", "leave", "watch", "keepAlive", "revoke", "queues delivered"};
+    static final int KEEP_ALIVE = 4;
+    static final int DELIVERED = 6;
+
+    /** The counts now, in the order of {@link #NAMES}. */
+    static long[] snapshot() {
+        return new long[] {GRANTS.sum(), JOINS.sum(), LEAVES.sum(), WATCHES.sum(), KEEP_ALIVES.sum(), REVOKES.sum(), DELIVERIES.sum()};
+    }
+
+    /** Each count's growth from {@code from} to {@code to}, divided by {@code per}. */
+    static double[] per(long[] from, long[] to, double per) {
+        double[] d = new double[from.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (to[i] - from[i]) / per;
+        }
+        return d;
+    }
+
+    /** Store calls of {@link #per} other than keep-alives (and deliveries, which are not calls). */
+    static double electionCalls(double[] per) {
+        double sum = 0;
+        for (int i = 0; i < per.length; i++) {
+            if (i != KEEP_ALIVE && i != DELIVERED) {
+                sum += per[i];
+            }
+        }
+        return sum;
+    }
+
+    /** {@code join 1.0, leave 1.0, ...}: the counts of {@link #per} that are not 0. */
+    static String describe(double[] per) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < per.length; i++) {
+            if (per[i] != 0) {
+                s.append(s.length() == 0 ? "" : ", ").append(NAMES[i]).append(' ').append(Report.fmt(per[i]));
+            }
+        }
+        return s.length() == 0 ? "none" : s.toString();
     }
 
     @Override
@@ -66,50 +118,43 @@ final class CountingStore implements Store {
     }
 
     @Override
+    public String checkElection(String election) {
+        return store.checkElection(election); // the backend's own rules (ZooKeeper's reserved names), not the default's
+    }
+
+    @Override
     public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
-        OTHERS.increment();
+        GRANTS.increment();
         return store.grant(ttl, listener).thenApply(CountedLease::new);
     }
 
     @Override
-    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
-        OTHERS.increment();
-        mark("create.sent");
-        CompletableFuture<Optional<Claim>> call = store.create(key, value, ((CountedLease) lease).lease);
-        if (!tracing) {
-            return call;
-        }
-        // A create wins when the claim it returns was made by this call's lease and value.
-        return call.whenComplete((c, e) -> mark(e == null && c.isPresent() && c.get().heldBy(lease) && c.get().value().equals(value)
-                ? "create.won" : "create.lost"));
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        JOINS.increment();
+        mark("join.sent");
+        return traced("join", store.join(election, value, ((CountedLease) lease).lease));
     }
 
     @Override
-    public CompletableFuture<Boolean> delete(String key, long version) {
-        OTHERS.increment();
-        mark("delete.sent");
-        return traced("delete", store.delete(key, version));
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        LEAVES.increment();
+        mark("leave.sent");
+        return traced("leave", store.leave(entry));
     }
 
     @Override
-    public CompletableFuture<Optional<Claim>> get(String key) {
-        OTHERS.increment();
-        mark("get.sent");
-        return traced("get", store.get(key));
-    }
-
-    @Override
-    public Watch watch(String key, WatchListener listener) {
-        OTHERS.increment();
-        return store.watch(key, new WatchListener() {
+    public Watch watch(String election, QueueListener listener) {
+        WATCHES.increment();
+        return store.watch(election, new QueueListener() {
             @Override
-            public void onState(Optional<Claim> state) {
-                mark(state.isPresent() ? "watch.present" : "watch.absent");
-                listener.onState(state);
+            public void onQueue(Queue queue) {
+                DELIVERIES.increment();
+                mark("queue");
+                listener.onQueue(queue);
             }
 
             @Override
-            public void onError(io.leadership.StoreException error) {
+            public void onError(StoreException error) {
                 listener.onError(error);
             }
         });
@@ -120,7 +165,7 @@ final class CountingStore implements Store {
         store.close();
     }
 
-    /** The lease the store granted, counting keep-alives. */
+    /** The lease the store granted, counting keep-alives and revokes. */
     record CountedLease(Lease lease) implements Lease {
         @Override
         public String id() {
@@ -140,7 +185,7 @@ final class CountingStore implements Store {
 
         @Override
         public CompletableFuture<Void> revoke() {
-            OTHERS.increment();
+            REVOKES.increment();
             return lease.revoke();
         }
     }

@@ -4,19 +4,23 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.election.LeaderResponse;
 import io.etcd.jetcd.options.PutOption;
-import io.leadership.Claim;
 import io.leadership.Follower;
-import io.leadership.Lease;
-import io.leadership.Session;
-import io.leadership.Store;
 import io.leadership.Stores;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,8 +39,9 @@ import org.apache.zookeeper.CreateMode;
  * the answer at the same instant.)
  *
  * <ul>
- * <li>This project: the write is the new leader's create (after the old one's delete); the
- *     follower is a {@link Follower}.
+ * <li>This project: its own layout (the store's recipe layout, see each backend), two keys queued
+ *     through the Store SPI ({@code join}); the write deletes the head ({@code leave}). The follower
+ *     is a {@link Follower}.
  * <li>Curator: LeaderLatch's layout (ephemeral sequential {@code latch-} nodes, the lowest leads),
  *     with two nodes queued; the write deletes the lowest. The follower is a {@link CuratorCache}
  *     on the latch path publishing the lowest node's participant id (Curator has no follower recipe).
@@ -62,10 +67,20 @@ final class FollowerBench {
         };
     }
 
+    /**
+     * Ours: two keys queued by a writer through the Store SPI, each on a lease of its own (a lease
+     * holds one key per election), kept alive here; the measured write is the leave of the head,
+     * then the freed lease joins again at the tail.
+     */
     private static Latencies ours(Target target, String key, int warmup, int measured) throws Exception {
         LinkedBlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+        ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-follower-keep-alive");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, Lease> leases = new HashMap<>();
         try (Store writer = Stores.connect(target.uri());
-             Session session = Session.open(writer, target.ttl());
              Store reader = Stores.connect(target.uri());
              Follower follower = Follower.create(reader, key)) {
             follower.followElection().subscribe(new Flow.Subscriber<Optional<String>>() {
@@ -88,33 +103,62 @@ final class FollowerBench {
                 }
             });
             await(seen, "");
-            Lease lease = awaitLease(session);
-            Latencies latencies = new Latencies();
-            for (int i = 0; i < warmup + measured; i++) {
-                String id = "w" + i;
-                long sent = System.nanoTime();
-                Claim claim = writer.create(key, id, lease).get(10, TimeUnit.SECONDS).orElseThrow();
-                Seen s = await(seen, id);
-                if (i >= warmup) {
-                    latencies.record(s.nanos() - sent);
+            try {
+                return measure(writer, follower, seen, leases, keeper, target, key, warmup, measured);
+            } finally {
+                keeper.shutdownNow();
+                for (Lease lease : leases.values()) { // before the store closes
+                    try {
+                        lease.revoke().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        System.err.println("bench: revoking the follower writer's lease failed: " + e);
+                    }
                 }
-                writer.delete(key, claim.version()).get(10, TimeUnit.SECONDS);
-                await(seen, "");
             }
-            return latencies;
         }
     }
 
-    private static Lease awaitLease(Session session) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            Optional<Lease> lease = session.lease();
-            if (lease.isPresent()) {
-                return lease.get();
-            }
-            Thread.sleep(5);
+    /** Two leases, kept alive every TTL/3; their keys queued; then the measured leaves of the head. */
+    private static Latencies measure(Store writer, Follower follower, LinkedBlockingQueue<Seen> seen, Map<String, Lease> leases,
+            ScheduledExecutorService keeper, Target target, String key, int warmup, int measured) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            Lease lease = writer.grant(target.ttl(), LeaseListener.NONE).get(30, TimeUnit.SECONDS);
+            leases.put(lease.id(), lease);
         }
-        throw new IllegalStateException("no lease granted within 30 s");
+        long every = Math.max(100, target.ttl().toMillis() / 3);
+        keeper.scheduleAtFixedRate(() -> leases.values().forEach(Lease::keepAlive), every, every, TimeUnit.MILLISECONDS);
+        Deque<Entry> queue = new ArrayDeque<>();
+        for (Lease lease : leases.values()) {
+            queue.add(writer.join(key, "w" + queue.size(), lease).get(10, TimeUnit.SECONDS));
+        }
+        await(seen, "w0");
+        awaitParticipant(follower, queue.peekLast().value());
+        Latencies latencies = new Latencies();
+        for (int i = 0; i < warmup + measured; i++) {
+            Entry head = queue.removeFirst();
+            long sent = System.nanoTime();
+            if (!writer.leave(head).get(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the writer's leave of " + head.key() + " deleted nothing");
+            }
+            Seen s = await(seen, "w" + (i + 1));
+            if (i >= warmup) {
+                latencies.record(s.nanos() - sent);
+            }
+            queue.addLast(writer.join(key, "w" + (i + 2), leases.get(head.leaseId())).get(10, TimeUnit.SECONDS));
+            awaitParticipant(follower, queue.peekLast().value());
+        }
+        return latencies;
+    }
+
+    /** Until the follower's queue shows {@code id} (the key at the back, before the head is deleted). */
+    private static void awaitParticipant(Follower follower, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!follower.participants().contains(id)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the follower did not list " + id + " within 10 s: " + follower.participants());
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static Latencies curator(Target target, String key, int warmup, int measured) throws Exception {

@@ -7,21 +7,22 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Resign hand-off, back to back: the leader hands off ({@code resign()}, or closing Curator's
- * latch) and the time until another candidate is told it leads is recorded; that new leader hands
- * off at once, and so on. Also counts the store requests each hand-off costs (server-side, less
+ * Resign hand-off, back to back: the leader hands off ({@code resign()}, closing Curator's
+ * latch, jetcd's {@code resign}) and the time until another candidate is told it leads is
+ * recorded; that new leader hands off at once, and so on. A hand-off that goes back to the
+ * resigner is counted (ours must never: the resigner rejoins at the tail) and handed off again. Also counts the store requests each hand-off costs (server-side, less
  * the idle traffic measured just before), which is what the herd measure reports.
  */
 final class HandOffBench {
 
-    /** One run's result. */
-    record Result(Latencies latencies, double operationsPerHandOff, double spiCallsPerHandOff, int selfReelections,
-                  List<long[]> windows) {
-
-        /** Hand-offs that took about the resign grace (900 to 1100 ms): the others did not take the key. */
-        long graceWaits() {
-            return windows.stream().filter(w -> w[1] - w[0] >= 900_000_000L && w[1] - w[0] <= 1_100_000_000L).count();
-        }
+    /**
+     * One run's result: latencies, server-side store operations per hand-off, and for ours the
+     * Store calls other than keep-alives and the queues delivered to watch listeners per hand-off
+     * (SPI counts).
+     */
+    /** {@code windows}: per measured hand-off {start, end, resigner's store number, successor's store number} (see {@link #store}). */
+    record Result(Latencies latencies, double operationsPerHandOff, double spiCallsPerHandOff, double deliveriesPerHandOff,
+                  String spiBreakdown, int selfReelections, List<long[]> windows) {
     }
 
     private record Event(Library.Contender contender, long nanos) {
@@ -53,7 +54,7 @@ final class HandOffBench {
             long idleFrom = 0;
             long idleRequests = 0;
             long requestsFrom = 0;
-            long spiFrom = 0;
+            long[] spiFrom = CountingStore.snapshot();
             long measuredFrom = 0;
             for (int i = 0; i < warmup + measured; i++) {
                 if (i == warmup) {
@@ -65,7 +66,7 @@ final class HandOffBench {
                     measuredFrom = System.nanoTime();
                     idleRequests = requestsFrom - idleRequests;
                     idleFrom = measuredFrom - idleFrom;
-                    spiFrom = CountingStore.total();
+                    spiFrom = CountingStore.snapshot();
                 }
                 Event next;
                 while (true) {
@@ -75,7 +76,7 @@ final class HandOffBench {
                     if (next.contender() != current.contender()) {
                         if (i >= warmup) {
                             latencies.record(next.nanos() - start);
-                            windows.add(new long[] {start, next.nanos()});
+                            windows.add(new long[] {start, next.nanos(), store(current.contender()), store(next.contender())});
                         }
                         break;
                     }
@@ -87,14 +88,23 @@ final class HandOffBench {
             }
             long requestsTo = counter.operations();
             long measuredTo = System.nanoTime();
-            long spiTo = CountingStore.total();
+            long[] spiTo = CountingStore.snapshot();
             double idleRate = idleFrom > 0 ? idleRequests / (double) idleFrom : 0;
             double requests = requestsFrom < 0 ? Double.NaN : (requestsTo - requestsFrom) - idleRate * (measuredTo - measuredFrom);
-            double spi = library instanceof Ours ? (spiTo - spiFrom) / (double) measured : Double.NaN;
-            return new Result(latencies, requests / measured, spi, reelections, windows);
+            if (!(library instanceof Ours)) {
+                return new Result(latencies, requests / measured, Double.NaN, Double.NaN, "", reelections, windows);
+            }
+            double[] per = CountingStore.per(spiFrom, spiTo, measured);
+            return new Result(latencies, requests / measured, CountingStore.electionCalls(per), per[CountingStore.DELIVERED],
+                    CountingStore.describe(per), reelections, windows);
         } finally {
             Pool.closeAll(open);
         }
+    }
+
+    /** The number of an Ours contender's client store (to tell its traced calls from the others'), or -1. */
+    private static long store(Library.Contender c) {
+        return c instanceof Ours.OursContender o ? o.store : -1;
     }
 
     /** The next elected event, or an exception naming {@code what} after {@code timeout}. */

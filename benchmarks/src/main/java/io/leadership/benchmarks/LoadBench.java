@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 final class LoadBench {
 
     /** One configuration's result. */
-    record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, double heapMiB, int threads,
-                  double setupSeconds, double idleBefore) {
+    record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, String spiBreakdown, double heapMiB,
+                  int threads, double setupSeconds, double idleBefore) {
     }
 
     private LoadBench() {
@@ -43,15 +43,18 @@ final class LoadBench {
             double setup = (System.nanoTime() - setupFrom) / 1e9;
             Thread.sleep(settle.toMillis()); // the campaign burst is over; what follows is the steady state
             long requests0 = counter.requests();
-            long spi0 = CountingStore.total();
+            long[] spi0 = CountingStore.snapshot();
             long from = System.nanoTime();
             Thread.sleep(rest.toMillis());
             long requests1 = counter.requests();
-            long spi1 = CountingStore.total();
+            long[] spi1 = CountingStore.snapshot();
             double seconds = (System.nanoTime() - from) / 1e9;
             Footprint after = Footprint.now(); // at rest: threads started on demand have ended
+            double[] spi = CountingStore.per(spi0, spi1, seconds);
+            boolean ours = library instanceof Ours;
             return new Result(n, requests0 < 0 ? Double.NaN : (requests1 - requests0) / seconds,
-                    library instanceof Ours ? (spi1 - spi0) / seconds : Double.NaN,
+                    ours ? spi[CountingStore.KEEP_ALIVE] + CountingStore.electionCalls(spi) : Double.NaN,
+                    ours ? CountingStore.describe(spi) : "",
                     (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0), after.threads - before.threads, setup, idleBefore);
         } finally {
             client.close();

@@ -14,8 +14,8 @@ import java.util.Set;
  * <ul>
  * <li>{@code quick}: a smoke run of a minute or two (one run, few rounds, 100 candidates and a 2 s window for the load,
  *     no lease-per-candidate load, no Consul fail-over);
- * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=handoff,follower,herd,failover,load} (default all);
- * <li>{@code runs=3}: how many times the hand-off, follower and herd measures run;
+ * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load} (default all);
+ * <li>{@code runs=3}: how many times the floor, hand-off, follower and herd measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
  * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md).
  * </ul>
@@ -24,7 +24,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                Path out, int handOffs, int handOffWarmup, int herdCandidates, int herdHandOffs, int failOverRounds,
                int consulFailOverRounds, int loadCandidates, Duration rest) {
 
-    static final List<String> MEASURES = List.of("handoff", "follower", "herd", "failover", "load");
+    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load");
 
     static Options parse(String[] args) {
         boolean quick = false;

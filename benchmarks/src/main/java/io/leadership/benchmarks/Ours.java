@@ -2,7 +2,6 @@ package io.leadership.benchmarks;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
-import io.leadership.Store;
 import io.leadership.Stores;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +44,8 @@ final class Ours implements Library {
         @Override
         public synchronized Contender contender(String key, String id, Elected elected) {
             Session session = shared != null ? shared : Session.open(store, target.ttl());
-            OursContender c = new OursContender(Candidate.create(session, key, id), shared == null ? session : null, elected);
+            OursContender c = new OursContender(Candidate.create(session, key, id), shared == null ? session : null, elected,
+                    store.number);
             contenders.add(c);
             c.start();
             return c;
@@ -79,11 +79,14 @@ final class Ours implements Library {
         final Candidate candidate;
         private final Session own;
         private final Elected elected;
+        /** {@link CountingStore#number} of its client's store. */
+        final int store;
 
-        OursContender(Candidate candidate, Session own, Elected elected) {
+        OursContender(Candidate candidate, Session own, Elected elected, int store) {
             this.candidate = candidate;
             this.own = own;
             this.elected = elected;
+            this.store = store;
         }
 
         void start() {

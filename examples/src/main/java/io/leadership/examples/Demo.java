@@ -98,6 +98,15 @@ public final class Demo {
                 say("== elected: %s leads, %d ms after the candidates' JVMs were started", first.leader.get(),
                         millis(first.at - started));
                 reports.awaitCampaigning(children.size());
+                long queued = System.nanoTime() + WAIT.toNanos();
+                while (follower.participants().size() < children.size()) {
+                    if (System.nanoTime() - queued > 0) {
+                        throw new IllegalStateException("not every candidate in the queue within " + WAIT.toSeconds() + " s: "
+                                + follower.participants());
+                    }
+                    Thread.sleep(10); // the follower's queue is a snapshot: look again shortly
+                }
+                say("== the queue, leader first: %s", String.join(", ", follower.participants()));
 
                 // Five hand-offs back to back: the first runs cold code in every JVM, the later ones show the steady state.
                 // The demo acts on what the candidates report of themselves: the follower may name a leader
@@ -118,8 +127,8 @@ public final class Demo {
                     }
                     current = awaitLeader(sightings, leader.id);
                     handOffs.add(millis(current.at - resigned));
-                    say("== resign hand-off %d: %s -> %s in %d ms (resign sent -> follower notified)", handOffs.size(), leader.id,
-                            current.leader.get(), handOffs.get(handOffs.size() - 1));
+                    say("== resign hand-off %d: %s -> %s in %d ms (resign sent -> follower notified); queue: %s", handOffs.size(),
+                            leader.id, current.leader.get(), handOffs.get(handOffs.size() - 1), String.join(", ", follower.participants()));
                 }
                 long handOff = handOffs.stream().sorted().toList().get(handOffs.size() / 2);
 

@@ -31,6 +31,17 @@ public interface Store extends AutoCloseable {
     TtlRange ttlRange();
 
     /**
+     * Checks an election name before any use, the same way on every entry point:
+     * {@link Keys#check(String)}, and whatever more this store needs (ZooKeeper reserves
+     * {@code zookeeper/...}). Returns the name.
+     *
+     * @throws IllegalArgumentException naming the bad name and what is accepted
+     */
+    default String checkElection(String election) {
+        return Keys.check(election);
+    }
+
+    /**
      * Grants a new lease that the store expires {@code ttl} after the last acknowledged
      * keep-alive, unless it is kept alive. The returned lease reports the TTL the store really
      * granted or negotiated ({@link Lease#ttl()}), which may differ from the one asked for.

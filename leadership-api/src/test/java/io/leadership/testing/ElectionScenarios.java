@@ -319,7 +319,7 @@ public abstract class ElectionScenarios {
         Node a = candidate("a");
         awaitLeader(List.of(a), ANSWER);
         seen.expect(Optional.of("a"), ANSWER);
-        Node b = candidate("b");
+        Node b = inLine("b").get(0); // in the queue behind a before a resigns
         assertTrue(Await.result(a.candidate.resign(), ANSWER));
         seen.awaitMatching(Optional.of("b")::equals, ANSWER);
         assertEquals(Optional.of("b"), follower.leader());

@@ -7,6 +7,8 @@ import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** How jetcd's failures become the SPI's typed errors. */
 final class EtcdErrors {
@@ -72,11 +74,51 @@ final class EtcdErrors {
         if (leaseId != null && leaseNotFound(cause)) {
             return new LeaseExpiredException(STORE, operation, leaseId, cause);
         }
-        Status.Code code = statusOf(cause).getCode();
-        String message = String.valueOf(cause.getMessage());
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-            message += " (endpoints " + endpoints + ")";
-        }
+        Status status = statusOf(cause);
+        String message = switch (status.getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> unreachable(status, cause, endpoints);
+            default -> firstLine(String.valueOf(cause.getMessage()));
+        };
         return new StoreException(STORE, operation, key, message, cause);
+    }
+
+    /**
+     * One line for a store that did not answer: the endpoints and the transport's own reason
+     * ({@code Connection refused}), not gRPC's picker dump, which spans lines and names its
+     * internals; the full status stays in the cause.
+     */
+    private static String unreachable(Status status, Throwable cause, String endpoints) {
+        String reason = transportReason(status, cause);
+        boolean late = status.getCode() == Status.Code.DEADLINE_EXCEEDED;
+        return "etcd at " + endpoints + (late ? " did not answer in time" : " is unreachable")
+                + (reason == null ? "" : ": " + reason);
+    }
+
+    private static final Pattern PICK_FAILURE =
+            Pattern.compile("cause=(?:[\\w.$]+(?:Exception|Error): )?([^\\n}]+)");
+
+    /** The innermost cause's message, or what gRPC's description says the last connection attempt failed with. */
+    private static String transportReason(Status status, Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != cause && root.getMessage() != null) {
+            return firstLine(root.getMessage());
+        }
+        String description = status.getDescription();
+        if (description == null) {
+            return null;
+        }
+        Matcher m = PICK_FAILURE.matcher(description);
+        if (m.find()) {
+            return firstLine(m.group(1)).trim();
+        }
+        return firstLine(description);
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -1,10 +1,9 @@
 package io.leadership.etcd;
 
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.LeaseOption;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,8 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An etcd lease. Its id is etcd's lease id in lower-case hex, as {@code etcdctl} prints it, and
- * as {@link io.leadership.Claim#leaseId()} reports the lease of a key ({@code 0} for none).
+ * An etcd lease. Its id is etcd's lease id in lower-case hex without padding, as {@code etcdctl}
+ * prints it and as {@code concurrency.Election} names its keys ({@code <election>/<id>}); it is
+ * also the {@link io.leadership.spi.Entry#leaseId()} of the lease's keys ({@code 0} for a key
+ * without lease).
  */
 final class EtcdLease implements Lease {
 
@@ -34,16 +35,13 @@ final class EtcdLease implements Lease {
         this.listener = listener;
     }
 
+    /** Go's {@code fmt.Sprintf("%x", leaseID)}: etcd grants only positive ids, so no sign to mind. */
     static String hex(long leaseId) {
         return Long.toHexString(leaseId);
     }
 
     long leaseId() {
         return leaseId;
-    }
-
-    EtcdStore store() {
-        return store;
     }
 
     @Override
@@ -58,11 +56,12 @@ final class EtcdLease implements Lease {
     }
 
     /**
-     * One {@code LeaseKeepAlive} round trip, acknowledged by the cluster's leader (the request
-     * requires a leader). etcd answers TTL 0 for a lease it does not know: that, or a
-     * {@code lease not found} error, fails with {@link LeaseExpiredException} and tells the
-     * listener once. jetcd re-authenticates every call but this one when etcd rejects its token,
-     * so after such a rejection a lease read refreshes the token and the keep-alive is sent again.
+     * One keep-alive request on the store's keep-alive stream ({@link KeepAliveStream}), answered
+     * by the cluster's leader. etcd answers TTL 0 for a lease it does not know: that fails with
+     * {@link LeaseExpiredException} and tells the listener once. The stream does not
+     * re-authenticate by itself when etcd rejects its token (etcd 3.5+ checks tokens on
+     * keep-alives), so after such a rejection a lease read through jetcd, which does, refreshes
+     * the token and the keep-alive is sent again.
      */
     @Override
     public CompletableFuture<Void> keepAlive() {
@@ -83,14 +82,9 @@ final class EtcdLease implements Lease {
     }
 
     private CompletableFuture<Void> keepAliveOnce() {
-        return store.client().getLeaseClient().keepAliveOnce(leaseId).thenCompose(this::checkRenewed);
-    }
-
-    private CompletableFuture<Void> checkRenewed(LeaseKeepAliveResponse response) {
-        if (response.getTTL() <= 0) {
-            return CompletableFuture.failedFuture(new LeaseExpiredException(EtcdErrors.STORE, "keepAlive", id, null));
-        }
-        return CompletableFuture.completedFuture(null);
+        return store.keepAlives().keepAlive(leaseId).thenCompose(answeredTtl -> answeredTtl > 0
+                ? CompletableFuture.<Void>completedFuture(null)
+                : CompletableFuture.failedFuture(new LeaseExpiredException(EtcdErrors.STORE, "keepAlive", id, null)));
     }
 
     /** Revokes the lease; a lease etcd does not know (expired, revoked) counts as revoked. */

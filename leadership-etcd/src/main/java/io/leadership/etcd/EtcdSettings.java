@@ -26,13 +26,13 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
     }
 
     /**
-     * A jetcd client running its callbacks on {@code executor}, those of keep-alives on
-     * {@code leaseLane}. Every request but a watch gets
+     * A jetcd client running its retries on {@code executor}, gRPC's callbacks on
+     * {@code callbacks}. Every unary request gets
      * the request timeout as its gRPC deadline ({@link RequestDeadlines}); jetcd itself retries
      * only reads, revokes and grants on UNAVAILABLE, and every call once after re-authenticating
      * when etcd reports an invalid or outdated token, all within that same timeout.
      */
-    Client newClient(ExecutorService executor, Executor leaseLane) {
+    Client newClient(ExecutorService executor, Executor callbacks, ChannelTap tap) {
         // jetcd's defaults (500 ms doubling to 2.5 s) scaled down for short timeouts; Failsafe
         // insists on delay < max delay < max duration.
         long timeout = requestTimeout.toMillis();
@@ -52,7 +52,8 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
                 .retryDelay(retryDelay)
                 .retryMaxDelay(retryMaxDelay)
                 .retryMaxDuration(Duration.ofMillis(Math.max(requestTimeout.toMillis(), retryMaxDelay + 1)))
-                .interceptor(new RequestDeadlines(requestTimeout, executor, leaseLane));
+                // the tap first: it sees the channel below the deadlines (interceptors listed last run first)
+                .interceptor(tap, new RequestDeadlines(requestTimeout, callbacks));
         if (!namespace.isEmpty()) {
             builder.namespace(ByteSequence.from(namespace, StandardCharsets.UTF_8));
         }

@@ -3,7 +3,6 @@ package io.leadership.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -11,20 +10,19 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.leadership.Claim;
-import io.leadership.Keys;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
-import io.leadership.TtlRange;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,8 +41,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Store} on etcd v3 through jetcd: leases are etcd leases, a claim's version is the
- * key's create revision, and create and compare-and-delete are single transactions.
+ * A {@link Store} on etcd v3 through jetcd, in the layout of etcd's {@code concurrency.Election}
+ * (which the server's election service, jetcd's {@code Election} and {@code etcdctl elect} use):
+ * a candidate's key in election {@code <name>} is {@code <name>/<lease id hex>}, its value the
+ * candidate's id, its version the key's create revision; the key with the lowest create revision
+ * leads. Leases are etcd leases; join and leave are single transactions.
  *
  * <p>Every operation runs on the store's own threads and completes there, never on the caller's
  * thread nor on gRPC's event loop. Connect with {@link #builder()} or
@@ -72,6 +73,8 @@ public final class EtcdStore implements Store {
     private final ScheduledThreadPoolExecutor timer;
     private final StoreThreads threads;
     private final Client client;
+    private final ChannelTap tap;
+    private final KeepAliveStream keepAlives;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -91,7 +94,9 @@ public final class EtcdStore implements Store {
         this.timer.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
-        this.client = settings.newClient(executor, leaseLane);
+        this.tap = new ChannelTap(settings.user() != null);
+        this.client = settings.newClient(executor, new Callbacks(executor), tap);
+        this.keepAlives = new KeepAliveStream(tap.tapped(), new Callbacks(leaseLane), timer, settings.requestTimeout());
         connectEarly();
         log.debug("etcd store on {} created", settings.endpointList());
     }
@@ -137,57 +142,57 @@ public final class EtcdStore implements Store {
     }
 
     /**
-     * One transaction: if the key's create revision is 0 (absent) then put it with the lease and
-     * read it back, else read it. The put fails with {@code lease not found} when the lease is
-     * gone, which becomes {@link io.leadership.LeaseExpiredException}: a dead lease never wins.
+     * One transaction, {@code concurrency.Election.Campaign}'s: if the create revision of
+     * {@code <election>/<lease hex>} is 0 (absent) then put it with the value and the lease, else
+     * read it. The version is the put's revision (a single put: the transaction's header revision)
+     * or the create revision of the key already there, so a retried join whose answer was lost
+     * finds its own key and never makes a second one. A put with a lease etcd no longer knows
+     * fails with {@code lease not found}, which becomes {@link io.leadership.LeaseExpiredException}:
+     * a dead lease never joins.
      */
     @Override
-    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
-        Keys.check(key);
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        Keys.check(election);
         Objects.requireNonNull(value, "value");
         EtcdLease own = own(lease);
+        String key = keyOf(election, own);
         ByteSequence k = bytes(key);
-        return call("create", key, own.id(), () -> client.getKVClient().txn()
+        return call("join", election, own.id(), () -> client.getKVClient().txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(k, bytes(value), PutOption.builder().withLeaseId(own.leaseId()).build()),
-                        Op.get(k, GetOption.DEFAULT))
+                .Then(Op.put(k, bytes(value), PutOption.builder().withLeaseId(own.leaseId()).build()))
                 .Else(Op.get(k, GetOption.DEFAULT))
                 .commit())
-                .thenApply(r -> claim(key, r.getGetResponses()));
+                .thenApply(r -> r.isSucceeded()
+                        ? new Entry(key, value, r.getHeader().getRevision(), own.id())
+                        : entry(r.getGetResponses().get(0).getKvs().get(0)));
     }
 
-    /** One transaction: if the key's create revision is {@code version} then delete it. */
+    /** One transaction, {@code concurrency.Election.Resign}'s: if the key's create revision is the entry's version then delete it. */
     @Override
-    public CompletableFuture<Boolean> delete(String key, long version) {
-        Keys.check(key);
-        ByteSequence k = bytes(key);
-        return call("delete", key, null, () -> client.getKVClient().txn()
-                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(version)))
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        ByteSequence k = bytes(entry.key());
+        return call("leave", entry.key(), null, () -> client.getKVClient().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(entry.version())))
                 .Then(Op.delete(k, DeleteOption.DEFAULT))
                 .commit())
                 .thenApply(EtcdStore::deletedOne);
     }
 
-    /** A linearizable read of the key. */
-    @Override
-    public CompletableFuture<Optional<Claim>> get(String key) {
-        Keys.check(key);
-        return call("get", key, null, () -> client.getKVClient().get(bytes(key)))
-                .thenApply(r -> claim(key, r));
-    }
-
     /**
-     * Reads the key and delivers it, then watches from the read revision + 1, which etcd serves
-     * at once (a synced watcher); re-reads after every error, compaction included. See {@link EtcdWatch}.
+     * Reads the election's keys and delivers them, then watches their prefix from the read
+     * revision + 1 (a synced watcher: etcd serves it at once); re-reads after every error,
+     * compaction and history reset included. See {@link EtcdWatch}.
      */
     @Override
-    public Watch watch(String key, WatchListener listener) {
-        Keys.check(key);
+    public Watch watch(String election, QueueListener listener) {
+        Keys.check(election);
         Objects.requireNonNull(listener, "listener");
         if (closed.get()) {
-            throw new IllegalStateException("etcd store on " + settings.endpointList() + " is closed; cannot watch key '" + key + "'");
+            throw new IllegalStateException("etcd store on " + settings.endpointList() + " is closed; cannot watch election "
+                    + Keys.quote(election));
         }
-        EtcdWatch watch = new EtcdWatch(this, key, listener);
+        EtcdWatch watch = new EtcdWatch(this, election, listener);
         watches.add(watch);
         watch.start();
         return watch;
@@ -204,6 +209,7 @@ public final class EtcdStore implements Store {
             return;
         }
         watches.forEach(EtcdWatch::close);
+        keepAlives.close();
         try {
             client.close();
         } catch (RuntimeException e) {
@@ -248,6 +254,10 @@ public final class EtcdStore implements Store {
 
     ScheduledExecutorService timer() {
         return timer;
+    }
+
+    KeepAliveStream keepAlives() {
+        return keepAlives;
     }
 
     boolean closed() {
@@ -323,28 +333,31 @@ public final class EtcdStore implements Store {
         }
     }
 
+    /** What every operation of a closed store fails with: {@code Session.open} gives up at once on it. */
     private StoreException closedError(String operation, String key) {
-        return new StoreException(EtcdErrors.STORE, operation, key, "the store on " + settings.endpointList() + " is closed", null);
+        return new StoreClosedException(EtcdErrors.STORE, operation);
     }
 
-    // ---- mapping between etcd records and claims
+    // ---- the layout: concurrency.Election's
 
     static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
-    static Claim claim(String key, KeyValue kv) {
-        return new Claim(key, kv.getValue().toString(StandardCharsets.UTF_8), kv.getCreateRevision(),
-                EtcdLease.hex(kv.getLease()));
+    /** The prefix of an election's keys, {@code <election>/}, as {@code concurrency.NewElection} makes it. */
+    static String prefixOf(String election) {
+        return election + "/";
     }
 
-    private static Optional<Claim> claim(String key, GetResponse response) {
-        List<KeyValue> kvs = response.getKvs();
-        return kvs.isEmpty() ? Optional.empty() : Optional.of(claim(key, kvs.get(0)));
+    /** {@code <election>/<lease id hex>}: Go's {@code fmt.Sprintf("%s%x", pfx, leaseID)}. */
+    static String keyOf(String election, EtcdLease lease) {
+        return prefixOf(election) + lease.id();
     }
 
-    private static Optional<Claim> claim(String key, List<GetResponse> reads) {
-        return reads.isEmpty() ? Optional.empty() : claim(key, reads.get(reads.size() - 1));
+    /** A key of an election as etcd holds it; its lease in {@link EtcdLease#hex} form ({@code 0}: none). */
+    static Entry entry(KeyValue kv) {
+        return new Entry(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
+                kv.getCreateRevision(), EtcdLease.hex(kv.getLease()));
     }
 
     private static boolean deletedOne(TxnResponse response) {
@@ -357,6 +370,31 @@ public final class EtcdStore implements Store {
         }
         throw new IllegalArgumentException("lease " + (lease == null ? "null" : lease.id() + " (" + lease.getClass().getName() + ")")
                 + " was not granted by an etcd store; grant it with EtcdStore.grant");
+    }
+
+    /**
+     * The executor gRPC runs a call's callbacks on: the store's own, or, once the store is closed
+     * and its threads are ending, the calling thread. jetcd's {@code close()} shuts the channel
+     * down without waiting, so gRPC may still hand a late callback (a pending call reprocessed
+     * when a connection comes up) to an executor that is shut down; a rejection there is an
+     * uncaught exception in gRPC's synchronization context, logged as SEVERE "Panic!", and
+     * fails the channel.
+     */
+    private static final class Callbacks implements Executor {
+        private final Executor delegate;
+
+        Callbacks(Executor delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            try {
+                delegate.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
+        }
     }
 
     /** Names the store's threads and tells whether the current thread is one of them. */

@@ -1,39 +1,60 @@
 package io.leadership.etcd;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Response;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
-import io.leadership.Claim;
+import io.leadership.HistoryResetException;
 import io.leadership.StoreException;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Watch;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link io.leadership.Store#watch}: read the key at revision R, deliver it, watch from R + 1.
+ * One {@link io.leadership.spi.Store#watch}: read the election's keys ({@code <name>/…}, by
+ * create revision) at revision R, deliver them, watch the prefix from R + 1, and keep the keys in
+ * a map that every event batch updates, delivering the queue after each batch. Values come with
+ * the put events, so a delete is delivered at once, with no read.
  *
- * <p>Guarantees: callbacks run one at a time on the store's threads, in store order; a state is
- * delivered only if it is newer (by etcd revision) than the last one delivered and differs from
- * it, so the listener never sees an older state after a newer one. Whenever jetcd's stream ends
- * (compaction, lost connection, lost leader, rejected token, anything) the error is reported,
- * the jetcd watcher is dropped, and the cycle starts again with a fresh read, so the listener
- * ends on the store's current state; jetcd's own resumption is never relied on, because it
- * restarts from a revision it guesses and its watcher then starts unsynced. Reads that fail are
- * retried with a backoff of 50 ms doubling to 2 s, until the watch or the store is closed.
+ * <p>Guarantees: callbacks run one at a time on the store's threads, in store order. A queue's
+ * revision is that of the read, or of the batch (every change to the prefix up to it has been
+ * applied), so it never claims more than it has seen. Within one history a queue is delivered
+ * only if newer than the last; a read whose revision is lower than one already delivered means
+ * etcd's history started again (a wiped or rebuilt cluster), and its queue is delivered with that
+ * true, lower revision, which Candidate and Follower recognise. A changed cluster id with a
+ * revision that did not go down is a reset they cannot see, so it goes to
+ * {@link QueueListener#onError} as a {@link HistoryResetException}.
+ *
+ * <p>Whenever jetcd's stream ends (compaction, lost connection, lost leader, rejected token,
+ * anything) the error is reported, the jetcd watcher is dropped and the cycle starts again with a
+ * fresh read; jetcd's own resumption is never relied on, because it restarts from a revision it
+ * guesses, never re-reads, and its watcher then starts unsynced. Reads that fail are retried with
+ * a backoff of 50 ms doubling to 2 s, until the watch or the store is closed.
  *
  * <p>Opening at R + 1 rather than at R matters for speed: etcd serves a watcher whose start
  * revision is past the current one at once (synced), while one opened at an old revision waits
  * for etcd's catch-up loop (about 100 ms).
+ *
+ * <p>Only the election's direct keys count: {@code <name>/<x>} with no further {@code /}. Deeper
+ * keys belong to elections named below it ({@code <name>/<sub>}).
  */
 final class EtcdWatch implements Watch {
 
@@ -42,25 +63,28 @@ final class EtcdWatch implements Watch {
     private static final long MAX_BACKOFF_MS = Duration.ofSeconds(2).toMillis();
 
     private final EtcdStore store;
-    private final String key;
-    private final ByteSequence keyBytes;
-    private final WatchListener listener;
-    private final SerialExecutor serial;
+    private final String election;
+    private final String prefix;
+    private final ByteSequence prefixBytes;
+    private final QueueListener listener;
+    private final Executor serial;
     private volatile boolean closed;
 
     // Confined to `serial`.
     private long generation;
     private io.etcd.jetcd.Watch.Watcher watcher;
-    private Optional<Claim> lastState; // null until the first delivery
-    private long lastRevision;
+    private final Map<String, Entry> keys = new HashMap<>();
+    private Queue last; // null until the first delivery
+    private long clusterId;
     private int failures;
 
-    EtcdWatch(EtcdStore store, String key, WatchListener listener) {
+    EtcdWatch(EtcdStore store, String election, QueueListener listener) {
         this.store = store;
-        this.key = key;
-        this.keyBytes = EtcdStore.bytes(key);
+        this.election = election;
+        this.prefix = EtcdStore.prefixOf(election);
+        this.prefixBytes = EtcdStore.bytes(prefix);
         this.listener = listener;
-        this.serial = new SerialExecutor(store.executor());
+        this.serial = MoreExecutors.newSequentialExecutor(store.executor());
     }
 
     void start() {
@@ -94,7 +118,8 @@ final class EtcdWatch implements Watch {
         long gen = generation;
         CompletableFuture<GetResponse> read;
         try {
-            read = store.client().getKVClient().get(keyBytes);
+            read = store.client().getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true)
+                    .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build());
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
@@ -106,27 +131,30 @@ final class EtcdWatch implements Watch {
             return;
         }
         if (failure != null) {
-            retryLater(store.failure("watch", key, failure));
+            retryLater(store.failure("watch", election, failure));
             return;
         }
         long revision = read.getHeader().getRevision();
-        List<KeyValue> kvs = read.getKvs();
-        deliver(kvs.isEmpty() ? Optional.empty() : Optional.of(EtcdStore.claim(key, kvs.get(0))), revision);
+        checkCluster(read.getHeader());
+        keys.clear();
+        read.getKvs().forEach(this::put);
+        deliver(revision, true);
         if (closed) {
             return;
         }
         WatchOption option = WatchOption.builder()
+                .isPrefix(true)
                 .withRevision(revision + 1)
                 .withRequireLeader(true) // a member cut off from the leader ends the stream instead of going quiet
                 .withCreateNotify(true)
                 .build();
         try {
-            watcher = store.client().getWatchClient().watch(keyBytes, option, io.etcd.jetcd.Watch.listener(
+            watcher = store.client().getWatchClient().watch(prefixBytes, option, io.etcd.jetcd.Watch.listener(
                     response -> submit(() -> onResponse(gen, response)),
                     error -> submit(() -> onStreamEnd(gen, error)),
                     () -> submit(() -> onStreamEnd(gen, null))));
         } catch (RuntimeException e) {
-            retryLater(store.failure("watch", key, e));
+            retryLater(store.failure("watch", election, e));
         }
     }
 
@@ -136,15 +164,45 @@ final class EtcdWatch implements Watch {
         }
         if (response.isCreatedNotify()) {
             failures = 0; // the stream is up: the next failure is retried at once
+            return;
         }
-        for (WatchEvent event : response.getEvents()) {
+        List<WatchEvent> events = response.getEvents();
+        if (events.isEmpty()) {
+            return;
+        }
+        boolean changed = false;
+        long revision = response.getHeader().getRevision();
+        for (WatchEvent event : events) {
             KeyValue kv = event.getKeyValue();
+            revision = Math.max(revision, kv.getModRevision());
             switch (event.getEventType()) {
-                case PUT -> deliver(Optional.of(EtcdStore.claim(key, kv)), kv.getModRevision());
-                case DELETE -> deliver(Optional.empty(), kv.getModRevision());
-                default -> log.debug("ignoring {} event on key '{}'", event.getEventType(), key);
+                case PUT -> changed |= put(kv);
+                case DELETE -> changed |= keys.remove(kv.getKey().toString(StandardCharsets.UTF_8)) != null;
+                default -> log.debug("ignoring {} event in election {}", event.getEventType(), Keys.quote(election));
             }
         }
+        if (changed) {
+            deliver(revision, false);
+        }
+    }
+
+    /** Adds or updates a key of the election; keys of elections below it are not ours. */
+    private boolean put(KeyValue kv) {
+        String key = kv.getKey().toString(StandardCharsets.UTF_8);
+        if (!key.startsWith(prefix) || key.indexOf('/', prefix.length()) >= 0) {
+            return false;
+        }
+        keys.put(key, EtcdStore.entry(kv));
+        return true;
+    }
+
+    /** A cluster id that changed while the revision did not go down is a reset only the watch can see. */
+    private void checkCluster(Response.Header header) {
+        long id = header.getClusterId();
+        if (clusterId != 0 && id != clusterId && last != null && header.getRevision() >= last.revision()) {
+            report(new HistoryResetException(EtcdErrors.STORE, election, last.revision(), header.getRevision()));
+        }
+        clusterId = id;
     }
 
     /** jetcd's stream failed or ended: report it and read again (at once the first time). */
@@ -152,7 +210,7 @@ final class EtcdWatch implements Watch {
         if (closed || gen != generation) {
             return;
         }
-        StoreException failure = store.failure("watch", key,
+        StoreException failure = store.failure("watch", election,
                 error != null ? error : new IllegalStateException("etcd ended the watch stream"));
         if (failures == 0) {
             failures = 1;
@@ -180,26 +238,34 @@ final class EtcdWatch implements Watch {
             try {
                 watcher.close();
             } catch (RuntimeException e) {
-                log.debug("closing the jetcd watcher of key '{}' failed", key, e);
+                log.debug("closing the jetcd watcher of election {} failed", Keys.quote(election), e);
             }
             watcher = null;
         }
     }
 
-    /** Delivers {@code state}, which holds at {@code revision}, unless it is older than or equal to the last one. */
-    private void deliver(Optional<Claim> state, long revision) {
-        if (lastState != null && revision <= lastRevision) {
+    /**
+     * Delivers the keys as they stand at {@code revision}. An event batch older than or as old as
+     * the last queue is skipped; a read is delivered unless it repeats the last queue, also when
+     * its revision is lower (the history started again: the read is the store's truth).
+     */
+    private void deliver(long revision, boolean read) {
+        if (closed) {
             return;
         }
-        lastRevision = revision;
-        if (state.equals(lastState) || closed) {
+        Queue queue = new Queue(List.copyOf(keys.values()), revision);
+        if (last != null && (read ? queue.equals(last) : revision <= last.revision())) {
             return;
         }
-        lastState = state;
+        if (read && last != null && revision < last.revision()) {
+            log.debug("etcd history started again under election {}: revision {} after {}", Keys.quote(election),
+                    revision, last.revision());
+        }
+        last = queue;
         try {
-            listener.onState(state);
+            listener.onQueue(queue);
         } catch (RuntimeException e) {
-            log.warn("watch listener of key '{}' failed on {}", key, state, e);
+            log.warn("watch listener of election {} failed on {}", Keys.quote(election), queue, e);
         }
     }
 
@@ -207,11 +273,11 @@ final class EtcdWatch implements Watch {
         if (closed) {
             return;
         }
-        log.debug("watch of key '{}' failed, reading again", key, failure);
+        log.debug("watch of election {} failed, reading again", Keys.quote(election), failure);
         try {
             listener.onError(failure);
         } catch (RuntimeException e) {
-            log.warn("watch listener of key '{}' failed on an error", key, e);
+            log.warn("watch listener of election {} failed on an error", Keys.quote(election), e);
         }
     }
 }

@@ -3,22 +3,22 @@ package io.leadership.etcd;
 import static io.leadership.etcd.Await.failure;
 import static io.leadership.etcd.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
 import io.leadership.StoreException;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Watch;
 import io.leadership.testing.FaultProxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,16 +58,23 @@ class EtcdAuthTest {
     @Test
     void aWrongPasswordFailsTheOperationNamingIt() {
         try (EtcdStore store = connect("wrong")) {
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.get("elections/auth")));
-            assertEquals("get", e.operation());
-            assertEquals("elections/auth", e.key());
+            StoreException e = assertInstanceOf(StoreException.class,
+                    failure(store.grant(Duration.ofSeconds(5), LeaseListener.NONE)));
+            assertEquals("grant", e.operation());
+            assertFalse(e.getMessage().contains("wrong"), "no password in messages: " + e.getMessage());
         }
     }
 
     @Test
     void withoutCredentialsEtcdRefuses() {
         try (EtcdStore store = etcd.connect(etcd.addresses(), b -> { })) {
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.get("elections/auth")));
+            RecordingListener listener = new RecordingListener();
+            try (Watch watch = store.watch("elections/auth", listener)) {
+                Await.until("the watch reports the refusal", Duration.ofSeconds(10), () -> !listener.errors.isEmpty());
+            }
+            StoreException e = listener.errors.get(0);
+            assertEquals("watch", e.operation());
+            assertEquals("elections/auth", e.key());
             assertTrue(e.getMessage().contains("user name is empty") || e.getMessage().contains("permission denied"),
                     e.getMessage());
         }
@@ -77,13 +84,13 @@ class EtcdAuthTest {
     void anIdleStoreReauthenticatesAfterItsTokenExpired() throws Exception {
         try (FaultProxy proxy = FaultProxy.start(etcd.addresses().get(0));
                 EtcdStore store = etcd.connect(List.of(proxy.address()), b -> b.credentials("root", PASSWORD))) {
-            String key = "elections/idle";
+            String election = "elections/idle";
             Lease lease = value(store.grant(Duration.ofSeconds(30), LeaseListener.NONE));
             value(lease.keepAlive());
-            Claim c = value(store.create(key, "a", lease)).orElseThrow();
+            Entry e = value(store.join(election, "a", lease));
             RecordingListener listener = new RecordingListener();
-            try (Watch watch = store.watch(key, listener)) {
-                listener.expectNext(Optional.of(c));
+            try (Watch watch = store.watch(election, listener)) {
+                listener.expectNext(e);
                 long logSize = Files.size(etcd.logFile());
                 // The scenario is idleness itself: longer than the 1 s token TTL plus etcd's 1 s
                 // expiry resolution, with nothing to wait for but time.
@@ -92,12 +99,11 @@ class EtcdAuthTest {
                 // The watch's connection breaks: it must read and watch again with a new token.
                 proxy.cut();
                 try (EtcdStore writer = connect(PASSWORD)) {
-                    assertTrue(value(writer.delete(key, c.version())));
+                    assertTrue(value(writer.leave(e)));
                 }
-                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
+                listener.awaitLast(Duration.ofSeconds(10));
                 value(lease.keepAlive());
-                assertEquals(Optional.empty(), value(store.get(key)));
-                Claim other = value(store.create(key + "-2", "b", lease)).orElseThrow();
+                Entry other = value(store.join(election + "-2", "b", lease));
                 assertTrue(other.heldBy(lease));
                 assertTrue(logSince(logSize).contains("invalid auth token"),
                         "etcd saw the expired token before the store authenticated again");
@@ -113,19 +119,19 @@ class EtcdAuthTest {
     @Test
     void operationsAndWatchesCarryOnAcrossARestart() throws Exception {
         try (EtcdStore store = connect(PASSWORD); EtcdStore writer = connect(PASSWORD)) {
-            String key = "elections/restart";
+            String election = "elections/restart";
             Lease lease = value(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
-            Claim c = value(store.create(key, "a", lease)).orElseThrow();
+            Entry e = value(store.join(election, "a", lease));
             RecordingListener listener = new RecordingListener();
-            try (Watch watch = store.watch(key, listener)) {
-                listener.expectNext(Optional.of(c));
+            try (Watch watch = store.watch(election, listener)) {
+                listener.expectNext(e);
                 etcd.restart();
                 AtomicReference<Throwable> last = new AtomicReference<>();
                 Await.until(() -> "keep-alive succeeds after the restart (last failure: " + last.get() + ")", Duration.ofSeconds(10),
                         () -> succeeds(lease.keepAlive(), last));
-                assertEquals(Optional.of(c), value(store.get(key)));
-                assertTrue(value(writer.delete(key, c.version())));
-                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
+                assertEquals(e, value(store.join(election, "a", lease)), "the key survived the restart");
+                assertTrue(value(writer.leave(e)));
+                listener.awaitLast(Duration.ofSeconds(10));
             }
             value(lease.revoke());
         }

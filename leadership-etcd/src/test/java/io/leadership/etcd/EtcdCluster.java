@@ -2,7 +2,7 @@ package io.leadership.etcd;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.StatusResponse;
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
@@ -153,6 +153,22 @@ public final class EtcdCluster implements ClusterServer, BeforeAllCallback, Afte
     public void restart() throws Exception {
         for (EtcdProcess m : members) {
             m.kill();
+        }
+        long t0 = System.nanoTime();
+        for (EtcdProcess m : members) {
+            m.start();
+        }
+        for (EtcdProcess m : members) {
+            m.awaitHealthy(t0);
+        }
+    }
+
+    /** kill -9 every member, delete their data and start them again: a cluster rebuilt, its history new. */
+    @Override
+    public void restartEmpty() throws Exception {
+        for (EtcdProcess m : members) {
+            m.kill();
+            m.deleteData();
         }
         long t0 = System.nanoTime();
         for (EtcdProcess m : members) {

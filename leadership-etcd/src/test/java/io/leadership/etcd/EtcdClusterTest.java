@@ -4,13 +4,12 @@ import static io.leadership.etcd.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -26,12 +25,12 @@ class EtcdClusterTest {
     @Test
     void operationsRecoverWhenTheLeaderAndThenAFollowerAreKilled() throws Exception {
         try (Store store = cluster.connect(); Store writer = cluster.connect()) {
-            String key = "elections/cluster";
+            String election = "elections/cluster";
             Lease lease = value(store.grant(Duration.ofSeconds(20), LeaseListener.NONE));
-            Claim claim = value(store.create(key, "a", lease)).orElseThrow();
+            Entry entry = value(store.join(election, "a", lease));
             RecordingListener listener = new RecordingListener();
-            try (Watch watch = store.watch(key, listener)) {
-                listener.expectNext(Optional.of(claim));
+            try (Watch watch = store.watch(election, listener)) {
+                listener.expectNext(entry);
 
                 // The leader: every client talks to it, for each write and each keep-alive.
                 int leader = cluster.leader(Duration.ofSeconds(10));
@@ -42,11 +41,11 @@ class EtcdClusterTest {
                         + " ms after the leader (m" + leader + ") was killed");
                 int newLeader = cluster.leader(Duration.ofSeconds(10));
                 assertTrue(newLeader != leader);
-                assertEquals(Optional.of(claim), value(store.get(key)));
-                assertTrue(value(writer.delete(key, claim.version())));
-                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
-                Claim second = value(store.create(key, "b", lease)).orElseThrow();
-                listener.awaitLast(Optional.of(second), Duration.ofSeconds(10));
+                assertEquals(entry, value(store.join(election, "a", lease)), "the key survived");
+                assertTrue(value(writer.leave(entry)));
+                listener.awaitLast(Duration.ofSeconds(10));
+                Entry second = value(store.join(election, "b", lease));
+                listener.awaitLast(Duration.ofSeconds(10), second);
 
                 cluster.restart(leader);
 
@@ -55,12 +54,12 @@ class EtcdClusterTest {
                 cluster.kill(follower);
                 for (int i = 0; i < 6; i++) { // round-robin visits every member, the dead one included
                     recovers("keep-alive after a follower died", lease::keepAlive);
-                    recovers("get after a follower died", () -> store.get(key));
+                    recovers("join after a follower died", () -> store.join(election, "b", lease));
                 }
-                assertTrue(value(writer.delete(key, second.version())));
-                listener.awaitLast(Optional.empty(), Duration.ofSeconds(10));
+                assertTrue(value(writer.leave(second)));
+                listener.awaitLast(Duration.ofSeconds(10));
                 cluster.restart(follower);
-                EtcdWatchTest.assertNeverOlderAfterNewer(listener.all);
+                listener.assertInStoreOrder();
             }
             assertEquals(0, listener.overlaps.get());
             value(lease.revoke());

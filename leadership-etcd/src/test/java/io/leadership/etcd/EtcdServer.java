@@ -1,7 +1,7 @@
 package io.leadership.etcd;
 
 import io.etcd.jetcd.Client;
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -165,6 +165,21 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             return;
         }
         local.kill();
+        startLocal();
+    }
+
+    /**
+     * kill -9, delete the data dir, and start the same binary on the same ports: a new etcd whose
+     * history starts again from revision 1 (local processes only).
+     */
+    @Override
+    public synchronized void restartEmpty() throws Exception {
+        if (local == null) {
+            throw new UnsupportedOperationException("only a local etcd process can be restarted empty; " + this
+                    + " is not one (unset ETCD_ENDPOINTS, or run without Docker)");
+        }
+        local.kill();
+        local.deleteData();
         startLocal();
     }
 

@@ -9,43 +9,48 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Leases, create-if-absent, compare-and-delete and get against a real etcd. */
+/** Leases, joining and leaving an election, in etcd's concurrency.Election layout, against a real etcd. */
 class EtcdStoreTest {
 
     @RegisterExtension
     static final EtcdServer etcd = EtcdServer.create();
 
     private Store store;
-    private String key;
+    private String election;
 
     @BeforeEach
     void connect(TestInfo test) {
         store = etcd.connect();
-        key = "elections/" + test.getTestMethod().orElseThrow().getName();
+        election = "elections/" + test.getTestMethod().orElseThrow().getName();
     }
 
     @AfterEach
@@ -57,7 +62,7 @@ class EtcdStoreTest {
     void grantReportsTheTtlEtcdGranted() {
         Lease lease = value(store.grant(Duration.ofSeconds(3), LeaseListener.NONE));
         assertEquals(Duration.ofSeconds(3), lease.ttl());
-        assertTrue(lease.id().matches("[0-9a-f]+"), lease.id());
+        assertTrue(lease.id().matches("[1-9a-f][0-9a-f]*"), lease.id());
         value(lease.revoke());
     }
 
@@ -79,115 +84,70 @@ class EtcdStoreTest {
         assertEquals(Duration.ofSeconds(2), store.ttlRange().min());
     }
 
+    /** The key is {@code <election>/<lease id hex>}, the value the candidate's id, the version its create revision. */
     @Test
-    void leaseExpiryRemovesTheKey() {
-        Lease lease = value(store.grant(etcd.ttl(), LeaseListener.NONE));
-        Claim claim = value(store.create(key, "a", lease)).orElseThrow();
-        assertTrue(claim.heldBy(lease));
-        long t0 = System.nanoTime();
-        Await.until("the key vanishes with its lease", Duration.ofSeconds(10), () -> value(store.get(key)).isEmpty());
-        Duration gone = Duration.ofNanos(System.nanoTime() - t0);
-        System.out.println("key gone " + gone.toMillis() + " ms after its lease was last refreshed (TTL 2 s)");
-    }
-
-    @Test
-    void exactlyOneOfSixteenRacersCreatesTheKey() throws Exception {
-        int racers = 16;
-        List<Store> stores = new ArrayList<>();
-        ExecutorService threads = Executors.newFixedThreadPool(racers);
-        try {
-            List<Lease> leases = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                stores.add(etcd.connect());
-                leases.add(value(stores.get(i).grant(Duration.ofSeconds(10), LeaseListener.NONE)));
-            }
-            for (int round = 0; round < 3; round++) {
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<CompletableFuture<Optional<Claim>>>> calls = new ArrayList<>();
-                for (int i = 0; i < racers; i++) {
-                    int r = i;
-                    calls.add(threads.submit(() -> {
-                        go.await();
-                        return stores.get(r).create(key, "racer-" + r, leases.get(r));
-                    }));
-                }
-                go.countDown();
-                List<Claim> results = new ArrayList<>();
-                for (var call : calls) {
-                    results.add(value(call.get()).orElseThrow());
-                }
-                Claim winner = results.get(0);
-                assertTrue(results.stream().allMatch(winner::equals), "all racers see the same claim: " + results);
-                int won = 0;
-                for (int i = 0; i < racers; i++) {
-                    if (results.get(i).heldBy(leases.get(i))) {
-                        won++;
-                        assertEquals("racer-" + i, results.get(i).value());
-                    }
-                }
-                assertEquals(1, won, "exactly one winner in round " + round + ": " + results);
-                assertTrue(value(store.delete(key, winner.version())));
-            }
-            for (Lease l : leases) {
-                value(l.revoke());
-            }
-        } finally {
-            threads.shutdownNow();
-            stores.forEach(Store::close);
-        }
-    }
-
-    @Test
-    void versionsStrictlyIncreaseOverRecreations() {
-        Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        long previous = 0;
-        for (int i = 0; i < 5; i++) {
-            Claim c = value(store.create(key, "v" + i, lease)).orElseThrow();
-            assertTrue(c.version() > previous, c.version() + " > " + previous);
-            value(store.create(key + "-other", "x", lease)); // unrelated writes move the revision too
-            assertTrue(value(store.delete(key + "-other", value(store.get(key + "-other")).orElseThrow().version())));
-            assertTrue(value(store.delete(key, c.version())));
-            previous = c.version();
-        }
-        value(lease.revoke());
-    }
-
-    @Test
-    void createReturnsTheExistingClaimToLosers() {
-        Lease mine = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        Lease theirs = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        Claim first = value(store.create(key, "mine", mine)).orElseThrow();
-        Claim second = value(store.create(key, "theirs", theirs)).orElseThrow();
-        assertEquals(first, second);
-        assertEquals(new Claim(key, "mine", first.version(), mine.id()), first);
-        value(mine.revoke());
-        value(theirs.revoke());
-    }
-
-    @Test
-    void deleteRefusesAStaleVersion() {
-        Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        Claim v1 = value(store.create(key, "a", lease)).orElseThrow();
-        assertTrue(value(store.delete(key, v1.version())));
-        Claim v2 = value(store.create(key, "b", lease)).orElseThrow();
-        assertFalse(value(store.delete(key, v1.version())), "stale version must not delete");
-        assertEquals(Optional.of(v2), value(store.get(key)));
-        assertFalse(value(store.delete(key, 0)), "version 0 means absent, and deletes nothing");
-        assertTrue(value(store.delete(key, v2.version())));
-        assertFalse(value(store.delete(key, v2.version())), "already gone");
-        value(lease.revoke());
-    }
-
-    @Test
-    void aKeyWithoutLeaseIsStillAClaim() throws Exception {
+    void aJoinWritesConcurrencyElectionsLayout() throws Exception {
+        Lease first = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        Lease second = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        Entry a = value(store.join(election, "alice", first));
+        Entry b = value(store.join(election, "bob", second));
+        assertEquals(election + "/" + first.id(), a.key());
+        assertEquals(new Entry(election + "/" + first.id(), "alice", a.version(), first.id()), a);
+        assertTrue(a.heldBy(first) && b.heldBy(second));
+        assertTrue(b.version() > a.version());
         try (Client admin = etcd.admin()) {
-            admin.getKVClient().put(EtcdStore.bytes(key), EtcdStore.bytes("manual")).get();
+            List<KeyValue> kvs = admin.getKVClient().get(EtcdStore.bytes(election + "/"), GetOption.builder().isPrefix(true)
+                    .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build()).get().getKvs();
+            assertEquals(List.of(a, b), kvs.stream().map(EtcdStore::entry).toList());
+            long leaseOfA = kvs.get(0).getLease();
+            assertEquals(String.format("%s/%x", election, leaseOfA), a.key(), "Go's fmt.Sprintf(\"%s/%x\", pfx, leaseID)");
+            assertEquals(a.version(), kvs.get(0).getCreateRevision());
         }
-        Claim c = value(store.get(key)).orElseThrow();
-        assertEquals("manual", c.value());
-        assertEquals("0", c.leaseId());
-        assertTrue(value(store.delete(key, c.version())));
-        assertEquals(Optional.empty(), value(store.get(key)));
+        value(first.revoke());
+        value(second.revoke());
+    }
+
+    @Test
+    void joiningAgainWithTheSameLeaseFindsTheSameKey() {
+        Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        Entry first = value(store.join(election, "a", lease));
+        assertEquals(first, value(store.join(election, "a", lease)), "a retried join whose answer was lost");
+        assertTrue(value(store.leave(first)));
+        Entry again = value(store.join(election, "a", lease));
+        assertEquals(first.key(), again.key());
+        assertTrue(again.version() > first.version());
+        assertFalse(value(store.leave(first)), "a stale version deletes nothing");
+        assertTrue(value(store.leave(again)));
+        assertFalse(value(store.leave(again)), "already gone");
+        value(lease.revoke());
+    }
+
+    @Test
+    void leaseExpiryRemovesTheKey() throws Exception {
+        Lease lease = value(store.grant(etcd.ttl(), LeaseListener.NONE));
+        Entry entry = value(store.join(election, "a", lease));
+        long t0 = System.nanoTime();
+        try (Client admin = etcd.admin()) {
+            Await.until("the key vanishes with its lease", Duration.ofSeconds(10),
+                    () -> value(admin.getKVClient().get(EtcdStore.bytes(entry.key()))).getKvs().isEmpty());
+        }
+        System.out.println("key gone " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms after its join (TTL 2 s)");
+    }
+
+    /** A key someone wrote by hand, without lease, still takes its place in the queue, and leave deletes it. */
+    @Test
+    void aKeyWithoutLeaseIsStillACandidate() throws Exception {
+        try (Client admin = etcd.admin()) {
+            admin.getKVClient().put(EtcdStore.bytes(election + "/manual"), EtcdStore.bytes("manual")).get();
+        }
+        RecordingListener listener = new RecordingListener();
+        try (Watch watch = store.watch(election, listener)) {
+            Entry manual = listener.next().head().orElseThrow();
+            assertEquals("manual", manual.value());
+            assertEquals("0", manual.leaseId());
+            assertTrue(value(store.leave(manual)));
+            listener.expectNext();
+        }
     }
 
     @Test
@@ -200,9 +160,9 @@ class EtcdStoreTest {
             }
         }));
         value(lease.keepAlive());
-        value(store.create(key, "a", lease));
+        Entry entry = value(store.join(election, "a", lease));
         value(lease.revoke());
-        assertEquals(Optional.empty(), value(store.get(key)), "revoking deletes the lease's keys");
+        assertFalse(value(store.leave(entry)), "revoking deleted the lease's keys");
         Throwable t = failure(lease.keepAlive());
         LeaseExpiredException expired = assertInstanceOf(LeaseExpiredException.class, t);
         assertEquals(lease.id(), expired.leaseId());
@@ -213,25 +173,25 @@ class EtcdStoreTest {
     }
 
     @Test
-    void aZombieLeaseCannotCreate() throws Exception {
+    void aZombieLeaseCannotJoin() throws Exception {
         Lease lease = value(store.grant(etcd.ttl(), LeaseListener.NONE));
         long id = Long.parseUnsignedLong(lease.id(), 16);
         try (Client admin = etcd.admin()) {
             Await.until("the lease expires", Duration.ofSeconds(10),
                     () -> value(admin.getLeaseClient().timeToLive(id, LeaseOption.DEFAULT)).getTTL() < 0);
+            Throwable t = failure(store.join(election, "zombie", lease));
+            LeaseExpiredException expired = assertInstanceOf(LeaseExpiredException.class, t);
+            assertEquals("join", expired.operation());
+            assertEquals(lease.id(), expired.leaseId());
+            assertTrue(value(admin.getKVClient().get(EtcdStore.bytes(election + "/" + lease.id()))).getKvs().isEmpty());
         }
-        Throwable t = failure(store.create(key, "zombie", lease));
-        LeaseExpiredException expired = assertInstanceOf(LeaseExpiredException.class, t);
-        assertEquals("create", expired.operation());
-        assertEquals(lease.id(), expired.leaseId());
-        assertEquals(Optional.empty(), value(store.get(key)));
         assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
     }
 
     @Test
     void keepAliveExtendsTheLease() throws Exception {
         Lease lease = value(store.grant(etcd.ttl(), LeaseListener.NONE));
-        value(store.create(key, "a", lease));
+        Entry entry = value(store.join(election, "a", lease));
         long id = Long.parseUnsignedLong(lease.id(), 16);
         try (Client admin = etcd.admin()) {
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -241,62 +201,115 @@ class EtcdStoreTest {
                 Thread.sleep(300);
             }
         }
-        assertTrue(value(store.get(key)).isPresent());
+        assertEquals(entry, value(store.join(election, "a", lease)), "the key is still there");
         value(lease.revoke());
+    }
+
+    /**
+     * jetcd's keepAliveOnce writes its request twice (once on open, once in {@code end(request)});
+     * the store's keep-alive stream sends one request per keep-alive, as etcd counts them.
+     */
+    @Test
+    void oneKeepAliveIsOneRequest() throws Exception {
+        Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        value(lease.keepAlive()); // the stream is open
+        long before = keepAlivesReceived();
+        int n = 20;
+        for (int i = 0; i < n; i++) {
+            value(lease.keepAlive());
+        }
+        CompletableFuture.allOf(lease.keepAlive(), lease.keepAlive(), lease.keepAlive()).get(); // concurrent ones too
+        long received = keepAlivesReceived() - before;
+        assertEquals(n + 3, received, "etcd received one LeaseKeepAlive message per keepAlive()");
+        value(lease.revoke());
+    }
+
+    /** etcd's own count of LeaseKeepAlive messages received, from its /metrics page. */
+    private static long keepAlivesReceived() throws Exception {
+        InetSocketAddress a = etcd.addresses().get(0);
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
+        Matcher m = Pattern.compile("(?m)^grpc_server_msg_received_total\\{[^}]*grpc_method=\"LeaseKeepAlive\"[^}]*\\} (\\S+)$")
+                .matcher(metrics);
+        long total = 0;
+        while (m.find()) {
+            total += (long) Double.parseDouble(m.group(1));
+        }
+        return total;
     }
 
     @Test
     void badArgumentsFailFast() {
         Lease lease = value(store.grant(Duration.ofSeconds(5), LeaseListener.NONE));
-        assertThrows(IllegalArgumentException.class, () -> store.create("/leading/slash", "a", lease));
-        assertThrows(IllegalArgumentException.class, () -> store.get("a//b"));
-        assertThrows(IllegalArgumentException.class, () -> store.delete("", 1));
+        assertThrows(IllegalArgumentException.class, () -> store.join("/leading/slash", "a", lease));
+        assertThrows(IllegalArgumentException.class, () -> store.join("a//b", "a", lease));
         assertThrows(IllegalArgumentException.class, () -> store.watch("bad key", new RecordingListener()));
         Lease foreign = new io.leadership.testing.UnknownLease("1", Duration.ofSeconds(5));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.create(key, "a", foreign));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.join(election, "a", foreign));
         assertTrue(e.getMessage().contains("lease 1"), e.getMessage());
         value(lease.revoke());
     }
 
     @Test
-    void anUnreachableStoreFailsWithAStoreExceptionNamingOperationKeyAndEndpoint() {
+    void anUnreachableStoreFailsWithOneLineNamingOperationElectionEndpointAndCause() {
         int port = EtcdProcess.freePorts(1)[0];
-        try (Store nowhere = etcd.connect(List.of(new InetSocketAddress("127.0.0.1", port)),
+        try (EtcdStore nowhere = etcd.connect(List.of(new InetSocketAddress("127.0.0.1", port)),
                 b -> b.requestTimeout(Duration.ofMillis(500)))) {
-            CompletableFuture<Optional<Claim>> get = nowhere.get("elections/nowhere");
-            assertFalse(get.isDone(), "the caller's thread does not wait for the store");
-            StoreException e = assertInstanceOf(StoreException.class, failure(get));
-            assertEquals("get", e.operation());
+            Lease lease = new EtcdLease(nowhere, 0x1234L, Duration.ofSeconds(2), LeaseListener.NONE);
+            CompletableFuture<Entry> join = nowhere.join("elections/nowhere", "a", lease);
+            assertFalse(join.isDone(), "the caller's thread does not wait for the store");
+            StoreException e = assertInstanceOf(StoreException.class, failure(join));
+            assertEquals("join", e.operation());
             assertEquals("elections/nowhere", e.key());
             assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            System.out.println("unreachable join: " + e.getMessage());
+            StoreException keepAlive = assertInstanceOf(StoreException.class, failure(lease.keepAlive()));
+            assertEquals("keepAlive", keepAlive.operation());
+            assertFalse(keepAlive.getMessage().contains("\n"), "one line: " + keepAlive.getMessage());
+            assertTrue(keepAlive.getMessage().contains("127.0.0.1:" + port), keepAlive.getMessage());
+            System.out.println("unreachable keepAlive: " + keepAlive.getMessage());
             StoreException grant = assertInstanceOf(StoreException.class,
                     failure(nowhere.grant(Duration.ofSeconds(2), LeaseListener.NONE)));
             assertEquals("grant", grant.operation());
+            assertFalse(grant.getMessage().contains("\n"), "one line: " + grant.getMessage());
         }
     }
 
     @Test
     void operationsAfterCloseFail() {
         Store closed = etcd.connect();
+        Lease lease = value(closed.grant(Duration.ofSeconds(5), LeaseListener.NONE));
         closed.close();
         closed.close(); // idempotent
-        StoreException e = assertInstanceOf(StoreException.class, failure(closed.get(key)));
+        StoreException e = assertInstanceOf(StoreException.class, failure(closed.join(election, "a", lease)));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> closed.watch(key, new RecordingListener()));
+        assertInstanceOf(StoreClosedException.class, failure(lease.keepAlive()));
+        assertInstanceOf(StoreClosedException.class, failure(closed.grant(Duration.ofSeconds(5), LeaseListener.NONE)),
+                "Session.open gives up at once on a closed store");
+        assertThrows(IllegalStateException.class, () -> closed.watch(election, new RecordingListener()));
     }
 
     @Test
-    void namespacesKeepApplicationsApart() {
+    void namespacesKeepApplicationsApart() throws Exception {
         try (EtcdStore blue = etcd.connect(etcd.addresses(), b -> b.namespace("blue/"));
-                EtcdStore green = etcd.connect(etcd.addresses(), b -> b.namespace("green/"))) {
+                EtcdStore green = etcd.connect(etcd.addresses(), b -> b.namespace("green/"));
+                Client admin = etcd.admin()) {
             Lease b = value(blue.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             Lease g = value(green.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            Claim blueClaim = value(blue.create(key, "blue", b)).orElseThrow();
-            Claim greenClaim = value(green.create(key, "green", g)).orElseThrow();
-            assertTrue(blueClaim.heldBy(b));
-            assertTrue(greenClaim.heldBy(g));
-            assertEquals(Optional.empty(), value(store.get(key)), "no key outside the namespaces");
-            assertEquals("blue", value(store.get("blue/" + key)).orElseThrow().value());
+            Entry blueEntry = value(blue.join(election, "blue", b));
+            Entry greenEntry = value(green.join(election, "green", g));
+            assertEquals(election + "/" + b.id(), blueEntry.key(), "entries name keys inside the namespace");
+            assertTrue(greenEntry.heldBy(g));
+            assertTrue(value(admin.getKVClient().get(EtcdStore.bytes(election + "/"), GetOption.builder().isPrefix(true).build()))
+                    .getKvs().isEmpty(), "no key outside the namespaces");
+            assertEquals("blue", value(admin.getKVClient().get(EtcdStore.bytes("blue/" + blueEntry.key()))).getKvs().get(0)
+                    .getValue().toString(StandardCharsets.UTF_8));
+            RecordingListener listener = new RecordingListener();
+            try (Watch w = blue.watch(election, listener)) {
+                listener.expectNext(blueEntry);
+            }
             value(b.revoke());
             value(g.revoke());
         }

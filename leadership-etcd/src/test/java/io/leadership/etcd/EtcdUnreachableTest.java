@@ -1,8 +1,8 @@
 package io.leadership.etcd;
 
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
 import io.leadership.testing.UnreachableStoreSuite;
 import java.time.Duration;
 import java.util.Optional;

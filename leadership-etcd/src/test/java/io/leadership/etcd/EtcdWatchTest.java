@@ -8,15 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.Client;
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Watches against a real etcd: order, synced start, compaction, a killed and restarted server. */
+/** Watches of an election's queue against a real etcd: order, synced start, compaction, a killed, restarted and wiped server. */
 class EtcdWatchTest {
 
     @RegisterExtension
@@ -33,13 +33,13 @@ class EtcdWatchTest {
 
     private Store store;
     private Store writer;
-    private String key;
+    private String election;
 
     @BeforeEach
     void connect(TestInfo test) {
         store = etcd.connect();
         writer = etcd.connect();
-        key = "elections/" + test.getTestMethod().orElseThrow().getName();
+        election = "elections/" + test.getTestMethod().orElseThrow().getName();
     }
 
     @AfterEach
@@ -48,47 +48,77 @@ class EtcdWatchTest {
         writer.close();
     }
 
+    private Lease lease(Duration ttl) {
+        return value(writer.grant(ttl, LeaseListener.NONE));
+    }
+
     @Test
-    void deliversTheCurrentStateThenCreatesAndDeletesInOrder() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+    void deliversTheQueueThenJoinsAndLeavesInOrder() throws Exception {
+        Lease a = lease(Duration.ofSeconds(10));
+        Lease b = lease(Duration.ofSeconds(10));
         RecordingListener listener = new RecordingListener();
-        try (Watch watch = store.watch(key, listener)) {
-            listener.expectNext(Optional.empty());
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext();
             for (int i = 0; i < 5; i++) {
-                Claim c = value(writer.create(key, "v" + i, lease)).orElseThrow();
-                listener.expectNext(Optional.of(c));
-                assertTrue(value(writer.delete(key, c.version())));
-                listener.expectNext(Optional.empty());
+                Entry first = value(writer.join(election, "a" + i, a));
+                listener.expectNext(first);
+                Entry second = value(writer.join(election, "b" + i, b));
+                listener.expectNext(first, second);
+                assertTrue(value(writer.leave(first)));
+                listener.expectNext(second);
+                assertTrue(value(writer.leave(second)));
+                listener.expectNext();
             }
         }
         assertEquals(0, listener.overlaps.get(), "callbacks never overlap");
         assertTrue(listener.errors.isEmpty(), listener.errors.toString());
-        value(lease.revoke());
+        listener.assertInStoreOrder();
+        value(a.revoke());
+        value(b.revoke());
     }
 
     @Test
-    void startsWithAnExistingClaim() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-        Claim c = value(writer.create(key, "there", lease)).orElseThrow();
+    void startsWithTheKeysAlreadyThereOldestFirst() throws Exception {
+        Lease a = lease(Duration.ofSeconds(10));
+        Lease b = lease(Duration.ofSeconds(10));
+        Entry second = value(writer.join(election, "second", b)); // b's key is older, whatever the lease ids
+        Entry first = value(writer.join(election, "first", a));
         RecordingListener listener = new RecordingListener();
-        try (Watch watch = store.watch(key, listener)) {
-            listener.expectNext(Optional.of(c));
-            value(lease.revoke());
-            listener.expectNext(Optional.empty());
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext(second, first);
+            value(b.revoke());
+            listener.expectNext(first);
         }
+        value(a.revoke());
+    }
+
+    /** Keys of an election named below this one ({@code <name>/sub}) are not this election's candidates. */
+    @Test
+    void keysOfAnElectionBelowAreNotCandidates() throws Exception {
+        Lease a = lease(Duration.ofSeconds(10));
+        RecordingListener listener = new RecordingListener();
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext();
+            value(writer.join(election + "/sub", "below", a));
+            Entry mine = value(writer.join(election, "mine", a));
+            listener.awaitLast(Duration.ofSeconds(5), mine);
+            assertTrue(listener.all.stream().allMatch(q -> q.values().stream().noneMatch("below"::equals)), listener.all.toString());
+        }
+        value(a.revoke());
     }
 
     @Test
-    void startsSynced_aChangeRightAfterOpeningIsDelivered() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+    void startsSynced_aJoinRightAfterOpeningIsDelivered() throws Exception {
+        Lease lease = lease(Duration.ofSeconds(10));
         for (int i = 0; i < 10; i++) {
             RecordingListener listener = new RecordingListener();
-            try (Watch watch = store.watch(key, listener)) {
-                Claim c = value(writer.create(key, "v" + i, lease)).orElseThrow(); // races the watch's first read
-                listener.awaitLast(Optional.of(c), Duration.ofSeconds(5));
-                assertTrue(value(writer.delete(key, c.version())));
-                listener.awaitLast(Optional.empty(), Duration.ofSeconds(5));
-                assertTrue(listener.all.size() <= 3, "at most empty, claim, empty: " + listener.all);
+            try (Watch watch = store.watch(election, listener)) {
+                Entry e = value(writer.join(election, "v" + i, lease)); // races the watch's first read
+                listener.awaitLast(Duration.ofSeconds(5), e);
+                assertTrue(listener.last().covers(e));
+                assertTrue(value(writer.leave(e)));
+                listener.awaitLast(Duration.ofSeconds(5));
+                assertTrue(listener.all.size() <= 3, "at most empty, joined, empty: " + listener.all);
             }
         }
         value(lease.revoke());
@@ -96,14 +126,15 @@ class EtcdWatchTest {
 
     @Test
     void survivesCompactionUnderTheWatch() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(30), LeaseListener.NONE));
-        CountDownLatch firstStateSeen = new CountDownLatch(1);
+        Lease a = lease(Duration.ofSeconds(30));
+        Lease b = lease(Duration.ofSeconds(30));
+        CountDownLatch firstSeen = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         RecordingListener listener = new RecordingListener() {
             @Override
-            void onStateHook(Optional<Claim> state) {
-                if (firstStateSeen.getCount() > 0) {
-                    firstStateSeen.countDown();
+            void onQueueHook(Queue queue) {
+                if (firstSeen.getCount() > 0) {
+                    firstSeen.countDown();
                     try {
                         // Holding the first callback keeps the watch from opening at read revision + 1
                         // until that revision is compacted away.
@@ -114,112 +145,127 @@ class EtcdWatchTest {
                 }
             }
         };
-        try (Watch watch = store.watch(key, listener); Client admin = etcd.admin()) {
-            assertTrue(firstStateSeen.await(Await.DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
-            Claim first = value(writer.create(key, "first", lease)).orElseThrow();
-            assertTrue(value(writer.delete(key, first.version())));
-            Claim second = value(writer.create(key, "second", lease)).orElseThrow();
-            long revision = value(admin.getKVClient().get(EtcdStore.bytes(key))).getHeader().getRevision();
+        try (Watch watch = store.watch(election, listener); Client admin = etcd.admin()) {
+            assertTrue(firstSeen.await(Await.DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+            Entry first = value(writer.join(election, "first", a));
+            assertTrue(value(writer.leave(first)));
+            Entry second = value(writer.join(election, "second", b));
+            long revision = value(admin.getKVClient().get(EtcdStore.bytes(election))).getHeader().getRevision();
             value(admin.getKVClient().compact(revision));
             release.countDown();
 
-            listener.awaitLast(Optional.of(second), Duration.ofSeconds(10));
+            listener.awaitLast(Duration.ofSeconds(10), second);
             assertTrue(listener.errors.stream().anyMatch(e -> String.valueOf(e.getMessage()).contains("compacted")),
                     "the compaction is reported: " + listener.errors);
-            assertEquals(List.of(Optional.empty(), Optional.of(second)), listener.all,
-                    "after compaction the watch re-reads and goes on from the current state");
+            assertEquals(List.of(List.of(), List.of(second)), listener.all.stream().map(Queue::entries).toList(),
+                    "after compaction the watch re-reads and goes on from the current queue");
 
             // and it keeps watching
-            assertTrue(value(writer.delete(key, second.version())));
-            listener.awaitLast(Optional.empty(), Duration.ofSeconds(5));
-            Claim third = value(writer.create(key, "third", lease)).orElseThrow();
-            listener.awaitLast(Optional.of(third), Duration.ofSeconds(5));
+            assertTrue(value(writer.leave(second)));
+            listener.awaitLast(Duration.ofSeconds(5));
+            Entry third = value(writer.join(election, "third", a));
+            listener.awaitLast(Duration.ofSeconds(5), third);
         }
         assertEquals(0, listener.overlaps.get());
-        value(lease.revoke());
+        value(a.revoke());
+        value(b.revoke());
     }
 
     @Test
-    void afterTheServerIsKilledAndRestartedTheWatchEndsOnTheCurrentState() throws Exception {
-        Lease kept = value(writer.grant(Duration.ofSeconds(30), LeaseListener.NONE));
-        Lease dropped = value(writer.grant(etcd.ttl(), LeaseListener.NONE));
+    void afterTheServerIsKilledAndRestartedTheWatchEndsOnTheCurrentQueue() throws Exception {
+        Lease kept = lease(Duration.ofSeconds(30));
+        Lease dropped = lease(etcd.ttl());
         RecordingListener listener = new RecordingListener();
-        RecordingListener other = new RecordingListener();
-        try (Watch watch = store.watch(key, listener); Watch otherWatch = store.watch(key + "-2", other)) {
-            listener.expectNext(Optional.empty());
-            other.expectNext(Optional.empty());
-            Claim before = value(writer.create(key, "before", kept)).orElseThrow();
-            listener.expectNext(Optional.of(before));
-            Claim doomed = value(writer.create(key + "-2", "doomed", dropped)).orElseThrow();
-            other.expectNext(Optional.of(doomed));
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext();
+            Entry before = value(writer.join(election, "before", kept));
+            listener.expectNext(before);
+            Entry doomed = value(writer.join(election, "doomed", dropped));
+            listener.expectNext(before, doomed);
 
             etcd.kill();
-            StoreException down = assertInstanceOf(StoreException.class, failure(store.get(key)));
-            assertEquals("get", down.operation());
+            StoreException down = assertInstanceOf(StoreException.class, failure(store.join(election, "x", kept)));
+            assertEquals("join", down.operation());
             etcd.startAgain();
 
             // Changes right after the restart, while the watch may still be reconnecting.
-            assertTrue(value(writer.delete(key, before.version())));
-            Claim after = value(writer.create(key, "after", kept)).orElseThrow();
-            listener.awaitLast(Optional.of(after), Duration.ofSeconds(10));
+            assertTrue(value(writer.leave(before)));
+            Entry after = value(writer.join(election, "after", kept));
             // The lease nobody keeps alive expires after the restart; its key's deletion is delivered.
-            other.awaitLast(Optional.empty(), Duration.ofSeconds(15));
+            listener.awaitLast(Duration.ofSeconds(15), after);
 
             assertFalse(listener.errors.isEmpty(), "the lost connection is reported");
-            assertNeverOlderAfterNewer(listener.all);
+            listener.assertInStoreOrder();
         }
         assertEquals(0, listener.overlaps.get());
         value(kept.revoke());
     }
 
+    /**
+     * etcd on the same port with an empty data dir: its history starts again at revision 1. The
+     * watch re-reads and delivers the new, empty queue with its true, lower revision, then follows
+     * the new history.
+     */
+    @Test
+    void aStoreWhoseHistoryStartedAgainIsFollowedWithItsTrueRevision() throws Exception {
+        Lease lease = lease(Duration.ofSeconds(30));
+        RecordingListener listener = new RecordingListener();
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext();
+            Entry old = value(writer.join(election, "old", lease));
+            listener.expectNext(old);
+            long seen = listener.last().revision();
+
+            etcd.restartEmpty();
+
+            listener.awaitLast(Duration.ofSeconds(10));
+            Queue reset = listener.last();
+            assertTrue(reset.revision() < seen, "the new history's revision " + reset.revision() + " < " + seen);
+            Lease fresh = value(writer.grant(Duration.ofSeconds(30), LeaseListener.NONE));
+            Entry now = value(writer.join(election, "new", fresh));
+            listener.awaitLast(Duration.ofSeconds(5), now);
+            assertTrue(now.version() < old.version(), "versions start again too");
+            value(fresh.revoke());
+        }
+        assertEquals(0, listener.overlaps.get());
+    }
+
     @Test
     void closingTheWatchStopsCallbacks() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        Lease lease = lease(Duration.ofSeconds(10));
         RecordingListener listener = new RecordingListener();
-        Watch watch = store.watch(key, listener);
-        listener.expectNext(Optional.empty());
+        Watch watch = store.watch(election, listener);
+        listener.expectNext();
         watch.close();
         watch.close();
-        Claim c = value(writer.create(key, "unseen", lease)).orElseThrow();
+        Entry e = value(writer.join(election, "unseen", lease));
         // A second watch sees the change; by then the first would have too, had it been open.
         RecordingListener witness = new RecordingListener();
-        try (Watch w = store.watch(key, witness)) {
-            witness.expectNext(Optional.of(c));
-            assertTrue(value(writer.delete(key, c.version())));
-            witness.expectNext(Optional.empty());
+        try (Watch w = store.watch(election, witness)) {
+            witness.expectNext(e);
+            assertTrue(value(writer.leave(e)));
+            witness.expectNext();
         }
-        assertEquals(List.of(Optional.empty()), listener.all);
+        assertEquals(1, listener.all.size(), listener.all.toString());
         value(lease.revoke());
     }
 
     @Test
     void manyQuickChangesAreDeliveredInOrderWithoutOverlap() throws Exception {
-        Lease lease = value(writer.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+        Lease lease = lease(Duration.ofSeconds(10));
         RecordingListener listener = new RecordingListener();
-        try (Watch watch = store.watch(key, listener)) {
-            listener.expectNext(Optional.empty());
-            Claim last = null;
+        try (Watch watch = store.watch(election, listener)) {
+            listener.expectNext();
             for (int i = 0; i < 30; i++) {
-                last = value(writer.create(key, "v" + i, lease)).orElseThrow();
-                assertTrue(value(writer.delete(key, last.version())));
+                Entry e = value(writer.join(election, "v" + i, lease));
+                assertTrue(value(writer.leave(e)));
             }
-            Claim end = value(writer.create(key, "end", lease)).orElseThrow();
-            listener.awaitLast(Optional.of(end), Duration.ofSeconds(10));
+            Entry end = value(writer.join(election, "end", lease));
+            listener.awaitLast(Duration.ofSeconds(10), end);
             assertEquals(62, listener.all.size(), "every change is delivered: " + listener.all.size());
-            assertNeverOlderAfterNewer(listener.all);
+            listener.assertInStoreOrder();
         }
         assertEquals(0, listener.overlaps.get());
         value(lease.revoke());
-    }
-
-    /** Claims' versions never go down: no older state after a newer one. */
-    static void assertNeverOlderAfterNewer(List<Optional<Claim>> states) {
-        long seen = 0;
-        for (Optional<Claim> s : states) {
-            if (s.isPresent()) {
-                assertTrue(s.get().version() >= seen, "older claim after newer: " + states);
-                seen = s.get().version();
-            }
-        }
     }
 }

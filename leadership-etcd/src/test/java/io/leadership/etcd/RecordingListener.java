@@ -2,42 +2,43 @@ package io.leadership.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
 import io.leadership.StoreException;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Records what a watch delivers, and whether callbacks ever overlapped. */
-class RecordingListener implements WatchListener {
+/** Records the queues a watch delivers, and whether callbacks ever overlapped. */
+class RecordingListener implements QueueListener {
 
-    final BlockingQueue<Optional<Claim>> states = new LinkedBlockingQueue<>();
-    final List<Optional<Claim>> all = new CopyOnWriteArrayList<>();
+    final BlockingQueue<Queue> queues = new LinkedBlockingQueue<>();
+    final List<Queue> all = new CopyOnWriteArrayList<>();
     final List<StoreException> errors = new CopyOnWriteArrayList<>();
     final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicInteger inside = new AtomicInteger();
 
     @Override
-    public void onState(Optional<Claim> state) {
+    public void onQueue(Queue queue) {
         enter();
         try {
-            all.add(state);
-            states.add(state);
-            onStateHook(state);
+            all.add(queue);
+            queues.add(queue);
+            onQueueHook(queue);
         } finally {
             inside.decrementAndGet();
         }
     }
 
     /** For listeners that want to stall or act inside the callback. */
-    void onStateHook(Optional<Claim> state) {
+    void onQueueHook(Queue queue) {
     }
 
     @Override
@@ -56,23 +57,39 @@ class RecordingListener implements WatchListener {
         }
     }
 
-    Optional<Claim> next() throws InterruptedException {
-        Optional<Claim> s = states.poll(Await.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        assertNotNull(s, "no state delivered within " + Await.DEADLINE + "; delivered so far " + all + ", errors " + errors);
-        return s;
+    Queue next() throws InterruptedException {
+        Queue q = queues.poll(Await.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(q, "no queue delivered within " + Await.DEADLINE + "; delivered so far " + all + ", errors " + errors);
+        return q;
     }
 
-    void expectNext(Optional<Claim> expected) throws InterruptedException {
-        assertEquals(expected, next(), "delivered so far " + all);
+    /** The next queue holds exactly {@code expected}, oldest first, and covers each of them. */
+    Queue expectNext(Entry... expected) throws InterruptedException {
+        Queue q = next();
+        assertEquals(List.of(expected), q.entries(), "delivered so far " + all);
+        for (Entry e : expected) {
+            assertTrue(q.covers(e), q + " covers " + e);
+        }
+        return q;
     }
 
-    /** Waits until the last delivered state is {@code expected}. */
-    void awaitLast(Optional<Claim> expected, Duration deadline) {
-        Await.until("watch ends on " + expected + " (delivered " + all + ", errors " + errors + ")", deadline,
-                () -> !all.isEmpty() && all.get(all.size() - 1).equals(expected));
+    /** Waits until the last delivered queue holds exactly {@code expected}, oldest first. */
+    void awaitLast(Duration deadline, Entry... expected) {
+        List<Entry> want = List.of(expected);
+        Await.until(() -> "watch ends on " + want + " (delivered " + all + ", errors " + errors + ")", deadline,
+                () -> !all.isEmpty() && last().entries().equals(want));
     }
 
-    Optional<Claim> last() {
+    Queue last() {
         return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** Revisions never go down and entries are always in version order. */
+    void assertInStoreOrder() {
+        long seen = 0;
+        for (Queue q : all) {
+            assertTrue(q.revision() >= seen, "older queue after newer: " + all);
+            seen = q.revision();
+        }
     }
 }

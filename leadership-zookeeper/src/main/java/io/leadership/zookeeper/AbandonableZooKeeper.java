@@ -11,7 +11,7 @@ import org.apache.zookeeper.client.ZKClientConfig;
  * {@link #close()} drops the connection and stops the client threads without ending the session,
  * so the server keeps the session (and its ephemeral nodes) until the session timeout passes.
  *
- * <p>{@link io.leadership.Store#close()} must not revoke leases ("a crash must look the same");
+ * <p>{@link io.leadership.spi.Store#close()} must not revoke leases ("a crash must look the same");
  * a plain {@link ZooKeeper#close()} would end the session and delete every key bound to it.
  */
 final class AbandonableZooKeeper extends ZooKeeper {

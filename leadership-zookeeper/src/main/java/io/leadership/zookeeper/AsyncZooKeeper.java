@@ -27,7 +27,7 @@ final class AsyncZooKeeper {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
             zk.create(znode, data, acl, mode,
-                    (rc, path, ctx, name, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), data, stat))),
+                    (rc, path, ctx, name, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), data, stat, name, null))),
                     null);
         } catch (RuntimeException e) {
             reply.completeExceptionally(e);
@@ -39,7 +39,7 @@ final class AsyncZooKeeper {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
             zk.getData(znode, false,
-                    (rc, path, ctx, data, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), data, stat))),
+                    (rc, path, ctx, data, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), data, stat, null, null))),
                     null);
         } catch (RuntimeException e) {
             reply.completeExceptionally(e);
@@ -51,7 +51,7 @@ final class AsyncZooKeeper {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
             zk.exists(znode, false,
-                    (rc, path, ctx, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), null, stat))),
+                    (rc, path, ctx, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), null, stat, null, null))),
                     null);
         } catch (RuntimeException e) {
             reply.completeExceptionally(e);
@@ -59,11 +59,11 @@ final class AsyncZooKeeper {
         return reply;
     }
 
-    static CompletableFuture<Reply> delete(ZooKeeper zk, String znode, int dataVersion, Executor executor) {
+    static CompletableFuture<Reply> getChildren(ZooKeeper zk, String znode, Executor executor) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
-            zk.delete(znode, dataVersion,
-                    (rc, path, ctx) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), null, null))),
+            zk.getChildren(znode, false,
+                    (rc, path, ctx, children, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), null, stat, null, children))),
                     null);
         } catch (RuntimeException e) {
             reply.completeExceptionally(e);

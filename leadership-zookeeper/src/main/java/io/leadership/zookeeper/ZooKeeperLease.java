@@ -1,11 +1,16 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
 import io.leadership.StoreException;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -13,9 +18,12 @@ import org.apache.curator.SessionFailedRetryPolicy;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
  *     acknowledged for a TTL, the lease closes its session, which deletes its keys, and tells
  *     {@link LeaseListener#expired()}: the lease expires a TTL after its last acknowledged
- *     keep-alive, as {@link io.leadership.Store#grant} promises.
+ *     keep-alive, as {@link io.leadership.spi.Store#grant} promises.
+ * <li>Its keys are the LeaderLatch nodes it created, one per election at most (see {@link #join}).
  * </ul>
  */
 final class ZooKeeperLease implements Lease {
@@ -61,6 +70,12 @@ final class ZooKeeperLease implements Lease {
     private volatile long deadline;
     private volatile ScheduledFuture<?> watchdog;
     private boolean clientClosed; // guarded by client
+    /** By election: the node this lease holds there, or the uuid of a create whose answer was lost. */
+    private final Map<String, Joining> joins = new ConcurrentHashMap<>();
+
+    /** A create under {@code uuid}; {@code entry} is null until its answer came. */
+    private record Joining(String uuid, Entry entry) {
+    }
 
     private ZooKeeperLease(ZooKeeperStore store, Duration requested, LeaseListener listener) {
         this.store = store;
@@ -91,6 +106,11 @@ final class ZooKeeperLease implements Lease {
 
     @Override
     public String id() {
+        return formatId(sessionId);
+    }
+
+    /** A session id as {@link #id()} and {@link Entry#leaseId()} show it: hex, as {@code ephemeralOwner}. */
+    static String formatId(long sessionId) {
         return Long.toHexString(sessionId);
     }
 
@@ -163,6 +183,109 @@ final class ZooKeeperLease implements Lease {
             }
             return reply;
         });
+    }
+
+    /**
+     * Joins {@code election} (znode {@code parent}) with {@code /<parent>/_c_<uuid>-latch-<seq>},
+     * ephemeral sequential on this lease's session: the layout of Curator's {@code LeaderLatch}
+     * with its protection. One round trip, except when this lease joined the election before:
+     * <ul>
+     * <li>its node is known: if it still exists, that entry is the answer (a lease holds one key
+     *     per election); else a new node is created;
+     * <li>the answer to its last create was lost: the uuid of that create is looked for among the
+     *     children (as Curator's protected create does), and only if it is absent is a node
+     *     created, under the same uuid. So a retried join never leaves two nodes.
+     * </ul>
+     */
+    CompletableFuture<Entry> join(String election, String parent, String value, byte[] data) {
+        Joining previous = joins.get(election);
+        if (previous == null) {
+            return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
+        }
+        if (previous.entry() != null) {
+            Entry known = previous.entry();
+            String node = parent + known.key().substring(known.key().lastIndexOf('/'));
+            return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
+                if (reply.is(Code.OK) && reply.stat().getCzxid() == known.version()) {
+                    return CompletableFuture.completedFuture(known);
+                }
+                if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
+                    throw Failures.of("join", election, reply.code(), full(node));
+                }
+                joins.remove(election, previous);
+                return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
+            });
+        }
+        String prefix = ZooKeeperStore.PROTECTED + previous.uuid() + "-";
+        return call("join", election, zk -> AsyncZooKeeper.getChildren(zk, full(parent), store.callbacks())).thenCompose(reply -> {
+            if (reply.is(Code.OK)) {
+                for (String child : reply.children()) {
+                    if (child.startsWith(prefix) && ZooKeeperWatch.isCandidate(child)) {
+                        return found(election, parent + "/" + child, value, data, previous);
+                    }
+                }
+            } else if (!reply.is(Code.NONODE)) {
+                throw Failures.of("join", election, reply.code(), full(parent));
+            }
+            return create(election, parent, value, data, previous.uuid(), 1);
+        });
+    }
+
+    /** The node of a create whose answer was lost: its entry, read on this session. */
+    private CompletableFuture<Entry> found(String election, String node, String value, byte[] data, Joining previous) {
+        return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
+            if (reply.is(Code.OK) && reply.stat().getEphemeralOwner() == sessionId) {
+                return CompletableFuture.completedFuture(joined(election, previous.uuid(), node, value, reply.stat().getCzxid()));
+            }
+            if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
+                throw Failures.of("join", election, reply.code(), full(node));
+            }
+            return create(election, parent(node), value, data, previous.uuid(), 1);
+        });
+    }
+
+    private CompletableFuture<Entry> create(String election, String parent, String value, byte[] data, String uuid, int attempt) {
+        String prefix = full(parent + "/" + ZooKeeperStore.PROTECTED + uuid + "-" + ZooKeeperStore.LATCH);
+        List<ACL> acl = store.settings().aclProvider().getAclForPath(prefix);
+        Joining joining = new Joining(uuid, null);
+        joins.put(election, joining); // until answered: a retry looks for this uuid first
+        return call("join", election, zk -> AsyncZooKeeper.create(zk, prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL,
+                store.callbacks())).thenCompose(reply -> switch (reply.code()) {
+                    case OK -> CompletableFuture.completedFuture(
+                            joined(election, uuid, parent + "/" + ZKPaths.getNodeFromPath(reply.name()), value, reply.stat().getCzxid()));
+                    case NONODE -> {
+                        if (attempt >= 3) {
+                            joins.remove(election, joining);
+                            throw Failures.of("join", election, reply.code(), full(parent));
+                        }
+                        yield store.createContainers(election, parent)
+                                .thenCompose(created -> create(election, parent, value, data, uuid, attempt + 1));
+                    }
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> throw Failures.of("join", election, reply.code(), prefix);
+                    default -> {
+                        joins.remove(election, joining); // nothing was created
+                        throw Failures.of("join", election, reply.code(), prefix);
+                    }
+                });
+    }
+
+    private Entry joined(String election, String uuid, String node, String value, long czxid) {
+        Entry entry = new Entry(election + "/" + ZKPaths.getNodeFromPath(node), value, czxid, id());
+        joins.put(election, new Joining(uuid, entry));
+        return entry;
+    }
+
+    /** {@code entry}'s node is deleted: the next join creates a new one. */
+    void left(String election, Entry entry) {
+        joins.computeIfPresent(election, (e, j) -> j.entry() != null && j.entry().version() == entry.version() ? null : j);
+    }
+
+    private String full(String path) {
+        return ZKPaths.fixForNamespace(store.settings().namespace(), path);
+    }
+
+    private static String parent(String node) {
+        return node.substring(0, node.lastIndexOf('/'));
     }
 
     /** Closes the session, which deletes every ephemeral node of it. */

@@ -1,81 +1,88 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Claim;
-import io.leadership.Keys;
-import io.leadership.Lease;
-import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.TtlRange;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.curator.utils.ZKPaths;
+import org.apache.curator.utils.DebugUtils;
 import org.apache.curator.utils.NonAdminZookeeperFactory;
+import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
-import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.Watcher.Event.KeeperState;
 import org.apache.zookeeper.Watcher.WatcherType;
 import org.apache.zookeeper.ZooKeeper;
-import org.apache.zookeeper.data.ACL;
-import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Store} on ZooKeeper, through Apache Curator.
+ * A {@link Store} on ZooKeeper, through Apache Curator, in the layout of Curator's
+ * {@code LeaderLatch}, so that LeaderLatch participants and this library's candidates share one
+ * election.
  *
  * <ul>
- * <li><b>Keys.</b> Key {@code a/b} is the znode {@code /a/b} under the optional namespace
- *     (chroot). Parents are created on demand as container nodes, which the server removes once
- *     they are empty. Keys whose first segment is {@code zookeeper} are rejected: ZooKeeper
- *     reserves {@code /zookeeper}. A key cannot lie under another key (ephemeral nodes have no
- *     children).
+ * <li><b>Elections.</b> Election {@code a/b} is the znode {@code /a/b} under the optional
+ *     namespace (chroot), created on demand as a container node (the server removes it once its
+ *     last candidate is gone). Names whose first segment is {@code zookeeper} are rejected:
+ *     ZooKeeper reserves {@code /zookeeper}.
  * <li><b>Leases</b> are sessions, each of its own client (see {@link ZooKeeperLease}); the TTL is
  *     the session timeout, which the server negotiates into 2 to 20 times its {@code tickTime}
  *     (with the common tickTime of 2 s, nothing below 4 s). {@link Lease#ttl()} is the negotiated
  *     timeout, which safety deadlines must be based on.
- * <li><b>create</b> makes an ephemeral node on the lease's session. {@link Claim#version()} is
- *     its {@code czxid} (strictly greater for every later creation of the key), {@link
- *     Claim#leaseId()} its {@code ephemeralOwner} in hex, the value its UTF-8 data.
- * <li><b>delete</b> compares the creation ({@code czxid}), see {@link #delete}.
- * <li><b>get, watch</b> and delete use the store's own client and session.
+ * <li><b>join</b> creates {@code /<election>/_c_<uuid>-latch-<seq>}, ephemeral sequential on the
+ *     lease's session, data = the candidate id in UTF-8. {@link Entry#version()} is its
+ *     {@code czxid} (in the order of the sequence numbers, which LeaderLatch sorts by: the lowest
+ *     leads), {@link Entry#leaseId()} its {@code ephemeralOwner} in hex.
+ * <li><b>leave</b> deletes the node's path, which is never used again: a compare-and-delete.
+ * <li><b>watch</b> is a persistent recursive watch of the election's node, see {@link ZooKeeperWatch}.
  * </ul>
  * Store methods never block: work runs on the store's threads and results come as futures, failed
- * with {@link StoreException} naming operation and key, or {@link io.leadership.LeaseExpiredException}.
+ * with {@link StoreException} naming operation and election, or {@link io.leadership.LeaseExpiredException}.
  * {@link #close()} closes every client without ending lease sessions, like a crash.
+ *
+ * <p><b>A server whose history started again</b> (re-created empty) refuses a client that has
+ * seen a higher zxid until that client's session is declared expired, which the server never
+ * does, as it does not know the session. While the store's client is disconnected, the store
+ * probes the servers with a fresh handle each second; when a fresh handle is accepted but the
+ * store's client still is not, the store's session is expired on the client side, and the new
+ * session's watches read every election again, with the new history's lower revisions.
  */
 public final class ZooKeeperStore implements Store {
 
     static final String NAME = "zookeeper";
+    /** LeaderLatch's node prefix: candidates' nodes end in {@code latch-<sequence>}. */
+    static final String LATCH = "latch-";
+    /** Curator's protection prefix, {@code _c_<uuid>-}. */
+    static final String PROTECTED = "_c_";
 
     /**
      * Lease TTLs asked for: 100 ms to 24 h in steps of 1 ms. The server grants a session timeout
@@ -85,6 +92,16 @@ public final class ZooKeeperStore implements Store {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+
+    static {
+        // Curator logs every connection loss of a background operation at ERROR with a stack trace
+        // (each retry, each client), which floods logs while a server is down. This library reports
+        // those problems itself (errors(), watch onError); users can set the property to false.
+        if (System.getProperty(DebugUtils.PROPERTY_DONT_LOG_CONNECTION_ISSUES) == null) {
+            System.setProperty(DebugUtils.PROPERTY_DONT_LOG_CONNECTION_ISSUES, "true");
+        }
+    }
 
     private final Settings settings;
     private final String threadPrefix;
@@ -94,11 +111,10 @@ public final class ZooKeeperStore implements Store {
     private final Executor callbacks = this::execute;
     private final CuratorFramework client;
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
-    private final Map<Long, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>();
-    private final Map<String, Set<ZooKeeperWatch>> watches = new ConcurrentHashMap<>(); // by znode
-    /** Nodes created through this store's leases, by znode, until deleted or seen deleted. */
-    private final Map<String, Created> created = new ConcurrentHashMap<>();
+    private final Map<String, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>(); // by id
+    private final Set<ZooKeeperWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean probing = new AtomicBoolean();
 
     ZooKeeperStore(Settings settings) {
         this.settings = settings;
@@ -109,7 +125,7 @@ public final class ZooKeeperStore implements Store {
         timer.setRemoveOnCancelPolicy(true);
         timer.setKeepAliveTime(1, TimeUnit.SECONDS);
         timer.allowCoreThreadTimeOut(true);
-        // The store's own client serves reads, watches and deletes; its session holds no key.
+        // The store's own client serves watches and leaves; its session holds no key.
         this.client = settings.curator(settings.sessionTimeout(), settings.connectionTimeout(),
                 new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, new NonAdminZookeeperFactory()).build();
         client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
@@ -147,189 +163,68 @@ public final class ZooKeeperStore implements Store {
     }
 
     /**
-     * Creates the ephemeral node on the lease's own session; if it exists, reads it through the
-     * same session (so the read is not older than the failed create). A claim is only returned as
-     * created by this call if its {@code ephemeralOwner} is the lease's session.
+     * Creates the candidate's node, {@code /<election>/_c_<uuid>-latch-<seq>}, ephemeral sequential
+     * on the lease's own session, as Curator's {@code LeaderLatch} does with its protection: one
+     * round trip. A join whose answer was lost is retried with the same uuid, and first looks for
+     * a node of that uuid (as Curator's protected create does after a connection loss), so a lease
+     * never holds two nodes in one election; see {@link ZooKeeperLease#joining}.
      */
     @Override
-    public CompletableFuture<Optional<Claim>> create(String key, String value, Lease lease) {
-        String path = znode(key);
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        String parent = znode(election);
         Objects.requireNonNull(value, "value");
         ZooKeeperLease own = own(lease);
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError("join", election));
+        }
         byte[] data = value.getBytes(StandardCharsets.UTF_8);
-        return guard("create", key, create(key, path, data, own, 1));
-    }
-
-    private CompletableFuture<Optional<Claim>> create(String key, String path, byte[] data, ZooKeeperLease lease, int attempt) {
-        String full = ZKPaths.fixForNamespace(settings.namespace(), path);
-        List<ACL> acl = settings.aclProvider().getAclForPath(full);
-        return lease.call("create", key, zk -> AsyncZooKeeper.create(zk, full, data, acl, CreateMode.EPHEMERAL, callbacks))
-                .thenCompose(reply -> switch (reply.code()) {
-                    case OK -> {
-                        if (reply.stat().getEphemeralOwner() != lease.sessionId()) {
-                            throw new StoreException(NAME, "create", key, "created by session "
-                                    + Long.toHexString(reply.stat().getEphemeralOwner()) + ", not by lease " + lease.id(), null);
-                        }
-                        created.put(path, new Created(reply.stat().getCzxid(), lease));
-                        yield CompletableFuture.completedFuture(Optional.of(claim(key, reply)));
-                    }
-                    case NODEEXISTS -> lease.call("create", key, zk -> AsyncZooKeeper.getData(zk, full, callbacks))
-                            .thenApply(existing -> switch (existing.code()) {
-                                case OK -> Optional.of(claim(key, existing));
-                                case NONODE -> Optional.<Claim>empty(); // deleted between our create and read
-                                default -> throw Failures.of("create", key, existing.code(), full);
-                            });
-                    case NONODE -> {
-                        if (attempt >= 3) {
-                            throw Failures.of("create", key, reply.code(), full);
-                        }
-                        yield createParents(key, path).thenCompose(v -> create(key, path, data, lease, attempt + 1));
-                    }
-                    case NOCHILDRENFOREPHEMERALS -> throw new StoreException(NAME, "create", key,
-                            "a parent of " + full + " is itself a key (an ephemeral node, which cannot have children)", null);
-                    default -> throw Failures.of("create", key, reply.code(), full);
-                });
-    }
-
-    /** Creates the parents of {@code path} as container nodes (the server removes them when empty). */
-    private CompletableFuture<Void> createParents(String key, String path) {
-        String parent = ZKPaths.getPathAndNode(path).getPath();
-        return curator((c, callback) -> c.create().creatingParentContainersIfNeeded().withMode(CreateMode.CONTAINER)
-                .inBackground(callback, callbacks).forPath(parent))
-                .thenApply(reply -> {
-                    if (!reply.is(Code.OK) && !reply.is(Code.NODEEXISTS)) {
-                        throw Failures.of("create", key, reply.code(), parent);
-                    }
-                    return null;
-                });
+        return guard("join", election, call(() -> own.join(election, parent, value, data)));
     }
 
     /**
-     * Deletes {@code key} if its creation is {@code version}. ZooKeeper's delete compares the
-     * <em>data</em> version, not the creation ({@code czxid}), so there are two ways:
-     *
-     * <p><b>A node this store created</b>, on a lease that is still live, on a key that a watch of
-     * this store follows (a candidate always watches its key): the delete goes straight
-     * through that lease's session with data version 0 (this library never writes to a node after
-     * creating it), one round trip. It cannot hit another session's node: the lease's node leaves
-     * only with its session (then the call fails with SESSIONEXPIRED) or through a delete, and in
-     * this library only the holder of a key deletes it. A delete by someone else (an operator)
-     * shows up as an event of that watch, which drops the shortcut; until the event arrives, the
-     * same window remains as for the read below.
-     *
-     * <p><b>Otherwise</b> it reads the node, compares its {@code czxid}, and deletes it with the
-     * data version read. When the node belongs to a lease of this store, the delete goes through
-     * that lease's session, for the reason above. Otherwise the store's own client deletes it, and
-     * a window remains when a third party deletes and another session re-creates the key within
-     * one round trip; ZooKeeper has no compare on {@code czxid} to close it.
+     * Deletes the entry's node. Its path is unique (a uuid and a sequence number that the parent
+     * never hands out again), so a plain delete is a compare-and-delete: {@code NONODE} means the
+     * key is gone, and nothing else can be at that path.
      */
     @Override
-    public CompletableFuture<Boolean> delete(String key, long version) {
-        String path = znode(key);
-        Created mine = created.get(path);
-        if (mine != null && mine.czxid() == version && liveLeases.get(mine.lease().sessionId()) == mine.lease()
-                && watches.getOrDefault(path, Set.of()).stream().anyMatch(ZooKeeperWatch::follows)) {
-            return guard("delete", key, deleteCreated(key, path, version, mine));
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        String key = entry.key();
+        int slash = key.lastIndexOf('/');
+        Keys.check(key);
+        if (slash <= 0) {
+            throw new IllegalArgumentException("entry key " + Keys.quote(key) + " is not a candidate's node of this store"
+                    + " (<election>/_c_<uuid>-latch-<seq>)");
         }
-        return guard("delete", key, delete(key, path, version, 1));
-    }
-
-    private CompletableFuture<Boolean> deleteCreated(String key, String path, long version, Created mine) {
-        String full = ZKPaths.fixForNamespace(settings.namespace(), path);
-        return mine.lease().call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, 0, callbacks))
-                .handle((reply, error) -> {
-                    if (error == null && (reply.is(Code.OK) || reply.is(Code.NONODE))) {
-                        created.remove(path, mine);
-                        return CompletableFuture.completedFuture(reply.is(Code.OK));
-                    }
-                    Throwable cause = error == null ? null : Failures.of("delete", key, error);
-                    if (endedByServer(cause)) {
-                        created.remove(path, mine);
-                        return CompletableFuture.completedFuture(false); // the server ended the session, and with it the node
-                    }
-                    if (cause != null && !(cause instanceof LeaseExpiredException)) {
-                        return CompletableFuture.<Boolean>failedFuture(cause);
-                    }
-                    // Written since its creation (BADVERSION), or the lease ended on this side only:
-                    // nothing is known any more, read and compare.
-                    created.remove(path, mine);
-                    return delete(key, path, version, 1);
-                })
-                .thenCompose(Function.identity());
-    }
-
-    /** The owner lease's session was ended by the server (SESSIONEXPIRED), which deleted its nodes. */
-    private static boolean endedByServer(Throwable cause) {
-        return cause instanceof LeaseExpiredException && cause.getCause() instanceof KeeperException.SessionExpiredException;
-    }
-
-    private CompletableFuture<Boolean> delete(String key, String path, long version, int attempt) {
-        String full = ZKPaths.fixForNamespace(settings.namespace(), path);
-        return getData(path).thenCompose(read -> {
-            if (read.is(Code.NONODE)) {
-                return CompletableFuture.completedFuture(false);
+        String election = key.substring(0, slash);
+        String path = znode(election) + key.substring(slash);
+        CompletableFuture<Reply> deleted = curator("leave", election,
+                (c, callback) -> c.delete().inBackground(callback, callbacks).forPath(path));
+        return guard("leave", election, deleted.thenApply(reply -> {
+            ZooKeeperLease owner = liveLeases.get(entry.leaseId());
+            if (owner != null && (reply.is(Code.OK) || reply.is(Code.NONODE))) {
+                owner.left(election, entry);
             }
-            if (!read.is(Code.OK)) {
-                throw Failures.of("delete", key, read.code(), full);
-            }
-            if (read.stat().getCzxid() != version) {
-                return CompletableFuture.completedFuture(false);
-            }
-            int dataVersion = read.stat().getVersion();
-            ZooKeeperLease owner = liveLeases.get(read.stat().getEphemeralOwner());
-            CompletableFuture<Reply> deleted = owner == null
-                    ? onSession(zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
-                    : owner.call("delete", key, zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks))
-                            .exceptionallyCompose(error -> {
-                                Throwable cause = Failures.of("delete", key, error);
-                                if (endedByServer(cause)) {
-                                    // The server ended the owner's session, and with it the node.
-                                    return CompletableFuture.completedFuture(new Reply(Code.NONODE, null, null));
-                                }
-                                if (cause instanceof LeaseExpiredException) {
-                                    // The lease ended on this side only (nothing was sent): the node may
-                                    // still be there, delete it through the store's own session.
-                                    return onSession(zk -> AsyncZooKeeper.delete(zk, full, dataVersion, callbacks));
-                                }
-                                return CompletableFuture.failedFuture(cause);
-                            });
-            return deleted.thenCompose(reply -> switch (reply.code()) {
-                case OK, NONODE -> {
-                    created.remove(path);
-                    yield CompletableFuture.completedFuture(reply.is(Code.OK));
-                }
-                // written since the read, same creation: read again
-                case BADVERSION -> attempt < 3 ? delete(key, path, version, attempt + 1) : CompletableFuture.completedFuture(false);
-                default -> throw Failures.of("delete", key, reply.code(), full);
-            });
-        });
-    }
-
-    @Override
-    public CompletableFuture<Optional<Claim>> get(String key) {
-        String path = znode(key);
-        return guard("get", key, getData(path).thenApply(reply -> switch (reply.code()) {
-            case OK -> Optional.of(claim(key, reply));
-            case NONODE -> Optional.empty();
-            default -> throw Failures.of("get", key, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), path));
+            return switch (reply.code()) {
+                case OK -> true;
+                case NONODE -> false;
+                default -> throw Failures.of("leave", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), path));
+            };
         }));
     }
 
-    /** See {@link ZooKeeperWatch} for how order and the latest state are guaranteed. */
+    /** See {@link ZooKeeperWatch} for how order, values and revisions are guaranteed. */
     @Override
-    public Watch watch(String key, WatchListener listener) {
-        String path = znode(key);
+    public Watch watch(String election, QueueListener listener) {
+        String path = znode(election);
         Objects.requireNonNull(listener, "listener");
         if (closed.get()) {
-            throw new IllegalStateException("zookeeper store " + settings.describe() + " is closed; cannot watch key '" + key + "'");
+            throw new IllegalStateException("zookeeper store " + settings.describe() + " is closed; cannot watch election "
+                    + Keys.quote(election));
         }
-        ZooKeeperWatch watch = new ZooKeeperWatch(this, key, path, listener);
-        watches.compute(path, (p, same) -> {
-            Set<ZooKeeperWatch> set = same != null ? same : ConcurrentHashMap.newKeySet();
-            set.add(watch);
-            return set;
-        });
-        watch.start();
+        ZooKeeperWatch watch = new ZooKeeperWatch(this, election, path, listener);
+        watches.add(watch);
+        watch.restart();
         return watch;
     }
 
@@ -343,7 +238,7 @@ public final class ZooKeeperStore implements Store {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        eachWatch(ZooKeeperWatch::close);
+        watches.forEach(ZooKeeperWatch::close);
         leases.forEach(ZooKeeperLease::abandon);
         try {
             client.close();
@@ -367,23 +262,26 @@ public final class ZooKeeperStore implements Store {
         return "ZooKeeperStore[" + settings.describe() + "]";
     }
 
-    // ---- keys and claims
+    // ---- names
 
-    /** The znode of {@code key}, relative to the namespace; throws IllegalArgumentException for a bad key. */
-    static String znode(String key) {
-        Keys.check(key);
-        if (key.equals("zookeeper") || key.startsWith("zookeeper/")) {
-            throw new IllegalArgumentException("key '" + key + "' starts with the segment 'zookeeper', which ZooKeeper reserves"
-                    + " (/zookeeper holds its quota and configuration nodes); choose another first segment, e.g. elections/"
-                    + key.substring("zookeeper".length()).replaceFirst("^/", ""));
-        }
-        return "/" + key;
+    @Override
+    public String checkElection(String election) {
+        znode(election);
+        return election;
     }
 
-    static Claim claim(String key, Reply reply) {
-        Stat stat = reply.stat();
-        String value = reply.data() == null ? "" : new String(reply.data(), StandardCharsets.UTF_8);
-        return new Claim(key, value, stat.getCzxid(), Long.toHexString(stat.getEphemeralOwner()));
+    /**
+     * The znode of {@code election}, relative to the namespace; throws IllegalArgumentException for
+     * a malformed name or one ZooKeeper cannot take ({@code zookeeper/...} is reserved).
+     */
+    static String znode(String election) {
+        Keys.check(election);
+        if (election.equals("zookeeper") || election.startsWith("zookeeper/")) {
+            throw new IllegalArgumentException("election " + Keys.quote(election) + " starts with the segment 'zookeeper',"
+                    + " which ZooKeeper reserves (/zookeeper holds its quota and configuration nodes); choose another first"
+                    + " segment, e.g. elections/" + election.substring("zookeeper".length()).replaceFirst("^/", ""));
+        }
+        return "/" + election;
     }
 
     private ZooKeeperLease own(Lease lease) {
@@ -396,50 +294,11 @@ public final class ZooKeeperStore implements Store {
 
     // ---- calls on the store's own client
 
-    CompletableFuture<Reply> getData(String path) {
-        return curator((c, callback) -> c.getData().inBackground(callback, callbacks).forPath(path));
+    CuratorFramework client() {
+        return client;
     }
 
-    /**
-     * {@code getData} (or {@code exists} when {@code dataToo} is false) setting {@code watcher},
-     * with {@code onReply} applied to the reply on ZooKeeper's event thread, where the session's
-     * replies and watch events arrive in server order; it must be quick and must not block. The
-     * future completes with its result on the store's threads.
-     */
-    <T> CompletableFuture<T> readInOrder(String path, Watcher watcher, boolean dataToo, Function<Reply, T> onReply) {
-        CompletableFuture<T> stamped = new CompletableFuture<>();
-        curator((c, callback) -> {
-            BackgroundCallback inOrder = (client, event) -> {
-                try {
-                    T value = onReply.apply(new Reply(Code.get(event.getResultCode()), event.getData(), event.getStat()));
-                    execute(() -> stamped.complete(value));
-                } catch (RuntimeException e) {
-                    execute(() -> stamped.completeExceptionally(e));
-                }
-            };
-            if (dataToo) {
-                c.getData().usingWatcher(watcher).inBackground(inOrder).forPath(path);
-            } else {
-                c.checkExists().usingWatcher(watcher).inBackground(inOrder).forPath(path);
-            }
-        }).whenComplete((never, error) -> {
-            if (error != null) {
-                stamped.completeExceptionally(error); // it failed to start; a started read completes through inOrder
-            }
-        });
-        return stamped;
-    }
-
-    /** A watch of this store saw {@code path} deleted: a node this store created there is gone. */
-    void deletedSeen(String path) {
-        created.remove(path);
-    }
-
-    CompletableFuture<Reply> sync(String path) {
-        return curator((c, callback) -> c.sync().inBackground(callback, callbacks).forPath(path));
-    }
-
-    void removeWatcher(String path, Watcher watcher) {
+    void removeWatcher(String path, ZooKeeperWatch watcher) {
         if (closed.get()) {
             return;
         }
@@ -451,7 +310,7 @@ public final class ZooKeeperStore implements Store {
                 // Synchronous on this worker: a background removal racing close() makes Curator log an error.
                 client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().forPath(path);
             } catch (Exception e) {
-                LOG.debug("removing a watcher of {} failed; it fires at most once more, ignored", path, e);
+                LOG.debug("removing the watch of {} failed; ignored", path, e);
             }
         });
     }
@@ -460,56 +319,111 @@ public final class ZooKeeperStore implements Store {
      * Runs a Curator background operation on the store's threads (Curator may block the calling
      * thread, e.g. to create the namespace on first use) and completes with its reply.
      */
-    private CompletableFuture<Reply> curator(CuratorCall call) {
+    CompletableFuture<Reply> curator(String operation, String election, CuratorCall call) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         if (closed.get()) {
-            reply.completeExceptionally(closedError("call", null));
+            reply.completeExceptionally(closedError(operation, election));
             return reply;
         }
         execute(() -> {
             try {
-                call.start(client, (c, event) -> reply.complete(new Reply(Code.get(event.getResultCode()), event.getData(), event.getStat())));
+                call.start(client, (c, event) -> reply.complete(Reply.of(event)));
             } catch (Exception e) {
                 reply.completeExceptionally(e);
             }
         });
         return reply;
+    }
+
+    /** Creates the election's node and its parents as containers, through the store's own client. */
+    CompletableFuture<Void> createContainers(String election, String parent) {
+        return curator("join", election, (c, callback) -> c.create().creatingParentContainersIfNeeded()
+                .withMode(CreateMode.CONTAINER).inBackground(callback, callbacks).forPath(parent)).thenApply(reply -> {
+                    if (!reply.is(Code.OK) && !reply.is(Code.NODEEXISTS)) {
+                        throw Failures.of("join", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), parent));
+                    }
+                    return null;
+                });
     }
 
     /** A Curator background operation, started with the callback that receives its result. */
     @FunctionalInterface
-    private interface CuratorCall {
+    interface CuratorCall {
         void start(CuratorFramework client, BackgroundCallback callback) throws Exception;
-    }
-
-    /** Runs a raw call on the current session of the store's own client. */
-    private CompletableFuture<Reply> onSession(Function<ZooKeeper, CompletableFuture<Reply>> call) {
-        CompletableFuture<Reply> reply = new CompletableFuture<>();
-        execute(() -> {
-            try {
-                call.apply(client.getZookeeperClient().getZooKeeper()).whenComplete((r, e) -> {
-                    if (e != null) {
-                        reply.completeExceptionally(e);
-                    } else {
-                        reply.complete(r);
-                    }
-                });
-            } catch (Exception e) {
-                reply.completeExceptionally(e);
-            }
-        });
-        return reply;
     }
 
     private void connectionChanged(ConnectionState state) {
         switch (state) {
-            case RECONNECTED -> eachWatch(ZooKeeperWatch::reconnected);
-            case SUSPENDED -> eachWatch(w -> w.problem("connection to " + settings.describe()
-                    + " suspended; the watch re-reads the key when reconnected"));
-            case LOST -> eachWatch(w -> w.problem("session of the store's client expired; the watch re-reads the key"
-                    + " on a new session"));
+            case RECONNECTED -> watches.forEach(ZooKeeperWatch::restart);
+            case SUSPENDED -> {
+                watches.forEach(w -> w.problem("connection to " + settings.describe()
+                        + " suspended; the watch reads the election again when reconnected"));
+                probe();
+            }
+            case LOST -> watches.forEach(w -> w.problem("session of the store's client expired; the watch reads the"
+                    + " election again on a new session"));
             default -> {
             }
+        }
+    }
+
+    /**
+     * While the store's client is not connected, checks each second whether a fresh handle is
+     * accepted: then the servers refuse only our session, which happens when their history
+     * started again (the client has seen a higher zxid than they have), and the session is
+     * expired on this side so that Curator opens a new one.
+     */
+    private void probe() {
+        if (closed.get() || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        schedule(() -> {
+            boolean again = false;
+            try {
+                if (closed.get() || client.getZookeeperClient().isConnected()) {
+                    return;
+                }
+                again = true;
+                if (freshHandleAccepted() && !client.getZookeeperClient().isConnected() && !closed.get()) {
+                    LOG.warn("zookeeper {} accepts new sessions but not the store's session 0x{}: the servers' history"
+                            + " started again (a re-created ensemble?); starting a new session", settings.describe(),
+                            Long.toHexString(sessionIdOrZero()));
+                    client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+                }
+            } catch (Exception e) {
+                LOG.debug("probing {} failed", settings.describe(), e);
+            } finally {
+                probing.set(false);
+                if (again) {
+                    probe();
+                }
+            }
+        }, PROBE_EVERY);
+    }
+
+    private boolean freshHandleAccepted() throws Exception {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper probe = AbandonableZooKeeper.FACTORY.newZooKeeper(settings.connectString(),
+                Math.toIntExact(settings.sessionTimeout().toMillis()), event -> {
+                    if (event.getState() == KeeperState.SyncConnected) {
+                        connected.countDown();
+                    }
+                }, false);
+        try {
+            return connected.await(settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            if (!probe.getState().isConnected() && probe instanceof AbandonableZooKeeper abandonable) {
+                abandonable.abandon(); // nothing to close on the server; don't wait to send a closeSession
+            }
+            probe.close();
+        }
+    }
+
+    private long sessionIdOrZero() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
         }
     }
 
@@ -574,41 +488,38 @@ public final class ZooKeeperStore implements Store {
     }
 
     void register(ZooKeeperLease lease) {
-        liveLeases.put(lease.sessionId(), lease);
+        liveLeases.put(lease.id(), lease);
     }
 
     void forget(ZooKeeperLease lease) {
         leases.remove(lease);
-        liveLeases.remove(lease.sessionId(), lease);
-        created.values().removeIf(c -> c.lease() == lease);
+        liveLeases.remove(lease.id(), lease);
     }
 
     void forget(ZooKeeperWatch watch) {
-        watches.computeIfPresent(watch.znode(), (p, set) -> {
-            set.remove(watch);
-            return set.isEmpty() ? null : set;
-        });
+        watches.remove(watch);
     }
 
-    private void eachWatch(Consumer<ZooKeeperWatch> action) {
-        watches.values().forEach(set -> set.forEach(action));
+    StoreException closedError(String operation, String election) {
+        return new StoreException(NAME, operation, election, "the store " + settings.describe() + " is closed", null);
     }
 
-    /** A node created through {@code lease}, with its creation version. */
-    private record Created(long czxid, ZooKeeperLease lease) {
+    /** Runs {@code start}, turning a synchronous exception into a failed future: nothing throws out of an operation. */
+    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> start) {
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
-    StoreException closedError(String operation, String key) {
-        return new StoreException(NAME, operation, key, "the store " + settings.describe() + " is closed", null);
-    }
-
-    private <T> CompletableFuture<T> guard(String operation, String key, CompletableFuture<T> future) {
+    private <T> CompletableFuture<T> guard(String operation, String election, CompletableFuture<T> future) {
         CompletableFuture<T> result = new CompletableFuture<>();
         future.whenComplete((value, error) -> {
             if (error == null) {
                 result.complete(value);
             } else {
-                result.completeExceptionally(Failures.naming(Failures.of(operation, key, error), settings.describe()));
+                result.completeExceptionally(Failures.naming(Failures.of(operation, election, error), settings.describe()));
             }
         });
         return result;

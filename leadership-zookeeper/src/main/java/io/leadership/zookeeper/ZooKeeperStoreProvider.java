@@ -1,7 +1,7 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Store;
-import io.leadership.StoreProvider;
+import io.leadership.spi.Store;
+import io.leadership.spi.StoreProvider;
 import java.net.URI;
 
 /**

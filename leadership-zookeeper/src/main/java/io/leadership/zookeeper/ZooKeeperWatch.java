@@ -1,301 +1,328 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Claim;
 import io.leadership.StoreException;
-import io.leadership.Watch;
-import io.leadership.WatchListener;
-import java.time.Duration;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Watch;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A watch of one key through the store's own client, built on ZooKeeper's one-shot watches.
+ * A watch of one election through the store's own client, on a ZooKeeper 3.9 persistent
+ * recursive watch of the election's node: ZooKeeper re-arms it by itself and delivers every
+ * {@code NodeCreated} and {@code NodeDeleted} of the candidates' nodes, in the session's order.
  *
- * <p>Every read registers the watch again ({@code getData} when the node exists, {@code exists}
- * when it does not, each setting the watch atomically with the read), so no change after a read
- * goes unnoticed. Reads run one at a time; a trigger during a read asks for one more read
- * afterwards, so a burst of changes is conflated, and the last read always follows the last
- * change. One session reads in server order, so each read is at least as new as the one before;
- * the first read and every read after a reconnect start with a {@code sync}, so that even a new
- * session on a lagging server reads the latest state.
- *
- * <p>A state is delivered only if it is newer than the last one delivered: an existing node whose
- * {@code mzxid} is greater than any delivered (a later creation or write), or an absent node after
- * a present one, or after a {@code NodeDeleted} event even if the node deleted was never
- * delivered (it lived between two reads). These decisions are taken on ZooKeeper's event thread, where the session's
- * replies and watch events arrive in server order, so a {@code NodeDeleted} event can be
- * delivered as "absent" at once, without waiting for a read (a hand-off starts from it), and no
- * reply that came before it can be delivered after it. Listener calls go through one queue drained by one thread at a time, and the
- * queue keeps only the latest state, so a slow listener is never called concurrently and ends on
- * the latest state.
+ * <ul>
+ * <li><b>Full read</b> (at start, after every reconnect and on a new session, so deletes that
+ *     happened meanwhile show): the watch is added first, then {@code getChildren} (whose reply
+ *     reflects every event that came before it: those are ignored), then the data of each
+ *     {@code ..latch-<seq>} child. The queue is delivered once every child was read.
+ * <li>{@code NodeCreated} of a child: its data (the candidate id) is read, and the queue
+ *     delivered with it: values are read as candidates join. {@code NodeDeleted}: delivered at
+ *     once, with no read, so a hand-off reaches the listener in one notification.
+ * <li><b>Revision</b> = the greater of the parent's {@code pzxid} at the last full read and the
+ *     {@code czxid} of every node learned since. Every child created up to the {@code pzxid} is in
+ *     the children read (or was deleted, and its event removes it); every later child raises a
+ *     {@code NodeCreated} event whose read completes, in the session's order, before the reads of
+ *     children created after it. So no child whose {@code czxid} is at most the revision is
+ *     missing from the queue unless it is gone. A full read on a server whose history started
+ *     again yields its true, lower revision.
+ * </ul>
+ * Replies and events are handled on ZooKeeper's event thread, where they arrive in the session's
+ * order; listener calls go through one lane drained by one thread at a time, keeping only the
+ * latest queue, so they never overlap and a slow listener ends on the latest queue.
  */
 final class ZooKeeperWatch implements Watch, Watcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperWatch.class);
-    private static final Duration FIRST_RETRY = Duration.ofMillis(100);
-    private static final Duration LAST_RETRY = Duration.ofSeconds(5);
     private static final int MAX_PENDING_ERRORS = 16;
+    private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
     private final ZooKeeperStore store;
-    private final String key;
+    private final String election;
     private final String znode;
-    private final WatchListener listener;
+    private final QueueListener listener;
 
-    private final Object lock = new Object();
-    // guarded by lock
+    // guarded by this; changed on ZooKeeper's event thread (and by restarts)
     private boolean closed;
-    private boolean reading;
-    private boolean readAgain;
-    private boolean syncFirst;
+    private long generation; // of the full read in progress or done; replies of older ones are dropped
+    private boolean listing; // getChildren of this generation not answered yet: events are in its reply
+    private final Set<String> initial = new HashSet<>(); // children of the full read not read yet
+    private final Set<String> reading = new HashSet<>(); // children whose data is being read
+    private final Map<String, Entry> entries = new HashMap<>(); // by child name
+    private long revision;
+    private int parentCreates;
+    private boolean changed; // since the last queue delivered
+
+    // the delivery lane, guarded by lane
+    private final Object lane = new Object();
     private boolean delivering;
-    private boolean statePending;
-    private Optional<Claim> pendingState;
+    private Queue pendingQueue;
     private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
-    // decided on ZooKeeper's event thread, where replies and watch events come in the session's order
-    private boolean anyDelivered;
-    private boolean lastPresent;
-    private long highestMzxid = -1;
 
-    // touched only by the one read in progress
-    private int failures;
-
-    ZooKeeperWatch(ZooKeeperStore store, String key, String znode, WatchListener listener) {
+    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, QueueListener listener) {
         this.store = store;
-        this.key = key;
+        this.election = election;
         this.znode = znode;
         this.listener = listener;
     }
 
-    void start() {
-        refresh(true);
-    }
-
-    String znode() {
-        return znode;
-    }
-
-    /** Whether this watch follows its key with a watcher set, so that it hears of a delete there. */
-    boolean follows() {
-        synchronized (lock) {
-            return !closed && anyDelivered;
-        }
-    }
-
-    /** The store's client reconnected: re-read, since a change or delete may have been missed. */
-    void reconnected() {
-        refresh(true);
-    }
-
-    /** A connection problem the watch will survive (it re-reads when reconnected). */
-    void problem(String what) {
-        report(new StoreException(ZooKeeperStore.NAME, "watch", key, what, null));
-    }
-
-    @Override
-    public void process(WatchedEvent event) {
-        // Connection events reach data watchers too; reconnects are handled through Curator's
-        // connection state, so only node events trigger a read here.
-        if (event.getType() == Event.EventType.NodeDeleted) {
-            store.deletedSeen(znode);
-            deleted(); // at once: a hand-off starts from this event
-        }
-        if (event.getType() != Event.EventType.None) {
-            refresh(false); // sets the watch again, and reads what came since
-        }
-    }
-
-    private void refresh(boolean sync) {
-        synchronized (lock) {
+    /** Adds the persistent watch (again: adding it twice is harmless) and reads the election in full. */
+    void restart() {
+        long gen;
+        synchronized (this) {
             if (closed) {
                 return;
             }
-            syncFirst |= sync;
-            if (reading) {
-                readAgain = true;
-                return;
-            }
-            reading = true;
+            gen = ++generation;
+            listing = true;
+            initial.clear();
+            reading.clear();
+            parentCreates = 0;
         }
-        store.execute(this::read); // never on the caller's, ZooKeeper's or Curator's thread
+        start(gen, "adding the watch", (c, callback) -> c.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE)
+                .inBackground((client, event) -> {
+                    if (Code.get(event.getResultCode()) == Code.OK) {
+                        list(gen);
+                    } else {
+                        failed(gen, "adding the watch", Code.get(event.getResultCode()));
+                    }
+                }).usingWatcher(this).forPath(znode));
     }
 
-    private void read() {
-        boolean sync;
-        synchronized (lock) {
-            if (closed) {
-                reading = false;
+    private void list(long gen) {
+        start(gen, "listing the candidates", (c, callback) -> c.getChildren().inBackground((client, event) -> listed(gen, event))
+                .forPath(znode));
+    }
+
+    private void listed(long gen, CuratorEvent event) {
+        Code code = Code.get(event.getResultCode());
+        synchronized (this) {
+            if (closed || gen != generation) {
                 return;
             }
-            sync = syncFirst;
-            syncFirst = false;
-            readAgain = false;
-        }
-        if (sync) {
-            store.sync(znode).whenComplete((reply, error) -> {
-                if (error != null) {
-                    failed(error);
-                } else if (!reply.is(Code.OK)) {
-                    failed(Failures.of("watch", key, reply.code(), znode));
-                } else {
-                    readData();
+            if (code == Code.NONODE && parentCreates++ < 3) {
+                // The election's node is created (as a container, as a join would) so that the
+                // queue has a revision of this history: its pzxid.
+                start(gen, "creating the election's node", (c, callback) -> c.create().creatingParentContainersIfNeeded()
+                        .withMode(org.apache.zookeeper.CreateMode.CONTAINER)
+                        .inBackground((client, created) -> {
+                            Code result = Code.get(created.getResultCode());
+                            if (result == Code.OK || result == Code.NODEEXISTS) {
+                                list(gen);
+                            } else if (result == Code.NOAUTH) {
+                                emptyWithoutParent(gen);
+                            } else {
+                                failed(gen, "creating the election's node", result);
+                            }
+                        }).forPath(znode));
+                return;
+            }
+            if (code != Code.OK) {
+                failed(gen, "listing the candidates", code);
+                return;
+            }
+            listing = false;
+            entries.clear();
+            revision = event.getStat().getPzxid();
+            for (String child : event.getChildren()) {
+                if (isCandidate(child)) {
+                    initial.add(child);
+                    read(gen, child);
                 }
-            });
-        } else {
-            readData();
+            }
+            changed = true;
+            deliverWhenRead();
         }
     }
 
-    private void readData() {
-        store.readInOrder(znode, this, true, this::dataRead).whenComplete(this::then);
-    }
-
-    private void readAbsence() {
-        store.readInOrder(znode, this, false, this::absenceRead).whenComplete(this::then);
-    }
-
-    /** On the event thread, in order with the watch events: takes the state, says what to do next. */
-    private Runnable dataRead(Reply reply) {
-        return switch (reply.code()) {
-            case OK -> {
-                seenPresent(reply);
-                yield this::readDone;
+    /** Starts a Curator call on the store's threads; a call that fails to start is reported like a failed one. */
+    private void start(long gen, String what, ZooKeeperStore.CuratorCall call) {
+        store.curator("watch", election, call).whenComplete((never, error) -> {
+            if (error != null) {
+                failed(gen, what, error);
             }
-            case NONODE -> this::readAbsence; // sets the watch through exists, which works on an absent node
-            default -> () -> failed(Failures.of("watch", key, reply.code(), znode));
-        };
+        });
     }
 
-    /** On the event thread, like {@link #dataRead}. */
-    private Runnable absenceRead(Reply reply) {
-        return switch (reply.code()) {
-            case NONODE -> {
-                seenAbsent();
-                yield this::readDone;
-            }
-            case OK -> this::readData; // created between the two reads; the exists watch is set, read the data
-            default -> () -> failed(Failures.of("watch", key, reply.code(), znode));
-        };
+    /** No election node and no right to create it: an empty queue at the last revision seen. */
+    private synchronized void emptyWithoutParent(long gen) {
+        if (closed || gen != generation) {
+            return;
+        }
+        listing = false;
+        entries.clear();
+        changed = true;
+        deliverWhenRead();
     }
 
-    /** On the store's threads: the next step a read's reply asked for. */
-    private void then(Runnable next, Throwable error) {
-        if (error != null) {
-            failed(error);
-        } else {
-            next.run();
+    /**
+     * Reads a child's data. Sent from the calling thread (ZooKeeper's event thread, in the order
+     * the events came), so the replies come in that order too: the nodes are learned oldest first.
+     */
+    private void read(long gen, String child) {
+        reading.add(child);
+        try {
+            store.client().getData().inBackground((client, event) -> readDone(gen, child, event))
+                    .forPath(ZKPaths.makePath(znode, child));
+        } catch (Exception e) {
+            reading.remove(child);
+            problem(store.naming(Failures.of("watch", election, e))); // the store is closing, or the next reconnect reads again
         }
     }
 
-    private void seenPresent(Reply reply) {
-        long mzxid = reply.stat().getMzxid();
-        synchronized (lock) {
-            if (mzxid > highestMzxid) {
-                highestMzxid = mzxid;
-                lastPresent = true;
-                anyDelivered = true;
-                offer(Optional.of(ZooKeeperStore.claim(key, reply)));
+    private void readDone(long gen, String child, CuratorEvent event) {
+        Code code = Code.get(event.getResultCode());
+        synchronized (this) {
+            if (closed || gen != generation || !reading.remove(child)) {
+                return; // an older generation's, or the node was deleted meanwhile (its event removed it)
             }
+            if (code == Code.OK) {
+                Stat stat = event.getStat();
+                String value = event.getData() == null ? "" : new String(event.getData(), StandardCharsets.UTF_8);
+                entries.put(child, new Entry(election + "/" + child, value, stat.getCzxid(),
+                        ZooKeeperLease.formatId(stat.getEphemeralOwner())));
+                revision = Math.max(revision, stat.getCzxid());
+            } else if (code != Code.NONODE) {
+                failed(gen, "reading candidate " + child, code);
+                return;
+            }
+            initial.remove(child);
+            changed = true;
+            deliverWhenRead();
         }
     }
 
     /**
-     * A node this watch was set on is gone. Delivered even if that node was never delivered (it
-     * came and went between two reads): "absent" again then stands for the conflated pair, and
-     * tells a listener that the key changed hands meanwhile.
+     * Delivers the queue once no read is in flight: a node whose read is in flight was created
+     * before the change at hand (its event came first), so a queue without it would show a later
+     * node, or nobody, at its place. A delete thus waits for nothing but reads already under way.
      */
-    private void deleted() {
-        synchronized (lock) {
-            lastPresent = false;
-            anyDelivered = true;
-            offer(Optional.empty());
+    private void deliverWhenRead() {
+        if (changed && initial.isEmpty() && reading.isEmpty()) {
+            changed = false;
+            deliver();
         }
     }
 
-    private void seenAbsent() {
-        synchronized (lock) {
-            if (!anyDelivered || lastPresent) {
-                lastPresent = false;
-                anyDelivered = true;
-                offer(Optional.empty());
+    /** Persistent-watch events, on ZooKeeper's event thread in the session's order. */
+    @Override
+    public void process(WatchedEvent event) {
+        String path = event.getPath();
+        if (event.getType() == Event.EventType.None || path == null) {
+            return; // connection states: the store restarts its watches on RECONNECTED
+        }
+        String child = childOf(path);
+        if (child == null || !isCandidate(child)) {
+            return; // the election's node itself, or deeper, or not a candidate's node
+        }
+        synchronized (this) {
+            LOG.trace("election '{}': {} {}{}", election, event.getType(), child, listing ? " (listing)" : "");
+            if (closed || listing) {
+                return; // the pending getChildren reply reflects it
+            }
+            switch (event.getType()) {
+                case NodeCreated -> read(generation, child);
+                case NodeDeleted -> {
+                    reading.remove(child);
+                    boolean pending = initial.remove(child);
+                    changed |= entries.remove(child) != null || pending;
+                    deliverWhenRead();
+                }
+                default -> {
+                }
             }
         }
     }
 
-    private void readDone() {
-        failures = 0;
-        boolean again;
-        synchronized (lock) {
-            again = !closed && (readAgain || syncFirst);
-            if (!again) {
-                reading = false;
-            }
-        }
-        if (again) {
-            read();
-        }
+    /** A problem the watch survives: report it; the store's next RECONNECTED, or a retry, reads again. */
+    private void failed(long gen, String what, Code code) {
+        failed(gen, what, KeeperException.create(code, znode));
     }
 
-    private void failed(Throwable error) {
-        report(store.naming(Failures.of("watch", key, error)));
-        long delay = Math.min(LAST_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures, 10));
-        failures++;
-        synchronized (lock) {
-            reading = false;
-        }
-        store.schedule(() -> refresh(true), Duration.ofMillis(delay));
-    }
-
-    private void offer(Optional<Claim> state) {
-        synchronized (lock) {
-            if (closed) {
+    private void failed(long gen, String what, Throwable cause) {
+        synchronized (this) {
+            if (closed || gen != generation) {
                 return;
             }
-            pendingState = state;
-            statePending = true;
         }
-        drainLater();
+        problem(store.naming(new StoreException(ZooKeeperStore.NAME, "watch", election,
+                what + " failed (" + cause.getMessage() + "); the watch reads again", cause)));
+        boolean connection = cause instanceof KeeperException k && (k.code() == Code.CONNECTIONLOSS
+                || k.code() == Code.SESSIONEXPIRED || k.code() == Code.SESSIONMOVED);
+        if (!connection) {
+            store.schedule(this::restart, RETRY); // no reconnect will come to retry it
+        }
     }
 
-    private void report(StoreException error) {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
+    void problem(String message) {
+        problem(new StoreException(ZooKeeperStore.NAME, "watch", election, message, null));
+    }
+
+    private void problem(StoreException error) {
+        synchronized (lane) {
             if (pendingErrors.size() < MAX_PENDING_ERRORS) {
                 pendingErrors.add(error);
             }
         }
-        drainLater();
+        drain();
     }
 
-    private void drainLater() {
-        synchronized (lock) {
+    // guarded by this
+    private void deliver() {
+        Queue queue = new Queue(List.copyOf(entries.values()), revision);
+        synchronized (lane) {
+            pendingQueue = queue;
+        }
+        drain();
+    }
+
+    private void drain() {
+        synchronized (lane) {
             if (delivering) {
                 return;
             }
             delivering = true;
         }
-        store.execute(this::drain);
+        store.execute(this::drainNow);
     }
 
-    private void drain() {
+    private void drainNow() {
         while (true) {
+            Queue queue;
             StoreException error;
-            Optional<Claim> state = null;
-            synchronized (lock) {
-                error = closed ? null : pendingErrors.poll();
-                if (!closed && error == null && statePending) {
-                    state = pendingState;
-                    statePending = false;
-                    pendingState = null;
+            synchronized (lane) {
+                error = pendingErrors.poll();
+                queue = error == null ? pendingQueue : null;
+                if (error == null) {
+                    pendingQueue = null;
                 }
-                if (error == null && state == null) {
+                if (error == null && queue == null) {
                     delivering = false;
+                    return;
+                }
+            }
+            synchronized (this) {
+                if (closed) {
+                    synchronized (lane) {
+                        delivering = false;
+                    }
                     return;
                 }
             }
@@ -303,26 +330,47 @@ final class ZooKeeperWatch implements Watch, Watcher {
                 if (error != null) {
                     listener.onError(error);
                 } else {
-                    listener.onState(state);
+                    listener.onQueue(queue);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("watch listener of key '{}' threw", key, e);
+                LOG.warn("listener of the watch of election '{}' threw; ignored", election, e);
             }
         }
     }
 
     @Override
     public void close() {
-        synchronized (lock) {
+        synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            pendingErrors.clear();
-            statePending = false;
-            pendingState = null;
         }
         store.forget(this);
         store.removeWatcher(znode, this);
     }
+
+    /** The child's name if {@code path} is a direct child of the election's node, else null. */
+    private String childOf(String path) {
+        if (path.length() <= znode.length() + 1 || !path.startsWith(znode) || path.charAt(znode.length()) != '/') {
+            return null;
+        }
+        String child = path.substring(znode.length() + 1);
+        return child.indexOf('/') < 0 ? child : null;
+    }
+
+    /** Whether {@code child} is a LeaderLatch node: {@code [_c_<uuid>-]latch-<sequence>}. */
+    static boolean isCandidate(String child) {
+        int at = child.lastIndexOf(ZooKeeperStore.LATCH);
+        if (at < 0 || at + ZooKeeperStore.LATCH.length() == child.length()) {
+            return false;
+        }
+        for (int i = at + ZooKeeperStore.LATCH.length(); i < child.length(); i++) {
+            if (!Character.isDigit(child.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
 }

@@ -3,13 +3,16 @@ package io.leadership.zookeeper;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
 import io.leadership.StoreException;
-import io.leadership.WatchListener;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -43,19 +46,21 @@ final class Recorders {
         }
     }
 
-    /** Records watch states in order, and checks that calls never overlap. */
-    static final class States implements WatchListener {
-        final BlockingQueue<Optional<Claim>> states = new LinkedBlockingQueue<>();
+    /** Records the queues a watch delivers in order, and checks that calls never overlap. */
+    static final class Queues implements QueueListener {
+        final BlockingQueue<Queue> queues = new LinkedBlockingQueue<>();
+        final List<Queue> all = new java.util.concurrent.CopyOnWriteArrayList<>();
         final BlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
         private final AtomicInteger inside = new AtomicInteger();
         volatile boolean overlapped;
-        volatile Optional<Claim> last;
+        volatile Queue last;
 
         @Override
-        public void onState(Optional<Claim> state) {
+        public void onQueue(Queue queue) {
             enter();
-            last = state;
-            states.add(state);
+            last = queue;
+            all.add(queue);
+            queues.add(queue);
             inside.decrementAndGet();
         }
 
@@ -72,11 +77,31 @@ final class Recorders {
             }
         }
 
-        Optional<Claim> next(Duration within) throws InterruptedException {
-            Optional<Claim> state = states.poll(within.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(state, "no watch state within " + within.toMillis() + " ms");
-            return state;
+        /** The next queue's entries. */
+        List<Entry> next(Duration within) throws InterruptedException {
+            Queue queue = queues.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(queue, "no queue within " + within.toMillis() + " ms");
+            return queue.entries();
         }
+
+        List<Entry> lastEntries() {
+            Queue q = last;
+            return q == null ? null : q.entries();
+        }
+    }
+
+    /** The election's queue as a new watch first delivers it. */
+    static Queue queue(Store store, String election) throws InterruptedException {
+        Queues seen = new Queues();
+        try (Watch watch = store.watch(election, seen)) {
+            Queue first = seen.queues.poll(10, TimeUnit.SECONDS);
+            assertNotNull(first, "no queue of " + election + " within 10 s");
+            return first;
+        }
+    }
+
+    static List<Entry> entries(Store store, String election) throws InterruptedException {
+        return queue(store, election).entries();
     }
 
     /** Keeps {@code lease} alive every quarter TTL until closed, as a session would; failures are retried. */

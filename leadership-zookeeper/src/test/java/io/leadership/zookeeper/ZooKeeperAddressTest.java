@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.Stores;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import java.util.List;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -69,16 +69,17 @@ class ZooKeeperAddressTest {
                     Store root = Stores.connect("zk://" + hostPort + "?connectTimeout=2s")) {
                 assertInstanceOf(ZooKeeperStore.class, chrooted);
                 Lease lease = done(chrooted.grant(Duration.ofSeconds(2), LeaseListener.NONE));
-                Claim claim = done(chrooted.create("elections/job", "node-1", lease)).orElseThrow();
-                Claim seenFromRoot = done(root.get("apps/billing/elections/job")).orElseThrow();
-                assertEquals(claim.version(), seenFromRoot.version(), "the key lives under the chroot");
-                assertEquals("node-1", seenFromRoot.value(), "creator-read lets anyone read");
+                Entry entry = done(chrooted.join("elections/job", "node-1", lease));
+                List<Entry> seenFromRoot = Recorders.entries(root, "apps/billing/elections/job");
+                assertEquals(1, seenFromRoot.size(), seenFromRoot.toString());
+                assertEquals(entry.version(), seenFromRoot.get(0).version(), "the key lives under the chroot");
+                assertEquals("node-1", seenFromRoot.get(0).value(), "creator-read lets anyone read");
                 // Only the digest user may delete under creator-read: the root store, unauthenticated, is refused.
                 assertInstanceOf(io.leadership.StoreException.class,
                         assertThrows(java.util.concurrent.ExecutionException.class,
-                                () -> root.delete("apps/billing/elections/job", claim.version()).get()).getCause());
-                assertTrue(done(chrooted.delete("elections/job", claim.version())));
-                assertEquals(Optional.empty(), done(root.get("apps/billing/elections/job")));
+                                () -> root.leave(seenFromRoot.get(0)).get()).getCause());
+                assertTrue(done(chrooted.leave(entry)));
+                assertEquals(List.of(), Recorders.entries(root, "apps/billing/elections/job"));
                 done(lease.revoke());
             }
         }

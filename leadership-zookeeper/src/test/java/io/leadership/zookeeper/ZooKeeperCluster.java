@@ -1,6 +1,6 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,16 +23,33 @@ public final class ZooKeeperCluster implements ClusterServer {
     static final Duration TTL = Duration.ofSeconds(4);
 
     private final List<InstanceSpec> specs = new ArrayList<>();
-    private final TestingCluster cluster;
+    private volatile TestingCluster cluster;
 
     public ZooKeeperCluster() throws Exception {
         for (int i = 0; i < 3; i++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, ZooKeeperServer.TICK_MS, -1, Map.of(
-                    "admin.enableServer", "false",
-                    "maxSessionTimeout", "10000",
-                    "initLimit", "50",
-                    "syncLimit", "20"), "127.0.0.1"));
+            specs.add(spec(-1, -1, -1, -1));
         }
+        cluster = new TestingCluster(specs);
+        cluster.start();
+    }
+
+    /** A member on the given ports and id (-1: free ones, a new id) with a new, empty data directory. */
+    private static InstanceSpec spec(int port, int electionPort, int quorumPort, int serverId) {
+        return new InstanceSpec(null, port, electionPort, quorumPort, true, serverId, ZooKeeperServer.TICK_MS, -1, Map.of(
+                "admin.enableServer", "false",
+                "maxSessionTimeout", "10000",
+                "initLimit", "50",
+                "syncLimit", "20"), "127.0.0.1");
+    }
+
+    /** Closes the ensemble and starts a new one on the same ports with empty data: a re-created ensemble. */
+    @Override
+    public void restartEmpty() throws Exception {
+        cluster.close();
+        List<InstanceSpec> fresh = specs.stream()
+                .map(s -> spec(s.getPort(), s.getElectionPort(), s.getQuorumPort(), s.getServerId())).toList();
+        specs.clear();
+        specs.addAll(fresh);
         cluster = new TestingCluster(specs);
         cluster.start();
     }

@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
-import io.leadership.Store;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.apache.curator.test.InstanceSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,29 +43,31 @@ class ZooKeeperClusterTest {
             Recorders.Signals signals = new Recorders.Signals();
             Lease lease = done(store.grant(cluster.ttl(), signals));
             assertEquals(cluster.ttl(), lease.ttl());
-            Claim claim = done(store.create("cluster/leader", "me", lease)).orElseThrow();
-            Recorders.States states = new Recorders.States();
-            try (AutoCloseable keptAlive = Recorders.keepAlive(lease); Watch watch = observer.watch("cluster/leader", states)) {
-                assertEquals(Optional.of(claim), states.next(WAIT));
+            Entry entry = done(store.join("cluster/leader", "me", lease));
+            Recorders.Queues seen = new Recorders.Queues();
+            try (AutoCloseable keptAlive = Recorders.keepAlive(lease); Watch watch = observer.watch("cluster/leader", seen)) {
+                assertEquals(List.of(entry), seen.next(WAIT));
                 for (InstanceSpec member : cluster.members()) {
                     long killedAt = System.nanoTime();
                     cluster.kill(member);
                     awaitKeepAlive(lease);
                     System.out.printf("member %d killed: lease kept alive again after %d ms%n",
                             member.getServerId(), (System.nanoTime() - killedAt) / 1_000_000);
-                    assertEquals(Optional.of(claim), done(observer.get("cluster/leader")), "the key survives");
+                    assertEquals(List.of(entry), Recorders.entries(observer, "cluster/leader"), "the key survives");
                     cluster.start(member);
                     awaitServing(member);
                 }
                 assertEquals(1, signals.expired.getCount(), "the lease never expired");
 
                 // The watch still follows the key after its server went away.
-                assertTrue(done(store.delete("cluster/leader", claim.version())));
-                assertEquals(Optional.empty(), states.next(WAIT));
-                Claim next = done(store.create("cluster/leader", "me again", lease)).orElseThrow();
-                assertEquals(Optional.of(next), states.next(WAIT));
-                assertTrue(next.version() > claim.version());
-                assertFalse(states.overlapped);
+                // (after each reconnect it read the queue again: the same queue, delivered again)
+                assertTrue(done(store.leave(entry)));
+                await(() -> List.of().equals(seen.lastEntries()), WAIT, "the watch seeing the leave");
+                Entry next = done(store.join("cluster/leader", "me again", lease));
+                await(() -> List.of(next).equals(seen.lastEntries()), WAIT, "the watch seeing the join");
+                assertTrue(next.version() > entry.version());
+                assertFalse(seen.overlapped);
+                ZooKeeperStoreTest.assertRevisionsCover(seen.all);
             }
             done(lease.revoke());
         }
@@ -76,11 +77,11 @@ class ZooKeeperClusterTest {
     private static void awaitServing(InstanceSpec member) throws Exception {
         try (Store direct = cluster.connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
             await(() -> {
-                try {
-                    direct.get("cluster/leader").join();
-                    return true;
-                } catch (RuntimeException e) {
-                    return false;
+                Recorders.Queues read = new Recorders.Queues();
+                try (Watch w = direct.watch("cluster/leader", read)) {
+                    return read.queues.poll(2, java.util.concurrent.TimeUnit.SECONDS) != null;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
                 }
             }, WAIT, "member " + member.getServerId() + " serving again");
         }

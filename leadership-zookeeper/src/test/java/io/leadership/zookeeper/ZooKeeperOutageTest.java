@@ -8,15 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
+import java.util.List;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class ZooKeeperOutageTest {
         try (Store store = server.connect(); Store observer = server.connect()) {
             Recorders.Signals signals = new Recorders.Signals();
             Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, signals));
-            Claim claim = done(store.create("outage/leader", "me", lease)).orElseThrow();
+            Entry entry = done(store.join("outage/leader", "me", lease));
 
             long lastKeepAlive = System.nanoTime();
             done(lease.keepAlive());
@@ -59,13 +59,16 @@ class ZooKeeperOutageTest {
                     suspendedMs, expiredMs, lease.ttl().toMillis());
             assertTrue(expiredMs >= lease.ttl().toMillis(), "expired() " + expiredMs + " ms after the last keep-alive, before the ttl");
             assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
-            assertInstanceOf(LeaseExpiredException.class, failure(store.create("outage/other", "me", lease)));
+            assertInstanceOf(LeaseExpiredException.class, failure(store.join("outage/other", "me", lease)));
 
             server.restart();
             // The server, back with the session in its data, expires it a session timeout later.
-            await(() -> observer.get("outage/leader").join().isEmpty(), lease.ttl().plus(WAIT), "the dead lease's key expiring");
+            Recorders.Queues seen = new Recorders.Queues();
+            try (Watch watch = observer.watch("outage/leader", seen)) {
+                await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the dead lease's key expiring");
+            }
             assertEquals(1, signals.expiredCalls.get(), "expired() exactly once");
-            assertFalse(done(store.delete("outage/leader", claim.version())));
+            assertFalse(done(store.leave(entry)));
         }
     }
 
@@ -75,7 +78,7 @@ class ZooKeeperOutageTest {
             Recorders.Signals signals = new Recorders.Signals();
             // A restart and the reconnect (1 to 2 s) fit well inside the 5 s TTL.
             Lease lease = done(store.grant(server.ttl(), signals));
-            Claim claim = done(store.create("outage/short", "me", lease)).orElseThrow();
+            Entry entry = done(store.join("outage/short", "me", lease));
             server.restart();
             await(() -> {
                 try {
@@ -86,7 +89,7 @@ class ZooKeeperOutageTest {
                 }
             }, WAIT, "a keep-alive after the restart");
             assertEquals(1, signals.expired.getCount(), "lease must not expire on a short outage");
-            assertEquals(Optional.of(claim), done(store.get("outage/short")));
+            assertEquals(List.of(entry), Recorders.entries(store, "outage/short"));
             done(lease.revoke());
         }
     }
@@ -94,31 +97,32 @@ class ZooKeeperOutageTest {
     @Test
     void aWatchEndsOnTheCurrentStateAfterTheServerRestarts() throws Exception {
         try (Store observer = server.connect()) {
-            Recorders.States states = new Recorders.States();
-            Claim claim;
-            try (Watch watch = observer.watch("outage/watched", states)) {
-                assertEquals(Optional.empty(), states.next(WAIT));
+            Recorders.Queues seen = new Recorders.Queues();
+            Entry entry;
+            try (Watch watch = observer.watch("outage/watched", seen)) {
+                assertEquals(List.of(), seen.next(WAIT));
                 Store holder = server.connect();
                 Lease lease = done(holder.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
-                claim = done(holder.create("outage/watched", "holder", lease)).orElseThrow();
-                assertEquals(Optional.of(claim), states.next(WAIT));
+                entry = done(holder.join("outage/watched", "holder", lease));
+                assertEquals(List.of(entry), seen.next(WAIT));
 
                 // The holder crashes during the outage; its key goes when the restarted server
                 // expires its session, while the observer may still be reconnecting.
                 server.stop();
                 holder.close();
                 server.restart();
-                assertEquals(Optional.empty(), states.next(lease.ttl().plus(WAIT)), "the delete after the restart");
+                await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the delete after the restart");
 
                 Store next = server.connect();
                 Lease nextLease = done(next.grant(server.ttl(), LeaseListener.NONE));
-                Claim second = done(next.create("outage/watched", "next", nextLease)).orElseThrow();
-                assertEquals(Optional.of(second), states.next(WAIT));
-                assertTrue(second.version() > claim.version());
+                Entry second = done(next.join("outage/watched", "next", nextLease));
+                await(() -> List.of(second).equals(seen.lastEntries()), WAIT, "the join after the restart");
+                assertTrue(second.version() > entry.version());
                 done(nextLease.revoke());
-                assertEquals(Optional.empty(), states.next(WAIT));
+                await(() -> List.of().equals(seen.lastEntries()), WAIT, "the revoke after the restart");
                 next.close();
-                assertFalse(states.overlapped);
+                assertFalse(seen.overlapped);
+                ZooKeeperStoreTest.assertRevisionsCover(seen.all);
             }
         }
     }

@@ -1,6 +1,6 @@
 package io.leadership.zookeeper;
 
-import io.leadership.Store;
+import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -28,16 +28,20 @@ public final class ZooKeeperServer implements StoreServer {
     /** For tests that wait for an expiry: short, and within what the server grants. */
     static final Duration SHORT_TTL = Duration.ofSeconds(2);
 
-    private final TestingServer server;
+    private volatile TestingServer server;
 
     public ZooKeeperServer() throws Exception {
-        InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1, Map.of(
+        server = new TestingServer(spec(-1), true);
+    }
+
+    /** A server on {@code port} (-1: a free one) with a new, empty data directory. */
+    private static InstanceSpec spec(int port) {
+        return new InstanceSpec(null, port, -1, -1, true, -1, TICK_MS, -1, Map.of(
                 "clientPortAddress", "127.0.0.1",
                 "admin.enableServer", "false",
                 "maxSessionTimeout", Long.toString(MAX_TTL.toMillis()),
                 // ZooKeeper deletes empty container nodes on this period.
                 "znode.container.checkIntervalMs", "1000"), "127.0.0.1");
-        server = new TestingServer(spec, true);
     }
 
     @Override
@@ -66,6 +70,11 @@ public final class ZooKeeperServer implements StoreServer {
                 .sessionTimeout(SHORT_TTL);
     }
 
+    /** The server's own address, for raw clients. */
+    String connectString() {
+        return connectString(addresses());
+    }
+
     static String connectString(List<InetSocketAddress> addresses) {
         return addresses.stream().map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(","));
     }
@@ -79,6 +88,17 @@ public final class ZooKeeperServer implements StoreServer {
     @Override
     public void restart() throws Exception {
         server.restart();
+    }
+
+    /**
+     * Stops the server and starts a new one on the same port with an empty data directory: a
+     * re-created ZooKeeper, whose zxids start again from 0.
+     */
+    @Override
+    public void restartEmpty() throws Exception {
+        int port = server.getPort();
+        server.close();
+        server = new TestingServer(spec(port), true);
     }
 
     /** Stops the server without starting it again (a long outage); {@link #restart()} brings it back. */

@@ -7,15 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.Claim;
-import io.leadership.Lease;
 import io.leadership.LeaseExpiredException;
-import io.leadership.LeaseListener;
-import io.leadership.Store;
 import io.leadership.StoreException;
-import io.leadership.Watch;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +29,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 
-/** The ZooKeeper store against one real server: leases as sessions, claims as ephemeral nodes, watches. */
+/** The ZooKeeper store against one real server: leases as sessions, keys as LeaderLatch nodes, persistent watches. */
 class ZooKeeperStoreTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -78,9 +84,10 @@ class ZooKeeperStoreTest {
         Lease asked = done(store.grant(Duration.ofMillis(1500), LeaseListener.NONE));
         assertEquals(Duration.ofMillis(1500), asked.ttl());
         assertFalse(capped.id().equals(asked.id()), "each lease is a session of its own");
-        Claim claim = done(store.create(key, "a", asked)).orElseThrow();
-        assertEquals(asked.id(), claim.leaseId(), "the claim's lease is the node's ephemeral owner, in the lease's id format");
-        assertTrue(claim.heldBy(asked));
+        Entry entry = done(store.join(key, "a", asked));
+        assertEquals(asked.id(), entry.leaseId(), "the entry's lease is the node's ephemeral owner, in the lease's id format");
+        assertTrue(entry.heldBy(asked));
+        assertEquals(List.of(entry), Recorders.entries(other, key), "the watch shows the node with the same lease id");
         done(capped.revoke());
         done(asked.revoke());
     }
@@ -94,107 +101,86 @@ class ZooKeeperStoreTest {
     }
 
     @Test
-    void createIsExclusiveAndEveryNewCreationHasAGreaterVersion() throws Exception {
+    void joinCreatesLeaderLatchNodesOrderedByCreation() throws Exception {
         Lease first = done(store.grant(server.ttl(), LeaseListener.NONE));
         Lease second = done(other.grant(server.ttl(), LeaseListener.NONE));
-
-        Claim won = done(store.create(key, "first", first)).orElseThrow();
-        assertEquals("first", won.value());
-        assertTrue(won.heldBy(first));
-
-        Claim lost = done(other.create(key, "second", second)).orElseThrow();
-        assertEquals(won, lost, "the second create returns the existing claim");
-        assertFalse(lost.heldBy(second));
-        assertEquals(Optional.of(won), done(other.get(key)));
-
+        Entry a = done(store.join(key, "first", first));
+        Entry b = done(other.join(key, "second", second));
+        assertTrue(b.version() > a.version(), "version " + b.version() + " must exceed " + a.version());
+        for (Entry e : List.of(a, b)) {
+            assertTrue(e.key().matches(java.util.regex.Pattern.quote(key) + "/_c_[0-9a-f-]{36}-latch-[0-9]{10}"), e.key());
+        }
+        assertEquals(List.of(a, b), Recorders.entries(other, key), "oldest first");
+        try (CuratorFramework raw = raw()) {
+            List<String> children = raw.getChildren().forPath("/" + key);
+            assertEquals(2, children.size(), children.toString());
+            for (Entry e : List.of(a, b)) {
+                String node = e.key().substring(key.length() + 1);
+                org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+                byte[] data = raw.getData().storingStatIn(stat).forPath("/" + e.key());
+                assertEquals(e.value(), new String(data, StandardCharsets.UTF_8), "data = the candidate id, as LeaderLatch writes it");
+                assertEquals(e.version(), stat.getCzxid());
+                assertTrue(stat.getEphemeralOwner() != 0 && e.leaseId().equals(Long.toHexString(stat.getEphemeralOwner())), node);
+            }
+        }
         done(first.revoke());
-        assertEquals(Optional.empty(), done(other.get(key)), "revoking the lease deleted its key");
-        Claim next = done(other.create(key, "second", second)).orElseThrow();
-        assertTrue(next.heldBy(second));
-        assertTrue(next.version() > won.version(), "version " + next.version() + " must exceed " + won.version());
         done(second.revoke());
     }
 
     @Test
-    void deleteRefusesAStaleVersion() throws Exception {
+    void joiningAgainWithALeaseWhoseKeyIsThereReturnsThatKey() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Claim first = done(store.create(key, "x", lease)).orElseThrow();
-        assertFalse(done(other.delete(key, first.version() + 1)), "wrong version");
-        assertTrue(done(other.get(key)).isPresent());
-        assertTrue(done(store.delete(key, first.version())), "right version, through the owner's session");
-        assertFalse(done(store.delete(key, first.version())), "already gone");
-
-        Claim second = done(store.create(key, "x", lease)).orElseThrow();
-        assertTrue(second.version() > first.version());
-        assertFalse(done(other.delete(key, first.version())), "the first term's version must not delete the second term");
-        assertEquals(Optional.of(second), done(other.get(key)));
-        assertTrue(done(other.delete(key, second.version())), "a store holding no lease deletes through its own client");
-        assertEquals(Optional.empty(), done(store.get(key)));
-        assertFalse(done(store.delete("tests/never-created", 1)));
+        Entry entry = done(store.join(key, "me", lease));
+        assertEquals(entry, done(store.join(key, "me", lease)), "one key per lease and election");
+        assertEquals(List.of(entry), Recorders.entries(other, key));
+        assertTrue(done(store.leave(entry)));
+        Entry next = done(store.join(key, "me", lease));
+        assertTrue(next.version() > entry.version());
+        assertFalse(next.key().equals(entry.key()), "a node's path is never used again");
+        assertEquals(List.of(next), Recorders.entries(other, key));
         done(lease.revoke());
     }
 
     @Test
-    void aHolderDoesNotDeleteTheNextClaimAfterAnOperatorDeletedItsOwn() throws Exception {
-        // The holder's delete skips the read for a node it created (data version 0); an operator's
-        // delete and a re-creation by another session, again at data version 0, must not fool it.
+    void leaveDeletesOnlyThatNode() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Lease next = done(other.grant(server.ttl(), LeaseListener.NONE));
-        Recorders.States states = new Recorders.States();
-        try (Watch watch = store.watch(key, states)) {
-            assertEquals(Optional.empty(), states.next(WAIT));
-            Claim mine = done(store.create(key, "holder", lease)).orElseThrow();
-            assertEquals(Optional.of(mine), states.next(WAIT));
-            assertTrue(done(other.delete(key, mine.version())), "the operator's delete, through a store holding no lease");
-            Claim theirs = done(other.create(key, "next", next)).orElseThrow();
-            assertTrue(theirs.heldBy(next));
-            await(() -> Optional.of(theirs).equals(states.last), WAIT, "the holder's watch seeing the next claim");
-            assertFalse(done(store.delete(key, mine.version())), "the old holder's version no longer matches");
-            assertEquals(Optional.of(theirs), done(other.get(key)), "the next claim is still there");
-        }
-        done(lease.revoke());
-        done(next.revoke());
-    }
-
-    @Test
-    void aHolderDeletesItsOwnClaimWhileItsWatchFollowsTheKey() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Recorders.States states = new Recorders.States();
-        try (Watch watch = store.watch(key, states)) {
-            assertEquals(Optional.empty(), states.next(WAIT));
-            for (int term = 0; term < 3; term++) {
-                Claim mine = done(store.create(key, "holder", lease)).orElseThrow();
-                assertFalse(done(store.delete(key, mine.version() - 1)), "another version is not deleted");
-                assertTrue(done(store.delete(key, mine.version())), "term " + term);
-                assertFalse(done(store.delete(key, mine.version())), "already gone, term " + term);
-                assertEquals(Optional.empty(), done(other.get(key)));
-            }
-        }
+        Entry first = done(store.join(key, "x", lease));
+        assertTrue(done(other.leave(first)), "any store of the election deletes the node");
+        assertFalse(done(store.leave(first)), "already gone");
+        Entry second = done(store.join(key, "x", lease));
+        assertFalse(done(other.leave(first)), "the first term's entry must not delete the second term");
+        assertEquals(List.of(second), Recorders.entries(other, key));
+        assertTrue(done(store.leave(second)));
+        assertEquals(List.of(), Recorders.entries(store, key));
+        assertFalse(done(store.leave(new Entry(key + "/latch-0000000099", "x", 1, lease.id()))), "never created");
         done(lease.revoke());
     }
 
     @Test
     void revokeDeletesEveryKeyOfTheLeaseAndEndsIt() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        done(store.create(key + "/a", "v", lease));
-        done(store.create(key + "/b", "v", lease));
+        done(store.join(key + "/a", "v", lease));
+        done(store.join(key + "/b", "v", lease));
         done(lease.keepAlive());
         done(lease.revoke());
-        assertEquals(Optional.empty(), done(other.get(key + "/a")));
-        assertEquals(Optional.empty(), done(other.get(key + "/b")));
+        assertEquals(List.of(), Recorders.entries(other, key + "/a"));
+        assertEquals(List.of(), Recorders.entries(other, key + "/b"));
         assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
-        assertInstanceOf(LeaseExpiredException.class, failure(store.create(key + "/c", "v", lease)));
+        assertInstanceOf(LeaseExpiredException.class, failure(store.join(key + "/c", "v", lease)));
         done(lease.revoke()); // already gone: completes normally
     }
 
     @Test
     void closingTheStoreLeavesKeysUntilTheSessionExpiresLikeACrash() throws Exception {
         Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
-        Claim claim = done(store.create(key, "crashed", lease)).orElseThrow();
+        Entry entry = done(store.join(key, "crashed", lease));
         long closedAt = System.nanoTime();
         store.close();
-        assertEquals(Optional.of(claim), done(other.get(key)), "close does not revoke");
-        await(() -> other.get(key).join().isEmpty(), lease.ttl().plusSeconds(3), "expiry of the closed store's session");
+        Recorders.Queues seen = new Recorders.Queues();
+        try (Watch watch = other.watch(key, seen)) {
+            assertEquals(List.of(entry), seen.next(WAIT), "close does not revoke");
+            assertEquals(List.of(), seen.next(lease.ttl().plusSeconds(3)), "expiry of the closed store's session");
+        }
         long goneAfterMs = (System.nanoTime() - closedAt) / 1_000_000;
         System.out.printf("key of a closed store's lease (ttl %d ms) gone after %d ms%n", lease.ttl().toMillis(), goneAfterMs);
         assertTrue(goneAfterMs >= lease.ttl().toMillis() - 100, "gone after " + goneAfterMs + " ms, before the ttl");
@@ -204,7 +190,7 @@ class ZooKeeperStoreTest {
     void aLeaseNotKeptAliveExpiresATtlAfterItsLastKeepAlive() throws Exception {
         Recorders.Signals signals = new Recorders.Signals();
         Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, signals));
-        done(store.create(key, "idle", lease));
+        done(store.join(key, "idle", lease));
         long lastAck = System.nanoTime();
         done(lease.keepAlive());
         Recorders.await(signals.expired, ZooKeeperServer.SHORT_TTL.plus(WAIT), "expired()");
@@ -213,111 +199,183 @@ class ZooKeeperStoreTest {
                 lease.ttl().toMillis(), expiredAfterMs);
         assertTrue(expiredAfterMs >= lease.ttl().toMillis(), "expired after " + expiredAfterMs + " ms");
         // expired() comes first; closing the session (which deletes the key) follows at once.
-        await(() -> other.get(key).join().isEmpty(), WAIT, "closing the expired lease's session deleting its key");
+        await(() -> entriesOf(other, key).isEmpty(), WAIT, "closing the expired lease's session deleting its key");
         assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
         assertEquals(1, signals.expiredCalls.get());
     }
 
     @Test
-    void keysNestUnderCreatedParentsButNotUnderAnotherKey() throws Exception {
+    void electionsNestUnderCreatedParents() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        assertTrue(done(store.create(key + "/deep/er/key", "v", lease)).isPresent(), "parents are created as needed");
-        done(store.create(key + "/flat", "v", lease));
-        Throwable nested = failure(store.create(key + "/flat/inside", "v", lease));
-        assertInstanceOf(StoreException.class, nested);
-        assertTrue(nested.getMessage().contains(key + "/flat/inside"), nested.getMessage());
+        Entry deep = done(store.join(key + "/deep/er/election", "v", lease));
+        assertTrue(deep.key().startsWith(key + "/deep/er/election/_c_"), deep.key());
+        Entry parent = done(store.join(key, "v", lease));
+        assertEquals(List.of(parent), Recorders.entries(other, key), "nested elections' nodes are not candidates of the parent");
         done(lease.revoke());
     }
 
     @Test
-    void keysUnderTheReservedZookeeperNodeAreRejected() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.get("zookeeper/config"));
-        assertTrue(e.getMessage().contains("reserve"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper", new Recorders.States()));
-        assertThrows(IllegalArgumentException.class, () -> store.delete("zookeeper/x", 1));
-        assertThrows(IllegalArgumentException.class, () -> store.get("/leading/slash"));
-        assertEquals(Optional.empty(), done(store.get("zookeeperish")), "only the exact segment is reserved");
+    void electionsUnderTheReservedZookeeperNodeAreRejectedAtEveryEntryPoint() throws Exception {
+        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper/config", "v", lease));
+        assertTrue(e.getMessage().contains("reserve") && e.getMessage().contains("'zookeeper/config'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper", "v", lease));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper", new Recorders.Queues()));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper/quota", new Recorders.Queues()));
+        assertThrows(IllegalArgumentException.class,
+                () -> store.leave(new Entry("zookeeper/x/_c_0-latch-0000000001", "v", 1, lease.id())));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("/leading/slash", new Recorders.Queues()));
+        assertTrue(done(store.join("zookeeperish", "v", lease)).key().startsWith("zookeeperish/"), "only the exact segment is reserved");
+        done(lease.revoke());
+        try (io.leadership.Session session = io.leadership.Session.open(store, server.ttl())) {
+            String c = assertThrows(IllegalArgumentException.class,
+                    () -> io.leadership.Candidate.create(session, "zookeeper/jobs", "id")).getMessage();
+            assertTrue(c.contains("reserve"), c);
+        }
+        assertThrows(IllegalArgumentException.class, () -> io.leadership.Follower.create(store, "zookeeper/jobs"));
     }
 
     @Test
     void aLeaseOfAnotherStoreIsRejected() throws Exception {
         Lease foreign = done(other.grant(server.ttl(), LeaseListener.NONE));
-        assertThrows(IllegalArgumentException.class, () -> store.create(key, "v", foreign));
+        assertThrows(IllegalArgumentException.class, () -> store.join(key, "v", foreign));
         done(foreign.revoke());
     }
 
     @Test
-    void watchDeliversTheCurrentStateThenEveryChangeInOrder() throws Exception {
-        Recorders.States states = new Recorders.States();
-        try (Watch watch = other.watch(key, states)) {
-            assertEquals(Optional.empty(), states.next(WAIT), "current state first: absent");
+    void watchDeliversTheQueueThenEveryChangeInOrder() throws Exception {
+        Recorders.Queues seen = new Recorders.Queues();
+        try (Watch watch = other.watch(key, seen)) {
+            assertEquals(List.of(), seen.next(WAIT), "current queue first: empty");
             Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-            Claim first = done(store.create(key, "one", lease)).orElseThrow();
-            assertEquals(Optional.of(first), states.next(WAIT));
-            assertTrue(done(store.delete(key, first.version())));
-            assertEquals(Optional.empty(), states.next(WAIT));
-            Claim second = done(store.create(key, "two", lease)).orElseThrow();
-            assertEquals(Optional.of(second), states.next(WAIT));
+            Lease second = done(store.grant(server.ttl(), LeaseListener.NONE));
+            Entry one = done(store.join(key, "one", lease));
+            assertEquals(List.of(one), seen.next(WAIT));
+            Entry two = done(store.join(key, "two", second));
+            assertEquals(List.of(one, two), seen.next(WAIT), "the value is read as the candidate joins");
+            assertTrue(done(store.leave(one)));
+            assertEquals(List.of(two), seen.next(WAIT));
+            done(second.revoke());
+            assertEquals(List.of(), seen.next(WAIT), "revoke deletes, the watch sees it");
             done(lease.revoke());
-            assertEquals(Optional.empty(), states.next(WAIT), "revoke deletes, the watch sees it");
-            assertFalse(states.overlapped);
+            assertFalse(seen.overlapped);
+            assertRevisionsCover(seen.all);
         }
     }
 
     @Test
-    void watchOfAnExistingKeyStartsWithItAndConflatesBursts() throws Exception {
+    void watchOfAnExistingElectionStartsWithItsQueueAndEndsOnTheLatest() throws Exception {
+        List<Lease> leases = new ArrayList<>();
+        List<Entry> joined = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            leases.add(done(store.grant(server.ttl(), LeaseListener.NONE)));
+            joined.add(done(store.join(key, "c" + i, leases.get(i))));
+        }
+        Recorders.Queues seen = new Recorders.Queues();
+        try (Watch watch = other.watch(key, seen)) {
+            assertEquals(joined, seen.next(WAIT));
+            for (int round = 0; round < 20; round++) { // the head resigns to the tail, 20 times back to back
+                Entry head = joined.remove(0);
+                assertTrue(done(store.leave(head)));
+                joined.add(done(store.join(key, head.value(), leases.get(Integer.parseInt(head.value().substring(1))))));
+            }
+            List<Entry> expected = List.copyOf(joined);
+            await(() -> expected.equals(seen.lastEntries()), WAIT, "the watch ending on the latest queue");
+            assertFalse(seen.overlapped);
+            assertRevisionsCover(seen.all);
+        }
+        for (Lease lease : leases) {
+            done(lease.revoke());
+        }
+    }
+
+    @Test
+    void aDeleteIsDeliveredWithoutARead() throws Exception {
+        Lease a = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease b = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Entry first = done(store.join(key, "a", a));
+        Entry second = done(store.join(key, "b", b));
+        Recorders.Queues seen = new Recorders.Queues();
+        try (Watch watch = other.watch(key, seen)) {
+            assertEquals(List.of(first, second), seen.next(WAIT));
+            long revision = seen.last.revision();
+            assertTrue(done(store.leave(first)));
+            assertEquals(List.of(second), seen.next(WAIT), "one notification per hand-off");
+            assertEquals(revision, seen.last.revision(), "nothing was read: the revision stays");
+        }
+        done(a.revoke());
+        done(b.revoke());
+    }
+
+    @Test
+    void nodesThatAreNotCandidatesAreIgnored() throws Exception {
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Claim first = done(store.create(key, "one", lease)).orElseThrow();
-        Recorders.States states = new Recorders.States();
-        try (Watch watch = other.watch(key, states)) {
-            assertEquals(Optional.of(first), states.next(WAIT));
-            Claim last = first;
-            for (int i = 0; i < 20; i++) {
-                assertTrue(done(store.delete(key, last.version())));
-                last = done(store.create(key, "v" + i, lease)).orElseThrow();
+        Entry entry = done(store.join(key, "me", lease));
+        try (CuratorFramework raw = raw()) {
+            raw.create().forPath("/" + key + "/config", "x".getBytes(StandardCharsets.UTF_8));
+            raw.create().forPath("/" + key + "/latch-abc");
+            Recorders.Queues seen = new Recorders.Queues();
+            try (Watch watch = other.watch(key, seen)) {
+                assertEquals(List.of(entry), seen.next(WAIT));
+                raw.create().forPath("/" + key + "/other");
+                raw.delete().forPath("/" + key + "/config");
+                Lease next = done(store.grant(server.ttl(), LeaseListener.NONE));
+                Entry second = done(store.join(key, "next", next));
+                assertEquals(List.of(entry, second), seen.next(WAIT), "only candidates' nodes change the queue");
+                done(next.revoke());
             }
-            Claim expected = last;
-            await(() -> Optional.of(expected).equals(states.last), WAIT, "the watch ending on the latest claim");
-            // Claims may be conflated away, and a claim that came and went between two reads shows as
-            // "absent" again; but every "absent" stands for a real delete, and claims only grow.
-            long previous = first.version();
-            int absents = 0;
-            for (Optional<Claim> state : states.states) {
-                if (state.isPresent()) {
-                    assertTrue(state.get().version() > previous, "states out of order: " + states.states);
-                    previous = state.get().version();
-                } else {
-                    absents++;
-                }
-            }
-            assertTrue(absents <= 20, absents + " absent states for 20 deletes: " + states.states);
-            assertFalse(states.overlapped);
+            raw.delete().forPath("/" + key + "/other");
+            raw.delete().forPath("/" + key + "/latch-abc");
         }
         done(lease.revoke());
     }
 
     @Test
     void aClosedWatchStopsDelivering() throws Exception {
-        Recorders.States states = new Recorders.States();
-        Watch watch = other.watch(key, states);
-        assertEquals(Optional.empty(), states.next(WAIT));
+        Recorders.Queues seen = new Recorders.Queues();
+        Watch watch = other.watch(key, seen);
+        assertEquals(List.of(), seen.next(WAIT));
         watch.close();
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-        done(store.create(key, "v", lease));
-        // a later watch sees the create; the closed one must not
-        Recorders.States later = new Recorders.States();
-        try (Watch check = other.watch(key, later)) {
-            assertTrue(later.next(WAIT).isPresent());
-        }
-        assertTrue(states.states.isEmpty(), "closed watch delivered " + states.states);
+        Entry entry = done(store.join(key, "v", lease));
+        // a later watch sees the join; the closed one must not
+        assertEquals(List.of(entry), Recorders.entries(other, key));
+        assertTrue(seen.queues.isEmpty(), "closed watch delivered " + seen.queues);
         done(lease.revoke());
     }
 
     @Test
     void operationsOnAClosedStoreFailWithStoreException() throws Exception {
+        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
         store.close();
-        assertInstanceOf(StoreException.class, failure(store.get(key)));
+        assertInstanceOf(StoreException.class, failure(store.join(key, "v", lease)));
+        assertInstanceOf(StoreException.class, failure(store.leave(new Entry(key + "/_c_x-latch-0000000001", "v", 1, "1"))));
         assertInstanceOf(StoreException.class, failure(store.grant(server.ttl(), LeaseListener.NONE)));
-        assertThrows(IllegalStateException.class, () -> store.watch(key, new Recorders.States()));
+        assertThrows(IllegalStateException.class, () -> store.watch(key, new Recorders.Queues()));
+    }
+
+    /** Within one history revisions never decrease, and every queue's revision covers the keys it shows. */
+    static void assertRevisionsCover(List<Queue> queues) {
+        long revision = -1;
+        for (Queue q : queues) {
+            assertTrue(q.revision() >= revision, "an older queue after a newer one: " + queues);
+            revision = q.revision();
+            q.entries().forEach(e -> assertTrue(q.covers(e), q + " does not cover " + e));
+        }
+    }
+
+    private static List<Entry> entriesOf(Store s, String election) {
+        try {
+            return Recorders.entries(s, election);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CuratorFramework raw() throws InterruptedException {
+        CuratorFramework raw = CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(100));
+        raw.start();
+        raw.blockUntilConnected(10, TimeUnit.SECONDS);
+        return raw;
     }
 }
