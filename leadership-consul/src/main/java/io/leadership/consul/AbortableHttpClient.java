@@ -12,6 +12,7 @@ import org.apache.http.conn.ClientConnectionManager;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.params.HttpParams;
 import org.apache.http.protocol.HttpContext;
+import java.util.function.Consumer;
 
 /**
  * <b>What consul-api lacks:</b> a way to cancel a call in flight or to give one call a longer
@@ -20,18 +21,21 @@ import org.apache.http.protocol.HttpContext;
  * <p>The HttpClient handed to consul-api: delegates to the pooled client and, per request, (1) picks
  * the read timeout — short for ordinary calls, {@code wait + wait/16 + margin} for blocking
  * queries, whose answer legitimately takes that long — and (2) registers the request with the
- * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once.
+ * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once, and
+ * (3) reports a request that got no answer, so that a store with several agents moves to the next.
  */
 final class AbortableHttpClient extends CloseableHttpClient {
 
     private final CloseableHttpClient delegate;
     private final RequestConfig ordinary;
     private final RequestConfig blocking;
+    private final Consumer<HttpHost> unreachable;
 
-    AbortableHttpClient(CloseableHttpClient delegate, RequestConfig ordinary, RequestConfig blocking) {
+    AbortableHttpClient(CloseableHttpClient delegate, RequestConfig ordinary, RequestConfig blocking, Consumer<HttpHost> unreachable) {
         this.delegate = delegate;
         this.ordinary = ordinary;
         this.blocking = blocking;
+        this.unreachable = unreachable;
     }
 
     @Override
@@ -44,7 +48,14 @@ final class AbortableHttpClient extends CloseableHttpClient {
         if (inFlight != null && request instanceof HttpUriRequest uriRequest) {
             inFlight.started(uriRequest);
         }
-        return delegate.execute(target, request, context);
+        try {
+            return delegate.execute(target, request, context);
+        } catch (IOException e) {
+            if (inFlight == null || !inFlight.aborted()) {
+                unreachable.accept(target); // (3) the next request tries another agent, if the store has several
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -5,10 +5,13 @@ import com.ecwid.consul.v1.kv.KeyValueConsulClient;
 import com.ecwid.consul.v1.session.SessionConsulClient;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.client.config.RequestConfig;
-import org.apache.http.config.ConnectionConfig;
 import org.apache.http.config.Registry;
 import org.apache.http.config.RegistryBuilder;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
@@ -24,18 +27,39 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  *
  * <p><b>What consul-api lacks:</b> a transport it lets us size, time out and close, that sends the token in a header, not the URL.
  *
- * <p>The pool is sized for many concurrent blocking queries (one connection per watch); it starts
- * no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
+ * <p>One pool for every agent of the store, which requests go to in turn (see {@link #agent()});
+ * it starts no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
  * (never in the URL, where proxies and logs would keep it).
  */
 final class ConsulHttp implements AutoCloseable {
 
     static final String TOKEN_HEADER = "X-Consul-Token";
-    static final int BUFFER_BYTES = 1024;
 
-    final ConsulRawClient raw;
-    final KeyValueConsulClient kv;
-    final SessionConsulClient sessions;
+    /** consul-api's clients for one agent. */
+    static final class Agent {
+        final String url;
+        final ConsulRawClient raw;
+        final KeyValueConsulClient kv;
+        final SessionConsulClient sessions;
+        private final String hostPort;
+
+        private Agent(CloseableHttpClient http, ConsulSettings.Agent a, boolean https) {
+            this.url = a.url(https);
+            this.raw = new ConsulRawClient(http, (https ? "https://" : "http://") + a.hostForUrl(), a.port(), "");
+            this.kv = new KeyValueConsulClient(raw);
+            this.sessions = new SessionConsulClient(raw);
+            this.hostPort = a.hostForUrl().toLowerCase(java.util.Locale.ROOT) + ":" + a.port();
+        }
+
+        @Override
+        public String toString() {
+            return url;
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulHttp.class);
+    private final List<Agent> agents;
+    private final AtomicInteger current = new AtomicInteger();
     private final CloseableHttpClient http;
 
     ConsulHttp(ConsulSettings s) {
@@ -52,10 +76,6 @@ final class ConsulHttp implements AutoCloseable {
         // old connections are dead, and a write on one would fail for nothing — writes are not
         // retried, since a repeated DELETE ?cas= could report false for a delete that happened.
         pool.setValidateAfterInactivity(1);
-        // Each watch holds a pooled connection for its whole life, and each connection carries an
-        // input and an output buffer: at HttpClient's 8 KiB each, 16 MiB for a thousand watches.
-        // A KV answer for one key is a few hundred bytes; a larger one is read in more chunks.
-        pool.setDefaultConnectionConfig(ConnectionConfig.custom().setBufferSize(BUFFER_BYTES).build());
 
         int timeout = millis(s.requestTimeout());
         RequestConfig ordinary = RequestConfig.custom()
@@ -83,10 +103,32 @@ final class ConsulHttp implements AutoCloseable {
                     }
                 })
                 .build();
-        this.http = new AbortableHttpClient(pooled, ordinary, blocking);
-        this.raw = new ConsulRawClient(http, (s.https() ? "https://" : "http://") + s.hostForUrl(), s.port(), "");
-        this.kv = new KeyValueConsulClient(raw);
-        this.sessions = new SessionConsulClient(raw);
+        this.http = new AbortableHttpClient(pooled, ordinary, blocking, this::unreachable);
+        List<Agent> list = new ArrayList<>();
+        for (ConsulSettings.Agent a : s.agents()) {
+            list.add(new Agent(http, a, s.https()));
+        }
+        this.agents = List.copyOf(list);
+    }
+
+    /** The agent requests go to now: the first one, until it cannot be reached; then the next, and so on round. */
+    Agent agent() {
+        return agents.get(Math.floorMod(current.get(), agents.size()));
+    }
+
+    /** A request to {@code target} never got an answer: later requests go to the next agent (if it is still the current one). */
+    private void unreachable(HttpHost target) {
+        if (agents.size() < 2) {
+            return;
+        }
+        int now = current.get();
+        Agent a = agents.get(Math.floorMod(now, agents.size()));
+        String hostPort = target.getHostName().toLowerCase(java.util.Locale.ROOT) + ":" + target.getPort();
+        if (hostPort.equals(a.hostPort) || ("[" + target.getHostName() + "]:" + target.getPort()).equalsIgnoreCase(a.hostPort)) {
+            if (current.compareAndSet(now, now + 1)) {
+                LOG.info("consul agent {} cannot be reached: using {}", a, agents.get(Math.floorMod(now + 1, agents.size())));
+            }
+        }
     }
 
     /**

@@ -51,7 +51,7 @@ final class ConsulSession implements Lease {
     @Override
     public CompletableFuture<Void> keepAlive() {
         return store.call("keepAlive", null, () -> {
-            HttpResponse r = store.http().raw.makePutRequest("/v1/session/renew/" + id, "");
+            HttpResponse r = store.http().agent().raw.makePutRequest("/v1/session/renew/" + id, "");
             String body = r.getContent() == null ? "" : r.getContent().trim();
             boolean gone = r.getStatusCode() == 404
                     || (r.getStatusCode() == 200 && (body.isEmpty() || body.equals("null") || body.equals("[]")));
@@ -74,7 +74,7 @@ final class ConsulSession implements Lease {
     @Override
     public CompletableFuture<Void> revoke() {
         return store.call("revoke", null, () -> {
-            store.http().sessions.sessionDestroy(id, QueryParams.DEFAULT);
+            store.http().agent().sessions.sessionDestroy(id, QueryParams.DEFAULT);
             store.forgetKeysOf(id);
             return null;
         });

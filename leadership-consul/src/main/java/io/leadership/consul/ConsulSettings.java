@@ -1,13 +1,15 @@
 package io.leadership.consul;
 
 import com.ecwid.consul.transport.TLSConfig;
+import io.leadership.spi.TtlRange;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /** The checked settings of one {@link ConsulStore}; see {@link ConsulStoreBuilder} for each one's meaning. */
 record ConsulSettings(
-        String host,
-        int port,
+        List<Agent> agents,
         boolean https,
         String token,
         TLSConfig tlsConfig,
@@ -16,14 +18,27 @@ record ConsulSettings(
         String sessionName,
         Duration requestTimeout,
         Duration watchWait,
-        int maxConnections) {
+        int maxConnections,
+        Duration sessionTtlMin) {
 
-    /** {@code http://host:port} or {@code https://host:port}, for messages and for consul-api. */
-    String agentUrl() {
-        return (https ? "https://" : "http://") + hostForUrl() + ":" + port;
+    /** One agent's host (a name, an IPv4 address, or an IPv6 address with or without brackets) and HTTP(S) port. */
+    record Agent(String host, int port) {
+        String hostForUrl() {
+            return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        }
+
+        String url(boolean https) {
+            return (https ? "https://" : "http://") + hostForUrl() + ":" + port;
+        }
     }
 
-    String hostForUrl() {
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    /** {@code http://host:port} (or {@code https://}), the agents' URLs joined by ", " when there are several: for messages. */
+    String agentUrl() {
+        return agents.stream().map(a -> a.url(https)).collect(Collectors.joining(", "));
+    }
+
+    /** The TTLs the agents accept: from their {@code session_ttl_min} (as configured here) to Consul's 24 h, whole seconds. */
+    TtlRange ttlRange() {
+        return new TtlRange(sessionTtlMin, ConsulStore.TTL_RANGE.max(), ConsulStore.TTL_RANGE.granularity());
     }
 }

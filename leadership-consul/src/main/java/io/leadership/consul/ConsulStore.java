@@ -25,6 +25,7 @@ import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,8 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Store} on Consul through consul-api, in the layout of Consul's own lock and semaphore
  * recipes: a lease is a session ({@code TTL}, {@code Behavior=delete}, the configured lock-delay);
  * a candidate's key in election {@code <name>} is {@code <name>/<session id>}, acquired with that
- * session and holding the candidate's id; keys are ordered by their {@code CreateIndex}; a watch is
- * a loop of blocking queries on the prefix {@code <name>/}. Create one with {@link #builder()} or
+ * session and holding the candidate's id; keys are ordered by their {@code CreateIndex}; watches share
+ * one loop of blocking queries per parent prefix (see {@link #watch}). Create one with {@link #builder()} or
  * {@code Stores.connect("consul://host:8500?token=...")} (see {@link ConsulStoreProvider}).
  *
  * <p>consul-api is synchronous: every call runs on this store's own threads, never on the
@@ -55,24 +56,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * prefix that no session holds, and keys deeper than one level (another election's), are not
  * candidates: watches skip them.
  */
-/**
- * {@link Store} on Consul through consul-api: a lease is a session ({@code TTL},
- * {@code Behavior=delete}, the configured lock-delay), a claim is a KV key acquired by it, and a
- * watch is a loop of blocking queries. Create one with {@link #builder()} or
- * {@code Stores.connect("consul://host:8500?token=...")} (see {@link ConsulStoreProvider}).
- *
- * <p>consul-api is synchronous: every call runs on this store's own threads, never on the
- * caller's. Futures complete on those threads; a slow dependent stage delays other operations,
- * so hand heavy work to your own executor. {@link #close()} stops everything and leaves no thread
- * or connection behind; it does not destroy sessions (a crash must look the same).
- *
- * <p>Reads use Consul's default consistency mode (served by the leader). A key that exists
- * without a session holding it (released, or written by someone else) counts as absent.
- */
 public final class ConsulStore implements Store {
 
     static final String NAME = "consul";
-    /** Consul's own session TTL limits: 10 s to 24 h, whole seconds. */
+    /** Consul's own default session TTL limits: 10 s ({@code session_ttl_min}) to 24 h, whole seconds. */
     public static final TtlRange TTL_RANGE = new TtlRange(Duration.ofSeconds(10), Duration.ofSeconds(86400), Duration.ofSeconds(1));
     private static final int OPERATION_THREADS = 16;
 
@@ -82,12 +69,15 @@ public final class ConsulStore implements Store {
     private final ThreadPoolExecutor executor;
     private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
-    private final Set<ConsulWatch> watches = ConcurrentHashMap.newKeySet();
+    private final Map<String, ConsulWatchGroup> groups = new HashMap<>(); // by prefix; guarded by itself
     private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final Map<String, Long> joined = new ConcurrentHashMap<>(); // election -> highest CreateIndex a join answered
+    private final TtlRange ttlRange;
     private volatile boolean closed;
 
     ConsulStore(ConsulSettings settings) {
         this.settings = settings;
+        this.ttlRange = settings.ttlRange();
         this.failures = new ConsulFailures(settings.agentUrl());
         this.http = new ConsulHttp(settings);
         this.executor = pool(OPERATION_THREADS, "consul-store-");
@@ -117,24 +107,29 @@ public final class ConsulStore implements Store {
         return NAME;
     }
 
+    /**
+     * 10 s (or the {@code sessionTtlMin} the address or builder gave: the agents' {@code session_ttl_min})
+     * to 24 h, in whole seconds.
+     */
     @Override
     public TtlRange ttlRange() {
-        return TTL_RANGE;
+        return ttlRange;
     }
 
-    /** The agent this store talks to, e.g. {@code http://127.0.0.1:8500}. */
+    /** The agent this store talks to, e.g. {@code http://127.0.0.1:8500}; several joined by ", ". */
     public String agent() {
         return settings.agentUrl();
     }
 
     /**
      * {@code PUT /v1/session/create} with {@code TTL}, {@code Behavior=delete}, the lock-delay and
-     * name of this store. The lease's {@link Lease#ttl()} is the TTL asked for: Consul grants it as
+     * name of this store, and no node checks ({@code Checks: []}): the session lives as long as it
+     * is renewed, through any agent, not as long as the agent that created it. The lease's {@link Lease#ttl()} is the TTL asked for: Consul grants it as
      * asked, and invalidates the session between TTL and 2 × TTL after the last renewal.
      */
     @Override
     public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
-        TTL_RANGE.check(NAME, ttl);
+        ttlRange.check(NAME, ttl);
         LeaseListener l = listener == null ? LeaseListener.NONE : listener;
         return call("grant", null, () -> {
             NewSession session = new NewSession();
@@ -143,7 +138,8 @@ public final class ConsulStore implements Store {
             session.setBehavior(Session.Behavior.DELETE);
             // A number below 1000 is taken as seconds by Consul.
             session.setLockDelay(settings.lockDelay().toSeconds());
-            String id = http.sessions.sessionCreate(session, QueryParams.DEFAULT).getValue();
+            session.setChecks(List.of()); // TTL only; Consul's default is the creating agent's serfHealth
+            String id = http.agent().sessions.sessionCreate(session, QueryParams.DEFAULT).getValue();
             if (id == null || id.isBlank()) {
                 throw new StoreException(NAME, "grant", null, "agent at " + agent() + " returned no session ID", null);
             }
@@ -183,6 +179,7 @@ public final class ConsulStore implements Store {
             JsonObject kv = answer.results().get(0).getAsJsonObject().getAsJsonObject("KV");
             long created = kv.get("CreateIndex").getAsLong();
             held.put(key, new Held(session, created, kv.get("ModifyIndex").getAsLong()));
+            joined.merge(election, created, Math::max);
             return new Entry(key, value, created, session);
         });
     }
@@ -206,7 +203,7 @@ public final class ConsulStore implements Store {
             Long modify = known != null && known.createIndex() == entry.version() ? known.modifyIndex() : null;
             for (int attempt = 0; attempt < 3; attempt++) {
                 if (modify == null) {
-                    GetValue current = http.kv.getKVValue(key).getValue();
+                    GetValue current = http.agent().kv.getKVValue(key).getValue();
                     if (current == null || current.getCreateIndex() != entry.version()) {
                         held.remove(key, known);
                         return false; // gone, or created again
@@ -225,21 +222,69 @@ public final class ConsulStore implements Store {
         });
     }
 
-    /** Blocking queries {@code GET /v1/kv/<election>/?recurse&index=<i>&wait=<w>}; see {@link ConsulWatch}. */
+    /**
+     * Watches share blocking queries: every election directly under one parent prefix (say
+     * {@code elections/a}, {@code elections/b}, ... under {@code elections/}) is watched by one loop
+     * of {@code GET /v1/kv/elections/?recurse&index=<i>&wait=<w>} on one thread and one connection,
+     * whose answers are split by election; a top-level election {@code name} shares the loop of
+     * {@code name/}. So a thousand elections under one parent cost one thread and one connection,
+     * not a thousand (an agent refuses more than {@code limits.http_max_conns_per_client}, 200 by
+     * default, from one client). The loop stops when its last watch closes. See
+     * {@link ConsulWatchGroup} for what each watch is delivered.
+     */
     @Override
     public Watch watch(String election, QueueListener listener) {
         Keys.check(election);
         Objects.requireNonNull(listener, "listener");
-        if (closed) {
-            throw new IllegalStateException("consul store for " + agent() + " is closed");
+        ConsulWatch watch;
+        ConsulWatchGroup started = null;
+        synchronized (groups) {
+            if (closed) {
+                throw new IllegalStateException("consul store for " + agent() + " is closed");
+            }
+            String prefix = ConsulWatchGroup.prefixOf(election);
+            ConsulWatchGroup group = groups.get(prefix);
+            if (group == null) {
+                group = new ConsulWatchGroup(this, prefix);
+                groups.put(prefix, group);
+                started = group;
+            }
+            watch = new ConsulWatch(group, election, listener);
+            group.add(watch);
         }
-        ConsulWatch watch = new ConsulWatch(this, election, listener);
-        watches.add(watch);
-        watch.start();
-        if (closed) {
-            watch.close();
+        if (started != null) {
+            started.start();
         }
         return watch;
+    }
+
+    /** Called by a closing watch: its group's loop ends with its last watch. */
+    void closed(ConsulWatch watch) {
+        ConsulWatchGroup group = watch.group();
+        boolean last;
+        synchronized (groups) {
+            last = group.remove(watch) && groups.get(group.prefix()) == group;
+            if (last) {
+                groups.remove(group.prefix());
+            }
+        }
+        if (last) {
+            group.stop();
+        }
+    }
+
+    /** The highest CreateIndex a join of this store answered in {@code election}, or 0. */
+    long joined(String election) {
+        return joined.getOrDefault(election, 0L);
+    }
+
+    /** Runs {@code task} on the store's operation threads (a watch's first queue from its group's last answer). */
+    void execute(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed: nothing more is delivered
+        }
     }
 
     @Override
@@ -247,9 +292,13 @@ public final class ConsulStore implements Store {
         if (closed) {
             return;
         }
-        closed = true;
-        List<ConsulWatch> open = List.copyOf(watches);
-        open.forEach(ConsulWatch::close);
+        List<ConsulWatchGroup> open;
+        synchronized (groups) {
+            closed = true;
+            open = List.copyOf(groups.values());
+            groups.clear();
+        }
+        open.forEach(ConsulWatchGroup::stop);
         executor.shutdownNow();
         leaseExecutor.shutdownNow();
         http.close();
@@ -262,9 +311,9 @@ public final class ConsulStore implements Store {
                 executor.awaitTermination(5, TimeUnit.SECONDS);
                 leaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
             }
-            for (ConsulWatch w : open) {
-                if (w.thread() != self) {
-                    w.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            for (ConsulWatchGroup g : open) {
+                if (g.thread() != self) {
+                    g.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 }
             }
         } catch (InterruptedException e) {
@@ -284,10 +333,6 @@ public final class ConsulStore implements Store {
 
     ConsulFailures failures() {
         return failures;
-    }
-
-    void forget(ConsulWatch watch) {
-        watches.remove(watch);
     }
 
     interface Call<T> {
@@ -354,7 +399,7 @@ public final class ConsulStore implements Store {
         }
         Request request = Request.Builder.newBuilder().setEndpoint("/v1/txn")
                 .setBinaryContent(ops.toString().getBytes(StandardCharsets.UTF_8)).build();
-        HttpResponse r = http.raw.makePutRequest(request);
+        HttpResponse r = http.agent().raw.makePutRequest(request);
         if (r.getStatusCode() != 200 && r.getStatusCode() != 409) {
             throw new OperationException(r);
         }

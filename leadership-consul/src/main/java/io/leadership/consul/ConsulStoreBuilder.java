@@ -4,13 +4,16 @@ import com.ecwid.consul.transport.TLSConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.leadership.spi.Durations;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
  * accepted range when it refuses one. Defaults: agent {@code localhost:8500} over plain HTTP, no
- * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 4096 pooled
- * connections.
+ * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 64 pooled
+ * connections, session TTLs from Consul's default minimum of 10 s.
  */
 public final class ConsulStoreBuilder {
 
@@ -21,8 +24,12 @@ public final class ConsulStoreBuilder {
     /** The longest blocking-query wait Consul honours. */
     public static final Duration MAX_WATCH_WAIT = Duration.ofMinutes(10);
 
+    /** The lowest {@code session_ttl_min} an agent may be given here: Consul itself accepts lower, but a lease under 1 s is no lease. */
+    public static final Duration MIN_SESSION_TTL_MIN = Duration.ofSeconds(1);
+
     private String host = "localhost";
     private int port = DEFAULT_PORT;
+    private List<ConsulSettings.Agent> agents;
     private boolean https;
     private String token;
     private TLSConfig tlsConfig;
@@ -31,7 +38,8 @@ public final class ConsulStoreBuilder {
     private String sessionName = "leadership";
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration watchWait = Duration.ofSeconds(60);
-    private int maxConnections = 4096;
+    private int maxConnections = 64;
+    private Duration sessionTtlMin = ConsulStore.TTL_RANGE.min();
 
     ConsulStoreBuilder() {
     }
@@ -44,6 +52,7 @@ public final class ConsulStoreBuilder {
                     + (host == null ? "null" : "'" + host + "'"));
         }
         this.host = host;
+        this.agents = null;
         return this;
     }
 
@@ -53,12 +62,42 @@ public final class ConsulStoreBuilder {
             throw new IllegalArgumentException("consul agent port " + port + " is outside 1 to 65535");
         }
         this.port = port;
+        this.agents = null;
         return this;
     }
 
     /** Host and port at once. */
     public ConsulStoreBuilder address(String host, int port) {
         return host(host).port(port);
+    }
+
+    /**
+     * Several agents of one datacenter (e.g. the servers, each {@code host:port}), tried in turn:
+     * requests go to one agent until it cannot be reached, then to the next. Sessions are created
+     * without node checks (TTL only), so a session outlives the agent that created it and the
+     * others keep renewing it.
+     */
+    public ConsulStoreBuilder agents(List<String> hostPorts) {
+        if (hostPorts == null || hostPorts.isEmpty()) {
+            throw new IllegalArgumentException("consul agents must be at least one host:port");
+        }
+        List<ConsulSettings.Agent> list = new ArrayList<>();
+        for (String hp : hostPorts) {
+            int colon = hp == null ? -1 : hp.lastIndexOf(':');
+            if (colon <= 0 || hp.endsWith("]")) {
+                throw new IllegalArgumentException("consul agent " + (hp == null ? "null" : "'" + hp + "'") + " must be host:port");
+            }
+            int p;
+            try {
+                p = Integer.parseInt(hp.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("consul agent '" + hp + "' must be host:port with a port from 1 to 65535", e);
+            }
+            host(hp.substring(0, colon)).port(p);
+            list.add(new ConsulSettings.Agent(host, port));
+        }
+        this.agents = List.copyOf(list);
+        return this;
     }
 
     /** The ACL token, sent as {@code X-Consul-Token} on every request; {@code null} for none. */
@@ -111,7 +150,7 @@ public final class ConsulStoreBuilder {
     public ConsulStoreBuilder lockDelay(Duration lockDelay) {
         if (lockDelay == null || lockDelay.isNegative() || lockDelay.compareTo(MAX_LOCK_DELAY) > 0
                 || lockDelay.toNanos() % 1_000_000_000L != 0) {
-            throw new IllegalArgumentException("consul lock-delay " + (lockDelay == null ? "null" : ConsulDurations.format(lockDelay))
+            throw new IllegalArgumentException("consul lock-delay " + (lockDelay == null ? "null" : Durations.format(lockDelay))
                     + " is outside the range Consul accepts: 0 s to 60 s in whole seconds");
         }
         this.lockDelay = lockDelay;
@@ -130,7 +169,7 @@ public final class ConsulStoreBuilder {
     /** Connect and read timeout of ordinary requests (not of blocking queries), 100 ms to 5 min; default 10 s. */
     public ConsulStoreBuilder requestTimeout(Duration timeout) {
         if (timeout == null || timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
-            throw new IllegalArgumentException("consul request timeout " + (timeout == null ? "null" : ConsulDurations.format(timeout))
+            throw new IllegalArgumentException("consul request timeout " + (timeout == null ? "null" : Durations.format(timeout))
                     + " is outside 100 ms to 5 min");
         }
         this.requestTimeout = timeout;
@@ -145,7 +184,7 @@ public final class ConsulStoreBuilder {
     public ConsulStoreBuilder watchWait(Duration wait) {
         if (wait == null || wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_WATCH_WAIT) > 0
                 || wait.toNanos() % 1_000_000_000L != 0) {
-            throw new IllegalArgumentException("consul watch wait " + (wait == null ? "null" : ConsulDurations.format(wait))
+            throw new IllegalArgumentException("consul watch wait " + (wait == null ? "null" : Durations.format(wait))
                     + " is outside 1 s to 10 min in whole seconds");
         }
         this.watchWait = wait;
@@ -153,9 +192,9 @@ public final class ConsulStoreBuilder {
     }
 
     /**
-     * The size of the HTTP connection pool, 2 to 65536; default 4096. Every watch holds one
-     * connection for its blocking query, so this bounds the number of watches that make progress
-     * at once (connections are opened lazily; an unused limit costs nothing).
+     * The size of the HTTP connection pool, 2 to 65536; default 64, well below an agent's default
+     * {@code limits.http_max_conns_per_client} of 200. The store uses at most one connection per
+     * operation thread (18) plus one per watched parent prefix (see {@link ConsulStore#watch}).
      */
     public ConsulStoreBuilder maxConnections(int max) {
         if (max < 2 || max > 65536) {
@@ -165,9 +204,26 @@ public final class ConsulStoreBuilder {
         return this;
     }
 
+    /**
+     * The agents' {@code session_ttl_min}, 1 s to 10 s in whole seconds; default 10 s, Consul's
+     * default. Set it only when every agent (server) was configured with that
+     * {@code session_ttl_min} or lower: the store then accepts TTLs from it ({@link ConsulStore#ttlRange()}),
+     * which an agent with the default would refuse.
+     */
+    public ConsulStoreBuilder sessionTtlMin(Duration min) {
+        if (min == null || min.compareTo(MIN_SESSION_TTL_MIN) < 0 || min.compareTo(ConsulStore.TTL_RANGE.min()) > 0
+                || min.toNanos() % 1_000_000_000L != 0) {
+            throw new IllegalArgumentException("consul sessionTtlMin " + (min == null ? "null" : Durations.format(min))
+                    + " is outside 1 s to 10 s in whole seconds (the agents' session_ttl_min; Consul's default is 10 s)");
+        }
+        this.sessionTtlMin = min;
+        return this;
+    }
+
     /** Creates the store. It does not contact the agent; the first operation does. */
     public ConsulStore build() {
-        return new ConsulStore(new ConsulSettings(host, port, https, token, tlsConfig, caFile, lockDelay, sessionName,
-                requestTimeout, watchWait, maxConnections));
+        List<ConsulSettings.Agent> list = agents != null ? agents : List.of(new ConsulSettings.Agent(host, port));
+        return new ConsulStore(new ConsulSettings(list, https, token, tlsConfig, caFile, lockDelay, sessionName,
+                requestTimeout, watchWait, maxConnections, sessionTtlMin));
     }
 }

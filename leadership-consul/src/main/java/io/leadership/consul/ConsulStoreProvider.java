@@ -2,33 +2,37 @@ package io.leadership.consul;
 
 import com.ecwid.consul.transport.TLSConfig;
 import io.leadership.spi.Store;
+import io.leadership.spi.StoreAddress;
 import io.leadership.spi.StoreProvider;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code consul://host[:port][?setting=value&...]}: a {@link ConsulStore} on one Consul agent.
+ * {@code consul://host[:port][,host[:port]...][?setting=value&...]}: a {@link ConsulStore} on one
+ * Consul agent, or on several agents of one datacenter tried in turn. The grammar is the shared
+ * {@link StoreAddress} one (percent-decoding with {@code +} kept, durations such as {@code 500ms},
+ * {@code 10s}, {@code 1m30s}; unknown, repeated and empty settings are errors); Consul adds only
+ * default ports.
  *
  * <p>Settings (see {@link ConsulStoreBuilder} for each): {@code token}, {@code lockDelay}
- * ({@code 0s}–{@code 60s}), {@code sessionName}, {@code requestTimeout} and {@code watchWait}
- * (e.g. {@code 10s}, {@code 500ms}), {@code maxConnections}; TLS: {@code tls=true},
- * {@code caFile} (PEM), and consul-api's key stores {@code keyStoreType} (JKS, JCEKS, PKCS12;
- * default PKCS12), {@code clientCert} + {@code clientCertPassword} (client certificate key store),
- * {@code trustStore} + {@code trustStorePassword}. Without a port the default is 8500, or 8501
- * (Consul's HTTPS port) when TLS is on. Example:
+ * ({@code 0s}–{@code 60s}), {@code sessionName}, {@code requestTimeout}, {@code watchWait},
+ * {@code maxConnections}, {@code sessionTtlMin} ({@code 1s}–{@code 10s}, default {@code 10s}: the
+ * agents' {@code session_ttl_min}); TLS: {@code tls=true}, {@code caFile} (PEM), and consul-api's
+ * key stores {@code keyStoreType} (JKS, JCEKS, PKCS12; default PKCS12), {@code clientCert} +
+ * {@code clientCertPassword} (client certificate key store), {@code trustStore} +
+ * {@code trustStorePassword}. Without a port the default is 8500, or 8501 (Consul's HTTPS port)
+ * when TLS is on. Example:
  * {@code consul://127.0.0.1:8501?tls=true&caFile=/etc/consul/ca.pem&token=...&lockDelay=0s}.
  */
 public final class ConsulStoreProvider implements StoreProvider {
 
-    private static final Set<String> SETTINGS = Set.of("token", "lockDelay", "sessionName", "requestTimeout", "watchWait",
-            "maxConnections", "tls", "caFile", "keyStoreType", "clientCert", "clientCertPassword", "trustStore",
-            "trustStorePassword");
+    static final Set<String> SETTINGS = Set.of("token", "lockDelay", "sessionName", "requestTimeout", "watchWait",
+            "maxConnections", "sessionTtlMin", "tls", "caFile", "keyStoreType", "clientCert", "clientCertPassword",
+            "trustStore", "trustStorePassword");
 
     @Override
     public String scheme() {
@@ -42,87 +46,104 @@ public final class ConsulStoreProvider implements StoreProvider {
 
     /** The builder an address stands for; throws IllegalArgumentException naming the bad part. */
     public static ConsulStoreBuilder builder(URI address) {
-        if (address == null || !"consul".equalsIgnoreCase(address.getScheme())) {
-            throw new IllegalArgumentException("consul store address must look like consul://host:8500, got " + address);
+        URI withPorts = withDefaultPorts(address, tlsWanted(address) ? 8501 : ConsulStoreBuilder.DEFAULT_PORT);
+        try {
+            return builder(StoreAddress.parse("consul", "consul", withPorts, SETTINGS));
+        } catch (IllegalArgumentException e) {
+            if (withPorts == address) {
+                throw e;
+            }
+            // name the address as given, not with the default ports added
+            throw new IllegalArgumentException(e.getMessage().replace(StoreAddress.redact(withPorts.toString()),
+                    StoreAddress.redact(address.toString())), e.getCause());
         }
-        if (address.getHost() == null) {
-            throw new IllegalArgumentException("consul store address '" + address + "' has no valid host; expected consul://host:8500");
+    }
+
+    /** Whether the address asks for TLS (which makes 8501 the default port). */
+    private static boolean tlsWanted(URI address) {
+        String raw = address == null ? null : address.getRawQuery();
+        if (raw == null) {
+            return false;
         }
-        if (address.getRawPath() != null && !address.getRawPath().isEmpty() && !address.getRawPath().equals("/")) {
-            throw new IllegalArgumentException("consul store address '" + address + "' must not have a path ('" + address.getRawPath() + "')");
+        for (String pair : raw.split("&")) {
+            String name = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+            if (pair.equalsIgnoreCase("tls=true") || name.equals("caFile") || name.equals("trustStore") || name.equals("clientCert")) {
+                return true;
+            }
         }
-        if (address.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("consul store address '" + address + "' must not carry user info; pass an ACL token as ?token=");
+        return false;
+    }
+
+    private static ConsulStoreBuilder builder(StoreAddress a) {
+        boolean tls = a.flag("tls").orElse(false);
+        if (!a.path().isEmpty() && !a.path().equals("/")) {
+            throw new IllegalArgumentException("consul address '" + a + "' must not have a path ('" + a.path() + "')");
         }
-        Map<String, String> q = query(address);
-        ConsulStoreBuilder b = new ConsulStoreBuilder().host(address.getHost());
-        String keyStoreType = q.getOrDefault("keyStoreType", "PKCS12").toUpperCase(Locale.ROOT);
+        if (a.user().isPresent()) {
+            throw new IllegalArgumentException("consul address '" + a + "' must not carry user info; pass an ACL token as ?token=");
+        }
+        ConsulStoreBuilder b = new ConsulStoreBuilder();
+        try {
+            b.agents(a.hosts());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("consul address '" + a + "': " + e.getMessage(), e);
+        }
+        b.https(tls);
+        String keyStoreType = a.text("keyStoreType").orElse("PKCS12").toUpperCase(Locale.ROOT);
         TLSConfig.KeyStoreInstanceType type;
         try {
             type = TLSConfig.KeyStoreInstanceType.valueOf(keyStoreType);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("consul keyStoreType '" + keyStoreType + "' is not one of JKS, JCEKS, PKCS12", e);
+            throw a.bad("keyStoreType", keyStoreType, "expected one of JKS, JCEKS, PKCS12");
         }
-        boolean tls = switch (q.getOrDefault("tls", "false").toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("consul setting tls='" + q.get("tls") + "' must be true or false");
-        };
-        b.https(tls);
-        if (q.containsKey("clientCert") || q.containsKey("trustStore")) {
-            b.tls(new TLSConfig(type, q.get("clientCert"), q.get("clientCertPassword"), q.get("trustStore"), q.get("trustStorePassword")));
+        if (a.has("clientCert") || a.has("trustStore")) {
+            b.tls(new TLSConfig(type, a.text("clientCert").orElse(null), a.text("clientCertPassword").orElse(null),
+                    a.text("trustStore").orElse(null), a.text("trustStorePassword").orElse(null)));
         }
-        if (q.containsKey("caFile")) {
-            b.caFile(Path.of(q.get("caFile")));
-        }
-        int port = address.getPort();
-        b.port(port == -1 ? (tls || q.containsKey("caFile") || q.containsKey("trustStore") ? 8501 : ConsulStoreBuilder.DEFAULT_PORT) : port);
-        if (q.containsKey("token")) {
-            b.token(q.get("token"));
-        }
-        if (q.containsKey("lockDelay")) {
-            b.lockDelay(ConsulDurations.parse("consul lockDelay", q.get("lockDelay")));
-        }
-        if (q.containsKey("sessionName")) {
-            b.sessionName(q.get("sessionName"));
-        }
-        if (q.containsKey("requestTimeout")) {
-            b.requestTimeout(ConsulDurations.parse("consul requestTimeout", q.get("requestTimeout")));
-        }
-        if (q.containsKey("watchWait")) {
-            b.watchWait(ConsulDurations.parse("consul watchWait", q.get("watchWait")));
-        }
-        if (q.containsKey("maxConnections")) {
-            try {
-                b.maxConnections(Integer.parseInt(q.get("maxConnections")));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("consul maxConnections '" + q.get("maxConnections") + "' is not a number from 2 to 65536", e);
-            }
-        }
+        a.file("caFile").ifPresent(b::caFile);
+        a.text("token").ifPresent(b::token);
+        a.duration("lockDelay").ifPresent(d -> named(a, "lockDelay", () -> b.lockDelay(d)));
+        a.text("sessionName").ifPresent(b::sessionName);
+        a.duration("requestTimeout").ifPresent(d -> named(a, "requestTimeout", () -> b.requestTimeout(d)));
+        a.duration("watchWait").ifPresent(d -> named(a, "watchWait", () -> b.watchWait(d)));
+        a.integer("maxConnections", 2, 65536).ifPresent(b::maxConnections);
+        a.duration("sessionTtlMin").ifPresent(d -> named(a, "sessionTtlMin", () -> b.sessionTtlMin(d)));
         return b;
     }
 
-    private static Map<String, String> query(URI address) {
-        Map<String, String> q = new LinkedHashMap<>();
-        String raw = address.getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return q;
+    /** Runs a builder setter, naming the parameter and address when it refuses the value. */
+    private static void named(StoreAddress a, String name, Runnable set) {
+        try {
+            set.run();
+        } catch (IllegalArgumentException e) {
+            throw a.bad(name, a.text(name).orElse(""), e.getMessage());
         }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            if (!SETTINGS.contains(name)) {
-                throw new IllegalArgumentException("unknown consul setting '" + name + "' in '" + address + "'; known: "
-                        + String.join(", ", new java.util.TreeSet<>(SETTINGS)));
-            }
-            if (q.put(name, value) != null) {
-                throw new IllegalArgumentException("consul setting '" + name + "' given twice in '" + address + "'");
-            }
+    }
+
+    /** {@code address} with {@code port} added to every server that names none. */
+    private static URI withDefaultPorts(URI address, int port) {
+        if (address == null || address.getRawAuthority() == null || address.isOpaque() || address.getRawAuthority().contains("@")) {
+            return address;
         }
-        return q;
+        List<String> hosts = new ArrayList<>();
+        boolean added = false;
+        for (String h : address.getRawAuthority().split(",", -1)) {
+            boolean keep = h.isEmpty() || (h.startsWith("[") ? !h.endsWith("]") : h.contains(":"));
+            hosts.add(keep ? h : h + ":" + port);
+            added |= !keep;
+        }
+        return added ? rebuild(address, String.join(",", hosts)) : address;
+    }
+
+    private static URI rebuild(URI address, String authority) {
+        String s = address.getScheme() + "://" + authority + (address.getRawPath() == null ? "" : address.getRawPath())
+                + (address.getRawQuery() == null ? "" : "?" + address.getRawQuery())
+                + (address.getRawFragment() == null ? "" : "#" + address.getRawFragment());
+        try {
+            return new URI(s);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("malformed consul address '" + StoreAddress.redact(address.toString()) + "': "
+                    + e.getReason(), e);
+        }
     }
 }

@@ -52,6 +52,10 @@ final class InFlight {
         }
     }
 
+    synchronized boolean aborted() {
+        return aborted;
+    }
+
     /** Aborts the request in flight and every later one. Safe from any thread, idempotent. */
     synchronized void abort() {
         aborted = true;

@@ -6,7 +6,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The shared election scenarios against {@link ConsulServer} (agent, container or emulator). */
+/** The shared election scenarios against {@link ConsulServer} (a real agent, leases of 2 s). */
 class ConsulElectionScenariosTest extends ElectionScenarios {
 
     private static ConsulServer server;

@@ -6,7 +6,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The fault suite against {@link ConsulServer} (agent, container or emulator), candidates in JVMs of their own. */
+/** The fault suite against {@link ConsulServer} (a real agent, leases of 2 s), candidates in JVMs of their own. */
 class ConsulFaultSuiteTest extends FaultSuite {
 
     private static ConsulServer server;
@@ -30,16 +30,5 @@ class ConsulFaultSuiteTest extends FaultSuite {
     @Override
     protected Duration expiryBound(Duration ttl) {
         return ttl.multipliedBy(2);
-    }
-
-    /** Consul's TTL is at least 10 s, so a round takes up to half a minute: three rounds in CI. */
-    @Override
-    protected int quickRounds() {
-        return 3;
-    }
-
-    @Override
-    protected Duration quickBudget() {
-        return Duration.ofSeconds(60);
     }
 }

@@ -1,7 +1,8 @@
 package io.leadership.consul;
 
+import io.leadership.consul.agent.ConsulAgent;
+import io.leadership.consul.agent.ConsulBinary;
 import io.leadership.spi.Store;
-import io.leadership.consul.emulator.ConsulEmulator;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,8 +10,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -19,52 +18,67 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * The Consul the tests run against, the same test code on three paths:
+ * The real Consul the tests run against, found in this order:
  * <ol>
- * <li>a real agent when {@code CONSUL_HTTP_ADDR} is set (e.g. {@code http://127.0.0.1:8500};
- *     {@code CONSUL_HTTP_TOKEN} is used as the ACL token). It cannot be restarted from here:
- *     {@link #restart()} then fails with a message saying so;</li>
- * <li>else a {@code hashicorp/consul} container through Testcontainers when Docker is available: one
- *     server with a data directory (so a restart keeps its state), its HTTP port bound to a fixed
- *     loopback port so that a restart keeps the address;</li>
- * <li>else the in-process {@link ConsulEmulator}, in real time, requiring an ACL token so that every
- *     request of every suite proves the token is sent.</li>
+ * <li>a {@link ConsulAgent} child process from {@code CONSUL_BIN} or {@code consul} on {@code PATH}
+ *     ({@code session_ttl_min = "1s"}, leases of 2 s);</li>
+ * <li>the agent at {@code CONSUL_HTTP_ADDR} (with {@code CONSUL_HTTP_TOKEN}; its {@code session_ttl_min}
+ *     from {@code CONSUL_SESSION_TTL_MIN}, else Consul's default 10 s). It cannot be restarted from
+ *     here: the restart scenarios fail saying so;</li>
+ * <li>a {@code hashicorp/consul:1.14.11} container through Testcontainers where Docker runs;</li>
+ * <li>otherwise the tests fail, saying what is missing. They never fall back to the emulator.</li>
  * </ol>
- * {@link #ttl()} is 10 s, Consul's minimum session TTL.
  */
 public final class ConsulServer implements StoreServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulServer.class);
-    static final String IMAGE = "hashicorp/consul:1.20";
-    static final String EMULATOR_TOKEN = "leadership-test-token";
+    static final String IMAGE = "hashicorp/consul:1.14.11";
 
+    private final ConsulAgent agent;
     private final InetSocketAddress address;
     private final String token;
-    private final ConsulEmulator emulator;
+    private final Duration sessionTtlMin;
     private final GenericContainer<?> container;
 
-    private ConsulServer(InetSocketAddress address, String token, ConsulEmulator emulator, GenericContainer<?> container) {
+    private ConsulServer(ConsulAgent agent, InetSocketAddress address, String token, Duration sessionTtlMin, GenericContainer<?> container) {
+        this.agent = agent;
         this.address = address;
         this.token = token;
-        this.emulator = emulator;
+        this.sessionTtlMin = sessionTtlMin;
         this.container = container;
     }
 
     /** Starts (or finds) a Consul as described in the class comment. */
     public static ConsulServer start() throws IOException {
+        return start(ConsulAgent.builder());
+    }
+
+    /** As {@link #start()}, with a child-process agent configured by {@code agent} (ACLs, TLS, limits). */
+    public static ConsulServer start(ConsulAgent.Builder agent) throws IOException {
+        if (ConsulBinary.find().isPresent()) {
+            ConsulAgent a = agent.start();
+            LOG.info("tests use Consul {} ({}) on 127.0.0.1:{}", a.version(), ConsulBinary.find().get(), a.httpPort());
+            return new ConsulServer(a, a.addresses().get(0), a.managementToken(), a.sessionTtlMin(), null);
+        }
         String external = System.getenv("CONSUL_HTTP_ADDR");
         if (external != null && !external.isBlank()) {
             URI uri = URI.create(external.contains("://") ? external : "http://" + external);
+            String min = System.getenv("CONSUL_SESSION_TTL_MIN");
             LOG.info("tests use the Consul agent at {}", uri);
-            return new ConsulServer(new InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 8500 : uri.getPort()),
-                    System.getenv("CONSUL_HTTP_TOKEN"), null, null);
+            return new ConsulServer(null, new InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 8500 : uri.getPort()),
+                    System.getenv("CONSUL_HTTP_TOKEN"), min == null ? ConsulStore.TTL_RANGE.min()
+                    : io.leadership.spi.StoreAddress.parseDuration(min), null);
         }
-        if (DockerClientFactory.instance().isDockerAvailable()) {
+        boolean docker;
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            docker = false;
+        }
+        if (docker) {
             return container();
         }
-        ConsulEmulator emulator = ConsulEmulator.builder().random(new Random(7)).requireToken(EMULATOR_TOKEN).start();
-        LOG.info("no CONSUL_HTTP_ADDR and no Docker: tests use the Consul emulator on port {}", emulator.port());
-        return new ConsulServer(emulator.address(), EMULATOR_TOKEN, emulator, null);
+        throw new IllegalStateException(ConsulBinary.MISSING);
     }
 
     private static ConsulServer container() throws IOException {
@@ -73,18 +87,20 @@ public final class ConsulServer implements StoreServer {
             port = s.getLocalPort();
         }
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
-                .withCommand("agent", "-server", "-bootstrap-expect=1", "-client=0.0.0.0", "-bind=127.0.0.1")
+                .withEnv("CHECKPOINT_DISABLE", "1")
+                .withCommand("agent", "-server", "-bootstrap-expect=1", "-client=0.0.0.0", "-bind=127.0.0.1",
+                        "-hcl", "disable_update_check = true", "-hcl", "session_ttl_min = \"1s\"")
                 .withExposedPorts(8500)
                 .waitingFor(Wait.forHttp("/v1/status/leader").forResponsePredicate(body -> body.contains(":")));
         c.setPortBindings(List.of("127.0.0.1:" + port + ":8500"));
         c.start();
         LOG.info("tests use the Consul container {} on 127.0.0.1:{}", IMAGE, port);
-        return new ConsulServer(new InetSocketAddress("127.0.0.1", port), null, null, c);
+        return new ConsulServer(null, new InetSocketAddress("127.0.0.1", port), null, Duration.ofSeconds(1), c);
     }
 
-    /** The emulator, when the tests run on it. */
-    public Optional<ConsulEmulator> emulator() {
-        return Optional.ofNullable(emulator);
+    /** The child-process agent, when the tests run one. */
+    public java.util.Optional<ConsulAgent> agent() {
+        return java.util.Optional.ofNullable(agent);
     }
 
     /** The ACL token clients must send, or {@code null}. */
@@ -102,7 +118,7 @@ public final class ConsulServer implements StoreServer {
         return List.of(address);
     }
 
-    /** A store on the first address, with timeouts for tests: 3 s per request, 5 s per blocking query. */
+    /** A store on the addresses, with timeouts for tests: 3 s per request, 5 s per blocking query. */
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
         return builder(addresses.get(0)).build();
@@ -110,30 +126,32 @@ public final class ConsulServer implements StoreServer {
 
     /** The builder {@link #connect(List)} uses, to adjust before building. */
     public ConsulStoreBuilder builder(InetSocketAddress to) {
-        return ConsulStore.builder()
+        ConsulStoreBuilder b = ConsulStore.builder()
                 .address(to.getHostString(), to.getPort())
-                .token(token)
                 .requestTimeout(Duration.ofSeconds(3))
-                .watchWait(Duration.ofSeconds(5));
+                .watchWait(Duration.ofSeconds(5))
+                .sessionTtlMin(sessionTtlMin);
+        return token == null ? b : b.token(token);
     }
 
-    /** {@code consul://host:port?requestTimeout=3s&watchWait=5s[&token=...]}: the same client settings as {@link #connect(List)}. */
+    /** {@code consul://host:port?requestTimeout=3s&watchWait=5s&sessionTtlMin=..[&token=...]}: the settings of {@link #connect(List)}. */
     @Override
     public String uri(List<InetSocketAddress> addresses) {
         InetSocketAddress a = addresses.get(0);
-        return "consul://" + a.getHostString() + ":" + a.getPort() + "?requestTimeout=3s&watchWait=5s"
-                + (token == null ? "" : "&token=" + token);
+        return "consul://" + a.getHostString() + ":" + a.getPort() + "?requestTimeout=3s&watchWait=5s&sessionTtlMin="
+                + sessionTtlMin.toSeconds() + "s" + (token == null ? "" : "&token=" + token);
     }
 
+    /** 2 s on an agent that allows it ({@code session_ttl_min} 1 s), else the agent's minimum. */
     @Override
     public Duration ttl() {
-        return ConsulStore.TTL_RANGE.min();
+        return sessionTtlMin.compareTo(Duration.ofSeconds(2)) <= 0 ? Duration.ofSeconds(2) : sessionTtlMin;
     }
 
     @Override
     public void restart() throws Exception {
-        if (emulator != null) {
-            emulator.restart();
+        if (agent != null) {
+            agent.restart();
         } else if (container != null) {
             String id = container.getContainerId();
             container.getDockerClient().stopContainerCmd(id).withTimeout(10).exec();
@@ -141,21 +159,21 @@ public final class ConsulServer implements StoreServer {
             waitForLeader();
         } else {
             throw new UnsupportedOperationException("cannot restart the external Consul agent at " + address
-                    + " (CONSUL_HTTP_ADDR); run the restart scenarios on the emulator or in Docker");
+                    + " (CONSUL_HTTP_ADDR); run the restart scenarios with CONSUL_BIN or in Docker");
         }
     }
 
-    /** The emulator starts a new, empty cluster on its port; a container is replaced by a fresh one on the same port. */
+    /** A new, empty cluster on the same port. */
     @Override
     public void restartEmpty() throws Exception {
-        if (emulator != null) {
-            emulator.restartEmpty();
+        if (agent != null) {
+            agent.restartEmpty();
         } else if (container != null) {
             container.stop();
             container.start(); // a new container: no data, on the same fixed port binding
         } else {
             throw new UnsupportedOperationException("cannot re-create the external Consul agent at " + address
-                    + " (CONSUL_HTTP_ADDR); run the history-reset scenarios on the emulator or in Docker");
+                    + " (CONSUL_HTTP_ADDR); run the history-reset scenarios with CONSUL_BIN or in Docker");
         }
     }
 
@@ -179,8 +197,8 @@ public final class ConsulServer implements StoreServer {
 
     @Override
     public void close() {
-        if (emulator != null) {
-            emulator.close();
+        if (agent != null) {
+            agent.close();
         }
         if (container != null) {
             container.stop();
@@ -189,7 +207,6 @@ public final class ConsulServer implements StoreServer {
 
     @Override
     public String toString() {
-        return emulator != null ? "consul emulator on " + address : container != null ? "consul container on " + address
-                : "consul agent at " + address;
+        return agent != null ? agent.toString() : container != null ? "consul container on " + address : "consul agent at " + address;
     }
 }

@@ -11,7 +11,7 @@ import io.leadership.StoreException;
 import io.leadership.consul.ConsulStoreTest.Recorder;
 import io.leadership.consul.ScriptedAgent.Answer;
 import io.leadership.consul.ScriptedAgent.Key;
-import io.leadership.consul.emulator.ConsulEmulator;
+import io.leadership.consul.agent.ConsulAgent;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The client side of ConsulStore, on the emulator or a scripted fake agent: token, threads, outages, index rules. */
+/** The client side of ConsulStore, on a real agent or a scripted fake one (for index misbehaviours): threads, aborts, outages, index rules. */
 class ConsulStoreClientTest {
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
@@ -52,42 +52,6 @@ class ConsulStoreClientTest {
     }
 
     @Test
-    void theAclTokenTravelsAsAHeaderOnEveryRequest() throws Exception {
-        try (ConsulEmulator consul = ConsulEmulator.builder().requireToken("s3cret").start();
-             Store store = builder(consul.port()).token("s3cret").build()) {
-            Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            Recorder r = new Recorder();
-            try (Watch w = store.watch("k", r)) {
-                assertEquals(List.of(), r.next().entries());
-                Entry e = await(store.join("k", "v", lease));
-                assertEquals(List.of(e), r.next().entries());
-                await(lease.keepAlive());
-                assertTrue(await(store.leave(e)));
-                assertEquals(List.of(), r.next().entries());
-                await(lease.revoke());
-            }
-            List<ConsulEmulator.SeenRequest> seen = consul.seenRequests();
-            assertTrue(seen.size() >= 8, "requests: " + seen);
-            for (ConsulEmulator.SeenRequest q : seen) {
-                assertEquals("s3cret", q.token(), "request without the token: " + q);
-                assertFalse(q.uri().contains("token="), "token in a URL, where logs keep it: " + q);
-            }
-            assertTrue(seen.stream().anyMatch(q -> q.uri().contains("index=") && q.uri().contains("wait=5s")), "no blocking query seen");
-        }
-    }
-
-    @Test
-    void aMissingTokenFailsWithPermissionDenied() throws Exception {
-        try (ConsulEmulator consul = ConsulEmulator.builder().requireToken("s3cret").start();
-             Store store = builder(consul.port()).build()) {
-            StoreException e = assertInstanceOf(StoreException.class, failure(store.grant(Duration.ofSeconds(10), LeaseListener.NONE)));
-            assertEquals("grant", e.operation());
-            assertTrue(e.getMessage().contains("permission denied") && e.getMessage().contains("Permission denied")
-                    && e.getMessage().contains("check the ACL token"), e.getMessage());
-        }
-    }
-
-    @Test
     void anUnreachableAgentFailsWithAClearError() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -105,9 +69,9 @@ class ConsulStoreClientTest {
     @Test
     void closeStopsWatchesAtOnceAndLeavesNoThread() throws Exception {
         Set<Thread> before = consulThreads();
-        try (ConsulEmulator consul = ConsulEmulator.start(1)) {
+        try (ConsulAgent consul = ConsulAgent.builder().node("consul-close").start()) {
             // A long wait: only aborting the blocking queries can make close() prompt.
-            Store store = builder(consul.port()).watchWait(Duration.ofSeconds(60)).build();
+            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             await(store.join("a", "v", lease));
             Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
@@ -135,13 +99,13 @@ class ConsulStoreClientTest {
 
     @Test
     void closingAWatchAbortsItsBlockingQuery() throws Exception {
-        try (ConsulEmulator consul = ConsulEmulator.start(2);
-             Store store = builder(consul.port()).watchWait(Duration.ofSeconds(60)).build()) {
+        try (ConsulAgent consul = ConsulAgent.builder().node("consul-abort").start();
+             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build()) {
             Recorder r = new Recorder();
             Watch w = store.watch("k", r);
             assertEquals(List.of(), r.next().entries());
             Thread.sleep(200);
-            Thread thread = consulThreads().stream().filter(t -> t.getName().equals("consul-watch-k")).findFirst().orElseThrow();
+            Thread thread = consulThreads().stream().filter(t -> t.getName().equals("consul-watch-k/")).findFirst().orElseThrow();
             w.close();
             thread.join(5000);
             assertFalse(thread.isAlive(), "the watch thread still waits on its blocking query");
@@ -150,8 +114,8 @@ class ConsulStoreClientTest {
 
     @Test
     void aWatchReportsAnOutageBacksOffAndDeliversTheCurrentStateAfterIt() throws Exception {
-        try (ConsulEmulator consul = ConsulEmulator.builder().random(new Random(3)).start();
-             Store store = builder(consul.port()).build()) {
+        try (ConsulAgent consul = ConsulAgent.builder().node("consul-outage").start();
+             Store store = builder(consul.httpPort()).build()) {
             Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
             Entry e1 = await(store.join("k", "one", lease));
             Recorder r = new Recorder();
@@ -165,7 +129,7 @@ class ConsulStoreClientTest {
                 Thread.sleep(1500);
                 int errors = r.errors.size() + 1;
                 assertTrue(errors <= 10, errors + " errors in 1.5 s: retries are not rate-limited");
-                consul.start();
+                consul.startAgain();
                 // After the outage the watch delivers the store's current queue even though it did not change.
                 assertEquals(List.of(e1), r.next().entries());
                 assertTrue(await(store.leave(e1)));

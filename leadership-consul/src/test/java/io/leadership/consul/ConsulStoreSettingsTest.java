@@ -36,28 +36,64 @@ class ConsulStoreSettingsTest {
         refused("lock-delay 61 s is outside the range Consul accepts: 0 s to 60 s in whole seconds",
                 () -> ConsulStore.builder().lockDelay(Duration.ofSeconds(61)));
         refused("lock-delay -1 s", () -> ConsulStore.builder().lockDelay(Duration.ofSeconds(-1)));
-        refused("lock-delay 1500 ms", () -> ConsulStore.builder().lockDelay(Duration.ofMillis(1500)));
-        refused("lock-delay 90 s", () -> Stores.connect("consul://127.0.0.1:8500?lockDelay=90s"));
+        refused("lock-delay 1.5 s", () -> ConsulStore.builder().lockDelay(Duration.ofMillis(1500)));
+        refused("parameter lockDelay='90s' in consul address 'consul://127.0.0.1:8500?lockDelay=90s': consul lock-delay 90 s is outside",
+                () -> Stores.connect("consul://127.0.0.1:8500?lockDelay=90s"));
         ConsulStore.builder().lockDelay(Duration.ZERO).lockDelay(Duration.ofSeconds(60));
     }
 
     @Test
     void malformedAddressesAreRefusedNamingTheBadPart() {
         refused("malformed store address 'consul://'", () -> Stores.connect("consul://"));
-        refused("has no valid host", () -> Stores.connect("consul:///"));
+        refused("consul address 'consul:///' names no server", () -> Stores.connect("consul:///"));
         refused("must not have a path ('/v1')", () -> Stores.connect("consul://127.0.0.1:8500/v1"));
-        refused("unknown consul setting 'bogus'", () -> Stores.connect("consul://127.0.0.1:8500?bogus=1"));
-        refused("tls='maybe' must be true or false", () -> Stores.connect("consul://127.0.0.1?tls=maybe"));
+        refused("unknown parameter 'bogus' in consul address", () -> Stores.connect("consul://127.0.0.1:8500?bogus=1"));
+        refused("parameter tls='maybe' in consul address 'consul://127.0.0.1?tls=maybe': expected true or false",
+                () -> Stores.connect("consul://127.0.0.1?tls=maybe"));
         refused("must not carry user info", () -> Stores.connect("consul://user:pw@127.0.0.1:8500"));
-        refused("maxConnections 'many'", () -> Stores.connect("consul://127.0.0.1?maxConnections=many"));
+        refused("parameter maxConnections='many' in consul address", () -> Stores.connect("consul://127.0.0.1?maxConnections=many"));
         refused("CA file '/nonexistent/ca.pem' is not a readable file", () -> Stores.connect("consul://127.0.0.1?caFile=/nonexistent/ca.pem"));
-        refused("requestTimeout 'soon' is not a duration", () -> Stores.connect("consul://127.0.0.1?requestTimeout=soon"));
-        refused("keyStoreType 'PEM' is not one of", () -> Stores.connect("consul://127.0.0.1?keyStoreType=PEM&trustStore=/x"));
-        refused("given twice", () -> Stores.connect("consul://127.0.0.1?token=a&token=b"));
+        refused("parameter requestTimeout='soon' in consul address", () -> Stores.connect("consul://127.0.0.1?requestTimeout=soon"));
+        refused("parameter keyStoreType='PEM'", () -> Stores.connect("consul://127.0.0.1?keyStoreType=PEM&trustStore=/x"));
+        refused("parameter 'token' is given twice", () -> Stores.connect("consul://127.0.0.1?token=a&token=b"));
+        refused("parameter 'token' has no value", () -> Stores.connect("consul://127.0.0.1?token="));
+        refused("bad server 'h:0'", () -> Stores.connect("consul://h:0"));
         refused("port 70000 is outside 1 to 65535", () -> ConsulStore.builder().port(70000));
         refused("host must be a host name", () -> ConsulStore.builder().host("http://x"));
         refused("token must be non-blank", () -> ConsulStore.builder().token("a b"));
         refused("watch wait 0 s is outside 1 s to 10 min", () -> ConsulStore.builder().watchWait(Duration.ZERO));
+    }
+
+    @Test
+    void aTokenIsNeverEchoed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Stores.connect("consul://127.0.0.1?token=s3cret&bogus=1"));
+        assertTrue(!e.getMessage().contains("s3cret") && e.getMessage().contains("token=***"), e.getMessage());
+    }
+
+    @Test
+    void sessionTtlMinLowersTheTtlRangeWithinOneToTenSeconds() {
+        try (Store s = Stores.connect("consul://127.0.0.1:1?sessionTtlMin=1s");
+             Store d = Stores.connect("consul://127.0.0.1:1")) {
+            assertEquals(Duration.ofSeconds(1), s.ttlRange().min());
+            assertEquals(Duration.ofHours(24), s.ttlRange().max());
+            assertEquals(Duration.ofSeconds(10), d.ttlRange().min(), "Consul's default session_ttl_min");
+            refused("ttl 1 s is outside the range consul accepts: 10 s to 24 h", () -> d.grant(Duration.ofSeconds(1), LeaseListener.NONE));
+            s.grant(Duration.ofSeconds(2), LeaseListener.NONE); // accepted (the agent is unreachable: the future fails later)
+        }
+        refused("parameter sessionTtlMin='500ms' in consul address 'consul://127.0.0.1?sessionTtlMin=500ms': consul sessionTtlMin 500 ms"
+                + " is outside 1 s to 10 s in whole seconds", () -> Stores.connect("consul://127.0.0.1?sessionTtlMin=500ms"));
+        refused("consul sessionTtlMin 11 s is outside 1 s to 10 s", () -> Stores.connect("consul://127.0.0.1?sessionTtlMin=11s"));
+        refused("consul sessionTtlMin 1.5 s is outside 1 s to 10 s in whole seconds",
+                () -> ConsulStore.builder().sessionTtlMin(Duration.ofMillis(1500)));
+        refused("parameter sessionTtlMin='soon'", () -> Stores.connect("consul://127.0.0.1?sessionTtlMin=soon"));
+    }
+
+    @Test
+    void severalAgentsAreTriedInTurn() {
+        try (ConsulStore three = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1:1,127.0.0.1:2,localhost?tls=true")).build()) {
+            assertEquals("https://127.0.0.1:1, https://127.0.0.1:2, https://localhost:8501", three.agent());
+        }
     }
 
     @Test

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
 import io.leadership.Stores;
-import io.leadership.consul.emulator.ConsulEmulator;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
-/** ConsulStore against {@link ConsulServer} (a real agent, a container, or the emulator): the same scenarios on each. */
+/** ConsulStore against {@link ConsulServer} (a real agent): the same scenarios on each. */
 class ConsulStoreTest {
 
     private static ConsulServer server;
@@ -393,40 +392,24 @@ class ConsulStoreTest {
         }
     }
 
-    @Test
-    void failuresNameTheOperationAndElection() throws Exception {
-        Assumptions.assumeTrue(server.token() != null, "the server accepts any token: nothing to refuse");
-        Store s = server.builder(server.addresses().get(0)).token("not-the-token").build();
-        stores.add(s);
-        Lease fake = new io.leadership.testing.UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(10));
-        StoreException e = assertInstanceOf(StoreException.class, failure(s.join(election, "v", fake)));
-        assertEquals("join", e.operation());
-        assertEquals(election, e.key());
-        assertTrue(e.getMessage().contains("403"), e.getMessage());
-    }
+    // ---- round trips, counted by a proxy in front of the agent ----
 
-    // ---- on the emulator, which counts requests and can reap tombstones ----
-
-    private ConsulEmulator emulator() {
-        Assumptions.assumeTrue(server.emulator().isPresent(), "needs the emulator");
-        return server.emulator().get();
-    }
-
-    private long requestsTo(ConsulEmulator consul, String path, Runnable r) {
-        int before = consul.seenRequests().size();
+    private static long requestsTo(io.leadership.consul.agent.CountingProxy proxy, String path, Runnable r) {
+        int before = proxy.seen().size();
         r.run();
-        return consul.seenRequests().stream().skip(before).filter(q -> q.uri().startsWith(path)).count();
+        return proxy.seen().stream().skip(before).filter(q -> q.contains(" " + path)).count();
     }
 
     @Test
     void joinAndLeaveAreOneRoundTripEach() throws Exception {
-        ConsulEmulator consul = emulator();
-        Store s = store();
-        Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
-        Entry[] joined = new Entry[1];
-        assertEquals(1, requestsTo(consul, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));
-        assertEquals(1, requestsTo(consul, "/v1/", () -> assertTrue(uncheck(() -> await(s.leave(joined[0]))))));
-        await(lease.revoke());
+        try (var proxy = new io.leadership.consul.agent.CountingProxy(server.addresses().get(0).getPort());
+             Store s = server.builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).build()) {
+            Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+            Entry[] joined = new Entry[1];
+            assertEquals(1, requestsTo(proxy, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));
+            assertEquals(1, requestsTo(proxy, "/v1/", () -> assertTrue(uncheck(() -> await(s.leave(joined[0]))))));
+            await(lease.revoke());
+        }
     }
 
     interface Body<T> {

@@ -18,7 +18,7 @@ class ConsulUnreachableTest extends UnreachableStoreSuite {
 
     @Override
     protected Duration ttl() {
-        return ConsulStore.TTL_RANGE.min();
+        return Duration.ofSeconds(10);
     }
 
     @Override

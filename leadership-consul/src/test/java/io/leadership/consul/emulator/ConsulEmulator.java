@@ -34,9 +34,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
- * A Consul agent's HTTP API, the part {@code ConsulStore} uses, on 127.0.0.1 for tests: written
- * from Consul's API documentation, with the documented semantics (see {@code ConsulEmulatorTest}
- * for one test per behaviour).
+ * A Consul agent's HTTP API, the part {@code ConsulStore} uses, on 127.0.0.1: written from Consul's
+ * API documentation, with the documented semantics. <b>Not a real agent.</b> Every rule it
+ * implements is checked against a real Consul 1.14.11 agent by {@code ConsulRulesTest}; the
+ * backend's own tests and the shared suites run on the real agent only. It remains for the
+ * benchmarks module's in-JVM server (until it starts a real agent) and for rules a real agent cannot
+ * show on demand (reaping tombstones, which an agent does after its 15-minute tombstone TTL).
  *
  * <ul>
  * <li>{@code PUT /v1/session/create} (TTL 10 s–24 h or none, Behavior release|delete, LockDelay as

@@ -238,7 +238,7 @@ final class EmulatedState {
         KvEntry e = kv.get(key);
         if (acquire != null) {
             if (!sessions.containsKey(acquire)) {
-                throw new Refused(500, "invalid session \"" + acquire + "\"");
+                throw new Refused(500, "raft apply failed: invalid session \"" + acquire + "\""); // a real agent's text (1.14)
             }
             Long until = lockDelayUntilNanos.get(key);
             if (until != null) {

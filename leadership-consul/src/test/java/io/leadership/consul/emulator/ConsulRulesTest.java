@@ -22,14 +22,46 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.leadership.consul.agent.ConsulAgent;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The emulator's documented Consul behaviours, each checked through plain HTTP requests. */
-class ConsulEmulatorTest {
+/**
+ * The Consul behaviours the emulator implements, each checked through plain HTTP requests on the
+ * emulator and on a real agent ({@code CONSUL_BIN}, {@code session_ttl_min = "1s"}): where they
+ * disagree the emulator is wrong. Durations the emulator runs 10 times faster ({@code timeScale})
+ * are given to the agent 10 times shorter, so both take the same real time. A few rules are the
+ * emulator's own (its token check, its refusal of parameters the backend does not use, tombstone
+ * reaping on demand): those run on the emulator only.
+ */
+class ConsulRulesTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private ConsulEmulator consul;
+    private static ConsulAgent agent;
+    private Target consul;
+    private boolean real;
+    private double scale = 1;
+
+    static Stream<String> targets() {
+        return Stream.of("emulator", "agent");
+    }
+
+    /** The server under test: the emulator, or the shared real agent (wiped before each test). */
+    interface Target {
+        int port();
+
+        void stop() throws IOException;
+
+        void start() throws IOException;
+
+        void restartEmpty() throws IOException;
+
+        void close();
+    }
 
     @AfterEach
     void stopEmulator() {
@@ -38,9 +70,61 @@ class ConsulEmulatorTest {
         }
     }
 
-    private ConsulEmulator start(double timeScale) throws IOException {
-        consul = ConsulEmulator.builder().random(new Random(42)).timeScale(timeScale).start();
+    @AfterAll
+    static void stopAgent() {
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    private Target start(String target, double timeScale) throws Exception {
+        real = target.equals("agent");
+        scale = timeScale;
+        if (!real) {
+            return use(ConsulEmulator.builder().random(new Random(42)).timeScale(timeScale).start());
+        }
+        if (agent == null) {
+            agent = ConsulAgent.builder().node("consul-rules").start();
+        }
+        if (!agent.isRunning()) {
+            agent.startAgain();
+        }
+        consul = new Target() {
+            public int port() { return agent.httpPort(); }
+            public void stop() { agent.stop(); }
+            public void start() throws IOException { agent.startAgain(); }
+            public void restartEmpty() throws IOException { agent.restartEmpty(); }
+            public void close() { }
+        };
+        // a clean slate: no keys, no sessions
+        send("DELETE", "/v1/kv/?recurse", null);
+        for (var session : JsonParser.parseString(send("GET", "/v1/session/list", null).body()).getAsJsonArray()) {
+            send("PUT", "/v1/session/destroy/" + session.getAsJsonObject().get("ID").getAsString(), null);
+        }
         return consul;
+    }
+
+    private ConsulEmulator emulator;
+
+    private Target use(ConsulEmulator e) {
+        emulator = e;
+        consul = new Target() {
+            public int port() { return e.port(); }
+            public void stop() { e.stop(); }
+            public void start() throws IOException { e.start(); }
+            public void restartEmpty() throws IOException { e.restartEmpty(); }
+            public void close() { e.close(); }
+        };
+        return consul;
+    }
+
+    /** A duration the emulator runs {@code timeScale} times faster, as the agent must be given it to take as long. */
+    private String d(String emulated) {
+        if (!real || scale == 1) {
+            return emulated;
+        }
+        java.time.Duration full = io.leadership.spi.StoreAddress.parseDuration(emulated);
+        return full.dividedBy((long) scale).toMillis() + "ms";
     }
 
     private HttpResponse<String> send(String method, String pathAndQuery, String body) throws Exception {
@@ -103,9 +187,10 @@ class ConsulEmulatorTest {
 
     // ---- sessions ----
 
-    @Test
-    void sessionCreateReturnsAnIdThatInfoDescribes() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sessionCreateReturnsAnIdThatInfoDescribes(String target) throws Exception {
+        start(target, 1);
         String id = createSession("{\"Name\":\"n\",\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
         JsonObject s = info(id);
         assertEquals(id, s.get("ID").getAsString());
@@ -116,28 +201,33 @@ class ConsulEmulatorTest {
         assertNull(info("00000000-0000-4000-8000-000000000000"));
     }
 
-    @Test
-    void sessionCreateDefaultsToReleaseAndFifteenSecondLockDelayWithoutTtl() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sessionCreateDefaultsToReleaseAndFifteenSecondLockDelayWithoutTtl(String target) throws Exception {
+        start(target, 1);
         JsonObject s = info(createSession(null));
         assertEquals("release", s.get("Behavior").getAsString());
         assertEquals(15_000_000_000L, s.get("LockDelay").getAsLong());
         assertEquals("", s.get("TTL").getAsString());
     }
 
-    @Test
-    void numericLockDelayIsSecondsBelowOneThousandAndNanosecondsAbove() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void numericLockDelayIsSecondsBelowOneThousandAndNanosecondsAbove(String target) throws Exception {
+        start(target, 1);
         assertEquals(5_000_000_000L, info(createSession("{\"LockDelay\":5}")).get("LockDelay").getAsLong());
         assertEquals(2_000_000_000L, info(createSession("{\"LockDelay\":2000000000}")).get("LockDelay").getAsLong());
     }
 
-    @Test
-    void ttlOutsideTenSecondsToOneDayIsRefusedLikeConsul() throws Exception {
-        start(1);
-        HttpResponse<String> low = send("PUT", "/v1/session/create", "{\"TTL\":\"9s\"}");
+    @ParameterizedTest
+    @MethodSource("targets")
+    void ttlOutsideTenSecondsToOneDayIsRefusedLikeConsul(String target) throws Exception {
+        start(target, 1);
+        // the emulator has Consul's default session_ttl_min (10s), the agent 1s
+        HttpResponse<String> low = send("PUT", "/v1/session/create", real ? "{\"TTL\":\"500ms\"}" : "{\"TTL\":\"9s\"}");
         assertEquals(500, low.statusCode());
-        assertEquals("Invalid Session TTL '9000000000', must be between [10s=24h0m0s]", low.body());
+        assertEquals(real ? "Invalid Session TTL '500000000', must be between [1s=24h0m0s]"
+                : "Invalid Session TTL '9000000000', must be between [10s=24h0m0s]", low.body());
         HttpResponse<String> high = send("PUT", "/v1/session/create", "{\"TTL\":\"86401s\"}");
         assertEquals(500, high.statusCode());
         assertTrue(high.body().startsWith("Invalid Session TTL '86401000000000'"), high.body());
@@ -148,17 +238,19 @@ class ConsulEmulatorTest {
         assertEquals(200, send("PUT", "/v1/session/create", "{\"TTL\":\"10s\"}").statusCode());
     }
 
-    @Test
-    void unknownBehaviorIsRefused() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void unknownBehaviorIsRefused(String target) throws Exception {
+        start(target, 1);
         HttpResponse<String> r = send("PUT", "/v1/session/create", "{\"Behavior\":\"vanish\"}");
         assertEquals(500, r.statusCode());
         assertEquals("Invalid Behavior setting 'vanish'", r.body());
     }
 
-    @Test
-    void renewAnswersTheSessionOr404WhenUnknown() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void renewAnswersTheSessionOr404WhenUnknown(String target) throws Exception {
+        start(target, 1);
         String id = createSession("{\"TTL\":\"10s\"}");
         HttpResponse<String> ok = send("PUT", "/v1/session/renew/" + id, null);
         assertEquals(200, ok.statusCode());
@@ -168,9 +260,10 @@ class ConsulEmulatorTest {
         assertEquals("Session id '00000000-0000-4000-8000-000000000000' not found", gone.body());
     }
 
-    @Test
-    void destroyRemovesTheSessionAndIsIdempotent() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void destroyRemovesTheSessionAndIsIdempotent(String target) throws Exception {
+        start(target, 1);
         String id = createSession("{\"TTL\":\"10s\"}");
         assertEquals("true", send("PUT", "/v1/session/destroy/" + id, null).body());
         assertNull(info(id));
@@ -180,13 +273,14 @@ class ConsulEmulatorTest {
         assertEquals("true", again.body());
     }
 
-    @Test
-    void sessionIsInvalidatedBetweenTtlAndTwiceTtlAfterCreation() throws Exception {
-        start(10); // a 10 s TTL lasts 1 s of real time
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sessionIsInvalidatedBetweenTtlAndTwiceTtlAfterCreation(String target) throws Exception {
+        start(target, 10); // a 10 s TTL lasts 1 s of real time
         long created = System.nanoTime();
         String[] ids = new String[4];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = createSession("{\"TTL\":\"10s\",\"Behavior\":\"delete\"}");
+            ids[i] = createSession("{\"TTL\":\"" + d("10s") + "\",\"Behavior\":\"delete\"}");
         }
         long[] goneAfterMs = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -201,10 +295,11 @@ class ConsulEmulatorTest {
         }
     }
 
-    @Test
-    void renewalRestartsTheTtlTimer() throws Exception {
-        start(10);
-        String id = createSession("{\"TTL\":\"10s\"}");
+    @ParameterizedTest
+    @MethodSource("targets")
+    void renewalRestartsTheTtlTimer(String target) throws Exception {
+        start(target, 10);
+        String id = createSession("{\"TTL\":\"" + d("10s") + "\"}");
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         while (System.nanoTime() < until) {
             assertEquals(200, send("PUT", "/v1/session/renew/" + id, null).statusCode(), "session expired while renewed");
@@ -215,9 +310,10 @@ class ConsulEmulatorTest {
 
     // ---- KV and locks ----
 
-    @Test
-    void deleteBehaviorDeletesHeldKeysWhenTheSessionIsInvalidated() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void deleteBehaviorDeletesHeldKeysWhenTheSessionIsInvalidated(String target) throws Exception {
+        start(target, 1);
         String id = createSession("{\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
         assertEquals("true", send("PUT", "/v1/kv/a/b?acquire=" + id, "v").body());
         assertEquals(id, kv("a/b").get("Session").getAsString());
@@ -225,9 +321,10 @@ class ConsulEmulatorTest {
         assertNull(kv("a/b"));
     }
 
-    @Test
-    void releaseBehaviorUnlocksHeldKeysWhenTheSessionIsInvalidated() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void releaseBehaviorUnlocksHeldKeysWhenTheSessionIsInvalidated(String target) throws Exception {
+        start(target, 1);
         String id = createSession("{\"Behavior\":\"release\",\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + id, "v");
         long held = kv("k").get("ModifyIndex").getAsLong();
@@ -238,9 +335,10 @@ class ConsulEmulatorTest {
         assertTrue(after.get("ModifyIndex").getAsLong() > held);
     }
 
-    @Test
-    void acquireIsExclusiveAndCountsLockIndex() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void acquireIsExclusiveAndCountsLockIndex(String target) throws Exception {
+        start(target, 1);
         String a = createSession("{\"LockDelay\":\"0s\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + a, "a").body());
@@ -260,31 +358,34 @@ class ConsulEmulatorTest {
         assertEquals("false", send("PUT", "/v1/kv/k?release=" + a, "x").body(), "only the holder releases");
     }
 
-    @Test
-    void acquireWithAnUnknownSessionIsAnError() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void acquireWithAnUnknownSessionIsAnError(String target) throws Exception {
+        start(target, 1);
         HttpResponse<String> r = send("PUT", "/v1/kv/k?acquire=00000000-0000-4000-8000-000000000000", "v");
         assertEquals(500, r.statusCode());
-        assertEquals("invalid session \"00000000-0000-4000-8000-000000000000\"", r.body());
+        assertEquals("raft apply failed: invalid session \"00000000-0000-4000-8000-000000000000\"", r.body());
         assertNull(kv("k"));
     }
 
-    @Test
-    void lockDelayBlocksReacquisitionAfterInvalidation() throws Exception {
-        start(10); // the 10 s lock-delay lasts 1 s of real time
-        String a = createSession("{\"LockDelay\":\"10s\",\"Behavior\":\"delete\"}");
+    @ParameterizedTest
+    @MethodSource("targets")
+    void lockDelayBlocksReacquisitionAfterInvalidation(String target) throws Exception {
+        start(target, 10); // the 10 s lock-delay lasts 1 s of real time
+        String a = createSession("{\"LockDelay\":\"" + d("10s") + "\",\"Behavior\":\"delete\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
-        send("PUT", "/v1/kv/k?acquire=" + a, "a");
+        send("PUT", "/v1/kv/lockdelay/k?acquire=" + a, "a");
         long invalidated = System.nanoTime();
         send("PUT", "/v1/session/destroy/" + a, null);
-        assertEquals("false", send("PUT", "/v1/kv/k?acquire=" + b, "b").body(), "acquired during the lock-delay");
-        assertTrue(eventually(Duration.ofSeconds(5), () -> "true".equals(send("PUT", "/v1/kv/k?acquire=" + b, "b").body())));
+        assertEquals("false", send("PUT", "/v1/kv/lockdelay/k?acquire=" + b, "b").body(), "acquired during the lock-delay");
+        assertTrue(eventually(Duration.ofSeconds(5), () -> "true".equals(send("PUT", "/v1/kv/lockdelay/k?acquire=" + b, "b").body())));
         assertTrue(System.nanoTime() - invalidated >= TimeUnit.MILLISECONDS.toNanos(1000), "lock-delay ended early");
     }
 
-    @Test
-    void releaseDoesNotStartTheLockDelay() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void releaseDoesNotStartTheLockDelay(String target) throws Exception {
+        start(target, 1);
         String a = createSession("{\"LockDelay\":\"15s\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + a, "a");
@@ -292,9 +393,10 @@ class ConsulEmulatorTest {
         assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + b, "b").body());
     }
 
-    @Test
-    void casPutAndDeleteCompareTheModifyIndex() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void casPutAndDeleteCompareTheModifyIndex(String target) throws Exception {
+        start(target, 1);
         assertEquals("true", send("PUT", "/v1/kv/k?cas=0", "v1").body(), "cas=0 creates an absent key");
         assertEquals("false", send("PUT", "/v1/kv/k?cas=0", "v2").body(), "cas=0 never overwrites");
         long m = kv("k").get("ModifyIndex").getAsLong();
@@ -311,9 +413,10 @@ class ConsulEmulatorTest {
         assertEquals("true", send("DELETE", "/v1/kv/never", null).body());
     }
 
-    @Test
-    void plainPutKeepsTheHolderAndDeleteRemovesAHeldKey() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void plainPutKeepsTheHolderAndDeleteRemovesAHeldKey(String target) throws Exception {
+        start(target, 1);
         String a = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + a, "a");
         assertEquals("true", send("PUT", "/v1/kv/k", "plain").body());
@@ -324,9 +427,10 @@ class ConsulEmulatorTest {
         assertNull(kv("k"));
     }
 
-    @Test
-    void indexesOnlyGrowAndDescribeEachKey() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void indexesOnlyGrowAndDescribeEachKey(String target) throws Exception {
+        start(target, 1);
         String a = createSession("{\"LockDelay\":\"0s\"}");
         HttpResponse<String> missing = send("GET", "/v1/kv/k", null);
         assertEquals(404, missing.statusCode());
@@ -349,9 +453,10 @@ class ConsulEmulatorTest {
         assertTrue(kv("k").get("CreateIndex").getAsLong() > index(deleted), "a re-created key gets a higher index");
     }
 
-    @Test
-    void readsCarryConsulQueryHeaders() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void readsCarryConsulQueryHeaders(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/k", "v");
         for (HttpResponse<String> r : new HttpResponse[] {send("GET", "/v1/kv/k", null), send("GET", "/v1/kv/absent", null),
                 send("GET", "/v1/session/info/x", null)}) {
@@ -363,9 +468,10 @@ class ConsulEmulatorTest {
 
     // ---- blocking queries ----
 
-    @Test
-    void blockingQueryReturnsWhenTheKeyChanges() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void blockingQueryReturnsWhenTheKeyChanges(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/k", "v1");
         long i = index(send("GET", "/v1/kv/k", null));
         CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
@@ -383,9 +489,10 @@ class ConsulEmulatorTest {
         assertEquals("v2", value(JsonParser.parseString(r.body()).getAsJsonArray().get(0).getAsJsonObject()));
     }
 
-    @Test
-    void blockingQueryOnAnAbsentKeyReturnsWhenItIsCreated() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void blockingQueryOnAnAbsentKeyReturnsWhenItIsCreated(String target) throws Exception {
+        start(target, 1);
         long i = index(send("GET", "/v1/kv/k", null));
         CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
             try {
@@ -401,9 +508,10 @@ class ConsulEmulatorTest {
         assertTrue(index(r) > i);
     }
 
-    @Test
-    void blockingQueryWithoutChangeReturnsAfterWaitPlusAtMostASixteenth() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void blockingQueryWithoutChangeReturnsAfterWaitPlusAtMostASixteenth(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/k", "v");
         long i = index(send("GET", "/v1/kv/k", null));
         long t0 = System.nanoTime();
@@ -415,9 +523,10 @@ class ConsulEmulatorTest {
         assertTrue(ms < 1000 + 1000 / 16 + 1500, "returned after " + ms + " ms");
     }
 
-    @Test
-    void indexZeroNeverBlocks() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void indexZeroNeverBlocks(String target) throws Exception {
+        start(target, 1);
         long t0 = System.nanoTime();
         assertEquals(404, send("GET", "/v1/kv/k?index=0&wait=10s", null).statusCode());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
@@ -434,9 +543,10 @@ class ConsulEmulatorTest {
         return JsonParser.parseString(r.body()).getAsJsonArray();
     }
 
-    @Test
-    void recurseListsTheKeysWithThePrefixAndAnswersTheirHighestModifyIndex() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void recurseListsTheKeysWithThePrefixAndAnswersTheirHighestModifyIndex(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/e/b", "b");
         send("PUT", "/v1/kv/e/a", "a");
         send("PUT", "/v1/kv/other", "o");
@@ -453,9 +563,10 @@ class ConsulEmulatorTest {
         assertEquals(3, list("").size(), "an empty prefix lists every key");
     }
 
-    @Test
-    void aDeletedKeysTombstoneHoldsTheListIndexUntilItIsReaped() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aDeletedKeysTombstoneHoldsTheListIndexUntilItIsReaped(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/e/a", "a");
         long a = kv("e/a").get("ModifyIndex").getAsLong();
         send("PUT", "/v1/kv/e/b", "b");
@@ -464,13 +575,16 @@ class ConsulEmulatorTest {
         long withTombstone = index(send("GET", "/v1/kv/e/?recurse", null));
         assertTrue(withTombstone > a, "the delete moves the list's index forward");
         assertTrue(withTombstone < kv("unrelated").get("ModifyIndex").getAsLong(), "keys outside the prefix do not count");
-        consul.reapTombstones();
-        assertEquals(a, index(send("GET", "/v1/kv/e/?recurse", null)), "after the reap the index falls back to the live key's");
+        if (!real) { // an agent reaps after its tombstone TTL (15 min, not configurable): the emulator reaps on demand
+            emulator.reapTombstones();
+            assertEquals(a, index(send("GET", "/v1/kv/e/?recurse", null)), "after the reap the index falls back to the live key's");
+        }
     }
 
-    @Test
-    void aRecursiveBlockingQueryReturnsWhenAKeyUnderThePrefixChanges() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aRecursiveBlockingQueryReturnsWhenAKeyUnderThePrefixChanges(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/e/a", "a");
         long i = index(send("GET", "/v1/kv/e/?recurse", null));
         CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
@@ -490,16 +604,18 @@ class ConsulEmulatorTest {
         assertTrue(index(r) > i, "the tombstone's index");
     }
 
-    @Test
-    void aWriteThatChangesNothingKeepsTheModifyIndex() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aWriteThatChangesNothingKeepsTheModifyIndex(String target) throws Exception {
+        start(target, 1);
         String s = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + s, "v");
         JsonObject first = kv("k");
         assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + s, "v").body());
         assertEquals(first.get("ModifyIndex").getAsLong(), kv("k").get("ModifyIndex").getAsLong(), "same value, same holder");
-        send("PUT", "/v1/kv/k?acquire=" + s, "w");
-        assertTrue(kv("k").get("ModifyIndex").getAsLong() > first.get("ModifyIndex").getAsLong());
+        assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + s, "w").body());
+        JsonObject changed = kv("k");
+        assertTrue(changed.get("ModifyIndex").getAsLong() > first.get("ModifyIndex").getAsLong(), first + " then " + changed);
     }
 
     // ---- transactions ----
@@ -512,9 +628,10 @@ class ConsulEmulatorTest {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    @Test
-    void aTxnLockAnswersTheKeyWithItsIndexesAndNoValue() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aTxnLockAnswersTheKeyWithItsIndexesAndNoValue(String target) throws Exception {
+        start(target, 1);
         String s = createSession("{\"LockDelay\":\"0s\"}");
         HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"e/" + s + "\",\"Value\":\"" + b64("a") + "\",\"Session\":\"" + s + "\"}}]");
         assertEquals(200, r.statusCode(), r.body());
@@ -536,9 +653,10 @@ class ConsulEmulatorTest {
         assertEquals(kv.get("ModifyIndex").getAsLong(), again.get("ModifyIndex").getAsLong());
     }
 
-    @Test
-    void aTxnLockFailsForAnUnknownSessionOrAKeyHeldByAnother() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aTxnLockFailsForAnUnknownSessionOrAKeyHeldByAnother(String target) throws Exception {
+        start(target, 1);
         HttpResponse<String> unknown = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"00000000-0000-4000-8000-000000000000\"}}]");
         assertEquals(409, unknown.statusCode());
         JsonObject error = JsonParser.parseString(unknown.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
@@ -553,9 +671,10 @@ class ConsulEmulatorTest {
                 .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
     }
 
-    @Test
-    void aTxnIsAllOrNothingAndNamesTheOperationThatFailed() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aTxnIsAllOrNothingAndNamesTheOperationThatFailed(String target) throws Exception {
+        start(target, 1);
         send("PUT", "/v1/kv/k", "v");
         long m = kv("k").get("ModifyIndex").getAsLong();
         HttpResponse<String> stale = txn("[{\"KV\":{\"Verb\":\"delete\",\"Key\":\"other\"}},"
@@ -574,18 +693,20 @@ class ConsulEmulatorTest {
                 .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
     }
 
-    @Test
-    void theWritesOfATxnShareOneIndex() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void theWritesOfATxnShareOneIndex(String target) throws Exception {
+        start(target, 1);
         HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"set\",\"Key\":\"x\",\"Value\":\"" + b64("1") + "\"}},"
                 + "{\"KV\":{\"Verb\":\"set\",\"Key\":\"y\",\"Value\":\"" + b64("2") + "\"}}]");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(kv("x").get("ModifyIndex").getAsLong(), kv("y").get("ModifyIndex").getAsLong());
     }
 
-    @Test
-    void restartEmptyStartsANewClusterWhoseIndexesAreLower() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void restartEmptyStartsANewClusterWhoseIndexesAreLower(String target) throws Exception {
+        start(target, 1);
         int port = consul.port();
         for (int i = 0; i < 10; i++) {
             send("PUT", "/v1/kv/k", "v" + i);
@@ -604,7 +725,7 @@ class ConsulEmulatorTest {
 
     @Test
     void aclTokenIsRequiredWhenConfigured() throws Exception {
-        consul = ConsulEmulator.builder().requireToken("s3cret").start();
+        use(ConsulEmulator.builder().requireToken("s3cret").start()); // the emulator's own token check; a real agent's ACLs: ConsulAclTest
         HttpResponse<String> none = send("GET", "/v1/kv/k", null);
         assertEquals(403, none.statusCode());
         assertEquals("Permission denied", none.body());
@@ -616,20 +737,22 @@ class ConsulEmulatorTest {
         HttpRequest bearer = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consul.port() + "/v1/kv/k"))
                 .header("Authorization", "Bearer s3cret").GET().build();
         assertEquals(404, http.send(bearer, HttpResponse.BodyHandlers.ofString()).statusCode());
-        assertEquals("s3cret", consul.seenRequests().get(2).token());
+        assertEquals("s3cret", emulator.seenRequests().get(2).token());
     }
 
+    /** The emulator's own guard (it implements only what the backend uses); a real agent answers {@code ?keys}. */
     @Test
     void parametersTheBackendDoesNotUseAreRefused() throws Exception {
-        start(1);
+        start("emulator", 1);
         HttpResponse<String> r = send("GET", "/v1/kv/k?keys", null);
         assertEquals(400, r.statusCode());
         assertTrue(r.body().contains("keys"));
     }
 
-    @Test
-    void restartKeepsPortAndStateAndDropsBlockingQueries() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void restartKeepsPortAndStateAndEndsBlockingQueries(String target) throws Exception {
+        start(target, 1);
         int port = consul.port();
         String id = createSession("{\"TTL\":\"60s\",\"Behavior\":\"delete\"}");
         send("PUT", "/v1/kv/k?acquire=" + id, "v");
@@ -643,8 +766,15 @@ class ConsulEmulatorTest {
         });
         Thread.sleep(200);
         consul.stop();
-        ExecutionException dropped = assertThrows(ExecutionException.class, () -> blocked.get(10, TimeUnit.SECONDS));
-        assertTrue(dropped.getCause().getCause() instanceof IOException, String.valueOf(dropped.getCause()));
+        // A stopping server ends its blocking queries at once: a real agent (SIGTERM) answers them
+        // with the unchanged state, the emulator drops their connections. Either way the client asks again.
+        try {
+            HttpResponse<String> answered = blocked.get(10, TimeUnit.SECONDS);
+            assertEquals(200, answered.statusCode());
+            assertEquals(i, index(answered));
+        } catch (ExecutionException dropped) {
+            assertTrue(dropped.getCause().getCause() instanceof IOException, String.valueOf(dropped.getCause()));
+        }
         assertThrows(IOException.class, () -> send("GET", "/v1/kv/k", null));
         consul.start();
         assertEquals(port, consul.port());
@@ -655,10 +785,11 @@ class ConsulEmulatorTest {
         assertTrue(index(send("GET", "/v1/kv/other", null)) > i, "indexes keep growing after a restart");
     }
 
-    @Test
-    void sessionTimersFreezeWhileStoppedAndRestartFromTheRestart() throws Exception {
-        start(10); // 10 s TTL: invalidated 1–2 s of real time after the last renewal
-        String id = createSession("{\"TTL\":\"10s\"}");
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sessionTimersFreezeWhileStoppedAndRestartFromTheRestart(String target) throws Exception {
+        start(target, 10); // 10 s TTL: invalidated 1–2 s of real time after the last renewal
+        String id = createSession("{\"TTL\":\"" + d("10s") + "\"}");
         consul.stop();
         Thread.sleep(2500);
         consul.start();
@@ -666,12 +797,14 @@ class ConsulEmulatorTest {
         assertTrue(eventually(Duration.ofSeconds(5), () -> info(id) == null), "the restarted timer never ran out");
     }
 
-    @Test
-    void sessionIdsDifferAndAreUuids() throws Exception {
-        start(1);
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sessionIdsDifferAndAreUuids(String target) throws Exception {
+        start(target, 1);
         String a = createSession(null);
         String b = createSession(null);
         assertNotEquals(a, b);
-        assertTrue(a.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), a);
+        // Consul's IDs are 128 random bits in UUID form (go-uuid), not RFC 4122 version 4 UUIDs.
+        assertTrue(a.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), a);
     }
 }

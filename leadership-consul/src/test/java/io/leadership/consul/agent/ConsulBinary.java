@@ -1,0 +1,43 @@
+package io.leadership.consul.agent;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where the tests find a real Consul agent binary: {@code CONSUL_BIN} (or the system property
+ * {@code consul.bin}), as {@code scripts/build-servers} exports it in {@code servers.env}, else
+ * {@code consul} on {@code PATH}.
+ */
+public final class ConsulBinary {
+
+    /** What to tell a user on a machine with no Consul to test against. */
+    public static final String MISSING = "no Consul to test against: set CONSUL_BIN to a consul binary (build one with"
+            + " `scripts/build-servers consul`, then `source ~/.cache/leadership-servers/servers.env`), put `consul` on"
+            + " PATH, set CONSUL_HTTP_ADDR to a running agent, or run Docker for Testcontainers."
+            + " The tests never fall back to the emulator";
+
+    private ConsulBinary() {
+    }
+
+    public static Optional<Path> find() {
+        String configured = System.getProperty("consul.bin", System.getenv("CONSUL_BIN"));
+        if (configured != null && !configured.isBlank()) {
+            Path p = Path.of(configured);
+            if (!Files.isExecutable(p)) {
+                throw new IllegalStateException("CONSUL_BIN=" + configured + " is not an executable file; " + MISSING);
+            }
+            return Optional.of(p);
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir, "consul");
+                if (Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
