@@ -263,7 +263,8 @@ final class ZooKeeperWatch implements Watch, Watcher {
             }
         }
         problem(store.naming(new StoreException(ZooKeeperStore.NAME, "watch", election,
-                what + " failed (" + cause.getMessage() + "); the watch reads again", cause)));
+                what + " failed (" + (cause instanceof KeeperException k ? Failures.explain(k, store.settings()) : cause.getMessage())
+                + "); the watch reads again", cause)));
         boolean connection = cause instanceof KeeperException k && (k.code() == Code.CONNECTIONLOSS
                 || k.code() == Code.SESSIONEXPIRED || k.code() == Code.SESSIONMOVED);
         if (!connection) {

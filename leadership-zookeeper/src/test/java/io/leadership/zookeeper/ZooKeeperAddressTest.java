@@ -11,6 +11,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.spi.StoreAddress;
 import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -54,11 +55,11 @@ class ZooKeeperAddressTest {
 
     @Test
     void durationsAcceptShortAndIsoForms() {
-        assertEquals(Duration.ofMillis(500), ZooKeeperAddress.duration("500ms"));
-        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("5s"));
-        assertEquals(Duration.ofMinutes(2), ZooKeeperAddress.duration("2m"));
-        assertEquals(Duration.ofHours(1), ZooKeeperAddress.duration("1h"));
-        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("PT5S"));
+        assertEquals(Duration.ofMillis(500), StoreAddress.parseDuration("500ms"));
+        assertEquals(Duration.ofSeconds(5), StoreAddress.parseDuration("5s"));
+        assertEquals(Duration.ofMinutes(2), StoreAddress.parseDuration("2m"));
+        assertEquals(Duration.ofHours(1), StoreAddress.parseDuration("1h"));
+        assertEquals(Duration.ofSeconds(5), StoreAddress.parseDuration("PT5S"));
     }
 
     @Test
