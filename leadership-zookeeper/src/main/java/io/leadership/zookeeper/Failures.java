@@ -68,8 +68,8 @@ final class Failures {
     static String explain(KeeperException cause, Settings settings) {
         String path = cause.getPath() == null ? "" : " " + cause.getPath();
         return switch (cause.code()) {
-            case NOAUTH -> "permission denied (ZooKeeper NoAuth)" + path + ": the ACL does not grant this client ("
-                    + settings.principal() + ") the right; a create or delete needs CREATE or DELETE on the parent node";
+            case NOAUTH -> "permission denied (ZooKeeper NoAuth)" + path + ": the node's ACL (for a create or delete, its"
+                    + " parent's) does not grant this client (" + settings.principal() + ") the right";
             case AUTHFAILED -> "authentication failed (ZooKeeper AuthFailed): the servers " + settings.describe()
                     + " rejected the credentials (" + settings.principal() + ")";
             case INVALIDACL -> "invalid ACL (ZooKeeper InvalidACL)" + path + ": an ACL with the auth or creator id needs"

@@ -253,7 +253,7 @@ final class ZooKeeperWatch implements Watch, Watcher {
 
     /** A problem the watch survives: report it; the store's next RECONNECTED, or a retry, reads again. */
     private void failed(long gen, String what, Code code) {
-        failed(gen, what, KeeperException.create(code, znode));
+        failed(gen, what, KeeperException.create(code, ZKPaths.fixForNamespace(store.settings().namespace(), znode)));
     }
 
     private void failed(long gen, String what, Throwable cause) {
