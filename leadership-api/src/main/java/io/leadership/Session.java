@@ -69,6 +69,9 @@ public final class Session implements AutoCloseable {
     private final Backoff grantBackoff;
     private static final Duration MIN_MARGIN = Duration.ofMillis(20);
     private final double marginShare; // the safety margin as a share of the TTL
+    private final StatePublisher<Duration> keepAliveLatencies = StatePublisher.events();
+    private volatile Health down = Health.down("no lease granted yet");
+    private volatile java.time.Instant upSince;
     private volatile LeaseState state;
     private volatile boolean closed;
     private ScheduledFuture<?> keepAliveTask; // loop only
@@ -135,6 +138,38 @@ public final class Session implements AutoCloseable {
         return errors;
     }
 
+    /**
+     * {@code UP} while the lease is acknowledged within its safety deadline (checked on the
+     * monotonic clock at this call), else {@code DOWN} with the reason and since when.
+     */
+    public Health health() {
+        LeaseState s = state;
+        if (!closed && s != null && s.holds(s.lease, System.nanoTime())) {
+            return Health.up(upSince);
+        }
+        if (!closed && s != null && !s.doubted) {
+            return Health.down("lease " + s.lease.id() + " not acknowledged within its deadline");
+        }
+        return down;
+    }
+
+    /** The TTL of the current lease as the store granted or negotiated it (ZooKeeper may differ from the one asked for). */
+    public java.util.Optional<Duration> leaseTtl() {
+        LeaseState s = state;
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.lease.ttl());
+    }
+
+    /** Time left until the safety deadline of the lease (zero or negative when it passed or there is none). */
+    public Duration leaseMargin() {
+        LeaseState s = state;
+        return s == null || s.doubted ? Duration.ZERO : Duration.ofNanos(s.deadline - System.nanoTime());
+    }
+
+    /** The round trip of every acknowledged keep-alive, from its send to its acknowledgement. */
+    public Flow.Publisher<Duration> keepAliveLatencies() {
+        return keepAliveLatencies;
+    }
+
     /** Whether keys bound to {@code lease} are certainly still held, on the monotonic clock at this instant. */
     boolean holds(Lease lease) {
         LeaseState s = state;
@@ -192,6 +227,9 @@ public final class Session implements AutoCloseable {
     }
 
     private void granted(long sent, Lease lease, Throwable error, LeaseSignals signals) {
+        if (error != null) {
+            down = Health.down("granting a lease failed: " + unwrap(error).getMessage());
+        }
         if (error != null && unwrap(error) instanceof StoreClosedException) {
             report(error);
             log.warn("{}: the store client is closed; no lease will be granted", store.name());
@@ -213,6 +251,7 @@ public final class Session implements AutoCloseable {
         signals.lease = lease;
         long deadline = sent + lease.ttl().toNanos() - margin(lease.ttl());
         state = new LeaseState(lease, deadline, false, 0);
+        upSince = java.time.Instant.now();
         log.debug("{}: lease {} granted with ttl {}", store.name(), lease.id(), Durations.format(lease.ttl()));
         scheduleKeepAlive(lease, keepAliveInterval(lease));
         watchDeadline();
@@ -221,8 +260,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private static long keepAliveInterval(Lease lease) {
-        return lease.ttl().toNanos() / 3;
+    /**
+     * A third of the TTL, as etcd's and Consul's own clients do, or less with a wide safety margin:
+     * each keep-alive then has half of what is left before the deadline to be acknowledged.
+     */
+    private long keepAliveInterval(Lease lease) {
+        long ttlNanos = lease.ttl().toNanos();
+        return Math.min(ttlNanos / 3, (ttlNanos - margin(lease.ttl())) / 2);
     }
 
     private void scheduleKeepAlive(Lease lease, long delayNanos) {
@@ -255,9 +299,11 @@ public final class Session implements AutoCloseable {
             boolean restores = s.doubted && sent - s.doubtedSince >= 0;
             boolean wasHeld = s.holds(lease, System.nanoTime());
             state = new LeaseState(lease, deadline, s.doubted && !restores, s.doubtedSince);
+            keepAliveLatencies.publish(Duration.ofNanos(System.nanoTime() - sent));
             scheduleKeepAlive(lease, keepAliveInterval(lease));
             watchDeadline();
             if (!wasHeld && holds(lease)) {
+                upSince = java.time.Instant.now();
                 log.info("{}: lease {} acknowledged again", store.name(), lease.id());
                 for (Listener l : listeners) {
                     l.leaseValid(lease);
@@ -310,6 +356,7 @@ public final class Session implements AutoCloseable {
             return;
         }
         state = new LeaseState(lease, s.deadline, true, now);
+        down = Health.down("lease " + lease.id() + " in doubt: not acknowledged within its deadline, or its connection suspended");
         for (Listener l : listeners) {
             l.leaseInDoubt(lease, false);
         }
@@ -322,6 +369,7 @@ public final class Session implements AutoCloseable {
         }
         log.warn("{}: lease {} is gone; granting a new one", store.name(), lease.id());
         report(cause);
+        down = Health.down("lease " + lease.id() + " is gone; granting a new one");
         state = null;
         if (keepAliveTask != null) {
             keepAliveTask.cancel(false);
@@ -424,11 +472,13 @@ public final class Session implements AutoCloseable {
             log.warn("{}: lease not revoked within {} ms; it expires by itself", store.name(), waitMillis);
         }
         closed = true;
+        down = Health.down("session closed");
         synchronized (keys) {
             keys.clear();
         }
         loop.shutdownNow();
         errors.complete();
+        keepAliveLatencies.complete();
         try {
             loop.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

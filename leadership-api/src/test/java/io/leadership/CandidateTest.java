@@ -202,6 +202,7 @@ class CandidateTest {
         assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
         Node b = node("b");
         b.elected.expect(false, WAIT);
+        Await.until("b in the queue behind a", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         b.elected.expect(true, WAIT);
     }
@@ -335,6 +336,87 @@ class CandidateTest {
         assertThrows(IllegalArgumentException.class, () -> Follower.create(store, "bad key"));
     }
 
+    private Node eligibleNode(String id, Flow.Publisher<Boolean> eligibility) {
+        InMemoryStore store = data.connect();
+        Session session = Session.open(store, TTL);
+        Candidate candidate = Candidate.builder(session, "jobs/scheduler", id).eligibility(eligibility).build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(candidate);
+        return new Node(store, session, candidate, Recorder.subscribe(id, candidate.runForElection()));
+    }
+
+    @Test
+    void anIneligibleCandidateNeverJoinsUntilItTurnsEligible() {
+        java.util.concurrent.SubmissionPublisher<Boolean> ready = new java.util.concurrent.SubmissionPublisher<>();
+        closeLater.add(ready);
+        Node a = eligibleNode("a", ready);
+        a.elected.expect(false, WAIT);
+        Node b = node("b");
+        b.elected.expect(false, WAIT);
+        b.elected.expect(true, WAIT);
+        assertFalse(a.candidate.health().up(), "an ineligible candidate is not healthy: " + a.candidate.health());
+        assertEquals(List.of("b"), data.entries("jobs/scheduler").stream().map(Entry::value).toList(), "a never joined");
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1);
+        ready.submit(true);
+        Await.until("a joins behind b", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
+        assertTrue(Await.result(b.candidate.resign(), WAIT));
+        a.elected.expect(true, WAIT);
+    }
+
+    @Test
+    void aLeaderTurningIneligibleHandsOffAtOnceAndLeavesTheQueue() {
+        java.util.concurrent.SubmissionPublisher<Boolean> ready = new java.util.concurrent.SubmissionPublisher<>();
+        closeLater.add(ready);
+        Node a = eligibleNode("a", ready);
+        Recorder<Term> terms = Recorder.subscribe("a terms", a.candidate.terms());
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1); // it keeps no last item
+        ready.submit(true);
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        Node b = node("b");
+        b.elected.expect(false, WAIT);
+        Await.until("b behind a", WAIT, () -> a.candidate.participants().equals(List.of("a", "b")));
+        ready.submit(false);
+        a.elected.expect(false, WAIT);
+        b.elected.expect(true, WAIT);
+        Await.until("a left the queue", WAIT, () -> b.candidate.participants().equals(List.of("b")));
+        Term began = terms.next(WAIT).item();
+        Term ended = terms.next(WAIT).item();
+        assertEquals(Term.Cause.ELECTED, began.cause());
+        assertEquals(new Term("jobs/scheduler", "a", began.epoch(), false, Term.Cause.RESIGN), ended);
+        ready.submit(true);
+        Await.until("a back at the tail", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
+    }
+
+    @Test
+    void termsSayWhyEachEndedAndHealthFollowsTheLease() {
+        Node a = node("a");
+        Recorder<Term> terms = Recorder.subscribe("a terms", a.candidate.terms());
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        assertTrue(a.candidate.health().up(), a.candidate.health().toString());
+        assertTrue(a.session.leaseMargin().compareTo(Duration.ZERO) > 0);
+        assertEquals(TTL, a.session.leaseTtl().orElseThrow());
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        a.elected.expect(false, WAIT);
+        a.elected.expect(true, WAIT);
+        a.store.reachable(false);
+        a.elected.expect(false, WAIT);
+        Await.until(() -> "down after the deadline: " + a.session.health(), WAIT, () -> !a.session.health().up());
+        assertTrue(a.session.health().reason().contains("not acknowledged"), a.session.health().reason());
+        a.store.reachable(true);
+        a.elected.expect(true, WAIT);
+        Await.result(a.candidate.stop(), WAIT);
+        List<Term.Cause> causes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            causes.add(terms.next(WAIT).item().cause());
+        }
+        assertEquals(List.of(Term.Cause.ELECTED, Term.Cause.RESIGN, Term.Cause.ELECTED, Term.Cause.LEASE_IN_DOUBT,
+                Term.Cause.ELECTED, Term.Cause.STOP), causes);
+        assertEquals("candidate stopped", a.candidate.health().reason());
+    }
+
     @Test
     void aSessionOnAClosedStoreFailsAtOnce() {
         InMemoryStore store = data.connect();
@@ -353,6 +435,7 @@ class CandidateTest {
         seen.expect(Optional.empty(), WAIT);
         Node a = node("a");
         seen.expect(Optional.of("a"), WAIT);
+        Await.until("the follower's epoch is the leader's", WAIT, () -> f.epoch().equals(a.candidate.epoch()));
         Await.result(a.candidate.stop(), WAIT);
         seen.expect(Optional.empty(), WAIT);
         assertFalse(a.candidate.isLeader());

@@ -103,43 +103,51 @@ final class FollowerBench {
                 }
             });
             await(seen, "");
-            for (int i = 0; i < 2; i++) {
-                Lease lease = writer.grant(target.ttl(), LeaseListener.NONE).get(30, TimeUnit.SECONDS);
-                leases.put(lease.id(), lease);
-            }
-            long every = Math.max(100, target.ttl().toMillis() / 3);
-            keeper.scheduleAtFixedRate(() -> leases.values().forEach(Lease::keepAlive), every, every, TimeUnit.MILLISECONDS);
-            Deque<Entry> queue = new ArrayDeque<>();
-            for (Lease lease : leases.values()) {
-                queue.add(writer.join(key, "w" + queue.size(), lease).get(10, TimeUnit.SECONDS));
-            }
-            await(seen, "w0");
-            awaitParticipant(follower, queue.peekLast().value());
-            Latencies latencies = new Latencies();
-            for (int i = 0; i < warmup + measured; i++) {
-                Entry head = queue.removeFirst();
-                long sent = System.nanoTime();
-                if (!writer.leave(head).get(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the writer's leave of " + head.key() + " deleted nothing");
-                }
-                Seen s = await(seen, "w" + (i + 1));
-                if (i >= warmup) {
-                    latencies.record(s.nanos() - sent);
-                }
-                queue.addLast(writer.join(key, "w" + (i + 2), leases.get(head.leaseId())).get(10, TimeUnit.SECONDS));
-                awaitParticipant(follower, queue.peekLast().value());
-            }
-            return latencies;
-        } finally {
-            keeper.shutdownNow();
-            for (Lease lease : leases.values()) {
-                try {
-                    lease.revoke().get(10, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    System.err.println("bench: revoking the follower writer's lease failed: " + e);
+            try {
+                return measure(writer, follower, seen, leases, keeper, target, key, warmup, measured);
+            } finally {
+                keeper.shutdownNow();
+                for (Lease lease : leases.values()) { // before the store closes
+                    try {
+                        lease.revoke().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        System.err.println("bench: revoking the follower writer's lease failed: " + e);
+                    }
                 }
             }
         }
+    }
+
+    /** Two leases, kept alive every TTL/3; their keys queued; then the measured leaves of the head. */
+    private static Latencies measure(Store writer, Follower follower, LinkedBlockingQueue<Seen> seen, Map<String, Lease> leases,
+            ScheduledExecutorService keeper, Target target, String key, int warmup, int measured) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            Lease lease = writer.grant(target.ttl(), LeaseListener.NONE).get(30, TimeUnit.SECONDS);
+            leases.put(lease.id(), lease);
+        }
+        long every = Math.max(100, target.ttl().toMillis() / 3);
+        keeper.scheduleAtFixedRate(() -> leases.values().forEach(Lease::keepAlive), every, every, TimeUnit.MILLISECONDS);
+        Deque<Entry> queue = new ArrayDeque<>();
+        for (Lease lease : leases.values()) {
+            queue.add(writer.join(key, "w" + queue.size(), lease).get(10, TimeUnit.SECONDS));
+        }
+        await(seen, "w0");
+        awaitParticipant(follower, queue.peekLast().value());
+        Latencies latencies = new Latencies();
+        for (int i = 0; i < warmup + measured; i++) {
+            Entry head = queue.removeFirst();
+            long sent = System.nanoTime();
+            if (!writer.leave(head).get(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the writer's leave of " + head.key() + " deleted nothing");
+            }
+            Seen s = await(seen, "w" + (i + 1));
+            if (i >= warmup) {
+                latencies.record(s.nanos() - sent);
+            }
+            queue.addLast(writer.join(key, "w" + (i + 2), leases.get(head.leaseId())).get(10, TimeUnit.SECONDS));
+            awaitParticipant(follower, queue.peekLast().value());
+        }
+        return latencies;
     }
 
     /** Until the follower's queue shows {@code id} (the key at the back, before the head is deleted). */
