@@ -46,7 +46,7 @@ final class InProcessZooKeeper implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         server.close();
     }
 }

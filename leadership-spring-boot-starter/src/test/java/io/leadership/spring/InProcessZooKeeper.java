@@ -51,7 +51,7 @@ final class InProcessZooKeeper implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         server.close();
     }
 }
