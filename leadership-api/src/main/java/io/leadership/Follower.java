@@ -103,6 +103,12 @@ public final class Follower implements AutoCloseable {
         return q == null ? Optional.empty() : q.head().map(Entry::value);
     }
 
+    /** The leader's epoch (its key's version), as last seen; empty while nobody leads. */
+    public java.util.OptionalLong epoch() {
+        Queue q = queue;
+        return q == null || q.head().isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(q.head().get().version());
+    }
+
     /** The candidates' ids in the order they lead, leader first, as last seen. */
     public List<String> participants() {
         Queue q = queue;

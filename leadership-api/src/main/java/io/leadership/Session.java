@@ -153,6 +153,12 @@ public final class Session implements AutoCloseable {
         return down;
     }
 
+    /** The TTL of the current lease as the store granted or negotiated it (ZooKeeper may differ from the one asked for). */
+    public java.util.Optional<Duration> leaseTtl() {
+        LeaseState s = state;
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.lease.ttl());
+    }
+
     /** Time left until the safety deadline of the lease (zero or negative when it passed or there is none). */
     public Duration leaseMargin() {
         LeaseState s = state;
@@ -254,8 +260,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private static long keepAliveInterval(Lease lease) {
-        return lease.ttl().toNanos() / 3;
+    /**
+     * A third of the TTL, as etcd's and Consul's own clients do, or less with a wide safety margin:
+     * each keep-alive then has half of what is left before the deadline to be acknowledged.
+     */
+    private long keepAliveInterval(Lease lease) {
+        long ttlNanos = lease.ttl().toNanos();
+        return Math.min(ttlNanos / 3, (ttlNanos - margin(lease.ttl())) / 2);
     }
 
     private void scheduleKeepAlive(Lease lease, long delayNanos) {

@@ -202,6 +202,7 @@ class CandidateTest {
         assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
         Node b = node("b");
         b.elected.expect(false, WAIT);
+        Await.until("b in the queue behind a", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         b.elected.expect(true, WAIT);
     }
@@ -356,6 +357,7 @@ class CandidateTest {
         b.elected.expect(true, WAIT);
         assertFalse(a.candidate.health().up(), "an ineligible candidate is not healthy: " + a.candidate.health());
         assertEquals(List.of("b"), data.entries("jobs/scheduler").stream().map(Entry::value).toList(), "a never joined");
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1);
         ready.submit(true);
         Await.until("a joins behind b", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
         assertTrue(Await.result(b.candidate.resign(), WAIT));
@@ -368,6 +370,7 @@ class CandidateTest {
         closeLater.add(ready);
         Node a = eligibleNode("a", ready);
         Recorder<Term> terms = Recorder.subscribe("a terms", a.candidate.terms());
+        Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1); // it keeps no last item
         ready.submit(true);
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
@@ -394,6 +397,7 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         assertTrue(a.candidate.health().up(), a.candidate.health().toString());
         assertTrue(a.session.leaseMargin().compareTo(Duration.ZERO) > 0);
+        assertEquals(TTL, a.session.leaseTtl().orElseThrow());
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
@@ -431,6 +435,7 @@ class CandidateTest {
         seen.expect(Optional.empty(), WAIT);
         Node a = node("a");
         seen.expect(Optional.of("a"), WAIT);
+        Await.until("the follower's epoch is the leader's", WAIT, () -> f.epoch().equals(a.candidate.epoch()));
         Await.result(a.candidate.stop(), WAIT);
         seen.expect(Optional.empty(), WAIT);
         assertFalse(a.candidate.isLeader());

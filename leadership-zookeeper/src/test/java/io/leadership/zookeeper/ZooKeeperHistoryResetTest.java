@@ -82,17 +82,18 @@ class ZooKeeperHistoryResetTest {
                 Session session = Session.open(candidateStore, ttl);
                 Candidate candidate = Candidate.create(session, "reset/job", "alpha");
                 Follower follower = Follower.create(followerStore, "reset/job")) {
+            Lease other = done(candidateStore.grant(ttl, LeaseListener.NONE));
+            for (int i = 0; i < 30; i++) { // the old history gets well ahead of what the new one reaches soon
+                done(candidateStore.leave(done(candidateStore.join("reset/other", "x", other))));
+            }
+            done(other.revoke());
+            // Elected after that, so its epoch (the czxid of its node) is above anything the new history reaches soon.
             Recorder<Boolean> elected = Recorder.subscribe("alpha elected", candidate.runForElection());
             Recorder<Throwable> followerErrors = Recorder.subscribe("follower errors", follower.errors());
             follower.followElection();
             assertEquals(false, elected.next(WAIT).item());
             assertEquals(true, elected.next(WAIT).item());
             await(() -> follower.leader().equals(Optional.of("alpha")), WAIT, "the follower naming alpha");
-            Lease other = done(candidateStore.grant(ttl, LeaseListener.NONE));
-            for (int i = 0; i < 30; i++) { // the old history gets well ahead of what the new one reaches soon
-                done(candidateStore.leave(done(candidateStore.join("reset/other", "x", other))));
-            }
-            done(other.revoke());
             long epoch = candidate.epoch().orElseThrow();
 
             server.restartEmpty();

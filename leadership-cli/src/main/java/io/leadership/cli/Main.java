@@ -1,0 +1,65 @@
+package io.leadership.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code leadership} command: {@code elect}, {@code observe}, {@code status}.
+ *
+ * <p>Exit codes: 0 success (for {@code status}: there is a leader), 1 the store could not be reached
+ * within {@code --timeout} or another failure, 2 bad arguments (the message names the value and its
+ * accepted range), 3 {@code status} found no leader; {@code elect --once} exits with the command's code.
+ */
+@Command(name = "leadership", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        subcommands = {Elect.class, Observe.class, Status.class},
+        description = "Leader election on etcd, Consul and ZooKeeper: run a command only while leader, observe, status.")
+public final class Main implements Runnable {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    static final int NO_LEADER = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command: elect, observe or status");
+    }
+
+    public static void main(String[] args) {
+        // grpc (etcd) logs through java.util.logging: only its warnings, like the slf4j loggers.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Parses and runs {@code args}; returns the exit code. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine line = new CommandLine(new Main());
+        line.setOut(out);
+        line.setErr(err);
+        // An argument checked past parsing (a key, an id, a TTL the store refuses, the bound) is a usage error too.
+        line.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("leadership " + cmd.getCommandName() + ": " + e.getMessage());
+                return USAGE;
+            }
+            cmd.getErr().println("leadership " + cmd.getCommandName() + ": " + e);
+            return FAILED;
+        });
+        return line.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"leadership " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.leadership.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Follower;
+import io.leadership.Stores;
+import io.leadership.spi.Store;
+import io.leadership.testing.FaultProxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code leadership} as operators run it, in processes of its own, against a real store: two
+ * {@code elect … -- <command>} never run their commands at once (the commands stamp start and end
+ * on the one monotonic clock of the machine), whatever ends a term: SIGHUP, kill -9, a cut
+ * connection. {@code observe} and {@code status} print what a {@link Follower} sees.
+ * Waits are on events with deadlines; the only durations asserted are the bounds the CLI promises.
+ */
+abstract class ElectScenarios {
+
+    private static final AtomicInteger elections = new AtomicInteger();
+    /** Deadline for things that take a JVM start or two on a loaded machine. */
+    static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    String election;
+    final List<AutoCloseable> closing = new ArrayList<>();
+    Store store; // the test's own client, for a Follower
+    Stamps stamps;
+
+    abstract CliServer server();
+
+    Duration ttl() {
+        return server().ttl();
+    }
+
+    @BeforeEach
+    void setUp(TestInfo test) {
+        election = "cli/" + test.getTestMethod().orElseThrow().getName() + "-" + elections.incrementAndGet();
+        store = Stores.connect(server().uri());
+        stamps = new Stamps(dir.resolve("stamps"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        stamps.close();
+        store.close();
+    }
+
+    CliProcess cli(String name, String... args) {
+        CliProcess p = CliProcess.start(name, dir.resolve("logs"), args);
+        closing.add(p);
+        return p;
+    }
+
+    /** {@code leadership elect --id <id> --ttl <ttl> [extra] <address> <election> -- <StampChild file id mode>}. */
+    CliProcess elect(String id, String address, String mode, String... extra) {
+        List<String> args = new ArrayList<>(List.of("elect", "--id", id, "--ttl", ttl().toMillis() + "ms"));
+        args.addAll(List.of(extra));
+        args.addAll(List.of(address, election, "--"));
+        args.addAll(CliProcess.child(stamps.file(), id, mode));
+        return cli(id, args.toArray(String[]::new));
+    }
+
+    Follower follower() {
+        Follower f = Follower.create(store, election);
+        closing.add(f);
+        f.followParticipants();
+        return f;
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    Stamps.Run running(String tag) throws InterruptedException {
+        return stamps.await(tag + "'s command running", START.toMillis(), r -> r.tag().equals(tag) && r.end().isEmpty());
+    }
+
+    @Test
+    void twoElectorsNeverRunTheirCommandsAtOnceAndSighupHandsOff() throws Exception {
+        Follower follower = follower();
+        CliProcess a = elect("a", server().uri(), "run");
+        Stamps.Run first = running("a");
+        CliProcess b = elect("b", server().uri(), "run");
+        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+
+        CliProcess leader = a;
+        String next = "b";
+        Stamps.Run previous = first;
+        for (int handOff = 0; handOff < 3; handOff++) {
+            leader.signal("HUP");
+            Stamps.Run prev = previous;
+            Stamps.Run started = stamps.await(next + "'s command after the hand-off", START.toMillis(),
+                    r -> r.tag().equals(nextTag(prev)) && r.start() - prev.start() > 0);
+            assertTrue(started.epoch() > prev.epoch(), "epochs increase across hand-offs: " + stamps.runs());
+            previous = started;
+            leader = leader == a ? b : a;
+            next = nextTag(started);
+            stamps.assertNoOverlap();
+        }
+        a.signal("TERM");
+        b.signal("TERM");
+        assertEquals(0, a.exitCode(START));
+        assertEquals(0, b.exitCode(START));
+        await("every command ended", START, () -> stamps.runs().stream().allMatch(r -> r.end().isPresent()));
+        stamps.assertNoOverlap();
+        assertTrue(a.err().stream().anyMatch(l -> l.equals("deposed resigned")), "a said why it stepped down: " + a.err());
+        await("the election is empty after both stopped", START, () -> follower.participants().isEmpty());
+    }
+
+    private static String nextTag(Stamps.Run r) {
+        return r.tag().equals("a") ? "b" : "a";
+    }
+
+    @Test
+    void killNineOfTheLeadingCliLetsTheOtherRunWithinTheExpiryBound() throws Exception {
+        Follower follower = follower();
+        CliProcess a = elect("a", server().uri(), "run");
+        Stamps.Run ran = running("a");
+        CliProcess b = elect("b", server().uri(), "run");
+        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+
+        long killed = System.nanoTime();
+        a.kill();
+        // The CLI starts the command right after printing "elected" (the command's own stamp comes after its JVM started).
+        Duration expiry = server().expiry();
+        long elected = b.awaitErrArrival(expiry.plus(Duration.ofSeconds(30)), l -> l.startsWith("elected "));
+        Duration took = Duration.ofNanos(elected - killed);
+        assertTrue(took.compareTo(expiry.plusSeconds(1)) <= 0, "b was elected " + took.toMillis()
+                + " ms after a was killed; the key expires within " + expiry.toMillis() + " ms (+ 1 s)");
+        Stamps.Run bRan = running("b");
+        Stamps.Run aRan = stamps.runs().stream().filter(r -> r.pid() == ran.pid()).findFirst().orElseThrow();
+        assertTrue(aRan.end().isPresent(), "a's command died with a (setpriv --pdeathsig): " + aRan);
+        assertTrue(bRan.epoch() > aRan.epoch());
+        stamps.assertNoOverlap();
+    }
+
+    @Test
+    void aCutConnectionStopsTheCommandBeforeTheLeaseCouldExpire() throws Exception {
+        FaultProxy proxy = FaultProxy.start(server().address());
+        closing.add(proxy);
+        Follower follower = follower();
+        CliProcess a = elect("a", server().uri(proxy.address()), "run");
+        running("a");
+        CliProcess b = elect("b", server().uri(), "run");
+        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+
+        long cut = System.nanoTime();
+        proxy.blackhole();
+        Stamps.Run termed = stamps.await("SIGTERM to a's command", server().expiry().plusSeconds(30).toMillis(),
+                r -> r.tag().equals("a") && r.term().isPresent());
+        // The store cannot expire the lease before a TTL after the send of its last acknowledged
+        // keep-alive; the session sends one every third of the TTL, so that send was at most TTL/3 before the cut.
+        Duration sigterm = Duration.ofNanos(termed.term().getAsLong() - cut);
+        Duration earliestExpiry = ttl().minus(ttl().dividedBy(3));
+        assertTrue(sigterm.compareTo(earliestExpiry) < 0, "a's command got SIGTERM " + sigterm.toMillis()
+                + " ms after the cut; the lease could expire " + earliestExpiry.toMillis() + " ms after it");
+        Stamps.Run bRan = running("b");
+        Stamps.Run aRan = stamps.runs().stream().filter(r -> r.pid() == termed.pid()).findFirst().orElseThrow();
+        assertTrue(aRan.end().isPresent(), "a's command ended: " + aRan);
+        stamps.assertNoOverlap();
+        a.awaitErr(START, l -> l.startsWith("deposed lost"));
+        proxy.heal();
+        a.signal("TERM");
+        assertEquals(0, a.exitCode(START));
+        assertTrue(bRan.start() - aRan.end().getAsLong() > 0, "b's command started after a's ended: " + stamps.runs());
+    }
+
+    @Test
+    void observeAndStatusPrintWhatAFollowerSees() throws Exception {
+        Follower follower = follower();
+        String uri = server().uri();
+        CliProcess none = cli("status-none", "status", uri, election);
+        assertEquals(Main.NO_LEADER, none.exitCode(START));
+        assertEquals(List.of("leader none", "participants none"), none.out());
+        CliProcess noneJson = cli("status-none-json", "status", "--json", uri, election);
+        assertEquals(Main.NO_LEADER, noneJson.exitCode(START));
+        assertEquals(List.of("{\"leader\":null,\"epoch\":null,\"participants\":[]}"), noneJson.out());
+
+        CliProcess observe = cli("observe", "observe", uri, election);
+        CliProcess queue = cli("observe-participants", "observe", "--participants", "--json", uri, election);
+        observe.awaitOut(START, "none"::equals);
+        queue.awaitOut(START, "{\"participants\":[]}"::equals);
+
+        CliProcess a = cli("a", "elect", "--id", "a", "--ttl", ttl().toMillis() + "ms", uri, election);
+        long epochA = Long.parseLong(a.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        observe.awaitOut(START, "a"::equals);
+        CliProcess b = cli("b", "elect", "--id", "b", "--json", "--ttl", ttl().toMillis() + "ms", uri, election);
+        queue.awaitOut(START, "{\"participants\":[\"a\",\"b\"]}"::equals);
+        await("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
+
+        CliProcess status = cli("status", "status", uri, election);
+        assertEquals(Main.OK, status.exitCode(START));
+        assertEquals(List.of("leader a", "epoch " + epochA, "participants a b"), status.out());
+        assertEquals(Optional.of("a"), follower.leader());
+
+        a.signal("TERM");
+        assertEquals(0, a.exitCode(START));
+        assertTrue(a.out().contains("deposed stopped"), "a printed why: " + a.out());
+        String elected = b.awaitOut(START, l -> l.contains("\"event\":\"elected\""));
+        long epochB = Long.parseLong(elected.replaceAll(".*\"epoch\":(\\d+).*", "$1"));
+        assertTrue(epochB > epochA);
+        observe.awaitOut(START, "b"::equals);
+        CliProcess statusJson = cli("status-json", "status", "--json", uri, election);
+        assertEquals(Main.OK, statusJson.exitCode(START));
+        assertEquals(List.of("{\"leader\":\"b\",\"epoch\":" + epochB + ",\"participants\":[\"b\"]}"), statusJson.out());
+
+        b.signal("INT");
+        assertEquals(0, b.exitCode(START));
+        observe.await(false, observe.out().indexOf("b"), START, "none"::equals);
+        assertEquals(List.of(), follower.participants());
+        observe.signal("TERM");
+        assertEquals(0, observe.exitCode(START));
+        assertEquals(List.of("none", "a", "b", "none"), observe.out(), "every change, in order");
+    }
+
+    @Test
+    void onceExitsWithTheCommandsExitCodeAndLeavesNoKey() throws Exception {
+        CliProcess once = elect("once", server().uri(), "exit:7:100", "--once");
+        assertEquals(7, once.exitCode(START));
+        Stamps.Run run = stamps.runs().get(0);
+        assertTrue(run.endStamped(), "the command ran to its end: " + run);
+        assertEquals(1, stamps.runs().size(), "once: " + stamps.runs());
+        CliProcess status = cli("status", "status", server().uri(), election);
+        assertEquals(Main.NO_LEADER, status.exitCode(START), "the key was deleted before the CLI exited: " + status.out());
+    }
+
+    @Test
+    void sigtermStopsTheCommandWithSigkillAfterKillAfterThenDeletesTheKey() throws Exception {
+        Follower follower = follower();
+        CliProcess a = elect("a", server().uri(), "ignore-term");
+        Stamps.Run ran = running("a");
+        long epoch = Long.parseLong(a.awaitErr(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        assertEquals(epoch, ran.epoch(), "LEADERSHIP_EPOCH is the term's epoch");
+        a.signal("TERM");
+        assertEquals(0, a.exitCode(START));
+        Stamps.Run ended = stamps.runs().get(0);
+        assertTrue(ended.term().isPresent() && !ended.endStamped() && ended.end().isPresent(),
+                "the command got SIGTERM, ignored it, and was killed: " + ended);
+        Duration termToDeath = Duration.ofNanos(ended.end().getAsLong() - ended.term().getAsLong());
+        Duration killAfter = ttl().dividedBy(4);
+        assertTrue(termToDeath.compareTo(killAfter) >= 0, "SIGKILL came no earlier than --kill-after: " + termToDeath.toMillis() + " ms");
+        assertTrue(a.err().stream().anyMatch(l -> l.contains("SIGKILL")), "said so: " + a.err());
+        assertTrue(a.err().contains("deposed stopped"), a.err().toString());
+        assertEquals(List.of(), follower.participants(), "the key is gone once the CLI exited");
+        assertFalse(ProcessHandle.of(ran.pid()).map(ProcessHandle::isAlive).orElse(false));
+    }
+}
