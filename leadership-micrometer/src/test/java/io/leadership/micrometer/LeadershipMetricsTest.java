@@ -1,0 +1,137 @@
+package io.leadership.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Candidate;
+import io.leadership.Session;
+import io.leadership.Term;
+import io.leadership.spi.Store;
+import io.leadership.testing.Await;
+import io.leadership.testing.FaultProxy;
+import io.leadership.testing.Recorder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The meters through real scenarios on a real ZooKeeper: win, resign, a cut connection, stop. */
+class LeadershipMetricsTest {
+
+    private static final Duration WAIT = InProcessZooKeeper.TTL.multipliedBy(3);
+
+    private static InProcessZooKeeper zookeeper;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @BeforeAll
+    static void start() throws Exception {
+        zookeeper = new InProcessZooKeeper();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        zookeeper.close();
+    }
+
+    @Test
+    void winResignCutAndStopMoveTheCountersAndGauges() {
+        LeadershipMetrics metrics = new LeadershipMetrics();
+        metrics.bindTo(registry); // before anything is added: later sources bind to it too
+        try (Store storeA = zookeeper.connect();
+             FaultProxy proxyB = FaultProxy.start(zookeeper.address());
+             Store storeB = InProcessZooKeeper.connect(proxyB);
+             Session a = Session.open(storeA, InProcessZooKeeper.TTL);
+             Session b = Session.open(storeB, InProcessZooKeeper.TTL)) {
+            Candidate ca = Candidate.create(a, "metered", "a");
+            Candidate cb = Candidate.create(b, "metered", "b");
+            metrics.session(a, "a").session(b, "b").candidate(ca).candidate(cb);
+            Recorder<Term> termsA = Recorder.subscribe("terms of a", ca.terms());
+            Recorder<Term> termsB = Recorder.subscribe("terms of b", cb.terms());
+
+            // win: a alone
+            ca.runForElection();
+            Term first = termsA.next(WAIT).item();
+            assertTrue(first.leading(), "a's first term " + first);
+            assertEquals(1, gauge("leadership.leader", "a"));
+            assertEquals(first.epoch(), gauge("leadership.epoch", "a"));
+            assertEquals(1, counter("leadership.elections.won", "a"));
+            Await.until("a's keep-alives timed, and its lease margin positive", WAIT,
+                    () -> timer("a").count() > 0 && margin("a") > 0);
+
+            // b joins the queue behind a
+            cb.runForElection();
+            Await.until("both see two participants", WAIT,
+                    () -> gauge("leadership.participants", "a") == 2 && gauge("leadership.participants", "b") == 2);
+            assertEquals(0, gauge("leadership.leader", "b"));
+            assertTrue(Double.isNaN(gauge("leadership.epoch", "b")), "no epoch while waiting");
+
+            // resign: a hands off to b
+            assertTrue(Await.result(ca.resign(), WAIT));
+            assertEquals(new Term("metered", "a", first.epoch(), false, Term.Cause.RESIGN), termsA.next(WAIT).item());
+            Term second = termsB.next(WAIT).item();
+            assertTrue(second.leading() && second.epoch() > first.epoch(), "b's term " + second);
+            assertEquals(1, lost("a", "resign"));
+            assertEquals(0, gauge("leadership.leader", "a"));
+            assertTrue(Double.isNaN(gauge("leadership.epoch", "a")), "a's epoch after it resigned");
+            assertEquals(1, gauge("leadership.leader", "b"));
+            assertEquals(second.epoch(), gauge("leadership.epoch", "b"));
+            assertEquals(1, counter("leadership.elections.won", "b"));
+
+            // a cut connection: b's lease goes in doubt, b steps down; a leads once b's key expires
+            proxyB.refuse();
+            assertEquals(new Term("metered", "b", second.epoch(), false, Term.Cause.LEASE_IN_DOUBT), termsB.next(WAIT).item());
+            assertEquals(1, lost("b", "lease-in-doubt"));
+            assertEquals(0, gauge("leadership.leader", "b"));
+            assertTrue(margin("b") <= 0, "b's lease margin once in doubt: " + margin("b"));
+            Term third = termsA.next(WAIT).item();
+            assertTrue(third.leading() && third.epoch() > second.epoch(), "a's second term " + third);
+            assertEquals(2, counter("leadership.elections.won", "a"));
+            Await.until(() -> "store errors counted on b's session, by operation: " + registry.find("leadership.store.errors").counters()
+                            .stream().map(c -> c.getId().getTags() + "=" + c.count()).toList(), WAIT,
+                    () -> registry.find("leadership.store.errors").tags("name", LeadershipMetrics.SESSION, "id", "b")
+                            .counters().stream().mapToDouble(Counter::count).sum() > 0);
+            proxyB.heal();
+            Await.until("b back in the queue", WAIT, () -> gauge("leadership.participants", "a") == 2);
+
+            // stop: a's term ends with cause stop, b leads again
+            Await.result(ca.stop(), WAIT);
+            assertEquals(new Term("metered", "a", third.epoch(), false, Term.Cause.STOP), termsA.next(WAIT).item());
+            assertEquals(1, lost("a", "stop"));
+            assertEquals(0, gauge("leadership.leader", "a"));
+            assertTrue(termsB.next(WAIT).item().leading(), "b leads after a stopped");
+            Await.until("b's leader gauge", WAIT, () -> gauge("leadership.leader", "b") == 1);
+            assertEquals(2, counter("leadership.elections.won", "b"));
+            for (String cause : new String[] {"lease-gone", "taken-over"}) {
+                assertEquals(0, lost("a", cause) + lost("b", cause), cause);
+            }
+            assertEquals(0, registry.find("leadership.store.errors").tags("name", "metered", "operation", "keepAlive").counters().size(),
+                    "lease errors count on the session, not again on each candidate");
+        }
+    }
+
+    private double gauge(String name, String id) {
+        return registry.get(name).tags("id", id).gauge().value();
+    }
+
+    private double counter(String name, String id) {
+        return registry.get(name).tags("name", "metered", "id", id).counter().count();
+    }
+
+    private double lost(String id, String cause) {
+        return registry.get("leadership.elections.lost").tags("name", "metered", "id", id, "cause", cause).counter().count();
+    }
+
+    private Timer timer(String id) {
+        return registry.get("leadership.keepalive").tags("name", LeadershipMetrics.SESSION, "id", id).timer();
+    }
+
+    private double margin(String id) {
+        TimeGauge g = registry.get("leadership.lease.margin").tags("id", id).timeGauge();
+        return g.value(TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,44 @@
+package io.leadership.spring;
+
+import io.leadership.Candidate;
+import io.leadership.Session;
+import io.leadership.Stores;
+import io.leadership.spi.Store;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A {@link Store} from {@code leadership.store}, a {@link Session} with {@code leadership.ttl}, and
+ * an {@link Election} for each {@code leadership.elections.<name>}; each backs off when the
+ * application declares its own bean of that type. The session closes (revoking its lease) before
+ * the store.
+ */
+@AutoConfiguration
+@ConditionalOnClass(Candidate.class)
+@EnableConfigurationProperties(LeadershipProperties.class)
+public class LeadershipAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "leadership", name = "store")
+    public Store leadershipStore(LeadershipProperties properties) {
+        return Stores.connect(properties.store());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(Store.class)
+    public Session leadershipSession(Store store, LeadershipProperties properties) {
+        return Session.open(store, properties.ttl());
+    }
+
+    @Bean
+    public static ElectionDefinitions leadershipElectionDefinitions() {
+        return new ElectionDefinitions();
+    }
+}
