@@ -340,7 +340,7 @@ public abstract class ElectionScenarios {
         closeLater.add(followerLink);
         Follower follower = follower(followerLink.store());
         Recorder<Optional<String>> seen = Recorder.subscribe("follower", follower.followElection());
-        List<Node> two = candidates("a", "b");
+        List<Node> two = inLine("a", "b"); // both queued before the first resigns, so the second takes over
         Node first = awaitLeader(two, ANSWER);
         seen.awaitMatching(Optional.of(first.id)::equals, ANSWER);
 
