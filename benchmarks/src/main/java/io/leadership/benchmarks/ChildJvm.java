@@ -15,8 +15,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM started with this JVM's class path, talking lines over stdin/stdout; its stderr goes to a
- * log file. Killed when this JVM exits, so no child outlives a benchmark run.
+ * A JVM started with this JVM's class path (or, through {@link #exec}, any program, such as the Go
+ * Consul peer), talking lines over stdin/stdout; its stderr goes to a log file. Killed when this JVM
+ * exits, so no child outlives a benchmark run.
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -34,13 +35,19 @@ final class ChildJvm implements AutoCloseable {
     record Line(String text, long arrived) {
     }
 
-    private ChildJvm(Process process) {
+    private final java.util.function.Predicate<Line> tap;
+
+    private ChildJvm(Process process, java.util.function.Predicate<Line> tap) {
         this.process = process;
+        this.tap = tap;
         this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         Thread reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    lines.add(new Line(line, System.nanoTime()));
+                    Line l = new Line(line, System.nanoTime());
+                    if (!tap.test(l)) {
+                        lines.add(l);
+                    }
                 }
             } catch (IOException ignored) {
                 // the child ended
@@ -57,9 +64,26 @@ final class ChildJvm implements AutoCloseable {
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         command.add(main.getName());
         command.addAll(args);
+        return exec(command, log, l -> false);
+    }
+
+    /**
+     * Any program, talking lines: each line it writes goes to {@code tap} first, and to
+     * {@link #await} only if {@code tap} returns false.
+     */
+    static ChildJvm exec(List<String> command, Path log, java.util.function.Predicate<Line> tap) throws IOException {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         ALIVE.add(p);
-        return new ChildJvm(p);
+        return new ChildJvm(p, tap);
+    }
+
+    /** Kills {@code p} when this JVM exits (a server this run started). */
+    static void reapOnExit(Process p) {
+        ALIVE.add(p);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     long pid() {

@@ -11,6 +11,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -47,6 +48,12 @@ import org.apache.zookeeper.CreateMode;
  *     on the latch path publishing the lowest node's participant id (Curator has no follower recipe).
  * <li>jetcd: the v3election layout (keys under {@code name/}, the first created leads), two queued;
  *     the write deletes the first. The follower is {@code Election.observe}.
+ * <li>Consul api.Lock: its layout is one key, held by the session that acquired it, so a leader
+ *     change is two writes: the writer (a Go consul/api client with two sessions) releases the key
+ *     (not timed; the follower publishes "no leader"), then acquires it with the other session and
+ *     a new value: the measured write. The follower, in another Go process, is a blocking-query loop
+ *     on the key (as {@code consul watch -type=key} or an api user watching a lock), publishing the
+ *     holder's value. Both stamp with {@code CLOCK_MONOTONIC}, the clock of {@link System#nanoTime()}.
  * </ul>
  * The writer then puts a new node at the back of the queue, so every measured change is a leader change.
  */
@@ -63,6 +70,7 @@ final class FollowerBench {
             case "ours" -> ours(target, key, warmup, measured);
             case "curator" -> curator(target, key, warmup, measured);
             case "jetcd" -> jetcd(target, key, warmup, measured);
+            case ConsulLockPeer.TUNED -> consulLock(target, key, warmup, measured);
             default -> throw new IllegalArgumentException(library);
         };
     }
@@ -282,6 +290,48 @@ final class FollowerBench {
             }
             reader.close();
             writer.close();
+        }
+    }
+
+    private static Latencies consulLock(Target target, String key, int warmup, int measured) throws Exception {
+        ConsulLockPeer peer = new ConsulLockPeer(target, false);
+        ChildJvm writer = peer.process(false, l -> false);
+        ChildJvm follower = null;
+        Duration wait = Duration.ofSeconds(30);
+        try {
+            follower = peer.process(false, l -> false);
+            follower.send("follow " + key);
+            follower.await("leader - ", wait);
+            writer.send("acquire 0 " + key + " w0");
+            expect(writer.await("acquired 0 ", wait), "acquired 0 true");
+            follower.await("leader w0 ", wait);
+            Latencies latencies = new Latencies();
+            for (int i = 0; i < warmup + measured; i++) {
+                int from = i % 2;
+                int to = (i + 1) % 2;
+                writer.send("release " + from + " " + key);
+                expect(writer.await("released " + from + " ", wait), "released " + from + " true");
+                follower.await("leader - ", wait);
+                writer.send("acquire " + to + " " + key + " w" + (i + 1));
+                long sent = Long.parseLong(writer.await("sent ", wait).text().split(" ")[1]);
+                expect(writer.await("acquired " + to + " ", wait), "acquired " + to + " true");
+                long seen = Long.parseLong(follower.await("leader w" + (i + 1) + " ", wait).text().split(" ")[2]);
+                if (i >= warmup) {
+                    latencies.record(seen - sent);
+                }
+            }
+            return latencies;
+        } finally {
+            writer.close();
+            if (follower != null) {
+                follower.close();
+            }
+        }
+    }
+
+    private static void expect(ChildJvm.Line line, String text) {
+        if (!line.text().equals(text)) {
+            throw new IllegalStateException("the Consul peer answered '" + line.text() + "', not '" + text + "'");
         }
     }
 

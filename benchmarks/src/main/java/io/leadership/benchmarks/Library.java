@@ -24,6 +24,11 @@ interface Library extends AutoCloseable {
     /** What the library is called in the tables. */
     String name();
 
+    /** Whether its clients run in this JVM (so that the footprint's heap and threads are theirs); the Go peer's do not. */
+    default boolean inJvm() {
+        return true;
+    }
+
     /** A new client connection to the store (what one process would have). */
     Client client(Leases leases) throws Exception;
 
@@ -31,6 +36,11 @@ interface Library extends AutoCloseable {
     interface Client extends AutoCloseable {
         /** A candidate that starts campaigning at once on {@code key}. */
         Contender contender(String key, String id, Elected elected) throws Exception;
+
+        /** The first error or lost lock the client reported, or null (the Go peer reports them; the others do not). */
+        default String failure() {
+            return null;
+        }
 
         @Override
         void close();

@@ -14,17 +14,24 @@ import java.util.concurrent.TimeUnit;
 final class LoadBench {
 
     /** One configuration's result. */
+    /**
+     * {@code heapMiB}, {@code threads}: added to this JVM (NaN for a library whose clients run in
+     * another process); {@code connections}: established TCP connections to the server's client
+     * port (from any process, {@link Machine#connectionsTo}) at rest, less those before.
+     */
     record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, String spiBreakdown, double heapMiB,
-                  int threads, double setupSeconds, double idleBefore) {
+                  double threads, double setupSeconds, double idleBefore, double connections) {
     }
 
     private LoadBench() {
     }
 
-    static Result run(Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest,
+    static Result run(Target target, Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest,
             Duration settle) throws Exception {
         Thread.sleep(2 * settle.toMillis()); // threads of the previous configuration's clients have ended
         Footprint before = Footprint.now();
+        int port = Integer.parseInt(target.endpoint().substring(target.endpoint().lastIndexOf(':') + 1));
+        int connectionsBefore = Machine.connectionsTo(port);
         // What the server receives before this configuration starts: should be nothing.
         long idle0 = counter.requests();
         long idleFrom = System.nanoTime();
@@ -37,8 +44,14 @@ final class LoadBench {
             for (int i = 0; i < n; i++) {
                 client.contender(keyPrefix + "/k" + i, "c" + i, (c, nanos) -> elected.countDown());
             }
-            if (!elected.await(3, TimeUnit.MINUTES)) {
-                throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (!elected.await(1, TimeUnit.SECONDS)) {
+                if (client.failure() != null) {
+                    throw new IllegalStateException((n - elected.getCount()) + " of " + n + " candidates elected, then: " + client.failure());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
+                }
             }
             double setup = (System.nanoTime() - setupFrom) / 1e9;
             Thread.sleep(settle.toMillis()); // the campaign burst is over; what follows is the steady state
@@ -49,13 +62,20 @@ final class LoadBench {
             long requests1 = counter.requests();
             long[] spi1 = CountingStore.snapshot();
             double seconds = (System.nanoTime() - from) / 1e9;
+            int connectionsAfter = Machine.connectionsTo(port);
             Footprint after = Footprint.now(); // at rest: threads started on demand have ended
+            if (client.failure() != null) {
+                throw new IllegalStateException("at rest: " + client.failure());
+            }
             double[] spi = CountingStore.per(spi0, spi1, seconds);
             boolean ours = library instanceof Ours;
+            boolean here = library.inJvm();
             return new Result(n, requests0 < 0 ? Double.NaN : (requests1 - requests0) / seconds,
                     ours ? spi[CountingStore.KEEP_ALIVE] + CountingStore.electionCalls(spi) : Double.NaN,
                     ours ? CountingStore.describe(spi) : "",
-                    (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0), after.threads - before.threads, setup, idleBefore);
+                    here ? (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0) : Double.NaN,
+                    here ? after.threads - before.threads : Double.NaN, setup, idleBefore,
+                    connectionsBefore < 0 ? Double.NaN : connectionsAfter - connectionsBefore);
         } finally {
             client.close();
         }

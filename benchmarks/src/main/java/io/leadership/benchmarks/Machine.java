@@ -22,6 +22,32 @@ final class Machine {
                         + ", " + gc() + ", max heap " + rt.maxMemory() / (1024 * 1024) + " MiB");
     }
 
+    /**
+     * Established TCP connections to {@code port} on this machine, from any process: client-side
+     * sockets whose remote port is {@code port} ({@code /proc/net/tcp} and {@code tcp6}, state 01);
+     * -1 where there is no {@code /proc}.
+     */
+    static int connectionsTo(int port) {
+        int n = 0;
+        boolean any = false;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(table));
+                any = true;
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] f = line.trim().split("\\s+");
+                    // sl local_address rem_address st ...; an address is HEXIP:HEXPORT
+                    if (f.length > 3 && f[3].equals("01") && Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16) == port) {
+                        n++;
+                    }
+                }
+            } catch (Exception e) {
+                // no such table
+            }
+        }
+        return any ? n : -1;
+    }
+
     static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }

@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Benchmark options, as {@code name=value} words ({@code -Dbench.args="quick stores=etcd"}):
  * <ul>
- * <li>{@code quick}: a smoke run of a minute or two (one run, few rounds, 100 candidates and a 2 s window for the load,
- *     no lease-per-candidate load, no Consul fail-over);
+ * <li>{@code quick}: a smoke run of a few minutes (one run, few rounds, 100 candidates and a 2 s window for the load,
+ *     no lease-per-candidate load, one fail-over round of each library, the Consul peer's defaults included: about 45 s);
  * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load} (default all);
  * <li>{@code runs=3}: how many times the floor, hand-off, follower and herd measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
@@ -22,7 +22,8 @@ import java.util.Set;
  */
 record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, int runs, Map<Target.Kind, String> external,
                Path out, int handOffs, int handOffWarmup, int herdCandidates, int herdHandOffs, int failOverRounds,
-               int consulFailOverRounds, int loadCandidates, Duration rest) {
+               /* rounds of the Consul peer with api.Lock's defaults (15 s session, 15 s lock-delay): about 40 s each */
+               int consulDefaultsFailOverRounds, int loadCandidates, Duration rest) {
 
     static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load");
 
@@ -66,7 +67,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
             }
         }
         if (quick) {
-            return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 0, 100,
+            return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 1, 100,
                     Duration.ofSeconds(2));
         }
         return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,

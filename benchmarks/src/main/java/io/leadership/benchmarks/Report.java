@@ -24,7 +24,9 @@ final class Report {
         HANDOFF("resign hand-off, 3 candidates"),
         FOLLOWER("follower notification"),
         HERD("resign hand-off, herd of 100"),
-        FAILOVER("crash fail-over (kill -9)");
+        FAILOVER("crash fail-over (kill -9)"),
+        /** The Consul peer with api.Lock's defaults (15 s session, 15 s lock-delay): a peer-only row. */
+        FAILOVER_DEFAULTS("crash fail-over (kill -9), peer's defaults");
 
         final String title;
 
@@ -159,8 +161,9 @@ final class Report {
             md.append("**A quick run: a smoke test of the harness, few rounds on a shared machine. Its numbers and met/missed ")
                     .append("say nothing about the targets; only a full run's do.**\n\n");
         }
-        md.append("Ours is this project (`Session`/`Candidate`/`Follower`); the peer is Curator's `LeaderLatch` on ZooKeeper and ")
-                .append("jetcd's `Election` on etcd, measured in the same run against the same server (Consul has no peer). ")
+        md.append("Ours is this project (`Session`/`Candidate`/`Follower`); the peer is Curator's `LeaderLatch` on ZooKeeper, ")
+                .append("jetcd's `Election` on etcd and HashiCorp's Go client's `api.Lock` (what `consul lock` uses) on a real ")
+                .append("Consul agent, measured in the same run against the same server. ")
                 .append("The floor is the store's own write-to-watch latency through the raw client, also in the same run. ")
                 .append("The machine is shared and noisy: read the ratios of the same run (ours/peer, ours/floor), not the absolute ")
                 .append("numbers. How each number is measured: the last section, and `benchmarks/README.md`.\n\n");
@@ -170,7 +173,10 @@ final class Report {
         }
         md.append(String.format(Locale.ROOT, "- load average: %.2f at the start, %.2f at the end%n", loadAtStart, Machine.loadAverage()));
         servers.forEach((k, d) -> md.append("- ").append(k.label).append(": ").append(d).append('\n'));
-        md.append("- TTL given to every library: ZooKeeper session timeout 2 s, etcd lease 2 s, Consul session 10 s (its minimum)\n\n");
+        md.append("- TTL given to every library: ZooKeeper session timeout 2 s, etcd lease 2 s, Consul session 10 s (its default ")
+                .append("minimum); in the crash fail-over 2 s on every store (the Consul agent runs with `session_ttl_min = \"1s\"`, ")
+                .append("ours is told `?sessionTtlMin=1s`), the Consul peer's sessions with `LockDelay` 1 ms like our 0, and in a ")
+                .append("row of its own with api.Lock's defaults (session TTL 15 s, lock-delay 15 s)\n\n");
 
         md.append(targets());
 
@@ -339,7 +345,7 @@ final class Report {
             if (failOver != null && !failOver.ours.isEmpty()) {
                 Latencies.Summary o = Latencies.Summary.acrossRuns(List.copyOf(failOver.ours.values()));
                 Latencies.Summary p = failOver.peer.isEmpty() ? null : Latencies.Summary.acrossRuns(List.copyOf(failOver.peer.values()));
-                double ttl = Servers.ttl(kind).toMillis();
+                double ttl = Servers.failOverTtl(kind).toMillis();
                 rows.add(target("crash fail-over p50", kind, o.p50(), p == null ? Double.NaN : p.p50(),
                         p == null ? Double.NaN : median(failOver.ratios(Latencies.Summary::p50)),
                         String.format(Locale.ROOT, "≤ 1.1 × TTL = %.0f ms (here %.2f × TTL)", 1.1 * ttl, o.p50() / ttl), o.p50() <= 1.1 * ttl));
@@ -372,8 +378,10 @@ final class Report {
         Latencies.Summary peer = c.peer.isEmpty() ? null : Latencies.Summary.acrossRuns(List.copyOf(c.peer.values()));
         Map<Integer, FloorBench.Result> f = floors.getOrDefault(kind, Map.of());
         boolean floored = (m == Measure.HANDOFF || m == Measure.FOLLOWER) && !f.isEmpty();
+        String peerName = m == Measure.FAILOVER_DEFAULTS ? ConsulLockPeer.API + " with its defaults (session TTL 15 s, lock-delay 15 s)"
+                : peers.get(kind);
         return "| " + title(m) + " | " + kind.label + " | " + fmt(ours.p50()) + " | " + fmt(ours.p90()) + " | " + fmt(ours.p99())
-                + " | " + fmt(ours.max()) + " | " + ours.count() + " | " + (peer == null ? "—" : peers.get(kind))
+                + " | " + fmt(ours.max()) + " | " + (c.ours.isEmpty() ? "—" : ours.count()) + " | " + (peer == null ? "—" : peerName)
                 + " | " + (peer == null ? "— | — | — | —" : fmt(peer.p50()) + " | " + fmt(peer.p90()) + " | " + fmt(peer.p99())
                 + " | " + fmt(peer.max())) + " | " + (peer == null ? "— | —" : fmt(median(c.ratios(Latencies.Summary::p50))) + " | "
                 + fmt(median(c.ratios(Latencies.Summary::p99)))) + " | "
@@ -412,16 +420,20 @@ final class Report {
                     peerShared == null ? Double.NaN : peerShared.heapMiB() * scale, "≤ 32 MiB", shared.heapMiB() * scale <= 32));
             md.append(row("threads for " + n + " candidates, one lease", kind, shared.threads(),
                     peerShared == null ? Double.NaN : peerShared.threads(), "", null));
+            md.append(row("connections to the server, " + n + " candidates, one lease", kind, shared.connections(),
+                    peerShared == null ? Double.NaN : peerShared.connections(), "", null));
         }
         if (each != null) {
             md.append(row("heap MiB per 1,000 candidates, a lease each", kind, each.heapMiB() * scale, Double.NaN, "", null));
             md.append(row("threads for " + n + " candidates, a lease each", kind, each.threads(), Double.NaN, "", null));
+            md.append(row("connections to the server, " + n + " candidates, a lease each", kind, each.connections(), Double.NaN, "", null));
         }
         r.forEach((config, x) -> note(String.format(Locale.ROOT, "load %s, %s: %d candidates elected in %.1f s; %s requests/s at rest%s; "
-                        + "%s requests/s before they started", kind.label, config.replace("peer", peerLabel == null ? "peer" : peerLabel),
+                        + "%s requests/s before they started; %s connections to the server added", kind.label,
+                config.replace("peer", peerLabel == null ? "peer" : peerLabel),
                 x.candidates(), x.setupSeconds(), fmt(x.requestsPerSecond()), Double.isNaN(x.spiCallsPerSecond()) ? ""
                         : String.format(Locale.ROOT, " (through the SPI, per second: %s)", x.spiBreakdown()),
-                fmt(x.idleBefore()))));
+                fmt(x.idleBefore()), fmt(x.connections()))));
         return md.toString();
     }
 
@@ -472,13 +484,15 @@ final class Report {
             watcher re-arming a one-shot `checkExists().usingWatcher` before each write (it returns once the server holds \
             the watch). etcd: jetcd `put` / `delete`, one watch stream on the key started at the next revision. Consul: \
             consul-api KV `PUT` / `DELETE`, the watcher's blocking query (`?index=<last>&wait=30s`) re-issued as each returns; \
-            the writer writes once the server has counted that query, so it is parked rather than answered at once. No \
+            the writer writes 5 ms after the last write was seen, so that the query is parked rather than answered at once \
+            (the agent counts a request only once answered, so it cannot say when one is parked). No \
             election can hand off faster than a delete reaches a watcher: ours/floor and peer/floor say how close each comes.
             - **Resign hand-off**: three candidates, each with its own client connection and lease. The leader hands off \
             (ours: `resign()`, which deletes its key and joins again at the tail; Curator: `LeaderLatch.close()`, then a new \
-            latch for the same participant joins at the back; jetcd: `Election.resign()`, then `campaign()` again) and the \
-            clock runs until another candidate is told it leads (ours: `true` published; Curator: `isLeader()`; jetcd: \
-            `campaign()` completes). The new leader hands off at once: back to back. A hand-off that goes back to the \
+            latch for the same participant joins at the back; jetcd: `Election.resign()`, then `campaign()` again; Consul: \
+            api.Lock `Unlock()`, then a new `Lock()` once the next leader is known) and the clock runs until another \
+            candidate is told it leads (ours: `true` published; Curator: `isLeader()`; jetcd: `campaign()` completes; \
+            api.Lock: `Lock()` returns, stamped with `CLOCK_MONOTONIC` in its Go process, the clock of `System.nanoTime()`). The new leader hands off at once: back to back. A hand-off that goes back to the \
             resigner is counted and handed off again (ours must have none). The max is over every measured hand-off of every run.
             - **Follower notification**: a writer on its own client queues two candidates' keys in the library's layout and \
             deletes the head, the store write that changes the leader; the clock runs from sending that delete (it commits one \
@@ -487,7 +501,10 @@ final class Report {
             watch event and the answer together.) Ours: `Store.join` / `Store.leave` through the SPI, two leases kept alive \
             by the writer, followed by a `Follower`. Curator has no follower recipe: a `CuratorCache` on the latch path \
             publishing the lowest `latch-` node's participant, the write deleting the lowest of two queued nodes. jetcd: \
-            `Election.observe`, the write deleting the first of two queued election keys.
+            `Election.observe`, the write deleting the first of two queued election keys. Consul api.Lock: one key, so a \
+            Go writer with two sessions releases it (untimed), then acquires it with the other session and a new value, \
+            the measured write; the follower, another Go process, is a blocking-query loop on the key (`KV().Get` with \
+            `WaitIndex`, as `consul watch -type=key`), both stamped with `CLOCK_MONOTONIC`.
             - **Herd**: the hand-off above with 100 candidates in one election (10 client connections, a lease each). Store \
             operations per hand-off are the server's own count over the measured hand-offs, less the idle rate measured just \
             before: ZooKeeper packets received, Consul HTTP requests, and for etcd the key/value operations its store counted \
@@ -505,14 +522,19 @@ final class Report {
             the tail (off the hand-off path).
             - **Crash fail-over**: the leader runs in a JVM of its own, two standbys in the benchmark JVM; `kill -9` of the \
             leader's JVM until a standby is told it leads. Nothing tells the store of a crash: the lease must expire first, \
-            so the result is a multiple of the TTL (a lease kept alive every TTL/3 expires between 2/3 TTL and TTL after the kill).
+            so the result is a multiple of the TTL (a lease kept alive every TTL/3 expires between 2/3 TTL and TTL after the kill; \
+            a Consul agent invalidates a session between TTL and 2 × TTL after its last renewal, then applies the lock-delay). \
+            2 s on every store; the Consul peer with `LockDelay` 1 ms (api leaves 0 out, and the agent then applies 15 s), and \
+            in a row of its own with api.Lock's defaults, what `consul lock` users get: session TTL 15 s, lock-delay 15 s.
             - **Load at rest**: N candidates, each in an election of its own, all on one lease (ours: one `Session`; Curator: \
             latches on one client's session; jetcd: campaigns on one lease), all elected, then the requests per second the \
             server received over the rest window: ZooKeeper packets received (`srvr`), etcd gRPC messages received \
-            (`/metrics`, each keep-alive of a stream counted), Consul emulator HTTP requests served. Ours also counts the \
+            (`/metrics`, each keep-alive of a stream counted), Consul agent HTTP requests served (`consul_api_http_count` of \
+            its Prometheus metrics, but the metrics' own; a request counts once answered). Ours also counts the \
             calls through the `Store` SPI (notes above).
             - **Footprint**: heap used after three full GCs and live threads, before and after creating the candidates, in the \
-            client JVM only (servers run in their own processes).
+            client JVM only (servers run in their own processes; "—" for the Consul peer, a Go process); connections: \
+            established TCP connections to the server's client port from any process (`/proc/net/tcp`, `tcp6`), at rest less before.
             - **Targets** (issue #10): hand-off p50 ≤ 0.9 × the peer's and p99 ≤ the peer's (ratios of the same run, median \
             across runs), the max of 600 back-to-back hand-offs ≤ 100 ms, follower notification p50 ≤ 1.0 × the peer's, a \
             herd of 100 at ≤ the peer's store operations per hand-off and ≤ 1.5 × its hand-off p50, 1,000 elections on one \

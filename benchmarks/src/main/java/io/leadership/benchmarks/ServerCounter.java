@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
  * <li>ZooKeeper: packets received ({@code srvr}: requests and pings);
  * <li>etcd: gRPC messages received ({@code grpc_server_msg_received_total} on {@code /metrics},
  *     each keep-alive of a stream and each watch request counted);
- * <li>Consul emulator: HTTP requests served (its request log).
+ * <li>Consul agent: HTTP requests served ({@code consul_api_http_count} of
+ *     {@code /v1/agent/metrics?format=prometheus}, every method and path but the metrics' own).
+ *     The agent counts a request when it has answered it, so a blocking query counts when it
+ *     returns, not while it is parked ({@link #countsOnArrival()} is false).
  * </ul>
  */
 interface ServerCounter {
@@ -38,7 +41,54 @@ interface ServerCounter {
         return requests();
     }
 
+    /**
+     * Whether a request counts as soon as the server has it (ZooKeeper, etcd), so that a blocking
+     * query is seen parked; false for the Consul agent, which counts requests it has answered.
+     */
+    default boolean countsOnArrival() {
+        return true;
+    }
+
     ServerCounter NONE = () -> -1;
+
+    /**
+     * The Consul agent's own count of the HTTP requests it served. One plain HTTP/1.0 request on a
+     * socket of its own, closed at once, so that the counter holds no connection to the agent
+     * (the footprint counts the connections to it).
+     */
+    static ServerCounter consul(String endpoint) {
+        Pattern count = Pattern.compile("^consul_api_http_count\\{method=\"[A-Z]+\",path=\"([^\"]*)\"\\} ([0-9.eE+]+)$", Pattern.MULTILINE);
+        return new ServerCounter() {
+            @Override
+            public long requests() throws Exception {
+                String[] hp = endpoint.split(":");
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(("GET /v1/agent/metrics?format=prometheus HTTP/1.0\r\nHost: " + endpoint
+                            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    String answer = readAll(s.getInputStream());
+                    if (!answer.startsWith("HTTP/1.") || !answer.substring(0, answer.indexOf('\n')).contains(" 200")) {
+                        throw new IllegalStateException("consul metrics: " + answer.lines().findFirst().orElse("no answer"));
+                    }
+                    double sum = 0;
+                    Matcher m = count.matcher(answer);
+                    while (m.find()) {
+                        if (!m.group(1).equals("v1_agent_metrics")) {
+                            sum += Double.parseDouble(m.group(2));
+                        }
+                    }
+                    return (long) sum;
+                }
+            }
+
+            @Override
+            public boolean countsOnArrival() {
+                return false;
+            }
+        };
+    }
 
     static ServerCounter zookeeper(String endpoint) {
         Pattern received = Pattern.compile("Received: (\\d+)");

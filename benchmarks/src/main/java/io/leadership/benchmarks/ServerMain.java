@@ -1,20 +1,18 @@
 package io.leadership.benchmarks;
 
-import io.leadership.consul.emulator.ConsulEmulator;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Random;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 
 /**
  * A store server in a JVM of its own, so that its heap, threads and pauses never mix with the
  * measured clients': {@code zookeeper <tickMillis> <maxSessionMillis>} (curator-test's
- * TestingServer, as the tests run it) or {@code consul} (the backend's Consul API emulator).
- * Prints {@code ready <port>}; answers {@code count} with {@code count <requests served>} (Consul;
- * ZooKeeper's count comes from its {@code srvr} command); exits when stdin ends.
+ * TestingServer, as the tests run it). Prints {@code ready <port>}; exits when stdin ends (the
+ * server's request count comes from ZooKeeper's {@code srvr} command). Consul and etcd run as
+ * their own processes ({@link ConsulLauncher}, {@link EtcdLauncher}).
  */
 public final class ServerMain {
 
@@ -34,7 +32,6 @@ public final class ServerMain {
     public static void main(String[] args) throws Exception {
         AutoCloseable server;
         int port;
-        ConsulEmulator consul = null;
         switch (args[0]) {
             case "zookeeper" -> {
                 int tick = Integer.parseInt(args[1]);
@@ -55,22 +52,14 @@ public final class ServerMain {
                 server = zk;
                 port = zk.getPort();
             }
-            case "consul" -> {
-                consul = ConsulEmulator.builder().random(new Random(7)).start();
-                server = consul;
-                port = consul.port();
-            }
-            default -> throw new IllegalArgumentException("usage: ServerMain zookeeper <tickMillis> <maxSessionMillis> | consul");
+            default -> throw new IllegalArgumentException("usage: ServerMain zookeeper <tickMillis> <maxSessionMillis>");
         }
         System.out.println("ready " + port);
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (server) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (line.trim().equals("count")) {
-                    System.out.println("count " + (consul == null ? -1 : consul.seenRequests().size()));
-                    System.out.flush();
-                }
+            while (in.readLine() != null) {
+                // no commands: the parent closes stdin to stop the server
             }
         }
         System.exit(0);
