@@ -7,10 +7,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpRequestInterceptor;
+import org.apache.http.HttpResponse;
+import org.apache.http.HttpResponseInterceptor;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.config.Registry;
 import org.apache.http.config.RegistryBuilder;
@@ -29,11 +33,13 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  *
  * <p>One pool for every agent of the store, which requests go to in turn (see {@link #agent()});
  * it starts no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
- * (never in the URL, where proxies and logs would keep it).
+ * (never in the URL, where proxies and logs would keep it). A store without a token warns once when
+ * an agent's ACLs deny by default (see {@link #warnIfDeniedByDefault}).
  */
 final class ConsulHttp implements AutoCloseable {
 
     static final String TOKEN_HEADER = "X-Consul-Token";
+    static final String DEFAULT_ACL_POLICY_HEADER = "X-Consul-Default-ACL-Policy";
 
     /** consul-api's clients for one agent. */
     static final class Agent {
@@ -61,8 +67,11 @@ final class ConsulHttp implements AutoCloseable {
     private final List<Agent> agents;
     private final AtomicInteger current = new AtomicInteger();
     private final CloseableHttpClient http;
+    private final AtomicBoolean warnedNoToken = new AtomicBoolean();
+    private final String agentUrls;
 
     ConsulHttp(ConsulSettings s) {
+        this.agentUrls = s.agentUrl();
         RegistryBuilder<ConnectionSocketFactory> sockets = RegistryBuilder.<ConnectionSocketFactory>create()
                 .register("http", PlainConnectionSocketFactory.getSocketFactory());
         if (s.https()) {
@@ -102,6 +111,11 @@ final class ConsulHttp implements AutoCloseable {
                         request.setHeader(TOKEN_HEADER, token);
                     }
                 })
+                .addInterceptorLast((HttpResponseInterceptor) (response, context) -> {
+                    if (token == null) {
+                        warnIfDeniedByDefault(response);
+                    }
+                })
                 .build();
         this.http = new AbortableHttpClient(pooled, ordinary, blocking, this::unreachable);
         List<Agent> list = new ArrayList<>();
@@ -109,6 +123,20 @@ final class ConsulHttp implements AutoCloseable {
             list.add(new Agent(http, a, s.https()));
         }
         this.agents = List.copyOf(list);
+    }
+
+    /**
+     * An agent whose ACLs deny by default answers every request with {@code X-Consul-Default-ACL-Policy: deny}.
+     * Without a token its writes are refused with a clear error, but its reads are not: Consul filters
+     * the keys a token may not read out of a listing and answers 404, so a watch sees an empty
+     * election and a follower reports no leader, with no error. Said once per store, at WARN.
+     */
+    private void warnIfDeniedByDefault(HttpResponse response) {
+        Header policy = response.getFirstHeader(DEFAULT_ACL_POLICY_HEADER);
+        if (policy != null && "deny".equalsIgnoreCase(policy.getValue()) && warnedNoToken.compareAndSet(false, true)) {
+            LOG.warn("consul agent at {} has ACLs with default_policy = deny and this store sends no ACL token: its keys read as absent"
+                    + " (a follower sees no leader, with no error) and its writes are refused; set the store's token", agentUrls);
+        }
     }
 
     /** The agent requests go to now: the first one, until it cannot be reached; then the next, and so on round. */

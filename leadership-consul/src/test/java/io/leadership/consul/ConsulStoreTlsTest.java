@@ -14,7 +14,19 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.Candidate;
+import io.leadership.Follower;
+import io.leadership.Session;
+import io.leadership.testing.Recorder;
+import io.leadership.testing.SecretScan;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,18 +39,24 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HTTPS to a real agent whose HTTPS port verifies clients ({@code tls.https.verify_incoming}), with
  * certificates made in the test by keytool ({@link TestCertificates}): a client certificate and a
- * PEM CA file or trust store elect; no client certificate, or nothing that trusts the agent, is refused.
+ * PEM CA file or trust store elect; no client certificate, or nothing that trusts the agent (the
+ * JVM's default trust store, another CA as a PEM file or trust store), is refused; no "trust all"
+ * mode exists in the module; and a whole TLS scenario shows no password or private key.
  */
 class ConsulStoreTlsTest {
 
     @TempDir
     static Path dir;
     private static TestCertificates certs;
+    /** Another CA's set: the agent's certificate does not chain to it. */
+    private static TestCertificates otherCa;
     private static ConsulAgent consul;
 
     @BeforeAll
     static void startHttpsAgent() throws Exception {
-        certs = TestCertificates.create(dir);
+        // A distinctive password (every key store's), so that the secret scan can search for it.
+        certs = TestCertificates.create(dir.resolve("agent"), "tls-pw-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        otherCa = TestCertificates.create(dir.resolve("other"), certs.password());
         consul = ConsulAgent.builder().node("consul-tls")
                 .tls(new ConsulAgent.Tls(certs.caPem(), certs.serverPem(), certs.serverKeyPem(), true)).start();
     }
@@ -128,5 +146,98 @@ class ConsulStoreTlsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConsulStore.builder().address("127.0.0.1", port()).tls(tls).build());
         assertTrue(e.getMessage().contains("trust store '" + dir.resolve("none.p12") + "'"), e.getMessage());
+    }
+
+    /**
+     * The agent's certificate is signed by a CA the client does not trust: another CA of the same
+     * name (an impostor's), as a PEM file or a trust store. The handshake fails with the JDK's
+     * "PKIX path validation failed: ... does not chain with any of the trust anchors" (a trust store
+     * with no CA of that name gives "unable to find valid certification path", as the JVM default
+     * does in anAgentNobodyTrustsIsRefused). consul-api's own HTTPS transport trusts any one-certificate chain
+     * (TrustSelfSignedStrategy), which the agent's is, so this is also the guard against using it.
+     */
+    @Test
+    void aServerCertificateFromAnotherCaIsRefused() {
+        TLSConfig otherTrust = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12().toString(), certs.password(),
+                otherCa.trustP12().toString(), certs.password());
+        TLSConfig clientCertOnly = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12().toString(), certs.password(),
+                null, null);
+        for (ConsulStoreBuilder b : List.of(
+                ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertOnly).caFile(otherCa.caPem()),
+                ConsulStore.builder().address("127.0.0.1", port()).tls(otherTrust))) {
+            try (Store store = b.build()) {
+                Throwable e = refused(store);
+                assertTrue(e.getMessage().startsWith("consul leave on 'tls/k/s' failed: cannot reach the agent at https://127.0.0.1:" + port()
+                        + ": javax.net.ssl.SSLHandshakeException: PKIX path validation failed"), e.getMessage());
+                assertTrue(e.getMessage().contains("Path does not chain with any of the trust anchors"), e.getMessage());
+            }
+        }
+    }
+
+    /** No trust-all trust manager, host name verifier or strategy, nor consul-api's own HTTPS transport, in the module's code. */
+    @Test
+    void noTrustAllModeExistsInTheModule() throws IOException {
+        List<String> forbidden = List.of("TrustAllStrategy", "TrustSelfSignedStrategy", "NoopHostnameVerifier", "ALLOW_ALL_HOSTNAME_VERIFIER",
+                "AllowAllHostnameVerifier", "X509TrustManager", "X509ExtendedTrustManager", "HostnameVerifier", "loadTrustMaterial",
+                "DefaultHttpsTransport", "setSSLHostnameVerifier", "trustAll", "insecure", "InsecureTrustManagerFactory");
+        List<String> found = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(Path.of("src/main"))) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertTrue(files.stream().anyMatch(f -> f.endsWith("TlsContexts.java")), "run from the module directory: " + files);
+        for (Path f : files) {
+            String text = Files.readString(f);
+            for (String word : forbidden) {
+                if (text.toLowerCase(Locale.ROOT).contains(word.toLowerCase(Locale.ROOT))) {
+                    found.add(f + ": " + word);
+                }
+            }
+            // consul-api clients are only ever built on the store's own HttpClient (ConsulHttp), never on consul-api's transports.
+            for (String line : text.split("\\R")) {
+                if ((line.contains("new ConsulRawClient(") && !line.contains("new ConsulRawClient(http,")) || line.contains("new ConsulClient(")) {
+                    found.add(f + ": " + line.trim());
+                }
+            }
+        }
+        assertEquals(List.of(), found);
+    }
+
+    /**
+     * A whole TLS scenario under a secret scan for the key stores' password and both private keys:
+     * a candidate and a follower on an address with the passwords in it, a client trusting another
+     * CA, a wrong key store password and a missing client certificate; their errors, the stores'
+     * and candidates' toString, and every log line.
+     */
+    @Test
+    void aWholeTlsScenarioShowsNoPasswordOrPrivateKey() throws Exception {
+        String address = "consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12() + "&clientCertPassword=" + certs.password()
+                + "&trustStore=" + certs.trustP12() + "&trustStorePassword=" + certs.password() + "&sessionTtlMin=1s";
+        try (SecretScan scan = SecretScan.start().password(certs.password()).privateKey(certs.serverKeyPem())
+                .privateKey(certs.clientKeyPem())) {
+            try (Store store = Stores.connect(address);
+                 Session session = Session.open(store, Duration.ofSeconds(2));
+                 Candidate candidate = Candidate.create(session, "tls/scan", "node-a");
+                 Follower follower = Follower.create(store, "tls/scan")) {
+                Recorder.subscribe("elected", candidate.runForElection()).awaitMatching(Boolean::booleanValue, Duration.ofSeconds(20));
+                Recorder.subscribe("leader", follower.followElection()).awaitMatching(Optional.of("node-a")::equals, Duration.ofSeconds(20));
+                scan.show(store, session, candidate, follower);
+            }
+            try (Store untrusting = Stores.connect(address.replace(certs.trustP12().toString(), otherCa.trustP12().toString()))) {
+                scan.show(refused(untrusting), untrusting);
+            }
+            try (Store noClientCert = Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12()
+                    + "&trustStorePassword=" + certs.password())) {
+                scan.show(refused(noClientCert), noClientCert);
+            }
+            IllegalArgumentException wrongPassword = assertThrows(IllegalArgumentException.class,
+                    () -> Stores.connect(address.replace("clientCertPassword=" + certs.password(), "clientCertPassword=not-" + certs.password())));
+            assertTrue(wrongPassword.getMessage().contains("client certificate key store '" + certs.clientP12() + "'"),
+                    wrongPassword.getMessage());
+            scan.show(wrongPassword);
+            IllegalArgumentException unknownParameter = assertThrows(IllegalArgumentException.class,
+                    () -> Stores.connect(address + "&clientKeyPassword=" + certs.password()));
+            scan.show(unknownParameter);
+        }
     }
 }

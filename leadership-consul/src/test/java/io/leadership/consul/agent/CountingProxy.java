@@ -17,7 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** An HTTP proxy in front of a real agent that records each request's method and path, so tests can count round trips. */
+/**
+ * An HTTP proxy in front of a real agent that records each request's method and path, so tests can
+ * count round trips, and each request's whole target (path and query) and headers' names, so tests
+ * can check that no secret travels in a URL.
+ */
 public final class CountingProxy implements AutoCloseable {
 
     private static final Set<String> HOP = Set.of("connection", "content-length", "host", "transfer-encoding", "keep-alive", "upgrade");
@@ -26,6 +30,7 @@ public final class CountingProxy implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final List<String> targets = new CopyOnWriteArrayList<>();
     private final int target;
 
     public CountingProxy(int targetPort) throws IOException {
@@ -45,9 +50,20 @@ public final class CountingProxy implements AutoCloseable {
         return List.copyOf(seen);
     }
 
+    /** {@code "GET /v1/kv/e/?recurse&index=12&wait=5000ms"}, ...: method, raw path and raw query, in the order they arrived. */
+    public List<String> targets() {
+        return List.copyOf(targets);
+    }
+
+    /** How many requests so far had this method and path. */
+    public long count(String methodAndPath) {
+        return seen.stream().filter(methodAndPath::equals).count();
+    }
+
     private void forward(HttpExchange ex) throws IOException {
         String pathAndQuery = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
         seen.add(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
+        targets.add(ex.getRequestMethod() + " " + pathAndQuery);
         byte[] body = ex.getRequestBody().readAllBytes();
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target + pathAndQuery))
                 .timeout(Duration.ofMinutes(11))

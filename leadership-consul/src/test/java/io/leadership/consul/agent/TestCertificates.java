@@ -14,13 +14,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * Certificates made in the test with the JDK's keytool: a CA, a server certificate for
  * 127.0.0.1/localhost signed by it (PEM certificate and PKCS#8 PEM key, as a Consul agent takes
- * them), a client certificate signed by it (a PKCS12 key store, as consul-api's TLSConfig takes it),
- * and a PKCS12 trust store holding the CA.
+ * them), a client certificate signed by it (a PKCS12 key store, as consul-api's TLSConfig takes it,
+ * and its key as PEM, for tests that search for it), and a PKCS12 trust store holding the CA.
  */
-public record TestCertificates(Path caPem, Path serverPem, Path serverKeyPem, Path clientP12, Path trustP12, String password) {
+public record TestCertificates(Path caPem, Path serverPem, Path serverKeyPem, Path clientP12, Path clientKeyPem, Path trustP12,
+        String password) {
 
     public static TestCertificates create(Path dir) throws Exception {
-        String pw = "changeit";
+        return create(dir, "changeit");
+    }
+
+    /** With {@code pw} as the password of every key store (a distinctive one lets a test search for it). */
+    public static TestCertificates create(Path dir, String pw) throws Exception {
+        Files.createDirectories(dir);
         Path ca = dir.resolve("ca.p12");
         Path server = dir.resolve("server.p12");
         Path client = dir.resolve("client.p12");
@@ -32,16 +38,22 @@ public record TestCertificates(Path caPem, Path serverPem, Path serverKeyPem, Pa
         sign(dir, ca, client, "client", "CN=leadership-client", null, "EKU=clientAuth", pw);
         keytool("-importcert", "-noprompt", "-alias", "leadership-ca", "-file", dir.resolve("ca.pem").toString(),
                 "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", pw);
+        exportKey(server, "server", pw, dir.resolve("server-key.pem"));
+        exportKey(client, "client", pw, dir.resolve("client-key.pem"));
+        return new TestCertificates(dir.resolve("ca.pem"), dir.resolve("server.pem"), dir.resolve("server-key.pem"), client,
+                dir.resolve("client-key.pem"), dir.resolve("trust.p12"), pw);
+    }
+
+    /** The key of {@code alias} as a PKCS#8 PEM file (the agent takes its key so; for the client's, tests search for it). */
+    private static void exportKey(Path store, String alias, String pw, Path pemFile) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(server)) {
+        try (InputStream in = Files.newInputStream(store)) {
             ks.load(in, pw.toCharArray());
         }
-        Key key = ks.getKey("server", pw.toCharArray());
+        Key key = ks.getKey(alias, pw.toCharArray());
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n";
-        Files.writeString(dir.resolve("server-key.pem"), pem);
-        return new TestCertificates(dir.resolve("ca.pem"), dir.resolve("server.pem"), dir.resolve("server-key.pem"), client,
-                dir.resolve("trust.p12"), pw);
+        Files.writeString(pemFile, pem);
     }
 
     private static void sign(Path dir, Path ca, Path store, String alias, String dname, String san, String eku, String pw) throws Exception {
