@@ -49,7 +49,7 @@ final class ConsulLauncher implements AutoCloseable {
         this.version = version;
     }
 
-    /** {@code $CONSUL_BIN}, else {@code consul} on {@code PATH}. */
+    /** {@code $CONSUL_BIN}, else the one {@code servers.env} names, else {@code consul} on {@code PATH}. */
     static Optional<Path> binary() {
         String env = System.getenv("CONSUL_BIN");
         if (env != null && !env.isBlank()) {
@@ -58,6 +58,10 @@ final class ConsulLauncher implements AutoCloseable {
                 throw new IllegalStateException("CONSUL_BIN=" + env + " is not an executable file");
             }
             return Optional.of(p);
+        }
+        Optional<Path> built = BuiltServers.binary("CONSUL_BIN"); // servers.env of scripts/build-servers
+        if (built.isPresent()) {
+            return built;
         }
         String path = System.getenv("PATH");
         if (path != null) {

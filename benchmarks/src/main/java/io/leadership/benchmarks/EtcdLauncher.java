@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  */
 final class EtcdLauncher implements AutoCloseable {
 
-    private static final Path BINARY = Path.of("/usr/bin/etcd");
+    /** etcd 3.6 built from Go modules (what every etcd suite runs on), else Debian's 3.4. */
+    static final Path BINARY = BuiltServers.binary("ETCD_36_BIN").orElse(Path.of("/usr/bin/etcd"));
 
     private final List<String> command;
     private final Path dataRoot;
@@ -41,7 +42,7 @@ final class EtcdLauncher implements AutoCloseable {
 
     static EtcdLauncher start() throws Exception {
         if (!Files.isExecutable(BINARY)) {
-            throw new IllegalStateException("no etcd at " + BINARY + " (apt-get install etcd-server), and no etcd=host:port given");
+            throw new IllegalStateException("no etcd at " + BINARY + " (scripts/build-servers builds etcd 3.6; or apt-get install etcd-server), and no etcd=host:port given");
         }
         int client = freePort();
         int peer = freePort();

@@ -90,7 +90,7 @@ final class Servers implements AutoCloseable {
 
     private static String etcdVersion() {
         try {
-            Process p = new ProcessBuilder("/usr/bin/etcd", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(EtcdLauncher.BINARY.toString(), "--version").redirectErrorStream(true).start();
             String first = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("etcd");
             p.waitFor();
             return first.replace("etcd Version:", "etcd").trim();
