@@ -217,6 +217,32 @@ class ZooKeeperSharedWatchTest {
         done(lease.revoke());
     }
 
+    @Test
+    void everyListenerOfTheSharedWatchHearsOfAnOutageAndResumesOnTheCurrentQueue() throws Exception {
+        List<Recorders.Queues> seen = new ArrayList<>();
+        List<Watch> watches = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Recorders.Queues listener = new Recorders.Queues();
+            seen.add(listener);
+            watches.add(store.watch(key, listener));
+            assertEquals(List.of(), listener.next(WAIT));
+        }
+        server.stop();
+        for (Recorders.Queues listener : seen) {
+            assertTrue(listener.errors.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS) != null, "every listener told of the outage");
+        }
+        server.restart();
+        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Entry entry = done(joiner.join(key, "after", lease));
+        for (Recorders.Queues listener : seen) {
+            await(() -> List.of(entry).equals(listener.lastEntries()), WAIT, "every listener seeing the join after the outage");
+            assertFalse(listener.overlapped);
+            ZooKeeperStoreTest.assertRevisionsCover(listener.all);
+        }
+        watches.forEach(Watch::close);
+        done(lease.revoke());
+    }
+
     /** The paths of the store's client's persistent recursive watches (ZooKeeper offers the list to tests only). */
     @SuppressWarnings("unchecked")
     private List<String> persistentRecursiveWatches() {
