@@ -27,7 +27,7 @@ final class Subscription implements Watch {
 
     // guarded by this
     private boolean delivering;
-    private boolean started; // was offered a queue
+    private boolean owed = true; // a queue: none offered yet, or an error since the last one
     private Queue pendingQueue;
     private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
 
@@ -41,13 +41,14 @@ final class Subscription implements Watch {
     void offer(Queue queue) {
         synchronized (this) {
             pendingQueue = queue;
-            started = true;
+            owed = false;
         }
         drain();
     }
 
-    synchronized boolean started() {
-        return started;
+    /** Whether it is owed a queue even if equal to the last one: it has none, or was told of an error since. */
+    synchronized boolean owed() {
+        return owed;
     }
 
     void offer(StoreException error) {
@@ -55,6 +56,7 @@ final class Subscription implements Watch {
             if (pendingErrors.size() < MAX_PENDING_ERRORS) {
                 pendingErrors.add(error);
             }
+            owed = true; // the watch "resumes and then delivers the current queue" (QueueListener.onError)
         }
         drain();
     }

@@ -246,20 +246,19 @@ public final class ZooKeeperStore implements Store {
                     + Keys.quote(election));
         }
         Subscription subscription = new Subscription(this, election, listener);
-        ZooKeeperWatch[] started = new ZooKeeperWatch[2]; // the new shared watch, and the one it replaces
+        ZooKeeperWatch[] started = new ZooKeeperWatch[1];
         watches.compute(path, (p, shared) -> {
             if (shared != null && shared.subscribe(subscription)) {
                 return shared;
             }
             // none, or one whose last listener left and whose removal from ZooKeeper is under way
-            ZooKeeperWatch fresh = new ZooKeeperWatch(this, election, path);
+            ZooKeeperWatch fresh = new ZooKeeperWatch(this, election, path, shared);
             fresh.subscribe(subscription);
             started[0] = fresh;
-            started[1] = shared;
             return fresh;
         });
         if (started[0] != null) {
-            started[0].start(started[1]);
+            started[0].start();
         }
         if (closed.get()) {
             subscription.end(); // close() ran meanwhile and may have missed it

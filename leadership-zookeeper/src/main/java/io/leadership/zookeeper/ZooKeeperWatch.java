@@ -60,11 +60,13 @@ final class ZooKeeperWatch implements Watcher {
     private final ZooKeeperStore store;
     private final String election;
     private final String znode;
+    private final CompletableFuture<Void> previousRemoved; // of the election's watch before this one; null if none
 
     // guarded by this; changed on ZooKeeper's event thread (and by restarts and subscriptions)
     private final List<Subscription> subscribers = new ArrayList<>();
     private final CompletableFuture<Void> removed = new CompletableFuture<>(); // the persistent watch, once closed
     private boolean closed;
+    private boolean waiting; // for the previous watch's removal: no read (of a reconnect either) before it
     private long generation; // of the full read in progress or done; replies of older ones are dropped
     private boolean listing = true; // getChildren of this generation not answered yet: events are in its reply
     private final Set<String> initial = new HashSet<>(); // children of the full read not read yet
@@ -75,10 +77,12 @@ final class ZooKeeperWatch implements Watcher {
     private boolean changed; // since the last queue delivered
     private Queue current; // the last queue delivered
 
-    ZooKeeperWatch(ZooKeeperStore store, String election, String znode) {
+    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, ZooKeeperWatch previous) {
         this.store = store;
         this.election = election;
         this.znode = znode;
+        this.previousRemoved = previous == null ? null : previous.removed;
+        this.waiting = previous != null;
     }
 
     /**
@@ -113,13 +117,21 @@ final class ZooKeeperWatch implements Watcher {
         });
     }
 
-    /** Starts the watch, after {@code previous} (the watch its election had before, ending) is removed. */
-    void start(ZooKeeperWatch previous) {
-        if (previous == null) {
+    /**
+     * Starts the watch; after the previous watch of the election is removed from ZooKeeper, if
+     * there is one, so that its removal cannot race this watch's registration.
+     */
+    void start() {
+        if (previousRemoved == null) {
             restart();
-        } else {
-            previous.removed.whenComplete((done, error) -> restart());
+            return;
         }
+        previousRemoved.whenComplete((done, error) -> {
+            synchronized (this) {
+                waiting = false;
+            }
+            restart();
+        });
     }
 
     String znode() {
@@ -130,7 +142,7 @@ final class ZooKeeperWatch implements Watcher {
     void restart() {
         long gen;
         synchronized (this) {
-            if (closed) {
+            if (closed || waiting) {
                 return;
             }
             gen = ++generation;
@@ -328,14 +340,14 @@ final class ZooKeeperWatch implements Watcher {
 
     /**
      * Offers the queue to every listener, in store order (under this watch's lock); a queue equal
-     * to the last one goes only to listeners that have none yet.
+     * to the last one goes only to listeners owed one (new, or told of an error since).
      */
     private void deliver() {
         Queue queue = new Queue(List.copyOf(entries.values()), revision);
         boolean same = queue.equals(current);
         current = queue;
         for (Subscription subscriber : subscribers) {
-            if (!same || !subscriber.started()) {
+            if (!same || subscriber.owed()) {
                 subscriber.offer(queue);
             }
         }

@@ -218,6 +218,25 @@ class ZooKeeperSharedWatchTest {
     }
 
     @Test
+    void aWatchOpenedAsTheLastOneClosesStillSeesEveryJoin() throws Exception {
+        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        List<Entry> joined = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            Recorders.Queues before = new Recorders.Queues();
+            Watch last = store.watch(key, before);
+            assertEquals(joined, before.next(WAIT));
+            Recorders.Queues after = new Recorders.Queues();
+            last.close(); // its removal from ZooKeeper is under way while the next watch starts
+            try (Watch next = store.watch(key, after)) {
+                assertEquals(joined, after.next(WAIT), "round " + round);
+                joined.add(done(joiner.join(key, "c" + round, done(joiner.grant(server.ttl(), LeaseListener.NONE)))));
+                assertEquals(joined, after.next(WAIT), "the new watch sees the join, round " + round);
+            }
+        }
+        done(lease.revoke());
+    }
+
+    @Test
     void everyListenerOfTheSharedWatchHearsOfAnOutageAndResumesOnTheCurrentQueue() throws Exception {
         List<Recorders.Queues> seen = new ArrayList<>();
         List<Watch> watches = new ArrayList<>();
