@@ -131,7 +131,7 @@ public final class ZooKeeperStore implements Store {
     private final CuratorFramework client;
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<String, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>(); // by id
-    private final Set<ZooKeeperWatch> watches = ConcurrentHashMap.newKeySet();
+    private final Map<String, ZooKeeperWatch> watches = new ConcurrentHashMap<>(); // by znode: one per election
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
 
@@ -232,7 +232,11 @@ public final class ZooKeeperStore implements Store {
         }));
     }
 
-    /** See {@link ZooKeeperWatch} for how order, values and revisions are guaranteed. */
+    /**
+     * Subscribes {@code listener} to the election's watch, shared by every listener of that
+     * election in this store (one persistent watch, one read per joining node); see
+     * {@link ZooKeeperWatch} for how order, values and revisions are guaranteed.
+     */
     @Override
     public Watch watch(String election, QueueListener listener) {
         String path = znode(election);
@@ -241,10 +245,25 @@ public final class ZooKeeperStore implements Store {
             throw new IllegalStateException("zookeeper store " + settings.describe() + " is closed; cannot watch election "
                     + Keys.quote(election));
         }
-        ZooKeeperWatch watch = new ZooKeeperWatch(this, election, path, listener);
-        watches.add(watch);
-        watch.restart();
-        return watch;
+        Subscription subscription = new Subscription(this, election, listener);
+        ZooKeeperWatch[] started = new ZooKeeperWatch[1];
+        watches.compute(path, (p, shared) -> {
+            if (shared != null && shared.subscribe(subscription)) {
+                return shared;
+            }
+            // none, or one whose last listener left and whose removal from ZooKeeper is under way
+            ZooKeeperWatch fresh = new ZooKeeperWatch(this, election, path, shared);
+            fresh.subscribe(subscription);
+            started[0] = fresh;
+            return fresh;
+        });
+        if (started[0] != null) {
+            started[0].start();
+        }
+        if (closed.get()) {
+            subscription.end(); // close() ran meanwhile and may have missed it
+        }
+        return subscription;
     }
 
     /**
@@ -257,7 +276,7 @@ public final class ZooKeeperStore implements Store {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        watches.forEach(ZooKeeperWatch::close);
+        watches.values().forEach(ZooKeeperWatch::close);
         leases.forEach(ZooKeeperLease::abandon);
         try {
             client.close();
@@ -318,21 +337,26 @@ public final class ZooKeeperStore implements Store {
         return client;
     }
 
-    void removeWatcher(String path, ZooKeeperWatch watcher) {
+    /** Removes {@code watcher} from ZooKeeper; completes when done (or failed, or the store closed). */
+    CompletableFuture<Void> removeWatcher(String path, ZooKeeperWatch watcher) {
+        CompletableFuture<Void> removed = new CompletableFuture<>();
         if (closed.get()) {
-            return;
+            removed.complete(null);
+            return removed;
         }
         execute(() -> {
-            if (closed.get()) {
-                return; // closing the client drops its watchers
-            }
             try {
-                // Synchronous on this worker: a background removal racing close() makes Curator log an error.
-                client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().forPath(path);
+                if (!closed.get()) { // closing the client drops its watchers
+                    // Synchronous on this worker: a background removal racing close() makes Curator log an error.
+                    client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().forPath(path);
+                }
             } catch (Exception e) {
                 LOG.debug("removing the watch of {} failed; ignored", path, e);
+            } finally {
+                removed.complete(null);
             }
         });
+        return removed;
     }
 
     /**
@@ -374,13 +398,13 @@ public final class ZooKeeperStore implements Store {
 
     private void connectionChanged(ConnectionState state) {
         switch (state) {
-            case RECONNECTED -> watches.forEach(ZooKeeperWatch::restart);
+            case RECONNECTED -> watches.values().forEach(ZooKeeperWatch::restart);
             case SUSPENDED -> {
-                watches.forEach(w -> w.problem("connection to " + settings.describe()
+                watches.values().forEach(w -> w.problem("connection to " + settings.describe()
                         + " suspended; the watch reads the election again when reconnected"));
                 probe();
             }
-            case LOST -> watches.forEach(w -> w.problem("session of the store's client expired; the watch reads the"
+            case LOST -> watches.values().forEach(w -> w.problem("session of the store's client expired; the watch reads the"
                     + " election again on a new session"));
             default -> {
             }
@@ -516,8 +540,9 @@ public final class ZooKeeperStore implements Store {
         liveLeases.remove(lease.id(), lease);
     }
 
+    /** Drops {@code watch}, ended and removed from ZooKeeper, unless a new watch of its election replaced it. */
     void forget(ZooKeeperWatch watch) {
-        watches.remove(watch);
+        watches.remove(watch.znode(), watch);
     }
 
     StoreException closedError(String operation, String election) {

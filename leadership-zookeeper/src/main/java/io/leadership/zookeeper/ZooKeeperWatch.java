@@ -3,15 +3,14 @@ package io.leadership.zookeeper;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
-import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.AddWatchMode;
@@ -24,9 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A watch of one election through the store's own client, on a ZooKeeper 3.9 persistent
- * recursive watch of the election's node: ZooKeeper re-arms it by itself and delivers every
- * {@code NodeCreated} and {@code NodeDeleted} of the candidates' nodes, in the session's order.
+ * The watch of one election shared by every listener of it in one store, on one ZooKeeper 3.9
+ * persistent recursive watch of the election's node through the store's own client: ZooKeeper
+ * re-arms it by itself and delivers every {@code NodeCreated} and {@code NodeDeleted} of the
+ * candidates' nodes, in the session's order. A herd of candidates on one client thus costs one
+ * watch, one full read and one read per joining node, not one per candidate.
  *
  * <ul>
  * <li><b>Full read</b> (at start, after every reconnect and on a new session, so deletes that
@@ -45,49 +46,103 @@ import org.slf4j.LoggerFactory;
  *     again yields its true, lower revision.
  * </ul>
  * Replies and events are handled on ZooKeeper's event thread, where they arrive in the session's
- * order; listener calls go through one lane drained by one thread at a time, keeping only the
- * latest queue, so they never overlap and a slow listener ends on the latest queue.
+ * order; each queue is offered, in that order, to every listener's {@link Subscription}, whose
+ * own lane conflates and delivers it. A listener that subscribes while the state is complete
+ * gets the current queue at once, else the queue the read under way ends on. The persistent
+ * watch is removed when the last listener closes; a later watch of the election starts a new
+ * one once that removal is done.
  */
-final class ZooKeeperWatch implements Watch, Watcher {
+final class ZooKeeperWatch implements Watcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperWatch.class);
-    private static final int MAX_PENDING_ERRORS = 16;
     private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
     private final ZooKeeperStore store;
     private final String election;
     private final String znode;
-    private final QueueListener listener;
+    private final CompletableFuture<Void> previousRemoved; // of the election's watch before this one; null if none
 
-    // guarded by this; changed on ZooKeeper's event thread (and by restarts)
+    // guarded by this; changed on ZooKeeper's event thread (and by restarts and subscriptions)
+    private final List<Subscription> subscribers = new ArrayList<>();
+    private final CompletableFuture<Void> removed = new CompletableFuture<>(); // the persistent watch, once closed
     private boolean closed;
+    private boolean waiting; // for the previous watch's removal: no read (of a reconnect either) before it
     private long generation; // of the full read in progress or done; replies of older ones are dropped
-    private boolean listing; // getChildren of this generation not answered yet: events are in its reply
+    private boolean listing = true; // getChildren of this generation not answered yet: events are in its reply
     private final Set<String> initial = new HashSet<>(); // children of the full read not read yet
     private final Set<String> reading = new HashSet<>(); // children whose data is being read
     private final Map<String, Entry> entries = new HashMap<>(); // by child name
     private long revision;
     private int parentCreates;
     private boolean changed; // since the last queue delivered
+    private Queue current; // the last queue delivered
 
-    // the delivery lane, guarded by lane
-    private final Object lane = new Object();
-    private boolean delivering;
-    private Queue pendingQueue;
-    private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
-
-    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, QueueListener listener) {
+    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, ZooKeeperWatch previous) {
         this.store = store;
         this.election = election;
         this.znode = znode;
-        this.listener = listener;
+        this.previousRemoved = previous == null ? null : previous.removed;
+        this.waiting = previous != null;
+    }
+
+    /**
+     * Adds {@code subscription}, which gets the current queue at once if no read is under way,
+     * else the queue that read ends on; false if this watch ended (its last listener left).
+     */
+    synchronized boolean subscribe(Subscription subscription) {
+        if (closed) {
+            return false;
+        }
+        subscribers.add(subscription);
+        subscription.subscribed(this);
+        if (current != null && !listing && initial.isEmpty() && reading.isEmpty()) {
+            subscription.offer(current);
+        } else {
+            changed = true; // the read under way delivers, at least to this one
+        }
+        return true;
+    }
+
+    /** Removes {@code subscription}; the last one ends the watch and removes it from ZooKeeper. */
+    void unsubscribe(Subscription subscription) {
+        synchronized (this) {
+            if (!subscribers.remove(subscription) || !subscribers.isEmpty() || closed) {
+                return;
+            }
+            closed = true;
+        }
+        store.removeWatcher(znode, this).whenComplete((done, error) -> {
+            removed.complete(null);
+            store.forget(this);
+        });
+    }
+
+    /**
+     * Starts the watch; after the previous watch of the election is removed from ZooKeeper, if
+     * there is one, so that its removal cannot race this watch's registration.
+     */
+    void start() {
+        if (previousRemoved == null) {
+            restart();
+            return;
+        }
+        previousRemoved.whenComplete((done, error) -> {
+            synchronized (this) {
+                waiting = false;
+            }
+            restart();
+        });
+    }
+
+    String znode() {
+        return znode;
     }
 
     /** Adds the persistent watch (again: adding it twice is harmless) and reads the election in full. */
     void restart() {
         long gen;
         synchronized (this) {
-            if (closed) {
+            if (closed || waiting) {
                 return;
             }
             gen = ++generation;
@@ -276,79 +331,38 @@ final class ZooKeeperWatch implements Watch, Watcher {
         problem(new StoreException(ZooKeeperStore.NAME, "watch", election, message, null));
     }
 
-    private void problem(StoreException error) {
-        synchronized (lane) {
-            if (pendingErrors.size() < MAX_PENDING_ERRORS) {
-                pendingErrors.add(error);
-            }
+    /** Tells every listener, in the order of the events (under this watch's lock). */
+    private synchronized void problem(StoreException error) {
+        if (!closed) {
+            subscribers.forEach(s -> s.offer(error));
         }
-        drain();
     }
 
-    // guarded by this
+    /**
+     * Offers the queue to every listener, in store order (under this watch's lock); a queue equal
+     * to the last one goes only to listeners owed one (new, or told of an error since).
+     */
     private void deliver() {
         Queue queue = new Queue(List.copyOf(entries.values()), revision);
-        synchronized (lane) {
-            pendingQueue = queue;
-        }
-        drain();
-    }
-
-    private void drain() {
-        synchronized (lane) {
-            if (delivering) {
-                return;
-            }
-            delivering = true;
-        }
-        store.execute(this::drainNow);
-    }
-
-    private void drainNow() {
-        while (true) {
-            Queue queue;
-            StoreException error;
-            synchronized (lane) {
-                error = pendingErrors.poll();
-                queue = error == null ? pendingQueue : null;
-                if (error == null) {
-                    pendingQueue = null;
-                }
-                if (error == null && queue == null) {
-                    delivering = false;
-                    return;
-                }
-            }
-            synchronized (this) {
-                if (closed) {
-                    synchronized (lane) {
-                        delivering = false;
-                    }
-                    return;
-                }
-            }
-            try {
-                if (error != null) {
-                    listener.onError(error);
-                } else {
-                    listener.onQueue(queue);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("listener of the watch of election '{}' threw; ignored", election, e);
+        boolean same = queue.equals(current);
+        current = queue;
+        for (Subscription subscriber : subscribers) {
+            if (!same || subscriber.owed()) {
+                subscriber.offer(queue);
             }
         }
     }
 
-    @Override
-    public void close() {
+    /** Ends the watch with the store: no more callbacks; closing the client drops the ZooKeeper watch. */
+    void close() {
+        List<Subscription> ended;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
             closed = true;
+            ended = List.copyOf(subscribers);
+            subscribers.clear();
         }
-        store.forget(this);
-        store.removeWatcher(znode, this);
+        ended.forEach(Subscription::end);
+        removed.complete(null);
     }
 
     /** The child's name if {@code path} is a direct child of the election's node, else null. */

@@ -1,0 +1,308 @@
+package io.leadership.zookeeper;
+
+import static io.leadership.zookeeper.Recorders.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.drivers.AdvancedTracerDriver;
+import org.apache.curator.drivers.EventTrace;
+import org.apache.curator.drivers.OperationTrace;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Many watches of one election in one store (a herd of candidates on one client) share one
+ * persistent watch: what ZooKeeper serves per hand-off does not grow with the number of watchers.
+ * Requests are counted by Curator's tracer on the store's own client: each is an operation the
+ * server answered.
+ */
+class ZooKeeperSharedWatchTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final int WATCHES = 10;
+    private static final AtomicInteger KEYS = new AtomicInteger();
+    private static ZooKeeperServer server;
+
+    private ZooKeeperStore store;
+    private Store joiner;
+    private Requests requests;
+    private String key;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = new ZooKeeperServer();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    @BeforeEach
+    void connect(TestInfo test) {
+        store = (ZooKeeperStore) server.connect();
+        joiner = server.connect();
+        requests = new Requests();
+        store.client().getZookeeperClient().setTracerDriver(requests);
+        key = "shared/" + test.getTestMethod().orElseThrow().getName() + "-" + KEYS.incrementAndGet();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+        joiner.close();
+    }
+
+    @Test
+    void tenWatchesOfOneElectionCostOneWatchOneListingAndOneReadPerJoin() throws Exception {
+        List<Lease> leases = new ArrayList<>();
+        List<Entry> joined = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            leases.add(done(joiner.grant(server.ttl(), LeaseListener.NONE)));
+            joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
+        }
+        List<Recorders.Queues> seen = new ArrayList<>();
+        List<Watch> watches = new ArrayList<>();
+        for (int i = 0; i < WATCHES; i++) {
+            Recorders.Queues listener = new Recorders.Queues();
+            seen.add(listener);
+            watches.add(store.watch(key, listener));
+        }
+        for (Recorders.Queues listener : seen) {
+            assertEquals(joined, listener.next(WAIT), "every watch starts with the current queue");
+        }
+        System.out.printf("%d watches of one election in one store, at start: %s%n", WATCHES, requests);
+        assertEquals(1, requests.count("AddWatchBuilderImpl"), "one persistent watch: " + requests);
+        assertEquals(1, requests.count("GetChildrenBuilderImpl"), "one listing: " + requests);
+        assertEquals(2, requests.count("GetDataBuilderImpl"), "one read per candidate: " + requests);
+
+        int handOffs = 5;
+        requests.reset();
+        for (int round = 0; round < handOffs; round++) { // the head resigns and joins again at the tail
+            Entry head = joined.remove(0);
+            assertTrue(done(joiner.leave(head)));
+            joined.add(done(joiner.join(key, head.value(), leases.get(Integer.parseInt(head.value().substring(1))))));
+        }
+        List<Entry> expected = List.copyOf(joined);
+        for (Recorders.Queues listener : seen) {
+            await(() -> expected.equals(listener.lastEntries()), WAIT, "every watch ending on the latest queue");
+            assertFalse(listener.overlapped);
+            ZooKeeperStoreTest.assertRevisionsCover(listener.all);
+        }
+        System.out.printf("%d watches of one election in one store, %d joins: %d getData on the store's client%n",
+                WATCHES, handOffs, requests.count("GetDataBuilderImpl"));
+        assertEquals(handOffs, requests.count("GetDataBuilderImpl"), "one read per joining node, not one per watch: " + requests);
+
+        watches.forEach(Watch::close);
+        for (Lease lease : leases) {
+            done(lease.revoke());
+        }
+    }
+
+    @Test
+    void aListenerThatBlocksDelaysNoOtherListener() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        Recorders.Queues slow = new Recorders.Queues();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        QueueListener blocking = new QueueListener() { // blocks on its first non-empty queue until released
+            @Override
+            public void onQueue(Queue queue) {
+                if (inside.incrementAndGet() != 1) {
+                    overlaps.incrementAndGet();
+                }
+                slow.onQueue(queue);
+                try {
+                    block(queue);
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            private void block(Queue queue) {
+                if (!queue.entries().isEmpty() && blocked.getCount() > 0) {
+                    blocked.countDown();
+                    try {
+                        release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        Recorders.Queues fast = new Recorders.Queues();
+        try (Watch slowWatch = store.watch(key, blocking); Watch fastWatch = store.watch(key, fast)) {
+            assertEquals(List.of(), fast.next(WAIT));
+            List<Lease> leases = new ArrayList<>();
+            List<Entry> joined = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                leases.add(done(joiner.grant(server.ttl(), LeaseListener.NONE)));
+                joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
+                List<Entry> now = List.copyOf(joined);
+                await(() -> now.equals(fast.lastEntries()), WAIT, "the other listener seeing join " + i);
+            }
+            Recorders.await(blocked, WAIT, "the slow listener blocking");
+            assertTrue(done(joiner.leave(joined.remove(0))));
+            List<Entry> expected = List.copyOf(joined);
+            await(() -> expected.equals(fast.lastEntries()), WAIT, "the other listener seeing the leave");
+            // a watch that subscribes now gets the shared state at once
+            Recorders.Queues late = new Recorders.Queues();
+            try (Watch lateWatch = store.watch(key, late)) {
+                assertEquals(expected, late.next(WAIT), "a late watch starts with the current queue");
+            }
+            assertEquals(1, slow.all.stream().filter(q -> !q.entries().isEmpty()).count(), "the slow listener is still blocked");
+
+            release.countDown();
+            await(() -> expected.equals(slow.lastEntries()), WAIT, "the slow listener ending on the latest queue");
+            assertTrue(slow.all.size() <= 3, "the slow listener's queues were conflated: " + slow.all);
+            assertEquals(0, overlaps.get(), "calls of the slow listener overlapped");
+            assertFalse(fast.overlapped);
+            ZooKeeperStoreTest.assertRevisionsCover(slow.all);
+            ZooKeeperStoreTest.assertRevisionsCover(fast.all);
+            for (Lease lease : leases) {
+                done(lease.revoke());
+            }
+        }
+    }
+
+    @Test
+    void theSharedWatchEndsWithItsLastListenerAndANewOneStartsAfresh() throws Exception {
+        Recorders.Queues first = new Recorders.Queues();
+        Recorders.Queues second = new Recorders.Queues();
+        Watch one = store.watch(key, first);
+        Watch two = store.watch(key, second);
+        assertEquals(List.of(), first.next(WAIT));
+        assertEquals(List.of(), second.next(WAIT));
+        one.close();
+        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Entry entry = done(joiner.join(key, "v", lease));
+        assertEquals(List.of(entry), second.next(WAIT), "the other listener keeps the shared watch");
+        two.close();
+        await(() -> !persistentRecursiveWatches().contains("/" + key),
+                WAIT, "the persistent watch being removed with its last listener");
+        assertTrue(first.queues.isEmpty(), "a closed watch delivered " + first.queues);
+
+        requests.reset();
+        Recorders.Queues again = new Recorders.Queues();
+        try (Watch three = store.watch(key, again)) {
+            assertEquals(List.of(entry), again.next(WAIT), "a new watch reads afresh");
+            Entry next = done(joiner.join(key, "w", done(joiner.grant(server.ttl(), LeaseListener.NONE))));
+            assertEquals(List.of(entry, next), again.next(WAIT), "and sees joins");
+        }
+        assertEquals(1, requests.count("AddWatchBuilderImpl"), requests.toString());
+        assertTrue(second.queues.isEmpty(), "a closed watch delivered " + second.queues);
+        done(lease.revoke());
+    }
+
+    @Test
+    void aWatchOpenedAsTheLastOneClosesStillSeesEveryJoin() throws Exception {
+        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        List<Entry> joined = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            Recorders.Queues before = new Recorders.Queues();
+            Watch last = store.watch(key, before);
+            assertEquals(joined, before.next(WAIT));
+            Recorders.Queues after = new Recorders.Queues();
+            last.close(); // its removal from ZooKeeper is under way while the next watch starts
+            try (Watch next = store.watch(key, after)) {
+                assertEquals(joined, after.next(WAIT), "round " + round);
+                joined.add(done(joiner.join(key, "c" + round, done(joiner.grant(server.ttl(), LeaseListener.NONE)))));
+                assertEquals(joined, after.next(WAIT), "the new watch sees the join, round " + round);
+            }
+        }
+        done(lease.revoke());
+    }
+
+    @Test
+    void everyListenerOfTheSharedWatchHearsOfAnOutageAndResumesOnTheCurrentQueue() throws Exception {
+        List<Recorders.Queues> seen = new ArrayList<>();
+        List<Watch> watches = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Recorders.Queues listener = new Recorders.Queues();
+            seen.add(listener);
+            watches.add(store.watch(key, listener));
+            assertEquals(List.of(), listener.next(WAIT));
+        }
+        server.stop();
+        for (Recorders.Queues listener : seen) {
+            assertTrue(listener.errors.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS) != null, "every listener told of the outage");
+        }
+        server.restart();
+        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Entry entry = done(joiner.join(key, "after", lease));
+        for (Recorders.Queues listener : seen) {
+            await(() -> List.of(entry).equals(listener.lastEntries()), WAIT, "every listener seeing the join after the outage");
+            assertFalse(listener.overlapped);
+            ZooKeeperStoreTest.assertRevisionsCover(listener.all);
+        }
+        watches.forEach(Watch::close);
+        done(lease.revoke());
+    }
+
+    /** The paths of the store's client's persistent recursive watches (ZooKeeper offers the list to tests only). */
+    @SuppressWarnings("unchecked")
+    private List<String> persistentRecursiveWatches() {
+        try {
+            Method list = org.apache.zookeeper.ZooKeeper.class.getDeclaredMethod("getPersistentRecursiveWatches");
+            list.setAccessible(true);
+            return (List<String>) list.invoke(store.client().getZookeeperClient().getZooKeeper());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static <T> T done(CompletableFuture<T> future) throws Exception {
+        return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Counts the operations the store's client completed, by Curator builder (GetDataBuilderImpl, ...). */
+    static final class Requests extends AdvancedTracerDriver {
+        private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+        @Override
+        public void addTrace(OperationTrace trace) {
+            counts.computeIfAbsent(trace.getName().replaceFirst("-.*", ""), n -> new AtomicInteger()).incrementAndGet();
+        }
+
+        @Override
+        public void addEvent(EventTrace trace) {
+        }
+
+        int count(String builder) {
+            AtomicInteger count = counts.get(builder);
+            return count == null ? 0 : count.get();
+        }
+
+        void reset() {
+            counts.clear();
+        }
+
+        @Override
+        public String toString() {
+            return counts.toString();
+        }
+    }
+}
