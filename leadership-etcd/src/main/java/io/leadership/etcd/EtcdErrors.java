@@ -86,7 +86,7 @@ final class EtcdErrors {
         Status status = statusOf(cause);
         String message = switch (status.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> unreachable(status, cause, endpoints);
-            default -> firstLine(String.valueOf(cause.getMessage())) + principal(status, user);
+            default -> firstLine(String.valueOf(cause.getMessage())) + inner(status, cause) + principal(status, user);
         };
         return new StoreException(STORE, operation, key, message, cause);
     }
@@ -144,10 +144,24 @@ final class EtcdErrors {
         return shown + (hint == null ? "" : " (" + hint + ")");
     }
 
+    /**
+     * etcd's own answer when jetcd hides it: a refused Authenticate reaches the caller as a bare
+     * {@code UNAUTHENTICATED} whose cause holds etcd's reason ({@code authentication failed,
+     * invalid user ID or password}).
+     */
+    private static String inner(Status status, Throwable cause) {
+        if (status.getDescription() != null || cause.getCause() == null || cause.getCause() == cause) {
+            return "";
+        }
+        String d = statusOf(cause.getCause()).getDescription();
+        return d == null ? "" : ": " + firstLine(d);
+    }
+
     /** As whom the store asked, for refusals of its credentials or of a permission. */
     private static String principal(Status status, String user) {
         String d = String.valueOf(status.getDescription());
-        boolean auth = status.getCode() == Status.Code.PERMISSION_DENIED || d.contains("permission denied")
+        boolean auth = status.getCode() == Status.Code.PERMISSION_DENIED || status.getCode() == Status.Code.UNAUTHENTICATED
+                || d.contains("permission denied")
                 || d.contains("authentication failed") || d.contains("user name is empty") || d.contains("user name not found");
         if (!auth) {
             return "";

@@ -29,6 +29,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -59,12 +60,22 @@ class EtcdTlsTest {
     static final EtcdServer etcd = EtcdServer.createTls(CERTS, true);
 
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** Every test's logs, errors and toString()s are scanned for the private keys. */
+    private SecretScan scan;
+
+    @BeforeEach
+    void scanForKeys() {
+        scan = SecretScan.start().privateKey(CERTS.client.key()).privateKey(CERTS.rogueClient.key())
+                .privateKey(CERTS.server.key()).privateKey(CERTS.caKey);
+    }
 
     @AfterEach
     void closeAll() throws Exception {
         for (int i = open.size() - 1; i >= 0; i--) {
+            scan.show(open.get(i));
             open.get(i).close();
         }
+        scan.close();
     }
 
     @AfterAll
@@ -158,6 +169,7 @@ class EtcdTlsTest {
             StoreException e = assertInstanceOf(StoreException.class,
                     failure(store.grant(Duration.ofSeconds(5), LeaseListener.NONE)));
             System.err.println("refusal: " + e.getMessage());
+            scan.show(e, store);
             assertTrue(e.getMessage().startsWith("etcd grant failed: TLS handshake with etcd at ")
                     && e.getMessage().contains("does not name the host"), e.getMessage());
             store.close();
@@ -175,13 +187,14 @@ class EtcdTlsTest {
     }
 
     /** A grant on {@code store} fails naming the store, the operation, the endpoint and (in the caller) the cause. */
-    private static StoreException refused(EtcdStore store) {
+    private StoreException refused(EtcdStore store) {
         StoreException e = assertInstanceOf(StoreException.class, failure(store.grant(Duration.ofSeconds(5), LeaseListener.NONE)));
         assertEquals("grant", e.operation());
         InetSocketAddress a = etcd.addresses().get(0);
         assertTrue(e.getMessage().startsWith("etcd grant") && e.getMessage().contains(a.getHostString() + ":" + a.getPort()),
                 e.getMessage());
         System.err.println("refusal: " + e.getMessage());
+        scan.show(e);
         return e;
     }
 
