@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  */
 public final class StoreAddress {
 
-    /** Parameters whose values are secrets: never echoed. */
-    private static final Set<String> SECRETS = Set.of("password", "token");
+    /** Parameters whose values are secrets, never echoed: {@code password}, {@code keyPassword}, {@code token}, {@code aclToken}, {@code secret}... */
+    private static final Pattern SECRET = Pattern.compile("(?i)[a-z0-9_]*(password|token|secret)");
     private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:(\\d+)s)?(?:(\\d+)ms)?");
     private static final String DURATIONS = "500ms, 5s, 2m, 1h, 1m30s or PT5S";
 
@@ -224,7 +224,7 @@ public final class StoreAddress {
 
     /** An error about parameter {@code name}, naming its value (unless secret) and the address. */
     public IllegalArgumentException bad(String name, String value, String why) {
-        return new IllegalArgumentException("parameter " + name + "=" + (SECRETS.contains(name) ? "***" : Keys.quote(value))
+        return new IllegalArgumentException("parameter " + name + "=" + (SECRET.matcher(name).matches() ? "***" : Keys.quote(value))
                 + " in " + store + " address '" + this + "': " + why);
     }
 
@@ -264,10 +264,7 @@ public final class StoreAddress {
     /** {@code address} with its password and secret parameters replaced by {@code ***}. */
     public static String redact(String address) {
         String out = address.replaceFirst("(//[^/@:?#]*:)[^/@]*@", "$1***@");
-        for (String secret : SECRETS) {
-            out = out.replaceAll("([?&]" + secret + "=)[^&#]*", "$1***");
-        }
-        return out;
+        return out.replaceAll("(?i)([?&][a-z0-9_]*(?:password|token|secret)=)[^&#]*", "$1***");
     }
 
     /** The address as given, with secrets replaced by {@code ***}. */

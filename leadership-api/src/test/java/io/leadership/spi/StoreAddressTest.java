@@ -94,6 +94,13 @@ class StoreAddressTest {
     }
 
     @Test
+    void everyParameterNamedAsASecretIsRedacted() {
+        String shown = StoreAddress.redact("etcd://h:1?keyPassword=kp1&aclToken=at1&clientSecret=cs1&user=bob");
+        assertFalse(shown.contains("kp1") || shown.contains("at1") || shown.contains("cs1"), shown);
+        assertTrue(shown.contains("user=bob"), shown);
+    }
+
+    @Test
     void secretsAreNeverEchoed() {
         String m = assertThrows(IllegalArgumentException.class,
                 () -> parse("etcd://u:hunter2@h:1?token=t0ps3cret&password=pw1&nope=1")).getMessage();

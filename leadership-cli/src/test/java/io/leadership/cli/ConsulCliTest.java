@@ -1,26 +1,27 @@
 package io.leadership.cli;
 
-import io.leadership.consul.emulator.ConsulEmulator;
+import io.leadership.consul.agent.ConsulAgent;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Random;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The CLI scenarios on Consul: for now the backend's in-process Consul HTTP API emulator (its
- * test-jar), in real time, which invalidates sessions between TTL and 2 × TTL after their last
- * renewal as Consul does. To be pointed at a real agent when the project runs one.
+ * The CLI scenarios on a real Consul agent (leadership-consul's test harness: the agent built from
+ * Go modules, {@code CONSUL_BIN}), with {@code session_ttl_min} lowered so a 4 s TTL is allowed.
+ * Consul invalidates a session between TTL and 2 × TTL after its last renewal.
  */
 class ConsulCliTest extends ElectScenarios {
 
-    private static ConsulEmulator consul;
+    private static final Duration TTL = Duration.ofSeconds(4);
+    private static ConsulAgent consul;
     private static CliServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        consul = ConsulEmulator.builder().random(new Random(13)).start();
-        InetSocketAddress address = consul.address();
+        consul = ConsulAgent.builder().sessionTtlMin(Duration.ofSeconds(1)).ttl(TTL).start();
+        InetSocketAddress address = consul.addresses().get(0);
         server = new CliServer() {
             @Override
             public InetSocketAddress address() {
@@ -29,17 +30,17 @@ class ConsulCliTest extends ElectScenarios {
 
             @Override
             public String uri(InetSocketAddress a) {
-                return "consul://" + a.getHostString() + ":" + a.getPort() + "?requestTimeout=3s&watchWait=5s";
+                return consul.uri(List.of(a));
             }
 
             @Override
             public Duration ttl() {
-                return Duration.ofSeconds(10); // Consul's minimum
+                return TTL;
             }
 
             @Override
             public Duration expiry() {
-                return ttl().multipliedBy(2);
+                return TTL.multipliedBy(2);
             }
 
             @Override
@@ -49,7 +50,7 @@ class ConsulCliTest extends ElectScenarios {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (consul != null) {
             consul.close();
         }

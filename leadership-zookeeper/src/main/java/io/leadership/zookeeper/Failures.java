@@ -49,8 +49,32 @@ final class Failures {
                 String.valueOf(cause.getMessage()) + " (servers " + servers + ")", cause);
     }
 
-    /** An unexpected result code of a ZooKeeper call on {@code znode}. */
-    static StoreException of(String operation, String key, Code code, String znode) {
-        return new StoreException(ZooKeeperStore.NAME, operation, key, KeeperException.create(code, znode));
+    /**
+     * An unexpected result code of a ZooKeeper call on {@code znode}; a refusal says whether it is
+     * an authentication or a permission problem, and as whom, see {@link #explain}.
+     */
+    static StoreException of(String operation, String key, Code code, String znode, Settings settings) {
+        KeeperException cause = KeeperException.create(code, znode);
+        return new StoreException(ZooKeeperStore.NAME, operation, key, explain(cause, settings), cause);
+    }
+
+    /**
+     * {@code cause}'s message, and for a refusal what it means: NOAUTH is a permission problem (the
+     * ACL of the node, or of its parent for a create or delete, does not grant the right to these
+     * credentials; ZooKeeper's digest scheme accepts any password, so a wrong password also shows
+     * here), AUTHFAILED an authentication problem (the server rejected the credentials, and the
+     * ZooKeeper handle is closed for good). Names the principal, never a secret.
+     */
+    static String explain(KeeperException cause, Settings settings) {
+        String path = cause.getPath() == null ? "" : " " + cause.getPath();
+        return switch (cause.code()) {
+            case NOAUTH -> "permission denied (ZooKeeper NoAuth)" + path + ": the node's ACL (for a create or delete, its"
+                    + " parent's) does not grant this client (" + settings.principal() + ") the right";
+            case AUTHFAILED -> "authentication failed (ZooKeeper AuthFailed): the servers " + settings.describe()
+                    + " rejected the credentials (" + settings.principal() + ")";
+            case INVALIDACL -> "invalid ACL (ZooKeeper InvalidACL)" + path + ": an ACL with the auth or creator id needs"
+                    + " credentials on the session (" + settings.principal() + ")";
+            default -> cause.getMessage();
+        };
     }
 }

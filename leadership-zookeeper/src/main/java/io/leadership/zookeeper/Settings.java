@@ -9,6 +9,7 @@ import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.utils.ZookeeperFactory;
+import org.apache.zookeeper.client.ZKClientConfig;
 
 /**
  * What a {@link ZooKeeperStore} connects with, validated by {@link ZooKeeperStoreBuilder}.
@@ -19,9 +20,12 @@ import org.apache.curator.utils.ZookeeperFactory;
  * @param sessionTimeout  the session timeout of the store's own client (reads, watches, deletes)
  * @param authInfos       credentials added to every session (for example digest {@code user:password})
  * @param aclProvider     the ACLs of election keys and of the parents created for them
+ * @param tls             TLS settings, or {@code null} for a plain connection
+ * @param principal       who the credentials say the client is, for messages (never a secret), e.g.
+ *                        {@code digest user 'elector'}, or {@code no credentials}
  */
 record Settings(String connectString, String namespace, Duration connectionTimeout, Duration sessionTimeout,
-        List<AuthInfo> authInfos, ACLProvider aclProvider) {
+        List<AuthInfo> authInfos, ACLProvider aclProvider, Tls tls, String principal) {
 
     /** A Curator client builder with these settings and the given session timeout and threads. */
     CuratorFrameworkFactory.Builder curator(Duration session, Duration connection, RetryPolicy retry,
@@ -41,11 +45,20 @@ record Settings(String connectString, String namespace, Duration connectionTimeo
                 .runSafeService(callbacks)
                 // close() waits this long for the ZooKeeper send and event threads to end.
                 .waitForShutdownTimeoutMs(5_000)
-                .zookeeperFactory(zookeeperFactory);
+                .zookeeperFactory(zookeeperFactory)
+                .zkClientConfig(clientConfig());
         if (!authInfos.isEmpty()) {
             builder.authorization(authInfos);
         }
         return builder;
+    }
+
+    /**
+     * A new ZooKeeper client configuration for one client (a ZKClientConfig is mutable: never
+     * shared), or {@code null} for ZooKeeper's defaults when TLS is off.
+     */
+    ZKClientConfig clientConfig() {
+        return tls == null ? null : tls.apply(new ZKClientConfig());
     }
 
     /** The address for messages: servers and chroot, never credentials. */

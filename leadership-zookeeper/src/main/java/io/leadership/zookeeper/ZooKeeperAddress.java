@@ -1,21 +1,16 @@
 package io.leadership.zookeeper;
 
+import io.leadership.spi.StoreAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.HashSet;
+import java.net.URISyntaxException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 
 /**
- * Reads a store address {@code zk://[user:password@]host:port[,host:port...][/chroot][?param=value&...]}.
+ * Reads a store address {@code zk://[user:password@]host[:port][,host[:port]...][/chroot][?param=value&...]}
+ * in the shared grammar of {@link StoreAddress}; the port defaults to 2181.
  *
  * <table>
  * <caption>Query parameters</caption>
@@ -25,112 +20,90 @@ import org.apache.zookeeper.data.ACL;
  * <tr><td>{@code acl}</td><td>ACL of election keys: {@code open} (anyone), {@code creator} (only the
  *     authenticated user), {@code creator-read} (only that user writes, anyone reads); the last two
  *     need {@code user:password@}</td><td>open</td></tr>
+ * <tr><td>{@code tls}</td><td>{@code true}: TLS, trusting the JDK's CAs unless {@code caFile} is given</td><td>false</td></tr>
+ * <tr><td>{@code caFile}</td><td>PEM file of the CAs that sign the servers' certificates (implies TLS)</td><td></td></tr>
+ * <tr><td>{@code keyFile}</td><td>PEM file with the client's private key and certificate chain (implies TLS)</td><td></td></tr>
+ * <tr><td>{@code certFile}</td><td>the client's certificate chain: the same file as {@code keyFile}
+ *     (ZooKeeper reads both from one file)</td><td></td></tr>
  * </table>
- * Durations are written {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
+ * Durations are written {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1m30s} or ISO-8601 ({@code PT5S}).
  * The user and password before {@code @} authenticate every session with the {@code digest} scheme.
  */
 final class ZooKeeperAddress {
 
-    private static final List<String> PARAMETERS = List.of("connectTimeout", "sessionTimeout", "acl");
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    static final Set<String> PARAMETERS = Set.of("connectTimeout", "sessionTimeout", "acl", "tls", "caFile", "certFile", "keyFile");
+    private static final String STORE = "ZooKeeper";
 
     private ZooKeeperAddress() {
     }
 
     static ZooKeeperStoreBuilder parse(URI address) {
-        if (address == null) {
-            throw new IllegalArgumentException("ZooKeeper address must not be null; expected e.g. zk://localhost:2181");
-        }
-        String text = address.toString();
-        if (address.getScheme() == null || !address.getScheme().equalsIgnoreCase("zk")) {
-            throw new IllegalArgumentException("ZooKeeper address '" + text + "' must start with zk://, e.g. zk://localhost:2181");
-        }
-        if (address.isOpaque() || address.getRawAuthority() == null || address.getRawAuthority().isEmpty()) {
-            throw new IllegalArgumentException("ZooKeeper address '" + text
-                    + "' names no server; expected zk://host:port[,host:port...][/chroot], e.g. zk://localhost:2181");
-        }
-        if (address.getRawFragment() != null) {
-            throw new IllegalArgumentException("ZooKeeper address '" + text + "' has a fragment '#" + address.getRawFragment()
-                    + "'; settings go in query parameters " + PARAMETERS);
-        }
+        StoreAddress parsed = StoreAddress.parse(STORE, "zk", withDefaultPorts(address), PARAMETERS);
         ZooKeeperStoreBuilder builder = ZooKeeperStore.builder();
-        String authority = address.getRawAuthority();
-        int at = authority.lastIndexOf('@');
-        String userInfo = null;
-        if (at >= 0) {
-            userInfo = decode(authority.substring(0, at), text);
-            authority = authority.substring(at + 1);
-        }
         try {
-            builder.connectString(authority);
-            builder.namespace(decode(address.getRawPath() == null ? "" : address.getRawPath(), text));
+            builder.connectString(String.join(",", parsed.hosts()));
+            builder.namespace(parsed.path());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("ZooKeeper address '" + redact(text) + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException(STORE + " address '" + parsed + "': " + e.getMessage(), e);
         }
-        boolean authenticated = false;
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("ZooKeeper address '" + redact(text)
-                        + "': credentials before '@' must be user:password (digest scheme)");
+        if (parsed.user().isPresent()) {
+            builder.digest(parsed.user().get(), parsed.password().orElseThrow());
+        }
+        setting(parsed, "connectTimeout", () -> parsed.duration("connectTimeout").ifPresent(builder::connectionTimeout));
+        setting(parsed, "sessionTimeout", () -> parsed.duration("sessionTimeout").ifPresent(builder::sessionTimeout));
+        setting(parsed, "acl", () -> parsed.text("acl").ifPresent(v -> builder.keyAcl(acl(v, parsed.user().isPresent()))));
+        setting(parsed, "tls", () -> parsed.flag("tls").ifPresent(on -> {
+            if (on) {
+                builder.tls();
+            } else if (parsed.has("caFile") || parsed.has("keyFile") || parsed.has("certFile")) {
+                throw new IllegalArgumentException("caFile, certFile and keyFile are TLS settings; drop tls=false");
             }
-            builder.digest(userInfo.substring(0, colon), userInfo.substring(colon + 1));
-            authenticated = true;
+        }));
+        setting(parsed, "caFile", () -> parsed.file("caFile").ifPresent(builder::trustedCertificates));
+        if (parsed.has("certFile") && !parsed.has("keyFile")) {
+            throw parsed.bad("certFile", parsed.text("certFile").get(), "a client certificate needs keyFile, the PEM file"
+                    + " with the private key and the certificate chain (ZooKeeper reads both from one file)");
         }
-        Set<String> seen = new HashSet<>();
-        String query = address.getRawQuery();
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&", -1)) {
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq), text);
-                String value = eq < 0 ? null : decode(pair.substring(eq + 1), text);
-                if (!PARAMETERS.contains(name)) {
-                    throw new IllegalArgumentException("unknown parameter '" + name + "' in ZooKeeper address '" + redact(text)
-                            + "'; known parameters: " + PARAMETERS);
-                }
-                if (!seen.add(name)) {
-                    throw new IllegalArgumentException("parameter '" + name + "' given twice in ZooKeeper address '" + redact(text) + "'");
-                }
-                if (value == null || value.isEmpty()) {
-                    throw new IllegalArgumentException("parameter '" + name + "' has no value in ZooKeeper address '" + redact(text) + "'");
-                }
-                try {
-                    switch (name) {
-                        case "connectTimeout" -> builder.connectionTimeout(duration(value));
-                        case "sessionTimeout" -> builder.sessionTimeout(duration(value));
-                        case "acl" -> builder.keyAcl(acl(value, authenticated));
-                        default -> throw new AssertionError(name);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("parameter " + name + "=" + value + " in ZooKeeper address '"
-                            + redact(text) + "': " + e.getMessage(), e);
-                }
-            }
-        }
+        setting(parsed, "keyFile", () -> parsed.file("keyFile")
+                .ifPresent(key -> builder.clientCertificate(parsed.file("certFile").orElse(null), key)));
         return builder;
     }
 
-    /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 such as {@code PT5S}. */
-    static Duration duration(String text) {
-        Matcher m = SIMPLE_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (m.matches()) {
-            long amount;
-            try {
-                amount = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is too large a duration", e);
-            }
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
-        }
+    /** Runs {@code apply}, naming the parameter and the address in a builder's complaint. */
+    private static void setting(StoreAddress parsed, String name, Runnable apply) {
         try {
-            return Duration.parse(text.trim());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration; expected e.g. 500ms, 5s, 2m, 1h or PT5S", e);
+            apply.run();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("parameter ")) {
+                throw e; // StoreAddress's own, naming the parameter already
+            }
+            throw parsed.bad(name, parsed.text(name).orElse(""), e.getMessage());
+        }
+    }
+
+    /** {@code address} with {@code :2181} after every server that names no port, as ZooKeeper's connect strings allow. */
+    private static URI withDefaultPorts(URI address) {
+        if (address == null || address.getRawAuthority() == null) {
+            return address;
+        }
+        String authority = address.getRawAuthority();
+        int at = authority.lastIndexOf('@');
+        String servers = authority.substring(at + 1);
+        StringBuilder out = new StringBuilder();
+        for (String server : servers.split(",", -1)) {
+            boolean hasPort = server.lastIndexOf(':') > server.lastIndexOf(']');
+            out.append(out.length() == 0 ? "" : ",").append(server.isEmpty() || hasPort ? server : server + ":2181");
+        }
+        String replaced = authority.substring(0, at + 1) + out;
+        if (replaced.equals(authority)) {
+            return address;
+        }
+        String text = address.toString();
+        int start = text.indexOf("//") + 2;
+        try {
+            return new URI(text.substring(0, start) + replaced + text.substring(start + authority.length()));
+        } catch (URISyntaxException e) {
+            return address; // StoreAddress names the problem
         }
     }
 
@@ -146,18 +119,5 @@ final class ZooKeeperAddress {
                     + " credentials: zk://user:password@host:port");
         }
         return acl;
-    }
-
-    private static String decode(String raw, String address) {
-        try {
-            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad percent-encoding '" + raw + "' in ZooKeeper address '" + redact(address) + "'", e);
-        }
-    }
-
-    /** The address without its password, for messages. */
-    static String redact(String address) {
-        return address.replaceFirst("(//[^/@:]*:)[^/@]*@", "$1***@");
     }
 }

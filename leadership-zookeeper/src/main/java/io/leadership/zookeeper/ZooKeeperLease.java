@@ -96,8 +96,10 @@ final class ZooKeeperLease implements Lease {
         store.execute(lease::startClient);
         Duration timeout = store.settings().connectionTimeout();
         store.deadline(lease.granted, timeout, () -> {
+            Settings settings = store.settings();
             StoreException error = new StoreException(ZooKeeperStore.NAME, "grant", null,
-                    "no connection to " + store.settings().describe() + " within " + timeout.toMillis() + " ms", null);
+                    "no connection to " + settings.describe() + " within " + timeout.toMillis() + " ms"
+                    + (settings.tls() == null ? "" : "; " + TlsCheck.diagnose(settings)), null);
             lease.failGrant(error);
             return error;
         });
@@ -210,7 +212,7 @@ final class ZooKeeperLease implements Lease {
                     return CompletableFuture.completedFuture(known);
                 }
                 if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
-                    throw Failures.of("join", election, reply.code(), full(node));
+                    throw Failures.of("join", election, reply.code(), full(node), store.settings());
                 }
                 joins.remove(election, previous);
                 return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
@@ -225,7 +227,7 @@ final class ZooKeeperLease implements Lease {
                     }
                 }
             } else if (!reply.is(Code.NONODE)) {
-                throw Failures.of("join", election, reply.code(), full(parent));
+                throw Failures.of("join", election, reply.code(), full(parent), store.settings());
             }
             return create(election, parent, value, data, previous.uuid(), 1);
         });
@@ -238,7 +240,7 @@ final class ZooKeeperLease implements Lease {
                 return CompletableFuture.completedFuture(joined(election, previous.uuid(), node, value, reply.stat().getCzxid()));
             }
             if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
-                throw Failures.of("join", election, reply.code(), full(node));
+                throw Failures.of("join", election, reply.code(), full(node), store.settings());
             }
             return create(election, parent(node), value, data, previous.uuid(), 1);
         });
@@ -256,15 +258,15 @@ final class ZooKeeperLease implements Lease {
                     case NONODE -> {
                         if (attempt >= 3) {
                             joins.remove(election, joining);
-                            throw Failures.of("join", election, reply.code(), full(parent));
+                            throw Failures.of("join", election, reply.code(), full(parent), store.settings());
                         }
                         yield store.createContainers(election, parent)
                                 .thenCompose(created -> create(election, parent, value, data, uuid, attempt + 1));
                     }
-                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> throw Failures.of("join", election, reply.code(), prefix);
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> throw Failures.of("join", election, reply.code(), prefix, store.settings());
                     default -> {
                         joins.remove(election, joining); // nothing was created
-                        throw Failures.of("join", election, reply.code(), prefix);
+                        throw Failures.of("join", election, reply.code(), prefix, store.settings());
                     }
                 });
     }

@@ -34,7 +34,7 @@ import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.DebugUtils;
-import org.apache.curator.utils.NonAdminZookeeperFactory;
+import org.apache.curator.utils.ZookeeperFactory;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException.Code;
@@ -103,6 +103,25 @@ public final class ZooKeeperStore implements Store {
         }
     }
 
+    /**
+     * Plain {@link ZooKeeper} handles (not Curator's default {@code ZooKeeperAdmin}) with the
+     * store's client configuration (TLS), for the store's own client.
+     */
+    private static final ZookeeperFactory PLAIN_HANDLES = new ZookeeperFactory() {
+        @Override
+        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, org.apache.zookeeper.Watcher watcher,
+                boolean canBeReadOnly) throws java.io.IOException {
+            return new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly);
+        }
+
+        @Override
+        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, org.apache.zookeeper.Watcher watcher,
+                boolean canBeReadOnly, org.apache.zookeeper.client.ZKClientConfig config) throws java.io.IOException {
+            return config == null ? newZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly)
+                    : new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
+        }
+    };
+
     private final Settings settings;
     private final String threadPrefix;
     private final AtomicInteger threadCount = new AtomicInteger();
@@ -127,7 +146,7 @@ public final class ZooKeeperStore implements Store {
         timer.allowCoreThreadTimeOut(true);
         // The store's own client serves watches and leaves; its session holds no key.
         this.client = settings.curator(settings.sessionTimeout(), settings.connectionTimeout(),
-                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, new NonAdminZookeeperFactory()).build();
+                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, PLAIN_HANDLES).build();
         client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
         client.start();
     }
@@ -208,7 +227,7 @@ public final class ZooKeeperStore implements Store {
             return switch (reply.code()) {
                 case OK -> true;
                 case NONODE -> false;
-                default -> throw Failures.of("leave", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), path));
+                default -> throw Failures.of("leave", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), path), settings);
             };
         }));
     }
@@ -259,7 +278,8 @@ public final class ZooKeeperStore implements Store {
 
     @Override
     public String toString() {
-        return "ZooKeeperStore[" + settings.describe() + "]";
+        return "ZooKeeperStore[" + settings.describe() + (settings.tls() == null ? "" : ", " + settings.tls().describe())
+                + ", " + settings.principal() + "]";
     }
 
     // ---- names
@@ -340,7 +360,7 @@ public final class ZooKeeperStore implements Store {
         return curator("join", election, (c, callback) -> c.create().creatingParentContainersIfNeeded()
                 .withMode(CreateMode.CONTAINER).inBackground(callback, callbacks).forPath(parent)).thenApply(reply -> {
                     if (!reply.is(Code.OK) && !reply.is(Code.NODEEXISTS)) {
-                        throw Failures.of("join", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), parent));
+                        throw Failures.of("join", election, reply.code(), ZKPaths.fixForNamespace(settings.namespace(), parent), settings);
                     }
                     return null;
                 });
@@ -408,7 +428,7 @@ public final class ZooKeeperStore implements Store {
                     if (event.getState() == KeeperState.SyncConnected) {
                         connected.countDown();
                     }
-                }, false);
+                }, false, settings.clientConfig());
         try {
             return connected.await(settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } finally {

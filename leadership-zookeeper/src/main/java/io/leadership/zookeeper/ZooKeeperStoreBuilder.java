@@ -1,6 +1,8 @@
 package io.leadership.zookeeper;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +22,8 @@ import org.apache.zookeeper.data.ACL;
  *         .namespace("myapp")                       // optional chroot
  *         .digest("elector", "secret")              // optional credentials
  *         .keyAcl(ZooDefs.Ids.CREATOR_ALL_ACL)      // optional ACL of election keys
+ *         .trustedCertificates(Path.of("ca.pem"))   // optional TLS: the CAs of the servers' certificates
+ *         .clientCertificate(null, Path.of("client.pem")) // optional: key + certificate chain, one PEM file
  *         .build();
  * }</pre>
  * Every setter checks its argument and throws {@link IllegalArgumentException} naming the bad value.
@@ -39,6 +43,10 @@ public final class ZooKeeperStoreBuilder {
     private Duration sessionTimeout = Duration.ofSeconds(30);
     private final List<AuthInfo> authInfos = new ArrayList<>();
     private ACLProvider aclProvider = new DefaultACLProvider();
+    private final List<String> principals = new ArrayList<>();
+    private boolean tls;
+    private Path caFile;
+    private Path keyFile;
 
     ZooKeeperStoreBuilder() {
     }
@@ -151,7 +159,9 @@ public final class ZooKeeperStoreBuilder {
         if (password == null) {
             throw new IllegalArgumentException("digest password of user '" + user + "' must not be null");
         }
-        return authorization("digest", (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        authorization("digest", (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        principals.set(principals.size() - 1, "digest user '" + user + "'");
+        return this;
     }
 
     /** Adds credentials of any ZooKeeper authentication scheme to every session (Curator's {@code authorization}). */
@@ -161,7 +171,65 @@ public final class ZooKeeperStoreBuilder {
                     + (scheme == null ? "null" : "'" + scheme + "'") + (auth == null ? " and no credentials" : ""));
         }
         authInfos.add(new AuthInfo(scheme, auth.clone()));
+        principals.add(scheme + " credentials");
         return this;
+    }
+
+    /**
+     * Connects with TLS (ZooKeeper's Netty client socket, to the servers' {@code secureClientPort}),
+     * trusting the JDK's default CAs unless {@link #trustedCertificates} names others. The
+     * server's certificate must be valid for the host name or IP address in the connect string.
+     * There is no setting that trusts every certificate or skips the host name check.
+     */
+    public ZooKeeperStoreBuilder tls() {
+        this.tls = true;
+        return this;
+    }
+
+    /**
+     * Connects with TLS and trusts only the CA certificates in {@code caFile} (PEM) to sign the
+     * servers' certificates.
+     */
+    public ZooKeeperStoreBuilder trustedCertificates(Path caFile) {
+        this.caFile = readable("caFile", caFile);
+        this.tls = true;
+        return this;
+    }
+
+    /**
+     * Connects with TLS and presents a client certificate (for servers with {@code ssl.clientAuth=need}).
+     * ZooKeeper's client reads the private key and the certificate chain from <em>one</em> PEM file
+     * ({@code zookeeper.ssl.keyStore.location} with type {@code PEM}): {@code keyFile} must hold
+     * the private key (unencrypted PKCS#8, {@code BEGIN PRIVATE KEY}) and the certificate chain,
+     * e.g. {@code cat client.crt client.key > client.pem; chmod 600 client.pem}. {@code certFile}
+     * is {@code null} or that same file; the store never copies key material anywhere.
+     */
+    public ZooKeeperStoreBuilder clientCertificate(Path certFile, Path keyFile) {
+        Path key = readable("keyFile", keyFile);
+        if (certFile != null && !sameFile(readable("certFile", certFile), key)) {
+            throw new IllegalArgumentException("certFile " + certFile + " and keyFile " + keyFile + " are two files, but"
+                    + " ZooKeeper's client reads the private key and its certificate chain from one PEM file: put both in"
+                    + " one file (e.g. cat client.crt client.key > client.pem; chmod 600 client.pem) and give it as keyFile"
+                    + " (and certFile, or no certFile)");
+        }
+        this.keyFile = key;
+        this.tls = true;
+        return this;
+    }
+
+    private static Path readable(String what, Path file) {
+        if (file == null || !Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException(what + " " + file + " is not a readable file");
+        }
+        return file.toAbsolutePath().normalize();
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.equals(b);
+        }
     }
 
     /** The ACL of election keys and of the parent nodes created for them. Default: open to all. */
@@ -196,6 +264,7 @@ public final class ZooKeeperStoreBuilder {
             throw new IllegalArgumentException("ZooKeeper connect string not set; expected host:port[,host:port...], e.g. localhost:2181");
         }
         return new ZooKeeperStore(new Settings(connectString, namespace, connectionTimeout, sessionTimeout,
-                List.copyOf(authInfos), aclProvider));
+                List.copyOf(authInfos), aclProvider, tls ? new Tls(caFile, keyFile) : null,
+                principals.isEmpty() ? "no credentials" : String.join(", ", principals)));
     }
 }

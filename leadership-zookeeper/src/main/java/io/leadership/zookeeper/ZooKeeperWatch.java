@@ -253,7 +253,7 @@ final class ZooKeeperWatch implements Watch, Watcher {
 
     /** A problem the watch survives: report it; the store's next RECONNECTED, or a retry, reads again. */
     private void failed(long gen, String what, Code code) {
-        failed(gen, what, KeeperException.create(code, znode));
+        failed(gen, what, KeeperException.create(code, ZKPaths.fixForNamespace(store.settings().namespace(), znode)));
     }
 
     private void failed(long gen, String what, Throwable cause) {
@@ -263,7 +263,8 @@ final class ZooKeeperWatch implements Watch, Watcher {
             }
         }
         problem(store.naming(new StoreException(ZooKeeperStore.NAME, "watch", election,
-                what + " failed (" + cause.getMessage() + "); the watch reads again", cause)));
+                what + " failed (" + (cause instanceof KeeperException k ? Failures.explain(k, store.settings()) : cause.getMessage())
+                + "); the watch reads again", cause)));
         boolean connection = cause instanceof KeeperException k && (k.code() == Code.CONNECTIONLOSS
                 || k.code() == Code.SESSIONEXPIRED || k.code() == Code.SESSIONMOVED);
         if (!connection) {

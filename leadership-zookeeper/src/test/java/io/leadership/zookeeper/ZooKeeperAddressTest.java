@@ -11,6 +11,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.spi.StoreAddress;
 import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,10 +25,10 @@ class ZooKeeperAddressTest {
     @CsvSource(delimiter = '|', value = {
         "zk://                                        | malformed store address 'zk://'",
         "zk:///elections                              | names no server",
-        "zk://:2181                                   | bad host ''",
-        "zk://localhost:99999                         | bad port '99999'",
-        "zk://localhost:21x1                          | bad port '21x1'",
-        "zk://a:2181,,b:2181                          | bad host ''",
+        "zk://:2181                                   | bad server ':2181'",
+        "zk://localhost:99999                         | bad server 'localhost:99999' in ZooKeeper address 'zk://localhost:99999'; expected host:port with a port from 1 to 65535",
+        "zk://localhost:21x1                          | bad server 'localhost:21x1'",
+        "zk://a:2181,,b:2181                          | bad server ''",
         "zk://localhost:2181/a//b                     | bad ZooKeeper namespace",
         "zk://localhost:2181/zookeeper                | reserved",
         "zk://localhost:2181?timeout=5s               | unknown parameter 'timeout'",
@@ -39,6 +40,10 @@ class ZooKeeperAddressTest {
         "zk://localhost:2181?acl=secret               | expected one of open, creator, creator-read",
         "zk://justuser@localhost:2181                 | user:password",
         "zk://localhost:2181#frag                     | fragment",
+        "zk://localhost:2181?tls=maybe                | parameter tls='maybe' in ZooKeeper address",
+        "zk://localhost:2181?caFile=/no/such/ca.pem   | caFile /no/such/ca.pem is not a readable file",
+        "zk://localhost:2181?certFile=/tmp            | a client certificate needs keyFile",
+        "zk://localhost:2181?keyFile=/no/key.pem      | parameter keyFile='/no/key.pem'",
     })
     void badAddressesFailNamingTheBadPart(String address, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stores.connect(address));
@@ -54,11 +59,11 @@ class ZooKeeperAddressTest {
 
     @Test
     void durationsAcceptShortAndIsoForms() {
-        assertEquals(Duration.ofMillis(500), ZooKeeperAddress.duration("500ms"));
-        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("5s"));
-        assertEquals(Duration.ofMinutes(2), ZooKeeperAddress.duration("2m"));
-        assertEquals(Duration.ofHours(1), ZooKeeperAddress.duration("1h"));
-        assertEquals(Duration.ofSeconds(5), ZooKeeperAddress.duration("PT5S"));
+        assertEquals(Duration.ofMillis(500), StoreAddress.parseDuration("500ms"));
+        assertEquals(Duration.ofSeconds(5), StoreAddress.parseDuration("5s"));
+        assertEquals(Duration.ofMinutes(2), StoreAddress.parseDuration("2m"));
+        assertEquals(Duration.ofHours(1), StoreAddress.parseDuration("1h"));
+        assertEquals(Duration.ofSeconds(5), StoreAddress.parseDuration("PT5S"));
     }
 
     @Test
