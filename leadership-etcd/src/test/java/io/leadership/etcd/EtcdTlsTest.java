@@ -15,6 +15,7 @@ import io.leadership.Stores;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.testing.Recorder;
+import io.leadership.testing.SecretScan;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
