@@ -1,159 +1,160 @@
 package io.leadership.etcd;
 
+import io.leadership.spi.StoreAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.net.URISyntaxException;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Consumer;
 
 /**
- * Reads a store address into {@link EtcdStoreBuilder} settings:
+ * Reads a store address into {@link EtcdStoreBuilder} settings, in the grammar every backend
+ * shares ({@link StoreAddress}):
  * <pre>etcd://host1:2379,host2:2379?connectTimeout=5s&amp;requestTimeout=5s&amp;keepaliveTime=30s&amp;keepaliveTimeout=10s
  *     &amp;user=..&amp;password=..&amp;caFile=..&amp;certFile=..&amp;keyFile=..&amp;namespace=..&amp;tls=true</pre>
- * Durations are {@code 500ms}, {@code 5s}, {@code 1m} or ISO-8601 ({@code PT5S}); values are
- * percent-decoded ({@code +} stays a plus). Every mistake is an {@link IllegalArgumentException}
- * naming the bad part.
+ * etcd adds only its default port (2379 for a host given without one) and its host syntax
+ * ({@link Endpoint}). Credentials go in {@code user} and {@code password}, never before an
+ * {@code @}: a password in the authority is what ends up in logs and process lists. Every mistake
+ * is an {@link IllegalArgumentException} naming the bad part, with secrets shown as {@code ***}.
  */
 final class EtcdAddress {
 
+    static final String STORE = "etcd";
     static final Set<String> PARAMETERS = Set.of("connectTimeout", "requestTimeout", "keepaliveTime", "keepaliveTimeout",
             "user", "password", "caFile", "certFile", "keyFile", "namespace", "tls");
-    private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m)");
 
     private EtcdAddress() {
     }
 
     static EtcdStoreBuilder parse(URI address) {
-        if (address == null) {
-            throw new IllegalArgumentException("etcd address must not be null; expected e.g. etcd://127.0.0.1:2379");
+        URI withPorts = withDefaultPorts(address);
+        StoreAddress a;
+        try {
+            a = StoreAddress.parse(STORE, "etcd", withPorts, PARAMETERS);
+        } catch (IllegalArgumentException e) {
+            throw asGiven(e, address, withPorts);
         }
-        if (!"etcd".equalsIgnoreCase(address.getScheme())) {
-            throw new IllegalArgumentException("etcd address '" + address + "' must start with etcd://");
+        try {
+            return builder(a);
+        } catch (IllegalArgumentException e) {
+            throw asGiven(e, address, withPorts);
         }
-        String hosts = address.getRawAuthority();
-        if (hosts == null || hosts.isBlank()) {
-            throw new IllegalArgumentException("etcd address '" + address
-                    + "' names no endpoint; expected etcd://host1:2379,host2:2379");
-        }
-        if (hosts.contains("@")) {
-            throw new IllegalArgumentException("etcd address '" + redact(address)
-                    + "' has user info; give credentials as ?user=..&password=..");
-        }
-        String path = address.getRawPath();
-        if (path != null && !path.isEmpty() && !path.equals("/")) {
-            throw new IllegalArgumentException("etcd address '" + address + "' has a path '" + path
+    }
+
+    private static EtcdStoreBuilder builder(StoreAddress a) {
+        if (!a.path().isEmpty() && !a.path().equals("/")) {
+            throw new IllegalArgumentException("etcd address '" + a + "' has a path '" + a.path()
                     + "'; use ?namespace=.. for a key prefix");
         }
-        EtcdStoreBuilder builder = EtcdStore.builder().endpoints(Arrays.asList(hosts.split(",", -1)));
-        Map<String, String> params = query(address);
-        for (Map.Entry<String, String> p : params.entrySet()) {
-            String value = p.getValue();
-            switch (p.getKey()) {
-                case "connectTimeout" -> builder.connectTimeout(duration(p.getKey(), value));
-                case "requestTimeout" -> builder.requestTimeout(duration(p.getKey(), value));
-                case "keepaliveTime" -> builder.keepaliveTime(duration(p.getKey(), value));
-                case "keepaliveTimeout" -> builder.keepaliveTimeout(duration(p.getKey(), value));
-                case "namespace" -> builder.namespace(value);
-                case "caFile" -> builder.trustedCertificates(file(p.getKey(), value));
-                case "tls" -> {
-                    if (!value.equals("true") && !value.equals("false")) {
-                        throw new IllegalArgumentException("etcd address parameter tls=" + value + " must be true or false");
-                    }
-                }
-                case "user", "password", "certFile", "keyFile" -> { } // in pairs below
-                default -> throw new IllegalArgumentException("unknown etcd address parameter '" + p.getKey()
-                        + "'; known: " + String.join(", ", List.copyOf(new java.util.TreeSet<>(PARAMETERS))));
-            }
+        Optional<Boolean> tls = a.flag("tls");
+        if (tls.equals(Optional.of(false)) && (a.has("caFile") || a.has("certFile"))) {
+            throw a.bad("tls", "false", "caFile and certFile are TLS settings; drop tls=false");
         }
-        String user = params.get("user");
-        String password = params.get("password");
-        if (user != null || password != null) {
-            if (user == null) {
-                throw new IllegalArgumentException("etcd address gives a password but no user; add ?user=..");
+        EtcdStoreBuilder builder = EtcdStore.builder().endpoints(tls.orElse(false)
+                ? a.hosts().stream().map(h -> "https://" + h).toList()
+                : a.hosts());
+        setting(a, "connectTimeout", a.duration("connectTimeout"), builder::connectTimeout);
+        setting(a, "requestTimeout", a.duration("requestTimeout"), builder::requestTimeout);
+        setting(a, "keepaliveTime", a.duration("keepaliveTime"), builder::keepaliveTime);
+        setting(a, "keepaliveTimeout", a.duration("keepaliveTimeout"), builder::keepaliveTimeout);
+        setting(a, "namespace", a.text("namespace"), builder::namespace);
+        setting(a, "caFile", a.file("caFile"), builder::trustedCertificates);
+        Optional<String> user = a.text("user");
+        Optional<String> password = a.text("password");
+        if (user.isPresent() || password.isPresent()) {
+            if (user.isEmpty()) {
+                throw new IllegalArgumentException("etcd address '" + a + "' gives a password but no user; add ?user=..");
             }
-            builder.credentials(user, password);
-        }
-        String cert = params.get("certFile");
-        String key = params.get("keyFile");
-        if (cert != null || key != null) {
-            if (cert == null || key == null) {
-                throw new IllegalArgumentException("etcd address needs both certFile and keyFile for a client certificate, got certFile="
-                        + cert + " keyFile=" + key);
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("etcd address '" + a + "' gives user " + user.get()
+                        + " but no password; add ?password=.. (percent-encoded)");
             }
-            builder.clientCertificate(file("certFile", cert), file("keyFile", key));
+            builder.credentials(user.get(), password.get());
         }
-        if ("true".equals(params.get("tls")) && params.get("caFile") == null && cert == null) {
-            builder.endpoints(Arrays.stream(hosts.split(",", -1)).map(h -> "https://" + h).toList());
+        if (a.has("certFile") != a.has("keyFile")) {
+            throw new IllegalArgumentException("etcd address '" + a + "' needs both certFile and keyFile for a client"
+                    + " certificate, got only " + (a.has("certFile") ? "certFile" : "keyFile"));
+        }
+        if (a.has("certFile")) {
+            try {
+                builder.clientCertificate(a.file("certFile").get(), a.file("keyFile").get());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("etcd address '" + a + "': " + e.getMessage(), e);
+            }
         }
         return builder;
     }
 
-    private static Map<String, String> query(URI address) {
-        Map<String, String> params = new LinkedHashMap<>();
-        String raw = address.getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return params;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
+    /** Hands a parameter to a builder setter, naming the parameter and the address when the setter refuses it. */
+    private static <T> void setting(StoreAddress a, String name, Optional<T> value, Consumer<T> set) {
+        value.ifPresent(v -> {
+            try {
+                set.accept(v);
+            } catch (IllegalArgumentException e) {
+                throw a.bad(name, a.text(name).orElse(""), e.getMessage());
             }
-            int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            if (value.isEmpty()) {
-                throw new IllegalArgumentException("etcd address parameter '" + name + "' has no value");
-            }
-            if (params.put(name, value) != null) {
-                throw new IllegalArgumentException("etcd address parameter '" + name + "' is given twice");
-            }
-        }
-        return params;
+        });
     }
 
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("etcd address has a malformed percent escape in '" + s + "'", e);
-        }
-    }
-
+    /** A duration in the shared grammar ({@code 500ms}, {@code 5s}, {@code 1m}, {@code PT5S}...). */
     static Duration duration(String name, String value) {
-        Matcher m = DURATION.matcher(value);
         try {
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                return switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    default -> Duration.ofMinutes(n);
-                };
+            return StoreAddress.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("etcd setting " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code address} with every member in etcd's own syntax ({@link Endpoint}: a bad host or port
+     * is named here) and with the default port added where none is given. An address the shared
+     * grammar must reject (no authority, user info) is returned as it is, for it to name the problem.
+     */
+    private static URI withDefaultPorts(URI address) {
+        if (address == null || address.isOpaque() || address.getRawAuthority() == null
+                || address.getRawAuthority().isBlank()) {
+            return address;
+        }
+        if (address.getRawAuthority().contains("@")) {
+            throw new IllegalArgumentException("etcd address '" + StoreAddress.redact(address.toString())
+                    + "' has user info; give credentials as ?user=..&password=..");
+        }
+        if (!"etcd".equalsIgnoreCase(address.getScheme())) {
+            return address;
+        }
+        List<String> hosts = new ArrayList<>();
+        for (String h : address.getRawAuthority().split(",", -1)) {
+            try {
+                hosts.add(Endpoint.parse(h).toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("etcd address '" + StoreAddress.redact(address.toString()) + "': "
+                        + e.getMessage(), e);
             }
-            return Duration.parse(value);
-        } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
-            throw new IllegalArgumentException("etcd address parameter " + name + "=" + value
-                    + " is not a duration; expected e.g. 500ms, 5s, 1m or PT5S", e);
         }
-    }
-
-    private static Path file(String name, String value) {
+        String authority = String.join(",", hosts);
+        if (authority.equals(address.getRawAuthority())) {
+            return address;
+        }
+        String s = address.getScheme() + "://" + authority + (address.getRawPath() == null ? "" : address.getRawPath())
+                + (address.getRawQuery() == null ? "" : "?" + address.getRawQuery())
+                + (address.getRawFragment() == null ? "" : "#" + address.getRawFragment());
         try {
-            return Path.of(value);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("etcd address parameter " + name + "=" + value + " is not a file path", e);
+            return new URI(s);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("malformed etcd address '" + StoreAddress.redact(address.toString()) + "': "
+                    + e.getReason(), e);
         }
     }
 
-    private static String redact(URI address) {
-        return address.getScheme() + "://***@" + address.getRawAuthority().substring(address.getRawAuthority().indexOf('@') + 1);
+    /** The error naming the address as given, not with the default ports added. */
+    private static IllegalArgumentException asGiven(IllegalArgumentException e, URI address, URI withPorts) {
+        if (withPorts == address) {
+            return e;
+        }
+        return new IllegalArgumentException(e.getMessage().replace(StoreAddress.redact(withPorts.toString()),
+                StoreAddress.redact(address.toString())), e.getCause());
     }
 }

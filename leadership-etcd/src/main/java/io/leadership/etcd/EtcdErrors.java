@@ -67,6 +67,15 @@ final class EtcdErrors {
      */
     static StoreException toStoreException(String operation, String key, String leaseId, Throwable failure,
             String endpoints) {
+        return toStoreException(operation, key, leaseId, failure, endpoints, null);
+    }
+
+    /**
+     * As {@link #toStoreException(String, String, String, Throwable, String)}, naming as whom the
+     * store asked when etcd refused the credentials or the permission ({@code user} null: none).
+     */
+    static StoreException toStoreException(String operation, String key, String leaseId, Throwable failure,
+            String endpoints, String user) {
         Throwable cause = unwrap(failure);
         if (cause instanceof StoreException se) {
             return se;
@@ -77,7 +86,7 @@ final class EtcdErrors {
         Status status = statusOf(cause);
         String message = switch (status.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> unreachable(status, cause, endpoints);
-            default -> firstLine(String.valueOf(cause.getMessage()));
+            default -> firstLine(String.valueOf(cause.getMessage())) + inner(status, cause) + principal(status, user);
         };
         return new StoreException(STORE, operation, key, message, cause);
     }
@@ -89,11 +98,78 @@ final class EtcdErrors {
      */
     private static String unreachable(Status status, Throwable cause, String endpoints) {
         String reason = transportReason(status, cause);
+        String tls = tlsFailure(reason, cause);
+        if (tls != null) {
+            return "TLS handshake with etcd at " + endpoints + " failed: " + tls;
+        }
         boolean late = status.getCode() == Status.Code.DEADLINE_EXCEEDED;
         return "etcd at " + endpoints + (late ? " did not answer in time" : " is unreachable")
                 + (reason == null ? "" : ": " + reason);
     }
 
+    /**
+     * What a failed TLS handshake means, from the reason gRPC gives (its status description
+     * carries the last connection attempt's exception as text, so this reads text):
+     * the reason and which setting to look at, or null when it was no TLS failure.
+     */
+    static String tlsFailure(String reason, Throwable cause) {
+        String text = reason == null ? "" : reason;
+        boolean ssl = text.contains("SSL") || text.contains("PKIX") || text.contains("certificat")
+                || text.contains("subject alternative name") || text.contains("No name matching");
+        for (Throwable c = cause; c != null && !ssl; c = c.getCause() == c ? null : c.getCause()) {
+            ssl = c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException;
+        }
+        if (!ssl) {
+            return null;
+        }
+        String shown = text.replaceFirst("^javax\\.net\\.ssl\\.\\w+: ", "")
+                .replaceFirst(": sun\\.security\\.[\\w.]+: ", ": ");
+        String hint;
+        if (text.contains("certificate_required")) {
+            // also when certFile is set but signed by a CA etcd does not list: the JDK does not offer such a certificate
+            hint = "etcd requires a client certificate signed by its --trusted-ca-file (--client-cert-auth):"
+                    + " set certFile and keyFile to one";
+        } else if (text.contains("unknown_ca") || text.contains("bad_certificate")
+                || (text.contains("certificate_unknown") && !text.contains("PKIX"))) {
+            hint = "etcd does not accept the client certificate (certFile): it is not signed by etcd's --trusted-ca-file";
+        } else if (text.contains("PKIX") || text.contains("certification path")) {
+            hint = "etcd's server certificate is not signed by a CA the client trusts: set caFile to the CA that signed it";
+        } else if (text.contains("subject alternative") || text.contains("No name matching")) {
+            hint = "etcd's server certificate does not name the host of the endpoint";
+        } else if (text.contains("expired") || text.contains("not yet valid")) {
+            hint = "a certificate is outside its validity period";
+        } else {
+            hint = null;
+        }
+        return shown + (hint == null ? "" : " (" + hint + ")");
+    }
+
+    /**
+     * etcd's own answer when jetcd hides it: a refused Authenticate reaches the caller as a bare
+     * {@code UNAUTHENTICATED} whose cause holds etcd's reason ({@code authentication failed,
+     * invalid user ID or password}).
+     */
+    private static String inner(Status status, Throwable cause) {
+        if (status.getDescription() != null || cause.getCause() == null || cause.getCause() == cause) {
+            return "";
+        }
+        String d = statusOf(cause.getCause()).getDescription();
+        return d == null ? "" : ": " + firstLine(d);
+    }
+
+    /** As whom the store asked, for refusals of its credentials or of a permission. */
+    private static String principal(Status status, String user) {
+        String d = String.valueOf(status.getDescription());
+        boolean auth = status.getCode() == Status.Code.PERMISSION_DENIED || status.getCode() == Status.Code.UNAUTHENTICATED
+                || d.contains("permission denied")
+                || d.contains("authentication failed") || d.contains("user name is empty") || d.contains("user name not found");
+        if (!auth) {
+            return "";
+        }
+        return user == null ? " (no credentials given)" : " (as etcd user " + io.leadership.spi.Keys.quote(user) + ")";
+    }
+
+    private static final Pattern PICK_DESCRIPTION = Pattern.compile("Pick Failure=Status\\{code=\\w+, description=([^,}\\n]+)");
     private static final Pattern PICK_FAILURE =
             Pattern.compile("cause=(?:[\\w.$]+(?:Exception|Error): )?([^\\n}]+)");
 
@@ -111,8 +187,12 @@ final class EtcdErrors {
             return null;
         }
         Matcher m = PICK_FAILURE.matcher(description);
-        if (m.find()) {
+        if (m.find() && !m.group(1).trim().equals("null")) {
             return firstLine(m.group(1)).trim();
+        }
+        Matcher d = PICK_DESCRIPTION.matcher(description);
+        if (d.find()) {
+            return firstLine(d.group(1)).trim(); // "Network closed for unknown reason", when gRPC has no cause
         }
         return firstLine(description);
     }

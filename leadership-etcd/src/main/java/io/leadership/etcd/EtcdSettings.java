@@ -20,6 +20,18 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
         Duration keepaliveTime, Duration keepaliveTimeout, String user, String password,
         boolean tls, Path caFile, Path certFile, Path keyFile, String namespace) {
 
+    /**
+     * The settings without the password (a record's own {@code toString} would print it): the
+     * user, the TLS files' paths (never their contents) and the rest.
+     */
+    @Override
+    public String toString() {
+        return "EtcdSettings[endpoints=" + endpointList() + ", tls=" + tls + ", caFile=" + caFile + ", certFile=" + certFile
+                + ", keyFile=" + keyFile + ", user=" + user + ", password=" + (password == null ? "none" : "***")
+                + ", namespace='" + namespace + "', connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
+                + ", keepaliveTime=" + keepaliveTime + ", keepaliveTimeout=" + keepaliveTimeout + "]";
+    }
+
     /** For messages: {@code 127.0.0.1:2379,127.0.0.1:22379}. */
     String endpointList() {
         return String.join(",", endpoints.stream().map(Endpoint::toString).toList());

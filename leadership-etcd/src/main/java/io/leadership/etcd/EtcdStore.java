@@ -109,7 +109,9 @@ public final class EtcdStore implements Store {
         try {
             client.getClusterClient().listMember().whenComplete((members, failure) -> {
                 if (failure != null && !closed.get()) {
-                    log.info("etcd at {} not reachable yet: {}", settings.endpointList(), EtcdErrors.unwrap(failure).toString());
+                    // one line, as the operations' errors say it (not gRPC's multi-line status)
+                    log.info("etcd at {} not reachable yet: {}", settings.endpointList(),
+                            failure("connect", null, failure).getMessage());
                 }
             });
         } catch (RuntimeException e) {
@@ -269,7 +271,7 @@ public final class EtcdStore implements Store {
     }
 
     StoreException failure(String operation, String key, Throwable cause) {
-        return EtcdErrors.toStoreException(operation, key, null, cause, settings.endpointList());
+        return EtcdErrors.toStoreException(operation, key, null, cause, settings.endpointList(), settings.user());
     }
 
     /**
@@ -305,7 +307,7 @@ public final class EtcdStore implements Store {
                     result.complete(value);
                 } else {
                     result.completeExceptionally(EtcdErrors.toStoreException(operation, key, leaseId, failure,
-                            settings.endpointList()));
+                            settings.endpointList(), settings.user()));
                 }
             }));
         };

@@ -167,8 +167,13 @@ public final class EtcdStoreBuilder {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no etcd endpoint given; call endpoints(\"host:2379\", ...)");
         }
-        return new EtcdStore(new EtcdSettings(endpoints, connectTimeout, requestTimeout, keepaliveTime,
-                keepaliveTimeout, user, password, tls, caFile, certFile, keyFile, namespace));
+        return new EtcdStore(settings());
+    }
+
+    /** The settings as given so far (for {@link #build()} and tests). */
+    EtcdSettings settings() {
+        return new EtcdSettings(endpoints, connectTimeout, requestTimeout, keepaliveTime,
+                keepaliveTimeout, user, password, tls, caFile, certFile, keyFile, namespace);
     }
 
     private static Duration checkTimeout(String name, Duration value) {

@@ -101,4 +101,29 @@ class EtcdAddressTest {
                 () -> EtcdStore.builder().endpoints("host:0"));
         assertTrue(port.getMessage().contains("host:0") && port.getMessage().contains("1 to 65535"), port.getMessage());
     }
+
+    @Test
+    void tlsAndCredentialParametersReachTheSettingsAndNoSecretIsShown(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        Path cert = Files.writeString(dir.resolve("client.pem"), "x");
+        Path key = Files.writeString(dir.resolve("client-key.pem"), "x");
+        EtcdSettings s = EtcdAddress.parse(URI.create("etcd://h1:1,h2?caFile=" + ca + "&certFile=" + cert + "&keyFile=" + key
+                + "&user=app&password=pw%2Bsecret")).settings();
+        assertEquals(ca, s.caFile());
+        assertEquals(cert, s.certFile());
+        assertEquals(key, s.keyFile());
+        assertTrue(s.tls());
+        assertEquals("app", s.user());
+        assertEquals("pw+secret", s.password());
+        assertTrue(!s.toString().contains("secret") && s.toString().contains("password=***"), s.toString());
+        assertTrue(EtcdAddress.parse(URI.create("etcd://h1?tls=true")).settings().tls());
+        // A bad parameter next to a password: the message shows the address with the password masked.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Stores.connect("etcd://h1?user=app&password=pw-secret&requestTimeout=soon"));
+        assertTrue(e.getMessage().contains("requestTimeout") && !e.getMessage().contains("pw-secret"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Stores.connect("etcd://h1?tls=false&caFile=" + ca));
+        assertTrue(e.getMessage().contains("tls=false"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Stores.connect("etcd://app:pw-secret@h1:2379?colour=x"));
+        assertTrue(e.getMessage().contains("user info") && !e.getMessage().contains("pw-secret"), e.getMessage());
+    }
 }

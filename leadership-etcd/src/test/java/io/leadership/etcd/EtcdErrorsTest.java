@@ -55,4 +55,33 @@ class EtcdErrorsTest {
         var late = EtcdExceptionFactory.toEtcdException(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded"));
         assertTrue(EtcdErrors.toStoreException("get", "k", null, late, "h:1").getMessage().contains("h:1"));
     }
+
+    @Test
+    void tlsRefusalsSayWhichSettingToLookAt() {
+        assertTrue(EtcdErrors.tlsFailure("javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_required", null)
+                .contains("set certFile and keyFile"));
+        assertTrue(EtcdErrors.tlsFailure("PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException:"
+                + " unable to find valid certification path to requested target", null).contains("set caFile"));
+        assertTrue(EtcdErrors.tlsFailure("No subject alternative names matching IP address 127.0.0.1 found", null)
+                .contains("does not name the host"));
+        assertEquals(null, EtcdErrors.tlsFailure("Connection refused: /127.0.0.1:2379", null));
+        // gRPC's picker without a cause: its own description, not "null"
+        var late = EtcdExceptionFactory.toEtcdException(Status.DEADLINE_EXCEEDED.withDescription("CallOptions deadline exceeded"
+                + " [open=[[wait_for_ready, Last Pick Failure=Status{code=UNAVAILABLE, description=Network closed for unknown reason,"
+                + " cause=null}, was_still_waiting]]]"));
+        String message = EtcdErrors.toStoreException("grant", null, null, late, "h:1").getMessage();
+        assertTrue(message.endsWith("etcd at h:1 did not answer in time: Network closed for unknown reason"), message);
+    }
+
+    @Test
+    void refusedCredentialsAndPermissionsSayAsWhom() {
+        var denied = Status.PERMISSION_DENIED.withDescription("etcdserver: permission denied").asRuntimeException();
+        assertTrue(EtcdErrors.toStoreException("join", "e", null, denied, "h:1", "reader").getMessage()
+                .endsWith("etcdserver: permission denied (as etcd user 'reader')"));
+        var empty = Status.INVALID_ARGUMENT.withDescription("etcdserver: user name is empty").asRuntimeException();
+        assertTrue(EtcdErrors.toStoreException("join", "e", null, empty, "h:1", null).getMessage()
+                .endsWith("(no credentials given)"));
+        var other = Status.INVALID_ARGUMENT.withDescription("etcdserver: key is not provided").asRuntimeException();
+        assertFalse(EtcdErrors.toStoreException("join", "e", null, other, "h:1", "app").getMessage().contains("as etcd user"));
+    }
 }

@@ -223,7 +223,7 @@ class EtcdInteropTest {
     }
 
     /** {@code ETCDCTL_36_BIN} (environment or servers.env), else {@code etcdctl} on PATH; fails saying so if neither. */
-    private static Path etcdctl() {
+    static Path etcdctl() {
         Optional<String> configured = EtcdVersion.setting("ETCDCTL_36_BIN");
         if (configured.isPresent()) {
             Path p = Path.of(configured.get());

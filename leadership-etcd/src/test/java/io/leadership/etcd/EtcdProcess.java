@@ -40,6 +40,8 @@ final class EtcdProcess {
     private final String initialCluster;
     private final String clusterToken;
     private final List<String> extraFlags;
+    private final ServerTls tls;
+    private final int metricsPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private Process process;
 
@@ -50,8 +52,26 @@ final class EtcdProcess {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "etcd-reaper"));
     }
 
+    /**
+     * TLS on the client port: the member's certificate and key, and the CA its clients'
+     * certificates must be signed by, required ({@code --client-cert-auth}) or not.
+     */
+    record ServerTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth) {
+    }
+
     EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
             String clusterToken, List<String> extraFlags) {
+        this(version, name, clientPort, peerPort, dataDir, initialCluster, clusterToken, extraFlags, null, 0);
+    }
+
+    /**
+     * A member whose client port speaks TLS ({@code tls} not null); {@code /health} is then read on
+     * a plain-HTTP metrics listener on {@code metricsPort} ({@code --listen-metrics-urls}).
+     */
+    EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
+            String clusterToken, List<String> extraFlags, ServerTls tls, int metricsPort) {
+        this.tls = tls;
+        this.metricsPort = metricsPort;
         this.version = version;
         this.name = name;
         this.clientPort = clientPort;
@@ -94,7 +114,12 @@ final class EtcdProcess {
     }
 
     String clientUrl() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+    }
+
+    /** Where {@code /health} and {@code /metrics} are served over plain HTTP. */
+    String metricsUrl() {
+        return tls == null ? clientUrl() : "http://127.0.0.1:" + metricsPort;
     }
 
     InetSocketAddress clientAddress() {
@@ -116,7 +141,7 @@ final class EtcdProcess {
         Path binary = version.binary();
         Files.createDirectories(logFile.getParent());
         // Flags all three versions take alike; --logger zap: 3.4's default is capnslog (3.5 dropped it).
-        List<String> command = EtcdVersion.launchFlags(binary, List.of(binary.toString(),
+        List<String> command = EtcdVersion.launchFlags(binary, withTls(List.of(binary.toString(),
                 "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", clientUrl(),
@@ -127,7 +152,7 @@ final class EtcdProcess {
                 "--initial-cluster-token", clusterToken,
                 "--initial-cluster-state", "new",
                 "--logger", "zap",
-                "--log-outputs", "stderr"), extraFlags);
+                "--log-outputs", "stderr")), extraFlags);
         Files.writeString(logFile, "---- " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(command)
@@ -136,6 +161,19 @@ final class EtcdProcess {
                 .start();
         RUNNING.add(process);
         log.info("started {} as {} (pid {}) on {}, log {}", EtcdVersion.describe(binary), name, process.pid(), clientUrl(), logFile);
+    }
+
+    private List<String> withTls(List<String> command) {
+        if (tls == null) {
+            return command;
+        }
+        List<String> all = new ArrayList<>(command);
+        all.addAll(List.of("--cert-file", tls.certFile().toString(), "--key-file", tls.keyFile().toString(),
+                "--trusted-ca-file", tls.trustedCaFile().toString(), "--listen-metrics-urls", metricsUrl()));
+        if (tls.clientCertAuth()) {
+            all.add("--client-cert-auth");
+        }
+        return all;
     }
 
     /** Waits until {@code GET /health} says true; returns how long that took. */
@@ -152,7 +190,7 @@ final class EtcdProcess {
                         + ") before becoming healthy; see " + logFile + ":\n" + tail());
             }
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(metricsUrl() + "/health"))
                         .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
                 last = response.statusCode() + " " + response.body();
                 if (response.statusCode() == 200 && response.body().contains("\"health\":\"true\"")) {

@@ -43,15 +43,40 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     private final EtcdVersion version;
     private final List<String> extraFlags;
+    /** Certificates of a TLS server, null for plain HTTP. */
+    private final TestCertificates certificates;
+    private final TestCertificates.Pair serverCertificate;
+    private final boolean clientCertAuth;
     private List<InetSocketAddress> external;
     private EtcdProcess local;
     private Path dataRoot;
     private EtcdContainer container;
     private final List<Duration> startTimes = new ArrayList<>();
 
-    private EtcdServer(EtcdVersion version, List<String> extraFlags) {
+    private EtcdServer(EtcdVersion version, List<String> extraFlags, TestCertificates certificates,
+            TestCertificates.Pair serverCertificate, boolean clientCertAuth) {
         this.version = version;
         this.extraFlags = extraFlags;
+        this.certificates = certificates;
+        this.serverCertificate = serverCertificate;
+        this.clientCertAuth = clientCertAuth;
+    }
+
+    /**
+     * An etcd 3.6 server (a local process only) whose client port speaks TLS with
+     * {@code certificates.server}, trusting client certificates signed by {@code certificates.ca}
+     * and, with {@code clientCertAuth}, requiring one ({@code --client-cert-auth}). Stores from
+     * {@link #connect(List, Consumer)} get {@code https://} endpoints and no certificate: tests
+     * add the files they mean to try. {@link #admin()} uses {@code certificates.client}.
+     */
+    public static EtcdServer createTls(TestCertificates certificates, boolean clientCertAuth, String... extraFlags) {
+        return createTls(certificates, certificates.server, clientCertAuth, extraFlags);
+    }
+
+    /** As {@link #createTls(TestCertificates, boolean, String...)}, the server showing {@code serverCertificate}. */
+    public static EtcdServer createTls(TestCertificates certificates, TestCertificates.Pair serverCertificate,
+            boolean clientCertAuth, String... extraFlags) {
+        return new EtcdServer(EtcdVersion.DEFAULT, List.of(extraFlags), certificates, serverCertificate, clientCertAuth);
     }
 
     /**
@@ -64,7 +89,7 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     /** A server of {@code version}; {@code extraFlags} with 3.6's names, translated for that version. */
     public static EtcdServer create(EtcdVersion version, String... extraFlags) {
-        return new EtcdServer(version, List.of(extraFlags));
+        return new EtcdServer(version, List.of(extraFlags), null, null, false);
     }
 
     public EtcdVersion version() {
@@ -86,6 +111,17 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             return this;
         }
         String endpoints = System.getenv("ETCD_ENDPOINTS");
+        if (certificates != null) {
+            version.binary(); // TLS servers are local processes: their certificates are made by the test
+            int[] ports = EtcdProcess.freePorts(3);
+            dataRoot = Files.createTempDirectory("leadership-etcd-tls-");
+            local = new EtcdProcess(version, "etcd-tls", ports[0], ports[1], dataRoot.resolve("data"),
+                    "etcd-tls=http://127.0.0.1:" + ports[1], "leadership-" + ports[0], extraFlags,
+                    new EtcdProcess.ServerTls(serverCertificate.cert(), serverCertificate.key(), certificates.ca,
+                            clientCertAuth), ports[2]);
+            startLocal();
+            return this;
+        }
         if (version == EtcdVersion.DEFAULT && endpoints != null && !endpoints.isBlank()) {
             external = Arrays.stream(endpoints.split(",")).map(String::trim).map(Endpoint::parse)
                     .map(e -> new InetSocketAddress(e.host(), e.port())).toList();
@@ -139,8 +175,9 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     /** As {@link #connect(List)}, with more settings. */
     public EtcdStore connect(List<InetSocketAddress> addresses, Consumer<EtcdStoreBuilder> settings) {
+        String scheme = certificates == null ? "" : "https://";
         EtcdStoreBuilder builder = EtcdStore.builder()
-                .endpoints(addresses.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList())
+                .endpoints(addresses.stream().map(a -> scheme + a.getHostString() + ":" + a.getPort()).toList())
                 .connectTimeout(Duration.ofSeconds(1))
                 .requestTimeout(Duration.ofSeconds(2))
                 .keepaliveTime(Duration.ofSeconds(10))
@@ -157,8 +194,39 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     /** A raw jetcd client for setting up and checking tests (compaction, raw writes); close it. */
     public Client admin() {
-        return Client.builder().endpoints(addresses().stream()
-                .map(a -> "http://" + a.getHostString() + ":" + a.getPort()).toArray(String[]::new)).build();
+        io.etcd.jetcd.ClientBuilder builder = Client.builder().endpoints(addresses().stream()
+                .map(a -> (certificates == null ? "http://" : "https://") + a.getHostString() + ":" + a.getPort())
+                .toArray(String[]::new));
+        if (certificates != null) {
+            try {
+                builder.sslContext(io.grpc.netty.GrpcSslContexts.forClient().trustManager(certificates.ca.toFile())
+                        .keyManager(certificates.client.cert().toFile(), certificates.client.key().toFile()).build());
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("unusable test certificates in " + certificates.dir, e);
+            }
+        }
+        return builder.build();
+    }
+
+    /** etcd's {@code /metrics} page (plain HTTP: the client URL, or a TLS server's metrics listener). */
+    public String metrics() throws IOException, InterruptedException {
+        if (local == null) {
+            throw new UnsupportedOperationException("only a local etcd process is read for metrics here");
+        }
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(local.metricsUrl() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8)).body();
+    }
+
+    /** The sum of etcd's {@code grpc_server_handled_total} for gRPC method {@code method} (e.g. {@code Authenticate}). */
+    public long handled(String method) throws IOException, InterruptedException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^grpc_server_handled_total\\{[^}]*grpc_method=\"" + method + "\"[^}]*\\} (\\S+)$").matcher(metrics());
+        long total = 0;
+        while (m.find()) {
+            total += (long) Double.parseDouble(m.group(1));
+        }
+        return total;
     }
 
     @Override
