@@ -87,8 +87,9 @@ class ConsulAclTest {
             assertTrue(seen.stream().anyMatch(s -> s.startsWith("PUT /v1/txn")) && seen.stream().anyMatch(s -> s.startsWith("PUT /v1/session/create")),
                     seen.toString());
             // The whole request targets (path and query), not just the paths: a token in a query would show only there.
+            // Read after the paths while the watch goes on asking, so there may be more of them, never fewer.
             List<String> targets = proxy.targets();
-            assertTrue(targets.size() == seen.size() && targets.stream().noneMatch(s -> s.contains("token") || s.contains(electionToken)),
+            assertTrue(targets.size() >= seen.size() && targets.stream().noneMatch(s -> s.contains("token") || s.contains(electionToken)),
                     "a token in a URL, where logs keep it: " + targets);
         }
     }
