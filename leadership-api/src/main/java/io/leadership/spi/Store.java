@@ -67,6 +67,35 @@ public interface Store extends AutoCloseable {
     CompletableFuture<Boolean> leave(Entry entry);
 
     /**
+     * Reads where {@code mine} stands in {@code election}, in one read at a revision no older than
+     * {@code mine}'s version: whether its key still holds that version, the nearest key ahead of it
+     * and the number of keys ahead. A revision lower than {@code mine.version()} means the store's
+     * history started again, and then {@code mine} is reported absent.
+     *
+     * <p>Transitional default: answered from the first queue of a {@link #watch} that covers
+     * {@code mine}; backends answer with one native read (etcd: a range bounded by the create
+     * revision; ZooKeeper: the children; Consul: the prefix).
+     */
+    default CompletableFuture<Position> position(String election, Entry mine) {
+        return QueueWatches.first(this, election, q -> q.covers(mine) ? Position.in(q, mine) : null);
+    }
+
+    /**
+     * Completes once {@code entry}'s key no longer holds {@code entry.version()}: deleted, expired
+     * with its lease, or gone with a store whose history started again; at once if that is already
+     * so. Fails with a {@link StoreException} when the store can no longer tell (a connection lost,
+     * a watch the store ended): the caller reads the {@link #position} again. Cancelling the
+     * returned future ends the store-side watch. A waiting candidate watches only its predecessor
+     * this way (no herd), and a leader its own key.
+     *
+     * <p>Transitional default: from a {@link #watch} of the whole election; backends watch the one key.
+     */
+    default CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        return QueueWatches.first(this, election, q -> q.covers(entry) && !q.contains(entry) ? Boolean.TRUE : null)
+                .thenApply(gone -> null);
+    }
+
+    /**
      * Watches {@code election}: the listener receives the election's queue first, then after its
      * changes, in store order, never an older queue after a newer one. Queues may be conflated,
      * but the last one delivered is always the store's latest. The watch resumes by itself after

@@ -10,6 +10,7 @@ import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
+import io.leadership.spi.Position;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
@@ -18,6 +19,7 @@ import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -290,6 +292,97 @@ public abstract class StoreContract {
                 () -> seen.lastEntries().equals(List.of(entry)));
         assertTrue(seen.last().revision() < before, "the new history's revision " + seen.last().revision()
                 + " is below the old one's " + before + ", so candidates and followers can tell");
+    }
+
+    @Test
+    void positionNamesTheNearestKeyAheadAndHowManyAreAhead() {
+        Entry a = join(store, "node-a", grant(store));
+        Entry b = join(store, "node-b", grant(store));
+        Entry c = join(store, "node-c", grant(store));
+        Position head = Await.result(store.position(key, a), ANSWER);
+        assertTrue(head.heads(), "the oldest key heads: " + head);
+        Position last = Await.result(store.position(key, c), ANSWER);
+        assertEquals(new Position(true, Optional.of(b), 2, last.revision()), last);
+        assertTrue(last.revision() >= c.version(), "read at a revision " + last.revision() + " covering " + c);
+        Await.result(store.leave(b), ANSWER);
+        Position after = Await.result(store.position(key, c), ANSWER);
+        assertEquals(new Position(true, Optional.of(a), 1, after.revision()), after);
+        assertTrue(after.revision() >= last.revision(), "revisions never go back: " + after + " after " + last);
+    }
+
+    @Test
+    void positionOfAKeyThatLeftIsAbsentEvenIfTheLeaseJoinedAgain() {
+        Lease lease = grant(store);
+        Entry old = join(store, "node-1", lease);
+        Await.result(store.leave(old), ANSWER);
+        assertFalse(Await.result(store.position(key, old), ANSWER).present(), "a deleted key");
+        Entry again = join(store, "node-1", lease);
+        assertFalse(Await.result(store.position(key, old), ANSWER).present(), "the same lease's new key " + again
+                + " is not the old one " + old);
+        assertTrue(Await.result(store.position(key, again), ANSWER).heads(), "the new key heads");
+    }
+
+    @Test
+    void awaitGoneCompletesOnTheKeysDeleteAndNotOnOtherChanges() {
+        Queues seen = watch(store);
+        Entry a = join(store, "node-a", grant(store));
+        Entry b = join(store, "node-b", grant(store));
+        CompletableFuture<Void> gone = store.awaitGone(key, a);
+        Entry c = join(store, "node-c", grant(store));
+        Await.result(store.leave(b), ANSWER);
+        seen.awaitLast("other keys came and went", List.of(a, c));
+        assertFalse(gone.isDone(), "awaitGone of a key still there completed: " + gone);
+        Await.result(store.leave(a), ANSWER);
+        Await.result(gone, ANSWER);
+    }
+
+    @Test
+    void awaitGoneCompletesAtOnceForAKeyAlreadyGone() {
+        Entry a = join(store, "node-a", grant(store));
+        Await.result(store.leave(a), ANSWER);
+        Await.result(store.awaitGone(key, a), ANSWER);
+    }
+
+    @Test
+    void awaitGoneCompletesWhenTheKeyExpiresWithItsLease() {
+        Lease lease = grant(store);
+        Entry a = join(store, "node-a", lease);
+        CompletableFuture<Void> gone = store.awaitGone(key, a);
+        Await.result(gone, expiryBound(lease.ttl()).plusSeconds(5));
+    }
+
+    @Test
+    void awaitGoneAcrossAReconnectCompletesOrFailsButNeverMissesTheDelete() {
+        Link link = Link.open(server());
+        closeLater.add(link);
+        Entry a = join(store, "node-a", keptAlive(grant(store)));
+        Await.result(link.store().position(key, a), ANSWER); // the link's connection is up
+        CompletableFuture<Void> gone = link.store().awaitGone(key, a);
+        link.refuse();
+        Await.result(store.leave(a), ANSWER);
+        link.heal();
+        Await.until(() -> "awaitGone through a cut connection ended: " + gone, Duration.ofSeconds(30), gone::isDone);
+        if (gone.isCompletedExceptionally()) {
+            assertInstanceOf(StoreException.class, Await.failure(gone, ANSWER), "awaitGone's failure");
+            Position p = Await.value("a read once the link is back", Duration.ofSeconds(30),
+                    () -> link.store().position(key, a).orTimeout(5, TimeUnit.SECONDS).handle((r, e) -> r).join());
+            assertFalse(p.present(), "the key deleted while disconnected: " + p);
+        }
+    }
+
+    @Test
+    void positionAndAwaitGoneSeeAStoreWhoseHistoryStartedAgain() throws Exception {
+        Lease lease = grant(store);
+        for (int i = 0; i < 5; i++) { // the old history gets ahead of the new one
+            Await.result(store.leave(join(store, "old", lease)), ANSWER);
+        }
+        Entry old = join(store, "old", lease);
+        CompletableFuture<Void> gone = store.awaitGone(key, old);
+        server().restartEmpty();
+        Await.until(() -> "awaitGone across a new history ended: " + gone, Duration.ofSeconds(30), gone::isDone);
+        Position p = Await.value("a read of the new history", Duration.ofSeconds(30),
+                () -> store.position(key, old).orTimeout(5, TimeUnit.SECONDS).handle((r, e) -> r).join());
+        assertFalse(p.present(), "a key of the old history: " + p);
     }
 
     @Test
