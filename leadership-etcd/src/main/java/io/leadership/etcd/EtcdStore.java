@@ -16,13 +16,16 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.TtlRange;
 import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,6 +182,46 @@ public final class EtcdStore implements Store {
                 .Then(Op.delete(k, DeleteOption.DEFAULT))
                 .commit())
                 .thenApply(EtcdStore::deletedOne);
+    }
+
+    /**
+     * One transaction reading our key and the election's keys created before it (etcd's
+     * {@code waitDeletes} reads the same range: the prefix up to our create revision - 1), so the
+     * answer is one consistent revision. Keys of elections named below this one
+     * ({@code <name>/<sub>/…}) do not count.
+     */
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        Keys.check(election);
+        Objects.requireNonNull(mine, "mine");
+        GetOption ahead = GetOption.builder().isPrefix(true).withMaxCreateRevision(mine.version() - 1)
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build();
+        return call("position", mine.key(), null, () -> client.getKVClient().txn()
+                .Then(Op.get(bytes(mine.key()), GetOption.DEFAULT), Op.get(bytes(prefixOf(election)), ahead))
+                .commit())
+                .thenApply(r -> {
+                    long revision = r.getHeader().getRevision();
+                    boolean present = revision >= mine.version() && r.getGetResponses().get(0).getKvs().stream()
+                            .anyMatch(kv -> kv.getCreateRevision() == mine.version());
+                    if (!present) {
+                        return Position.absent(revision);
+                    }
+                    List<Entry> before = r.getGetResponses().get(1).getKvs().stream()
+                            .filter(kv -> inElection(election, kv)).map(EtcdStore::entry).toList();
+                    return new Position(true, before.isEmpty() ? Optional.empty() : Optional.of(before.get(before.size() - 1)),
+                            before.size(), revision);
+                });
+    }
+
+    /**
+     * Reads the key, then watches it from the read's revision + 1 (a synced watcher, served at
+     * once) until a delete or a put with another create revision; see {@link KeyWatch}.
+     */
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        Keys.check(election);
+        Objects.requireNonNull(entry, "entry");
+        return KeyWatch.awaitGone(this, entry);
     }
 
     /**
@@ -360,6 +403,13 @@ public final class EtcdStore implements Store {
     static Entry entry(KeyValue kv) {
         return new Entry(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
                 kv.getCreateRevision(), EtcdLease.hex(kv.getLease()));
+    }
+
+    /** Whether {@code kv} is a candidate's key of {@code election}: {@code <election>/<x>} with no further {@code /}. */
+    static boolean inElection(String election, KeyValue kv) {
+        String key = kv.getKey().toString(StandardCharsets.UTF_8);
+        String prefix = prefixOf(election);
+        return key.startsWith(prefix) && key.indexOf('/', prefix.length()) < 0;
     }
 
     private static boolean deletedOne(TxnResponse response) {
