@@ -1,0 +1,91 @@
+package io.leadership.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Store;
+import io.leadership.testing.Await;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What a waiting candidate costs etcd: awaitGone is one range read and one watcher of one key, and
+ * a cancelled or completed awaitGone leaves no watcher behind in the server (counted by etcd's own
+ * {@code etcd_debugging_mvcc_watcher_total}).
+ */
+class EtcdAwaitGoneTest {
+
+    private static final Duration ANSWER = Duration.ofSeconds(10);
+
+    @RegisterExtension
+    static final EtcdServer etcd = EtcdServer.create();
+
+    @Test
+    void twoHundredCancelledAndCompletedWaitsLeaveNoWatcherInTheServer() throws Exception {
+        try (Store store = etcd.connect()) {
+            Lease lease = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), ANSWER);
+            Entry held = Await.result(store.join("await/held", "a", lease), ANSWER);
+            long before = watchers();
+            List<CompletableFuture<Void>> waits = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                waits.add(store.awaitGone("await/held", held));
+            }
+            Await.until(() -> "200 watchers open; etcd counts " + watchersOrMinus(), ANSWER, () -> watchersOrMinus() >= before + 200);
+            waits.subList(0, 100).forEach(w -> w.cancel(false));
+            Await.result(store.leave(held), ANSWER);
+            for (CompletableFuture<Void> w : waits.subList(100, 200)) {
+                Await.result(w, ANSWER);
+            }
+            Await.until(() -> "watchers back to " + before + "; etcd counts " + watchersOrMinus(), ANSWER,
+                    () -> watchersOrMinus() == before);
+        }
+    }
+
+    @Test
+    void aWaitCostsOneRangeReadAndTheDeleteReachesItWithNoRead() throws Exception {
+        try (Store store = etcd.connect()) {
+            Lease lease = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), ANSWER);
+            Entry held = Await.result(store.join("await/cost", "a", lease), ANSWER);
+            long ranges = etcd.handled("Range");
+            CompletableFuture<Void> gone = store.awaitGone("await/cost", held);
+            Await.until(() -> "the wait's read", ANSWER, () -> handledOrMinus("Range") >= ranges + 1);
+            Await.until(() -> "the wait's watcher", ANSWER, () -> watchersOrMinus() >= 1);
+            long txns = etcd.handled("Txn");
+            Await.result(store.leave(held), ANSWER);
+            Await.result(gone, ANSWER);
+            assertEquals(ranges + 1, etcd.handled("Range"), "range reads of one wait, the hand-off included");
+            assertTrue(etcd.handled("Txn") >= txns + 1, "the leave's transaction");
+        }
+    }
+
+    private static long watchers() throws Exception {
+        Matcher m = Pattern.compile("(?m)^etcd_debugging_mvcc_watcher_total (\\S+)$").matcher(etcd.metrics());
+        assertTrue(m.find(), "etcd reports etcd_debugging_mvcc_watcher_total");
+        return (long) Double.parseDouble(m.group(1));
+    }
+
+    private static long watchersOrMinus() {
+        try {
+            return watchers();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static long handledOrMinus(String method) {
+        try {
+            return etcd.handled(method);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}
