@@ -80,7 +80,7 @@ public final class Follower implements AutoCloseable {
             throw new IllegalStateException("follower of election '" + election + "' is closed; create a new one");
         }
         if (started.compareAndSet(false, true)) {
-            watch = store.watch(election, new QueueListener() {
+            watch = SharedWatches.watch(store, election, new QueueListener() {
                 @Override
                 public void onQueue(Queue q) {
                     observed(q);

@@ -102,6 +102,8 @@ public interface Store extends AutoCloseable {
      * connection loss, compaction or a store whose history started again, and then delivers the
      * store's current queue. Problems it survived are reported through
      * {@link QueueListener#onError}. Callbacks for one watch never run concurrently.
+     * Each call may open a watch of its own: {@code leadership-api} shares one per election and
+     * store client among its followers.
      */
     Watch watch(String election, QueueListener listener);
 

@@ -286,6 +286,11 @@ public final class InMemoryStore implements Store {
         return left;
     }
 
+    /** The watches this client has open (each {@link #watch} call's, until closed). */
+    public int openWatches() {
+        return watches.size();
+    }
+
     @Override
     public Watch watch(String election, QueueListener listener) {
         Keys.check(election);
