@@ -174,9 +174,10 @@ final class Space {
         deliver(all);
     }
 
+    /** The lease, unless it is gone or past its deadline (its expiry task, a moment late, will delete its keys). */
     private LeaseState live(String store, String operation, String id) {
         LeaseState lease = leases.get(id);
-        if (lease == null) {
+        if (lease == null || lease.deadline - System.nanoTime() <= 0) {
             throw new LeaseExpiredException(store, operation, id, null);
         }
         return lease;
