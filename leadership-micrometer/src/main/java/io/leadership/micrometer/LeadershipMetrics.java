@@ -157,7 +157,7 @@ public final class LeadershipMetrics implements MeterBinder {
     public synchronized void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry must not be null");
         registries.add(registry);
-        owners.put(registry, new HashMap<>());
+        owners.computeIfAbsent(registry, r -> new HashMap<>());
         List.copyOf(sources).forEach(source -> source.bind(registry));
     }
 
