@@ -7,6 +7,7 @@ import io.leadership.StoreException;
 import io.leadership.Term;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
@@ -15,6 +16,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,12 +25,15 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * Micrometer meters for sessions, candidates and followers, every one tagged {@code name} (the
- * election's, or {@value #SESSION} for a session's meters) and {@code id} (the candidate's, or the
- * one given for a session or follower):
+ * election's, or {@value #SESSION} for a session's meters) and, unless made {@link #withoutIdTag()},
+ * {@code id} (the candidate's, or the one given for a session or follower):
  *
  * <table>
  * <caption>Meters</caption>
@@ -48,7 +54,15 @@ import java.util.function.Consumer;
  *
  * <p>Sessions, candidates and followers may be added before or after {@link #bindTo}: each is
  * bound to every registry, present and future. Counters count from the moment they are bound,
- * so add a candidate before it runs for election to count its first term. Thread-safe.
+ * so add a candidate before it runs for election to count its first term. A candidate's meters are
+ * removed from every registry once it has stopped (its {@link Candidate#terms()} completed), a
+ * follower's and a session's once closed; a later source with the same tags replaces the meters
+ * of an earlier one that is still being removed. Thread-safe.
+ *
+ * <p>The {@code id} tag makes one time series per id: leave it out ({@link #withoutIdTag()}) when
+ * ids change with every restart (such as {@code <host>-<pid>}), as every registry keeps each
+ * series it ever saw. Without it, two candidates of one election bound to one registry share
+ * their meters (the later one's replace the earlier one's).
  */
 public final class LeadershipMetrics implements MeterBinder {
 
@@ -61,59 +75,81 @@ public final class LeadershipMetrics implements MeterBinder {
      */
     private static final Set<String> LEASE_OPERATIONS = Set.of("grant", "keepAlive", "revoke");
 
-    private final List<Consumer<MeterRegistry>> sources = new ArrayList<>(); // guarded by this
+    private final boolean idTag;
+    private final List<Source> sources = new ArrayList<>(); // guarded by this
     private final List<MeterRegistry> registries = new ArrayList<>(); // guarded by this
+    private final Map<MeterRegistry, Map<Meter.Id, Source>> owners = new IdentityHashMap<>(); // guarded by this
+
+    /** Meters tagged {@code name} and {@code id}. */
+    public LeadershipMetrics() {
+        this(true);
+    }
+
+    private LeadershipMetrics(boolean idTag) {
+        this.idTag = idTag;
+    }
+
+    /** Meters tagged {@code name} only: no series per id, for ids that change with every restart. */
+    public static LeadershipMetrics withoutIdTag() {
+        return new LeadershipMetrics(false);
+    }
 
     /** The {@code cause} tag of {@code leadership.elections.lost}: {@code LEASE_IN_DOUBT} is {@code lease-in-doubt}. */
     public static String tag(Term.Cause cause) {
         return cause.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Meters of a session's lease, tagged {@code name=session} and {@code id}. */
+    /** Meters of a session's lease, tagged {@code name=session} and {@code id}; removed once it is closed. */
     public LeadershipMetrics session(Session session, String id) {
         Objects.requireNonNull(session, "session must not be null");
-        Tags tags = Tags.of("name", SESSION, "id", Objects.requireNonNull(id, "id must not be null"));
-        return add(registry -> {
-            TimeGauge.builder("leadership.lease.margin", session, TimeUnit.NANOSECONDS, s -> s.leaseMargin().toNanos())
-                    .tags(tags).description("Time left to the lease's safety deadline").register(registry);
-            Timer keepAlive = Timer.builder("leadership.keepalive").tags(tags)
-                    .description("Round trip of each acknowledged keep-alive").register(registry);
-            session.keepAliveLatencies().subscribe(new Each<Duration>(keepAlive::record));
-            session.errors().subscribe(new Each<>(error -> countError(registry, tags, error, true)));
+        Tags tags = tags(SESSION, Objects.requireNonNull(id, "id must not be null"));
+        return add((registry, source) -> {
+            source.register(registry, r -> TimeGauge.builder("leadership.lease.margin", session, TimeUnit.NANOSECONDS,
+                            s -> s.leaseMargin().toNanos())
+                    .tags(tags).description("Time left to the lease's safety deadline").register(r));
+            Timer keepAlive = source.register(registry, r -> Timer.builder("leadership.keepalive").tags(tags)
+                    .description("Round trip of each acknowledged keep-alive").register(r));
+            session.keepAliveLatencies().subscribe(new Each<Duration>(d -> keepAlive.record(d), () -> { }));
+            session.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, true),
+                    () -> remove(source, registry)));
         });
     }
 
-    /** Meters of a candidate, tagged with its election's name and its id. */
+    /** Meters of a candidate, tagged with its election's name and its id; removed once it has stopped. */
     public LeadershipMetrics candidate(Candidate candidate) {
         Objects.requireNonNull(candidate, "candidate must not be null");
-        Tags tags = Tags.of("name", candidate.key(), "id", candidate.id());
-        return add(registry -> {
-            Gauge.builder("leadership.leader", candidate, c -> c.isLeader() ? 1 : 0).tags(tags)
-                    .description("1 while this candidate leads, else 0").register(registry);
-            Gauge.builder("leadership.epoch", candidate, c -> c.epoch().isPresent() ? c.epoch().getAsLong() : Double.NaN)
-                    .tags(tags).description("Epoch (fencing token) of the current term; NaN while not leading").register(registry);
-            participants(registry, tags, () -> candidate.participants().size());
-            Counter won = Counter.builder("leadership.elections.won").tags(tags)
-                    .description("Terms this candidate began").register(registry);
+        Tags tags = tags(candidate.key(), candidate.id());
+        return add((registry, source) -> {
+            source.register(registry, r -> Gauge.builder("leadership.leader", candidate, c -> c.isLeader() ? 1 : 0).tags(tags)
+                    .description("1 while this candidate leads, else 0").register(r));
+            source.register(registry, r -> Gauge.builder("leadership.epoch", candidate,
+                            c -> c.epoch().isPresent() ? c.epoch().getAsLong() : Double.NaN)
+                    .tags(tags).description("Epoch (fencing token) of the current term; NaN while not leading").register(r));
+            participants(registry, source, tags, () -> candidate.participants().size());
+            Counter won = source.register(registry, r -> Counter.builder("leadership.elections.won").tags(tags)
+                    .description("Terms this candidate began").register(r));
             Map<Term.Cause, Counter> lost = new EnumMap<>(Term.Cause.class);
             for (Term.Cause cause : Term.Cause.values()) {
                 if (cause != Term.Cause.ELECTED) {
-                    lost.put(cause, Counter.builder("leadership.elections.lost").tags(tags).tag("cause", tag(cause))
-                            .description("Terms this candidate ended, by cause").register(registry));
+                    lost.put(cause, source.register(registry, r -> Counter.builder("leadership.elections.lost").tags(tags)
+                            .tag("cause", tag(cause)).description("Terms this candidate ended, by cause").register(r)));
                 }
             }
-            candidate.terms().subscribe(new Each<Term>(term -> (term.leading() ? won : lost.get(term.cause())).increment()));
-            candidate.errors().subscribe(new Each<>(error -> countError(registry, tags, error, false)));
+            candidate.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, false), () -> { }));
+            // The last term (its end, cause stop) is counted before the meters go.
+            candidate.terms().subscribe(new Each<Term>(term -> (term.leading() ? won : lost.get(term.cause())).increment(),
+                    () -> remove(source, registry)));
         });
     }
 
-    /** Meters of a follower, tagged with its election's name and {@code id} (whoever follows). */
+    /** Meters of a follower, tagged with its election's name and {@code id} (whoever follows); removed once it is closed. */
     public LeadershipMetrics follower(Follower follower, String id) {
         Objects.requireNonNull(follower, "follower must not be null");
-        Tags tags = Tags.of("name", follower.key(), "id", Objects.requireNonNull(id, "id must not be null"));
-        return add(registry -> {
-            participants(registry, tags, () -> follower.participants().size());
-            follower.errors().subscribe(new Each<>(error -> countError(registry, tags, error, false)));
+        Tags tags = tags(follower.key(), Objects.requireNonNull(id, "id must not be null"));
+        return add((registry, source) -> {
+            participants(registry, source, tags, () -> follower.participants().size());
+            follower.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, false),
+                    () -> remove(source, registry)));
         });
     }
 
@@ -121,29 +157,92 @@ public final class LeadershipMetrics implements MeterBinder {
     public synchronized void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry must not be null");
         registries.add(registry);
-        sources.forEach(source -> source.accept(registry));
+        owners.computeIfAbsent(registry, r -> new HashMap<>());
+        List.copyOf(sources).forEach(source -> source.bind(registry));
     }
 
-    private synchronized LeadershipMetrics add(Consumer<MeterRegistry> source) {
+    private Tags tags(String name, String id) {
+        return idTag ? Tags.of("name", name, "id", id) : Tags.of("name", name);
+    }
+
+    private synchronized LeadershipMetrics add(BiConsumer<MeterRegistry, Source> binder) {
+        Source source = new Source(binder);
         sources.add(source);
-        registries.forEach(source);
+        List.copyOf(registries).forEach(source::bind);
         return this;
     }
 
-    private static void participants(MeterRegistry registry, Tags tags, java.util.function.IntSupplier count) {
-        Gauge.builder("leadership.participants", count, java.util.function.IntSupplier::getAsInt).tags(tags)
-                .strongReference(true).description("Candidates in the election's queue, as last seen").register(registry);
+    /** Removes the meters {@code source} still owns in {@code registry}; it binds to no later registry. */
+    private synchronized void remove(Source source, MeterRegistry registry) {
+        sources.remove(source);
+        source.done = true;
+        Map<Meter.Id, Source> owned = owners.get(registry);
+        for (Meter meter : source.meters.getOrDefault(registry, List.of())) {
+            if (owned.get(meter.getId()) == source) {
+                owned.remove(meter.getId());
+                registry.remove(meter);
+            }
+        }
+        source.meters.remove(registry);
     }
 
-    private static void countError(MeterRegistry registry, Tags tags, Throwable error, boolean lease) {
+    /** A session, candidate or follower: how to bind it to a registry, and the meters it owns in each. */
+    private final class Source {
+        private final BiConsumer<MeterRegistry, Source> binder;
+        private final Map<MeterRegistry, List<Meter>> meters = new IdentityHashMap<>(); // guarded by LeadershipMetrics.this
+        private boolean done; // guarded by LeadershipMetrics.this
+
+        Source(BiConsumer<MeterRegistry, Source> binder) {
+            this.binder = binder;
+        }
+
+        void bind(MeterRegistry registry) {
+            if (!done) { // a stopped source whose registry bound later has nothing to bind
+                binder.accept(registry, this);
+            }
+        }
+
+        /**
+         * Registers a meter this source owns; one with the same id that another source still owns
+         * (a stopped candidate whose removal is under way) is replaced. Null once this source is done.
+         */
+        <M extends Meter> M register(MeterRegistry registry, Function<MeterRegistry, M> builder) {
+            synchronized (LeadershipMetrics.this) {
+                if (done) {
+                    return null;
+                }
+                M meter = builder.apply(registry);
+                Map<Meter.Id, Source> owned = owners.get(registry);
+                Source previous = owned.get(meter.getId());
+                if (previous != null && previous != this) {
+                    registry.remove(meter);
+                    previous.meters.getOrDefault(registry, new ArrayList<>()).remove(meter);
+                    meter = builder.apply(registry);
+                }
+                owned.put(meter.getId(), this);
+                meters.computeIfAbsent(registry, r -> new ArrayList<>()).add(meter);
+                return meter;
+            }
+        }
+    }
+
+    private static void participants(MeterRegistry registry, Source source, Tags tags, IntSupplier count) {
+        source.register(registry, r -> Gauge.builder("leadership.participants", count, IntSupplier::getAsInt).tags(tags)
+                .strongReference(true).description("Candidates in the election's queue, as last seen").register(r));
+    }
+
+    private static void countError(MeterRegistry registry, Source source, Tags tags, Throwable error, boolean lease) {
         if (error instanceof StoreException e && e.operation() != null && (lease || !LEASE_OPERATIONS.contains(e.operation()))) {
-            Counter.builder("leadership.store.errors").tags(tags).tag("operation", e.operation())
-                    .description("Store errors survived, by operation").register(registry).increment();
+            Counter counter = source.register(registry, r -> Counter.builder("leadership.store.errors").tags(tags)
+                    .tag("operation", e.operation()).description("Store errors survived, by operation").register(r));
+            if (counter != null) {
+                counter.increment();
+            }
         }
     }
 
     /** Takes every item of a publisher. */
-    private record Each<T>(Consumer<T> action) implements Flow.Subscriber<T> {
+    private record Each<T>(Consumer<T> action, Runnable end) implements Flow.Subscriber<T> {
         @Override
         public void onSubscribe(Flow.Subscription subscription) {
             subscription.request(Long.MAX_VALUE);
@@ -156,10 +255,12 @@ public final class LeadershipMetrics implements MeterBinder {
 
         @Override
         public void onError(Throwable throwable) {
+            end.run();
         }
 
         @Override
         public void onComplete() {
+            end.run();
         }
     }
 }

@@ -11,10 +11,13 @@ import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Recorder;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +30,7 @@ class LeadershipMetricsTest {
 
     private static InProcessZooKeeper zookeeper;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final List<Meter> removed = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -41,6 +45,7 @@ class LeadershipMetricsTest {
     @Test
     void winResignCutAndStopMoveTheCountersAndGauges() {
         LeadershipMetrics metrics = new LeadershipMetrics();
+        registry.config().onMeterRemoved(removed::add);
         metrics.bindTo(registry); // before anything is added: later sources bind to it too
         try (Store storeA = zookeeper.connect();
              FaultProxy proxyB = FaultProxy.start(zookeeper.address());
@@ -98,17 +103,21 @@ class LeadershipMetricsTest {
             proxyB.heal();
             Await.until("b back in the queue", WAIT, () -> gauge("leadership.participants", "a") == 2);
 
-            // stop: a's term ends with cause stop, b leads again
-            Await.result(ca.stop(), WAIT);
-            assertEquals(new Term("metered", "a", third.epoch(), false, Term.Cause.STOP), termsA.next(WAIT).item());
-            settles(1, () -> lost("a", "stop"));
-            settles(0, () -> gauge("leadership.leader", "a"));
-            assertTrue(termsB.next(WAIT).item().leading(), "b leads after a stopped");
-            Await.until("b's leader gauge", WAIT, () -> gauge("leadership.leader", "b") == 1);
-            settles(2, () -> counter("leadership.elections.won", "b"));
+            // stop: a's term ends with cause stop, b leads again; a's meters go, its last term counted first
             for (String cause : new String[] {"lease-gone", "taken-over"}) {
                 assertEquals(0, lost("a", cause) + lost("b", cause), cause);
             }
+            Await.result(ca.stop(), WAIT);
+            assertEquals(new Term("metered", "a", third.epoch(), false, Term.Cause.STOP), termsA.next(WAIT).item());
+            Await.until(() -> "a's meters removed; left: " + registry.find("leadership.leader").tags("id", "a").meters(), WAIT,
+                    () -> registry.find("leadership.elections.lost").tags("id", "a").meters().isEmpty()
+                            && registry.find("leadership.leader").tags("id", "a").meters().isEmpty());
+            assertEquals(1, removed.stream().filter(m -> m.getId().getName().equals("leadership.elections.lost")
+                    && "a".equals(m.getId().getTag("id")) && "stop".equals(m.getId().getTag("cause")))
+                    .mapToDouble(m -> ((Counter) m).count()).sum(), "a's stop was counted before its meters were removed");
+            assertTrue(termsB.next(WAIT).item().leading(), "b leads after a stopped");
+            Await.until("b's leader gauge", WAIT, () -> gauge("leadership.leader", "b") == 1);
+            settles(2, () -> counter("leadership.elections.won", "b"));
             assertEquals(0, registry.find("leadership.store.errors").tags("name", "metered", "operation", "keepAlive").counters().size(),
                     "lease errors count on the session, not again on each candidate");
         }

@@ -29,6 +29,12 @@ import org.springframework.context.SmartLifecycle;
  * Declare it as a bean ({@code @Bean Election jobs() { return Election.named("jobs"); }}) or as
  * {@code leadership.elections.jobs.*} properties; it runs on the application's {@link Session}.
  *
+ * <p>With {@code leadership.auto-startup=false} (or {@link #autoStartup(boolean) autoStartup(false)})
+ * it does not start with the context, as Spring's {@link SmartLifecycle} convention has it: it
+ * campaigns once {@link #start()} is called (directly, or by the context's {@code start()}), and
+ * may be stopped and started again. With {@code leadership.enabled=false} it never campaigns:
+ * {@code start()} does nothing.
+ *
  * <p>It publishes {@link LeadershipGranted} when a term begins and {@link LeadershipRevoked} when
  * it ends, in order, never a revoke without its grant. With readiness (the default) it campaigns
  * only while the application's readiness state is {@code ACCEPTING_TRAFFIC}: turning not ready,
@@ -47,6 +53,7 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
     private final String name;
     private Integer phase;
     private Boolean readiness;
+    private Boolean autoStartup;
     private ApplicationContext context;
     private volatile Candidate candidate;
     private volatile CompletableFuture<Void> eventsDone = CompletableFuture.completedFuture(null);
@@ -69,6 +76,12 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
     /** Whether it campaigns only while the application is ready, instead of {@code leadership.readiness}. */
     public Election readiness(boolean readiness) {
         this.readiness = readiness;
+        return this;
+    }
+
+    /** Whether it starts campaigning with the context, instead of {@code leadership.auto-startup}. */
+    public Election autoStartup(boolean autoStartup) {
+        this.autoStartup = autoStartup;
         return this;
     }
 
@@ -127,8 +140,18 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
     }
 
     @Override
+    public boolean isAutoStartup() {
+        LeadershipProperties properties = properties();
+        return properties.enabled() && (autoStartup != null ? autoStartup : properties.autoStartup());
+    }
+
+    @Override
     public synchronized void start() {
         if (candidate != null) {
+            return;
+        }
+        if (!properties().enabled()) {
+            log.info("election '{}': leadership.enabled=false, so it does not campaign", name);
             return;
         }
         Session session;

@@ -40,6 +40,9 @@ final class ElectionDefinitions implements BeanDefinitionRegistryPostProcessor, 
                 if (settings.readiness() != null) {
                     election.readiness(settings.readiness());
                 }
+                if (settings.autoStartup() != null) {
+                    election.autoStartup(settings.autoStartup());
+                }
                 return election;
             });
             registry.registerBeanDefinition(PREFIX + "." + name, definition);

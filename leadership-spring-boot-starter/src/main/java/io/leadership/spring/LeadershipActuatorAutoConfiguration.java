@@ -11,18 +11,23 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * With Actuator: the {@code leadership} health indicator and info contributor, and the Micrometer
  * binder when the application has a {@link MeterRegistry} (Spring Boot binds every MeterBinder bean
- * to it; each election adds its candidate to the binder when it starts).
+ * to it; each election adds its candidate to the binder when it starts, and the binder removes the
+ * candidate's meters when it stops). Meters are tagged {@code name} only unless
+ * {@code leadership.metrics.id-tag=true}: the default id ({@code <host>-<pid>}) changes with every
+ * restart, and each new value would be a new time series.
  */
 @AutoConfiguration(after = LeadershipAutoConfiguration.class, afterName = {
         "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
         "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnProperty(name = LeadershipAutoConfiguration.ENABLED, havingValue = "true", matchIfMissing = true)
 @ConditionalOnBean(Session.class)
 public class LeadershipActuatorAutoConfiguration {
 
@@ -47,7 +52,8 @@ public class LeadershipActuatorAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         public LeadershipMetrics leadershipMetrics(Session session, LeadershipProperties properties) {
-            return new LeadershipMetrics().session(session, properties.idOrDefault());
+            LeadershipMetrics metrics = properties.metrics().idTag() ? new LeadershipMetrics() : LeadershipMetrics.withoutIdTag();
+            return metrics.session(session, properties.idOrDefault());
         }
     }
 }

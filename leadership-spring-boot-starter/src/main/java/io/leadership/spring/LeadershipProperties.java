@@ -9,31 +9,62 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * {@code leadership.*} settings.
+ * {@code leadership.*} settings. The descriptions below are what IDEs show: they come into
+ * {@code META-INF/spring-configuration-metadata.json} through the configuration processor.
  *
- * @param store     the store's address, e.g. {@code zk://localhost:2181}, {@code etcd://localhost:2379},
- *                  {@code consul://localhost:8500}; without it (and without a {@code Store} bean) nothing is configured
- * @param ttl       the lease's TTL: how long the store keeps this application's keys after it went silent
- * @param id        this application's identity in every election; by default {@code <host>-<pid>}
- * @param phase     the {@link SmartLifecycle} phase of the elections: they start after, and stop before, lower phases
- * @param readiness campaign only while the application's readiness state is {@code ACCEPTING_TRAFFIC}
- * @param elections elections declared by name, each with its own phase and readiness if set
+ * @param enabled     Whether leadership is configured at all. With false no store, session, election or meter is
+ *                    created, and elections declared as beans never campaign: for tests of an application that
+ *                    need no election.
+ * @param autoStartup Whether elections start campaigning when the application context is refreshed. With false
+ *                    they exist but campaign only once started (Election.start(), or the context's start()).
+ * @param store       Address of the store, e.g. zk://localhost:2181, etcd://localhost:2379, consul://localhost:8500,
+ *                    or memory://test (leadership-testing) in tests. Without it, and without a Store bean, no
+ *                    session or election is configured.
+ * @param ttl         TTL of the application's lease: how long the store keeps this application's keys after it
+ *                    went silent.
+ * @param id          This application's identity in every election. Defaults to host-pid.
+ * @param phase       SmartLifecycle phase of the elections: they start after, and stop before, beans of lower phases.
+ * @param readiness   Whether elections campaign only while the application's readiness state is ACCEPTING_TRAFFIC.
+ * @param elections   Elections declared by name (leadership.elections.name.*), each with its own phase, readiness
+ *                    and auto-startup if set.
+ * @param metrics     Micrometer meters of the sessions and elections.
  */
 @ConfigurationProperties("leadership")
 public record LeadershipProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("true") boolean autoStartup,
         String store,
         @DefaultValue("10s") Duration ttl,
         String id,
         @DefaultValue("" + SmartLifecycle.DEFAULT_PHASE) int phase,
         @DefaultValue("true") boolean readiness,
-        Map<String, ElectionSettings> elections) {
+        Map<String, ElectionSettings> elections,
+        @DefaultValue Metrics metrics) {
 
-    /** {@code leadership.elections.<name>.*}: unset values fall back to {@code leadership.phase} and {@code leadership.readiness}. */
-    public record ElectionSettings(Integer phase, Boolean readiness) {
+    /**
+     * {@code leadership.elections.<name>.*}: unset values fall back to {@code leadership.phase},
+     * {@code leadership.readiness} and {@code leadership.auto-startup}.
+     *
+     * @param phase       SmartLifecycle phase of this election, instead of leadership.phase.
+     * @param readiness   Whether this election campaigns only while the application is ready, instead of
+     *                    leadership.readiness.
+     * @param autoStartup Whether this election starts campaigning with the context, instead of leadership.auto-startup.
+     */
+    public record ElectionSettings(Integer phase, Boolean readiness, Boolean autoStartup) {
+    }
+
+    /**
+     * {@code leadership.metrics.*}.
+     *
+     * @param idTag Whether meters carry the id tag. Off by default: with the default id (host-pid) every restart
+     *              would start new time series. Turn it on when leadership.id is stable across restarts.
+     */
+    public record Metrics(@DefaultValue("false") boolean idTag) {
     }
 
     public LeadershipProperties {
         elections = elections == null ? Map.of() : Map.copyOf(elections);
+        metrics = metrics == null ? new Metrics(false) : metrics;
     }
 
     /** {@link #id()}, or {@code <host>-<pid>} when none is set. */
