@@ -4,6 +4,7 @@ import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
+import io.leadership.spi.Position;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
@@ -80,6 +81,35 @@ final class MemoryStore implements Store {
         Objects.requireNonNull(entry, "entry must not be null");
         int slash = entry.key().lastIndexOf('/');
         return call("leave", () -> slash > 0 && space.leave(entry.key().substring(0, slash), entry));
+    }
+
+    /** One read of the election: a revision lower than our key's version is a history that started again. */
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        checkElection(election);
+        Objects.requireNonNull(mine, "mine must not be null");
+        return call("position", () -> {
+            Queue q = space.read(election);
+            return q.covers(mine) ? Position.in(q, mine) : Position.absent(q.revision());
+        });
+    }
+
+    /** A watch of the election that completes on the first queue without the key (or of a new history). */
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        checkElection(election);
+        Objects.requireNonNull(entry, "entry must not be null");
+        if (closed) {
+            return CompletableFuture.failedFuture(new StoreClosedException(name(), "awaitGone"));
+        }
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        Watch w = watch(election, q -> {
+            if (q.revision() < entry.version() || !q.contains(entry)) {
+                gone.complete(null);
+            }
+        });
+        gone.whenComplete((ok, e) -> w.close());
+        return gone;
     }
 
     @Override
