@@ -7,6 +7,7 @@ import io.leadership.spi.Keys;
 import io.leadership.spi.Store;
 import io.leadership.spi.StoreAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +42,10 @@ final class Observe implements Callable<Integer> {
         Output out = new Output(System.out, json);
         CountDownLatch first = new CountDownLatch(1);
         CountDownLatch stop = new CountDownLatch(1);
-        Signals.handle(s -> stop.countDown(), "TERM", "INT");
+        List<String> ignored = Signals.handle(s -> stop.countDown(), "TERM", "INT");
+        if (!ignored.isEmpty()) {
+            System.err.println("leadership observe: " + Signals.ignoredWarning(ignored));
+        }
         try (Store store = Stores.connect(address); Follower follower = Follower.create(store, name)) {
             Flows.each(follower.errors(), e -> System.err.println("leadership observe: " + e.getMessage()));
             if (participants) {
