@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,6 +23,9 @@ final class Observe implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<address>", description = "The store, as Stores.connect takes it.")
     String address;
+
+    @Mixin
+    Credentials credentials = new Credentials();
 
     @Parameters(index = "1", paramLabel = "<name>", description = "The election.")
     String name;
@@ -46,7 +50,7 @@ final class Observe implements Callable<Integer> {
         if (!ignored.isEmpty()) {
             System.err.println("leadership observe: " + Signals.ignoredWarning(ignored));
         }
-        try (Store store = Stores.connect(address); Follower follower = Follower.create(store, name)) {
+        try (Store store = Stores.connect(credentials.address(address)); Follower follower = Follower.create(store, name)) {
             Flows.each(follower.errors(), e -> System.err.println("leadership observe: " + e.getMessage()));
             if (participants) {
                 Flows.each(follower.followParticipants(), q -> {
