@@ -1,5 +1,6 @@
 package io.leadership.benchmarks;
 
+import io.leadership.testing.ServersCache;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
  * A real Consul agent for the benchmarks: {@code consul agent}, one server
  * ({@code bootstrap_expect = 1}) on free loopback ports, its data dir on {@code /dev/shm} (tmpfs)
  * when there is one, as etcd's and ZooKeeper's, deleted on close. The binary is {@code $CONSUL_BIN}
- * (scripts/build-servers writes it to {@code ~/.cache/leadership-servers/servers.env}), else
+ * (or the one scripts/build-servers wrote to {@code servers.env} in the {@link ServersCache}), else
  * {@code consul} on {@code PATH}; without either it fails and says so (there is no fallback).
  *
  * <p>Settings, as leadership-consul's test harness ({@code ConsulAgent}) runs it: update checks off
@@ -31,8 +32,8 @@ import java.util.stream.Stream;
  */
 final class ConsulLauncher implements AutoCloseable {
 
-    static final String MISSING = "no Consul agent: set CONSUL_BIN (`source ~/.cache/leadership-servers/servers.env` after "
-            + "scripts/build-servers) or put `consul` on PATH, or give a running agent with consul=host:port";
+    static final String MISSING = "no Consul agent: set CONSUL_BIN, or run scripts/build-servers (its servers.env is read),"
+            + " or put `consul` on PATH, or give a running agent with consul=host:port";
 
     private final Path binary;
     private final Path root;
@@ -59,7 +60,7 @@ final class ConsulLauncher implements AutoCloseable {
             }
             return Optional.of(p);
         }
-        Optional<Path> built = BuiltServers.binary("CONSUL_BIN"); // servers.env of scripts/build-servers
+        Optional<Path> built = ServersCache.setting("CONSUL_BIN").map(Path::of).filter(Files::isExecutable); // servers.env
         if (built.isPresent()) {
             return built;
         }

@@ -1,5 +1,6 @@
 package io.leadership.benchmarks;
 
+import io.leadership.testing.ServersCache;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
  * The Consul peer: HashiCorp's official Go client ({@code github.com/hashicorp/consul/api}
  * v1.34.5) and its {@code api.Lock}, the recipe {@code consul lock} is built on, in a Go program
  * of ours ({@code benchmarks/src/main/go/consul-peer}, built by {@code scripts/build-go-consul-peer}
- * into {@code ~/.cache/leadership-servers/go-consul-peer-<hash>/}). One client is one Go process
+ * into {@code <servers cache>/go-consul-peer-<hash>/}, {@link ServersCache}). One client is one Go process
  * (one {@code api.Client}); each contender is an {@code api.Lock} on the election's key, driven over
  * stdin/stdout; the process stamps "elected" with {@code CLOCK_MONOTONIC}, the clock of
  * {@link System#nanoTime()}, at the moment {@code Lock()} returns.
@@ -113,9 +114,7 @@ final class ConsulLockPeer implements Library {
             return binary;
         }
         Path src = source();
-        String cache = System.getenv("LEADERSHIP_SERVERS");
-        Path dir = (cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "leadership-servers")
-                : Path.of(cache)).resolve("go-consul-peer-" + hash(src));
+        Path dir = ServersCache.dir().resolve("go-consul-peer-" + hash(src));
         Path bin = dir.resolve("consul-peer");
         if (!Files.isExecutable(bin)) {
             Path script = src.getParent().getParent().getParent().getParent().getParent().resolve("scripts/build-go-consul-peer");

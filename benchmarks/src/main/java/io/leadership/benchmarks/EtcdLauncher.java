@@ -1,5 +1,6 @@
 package io.leadership.benchmarks;
 
+import io.leadership.testing.ServersCache;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,7 +26,7 @@ import java.util.stream.Stream;
 final class EtcdLauncher implements AutoCloseable {
 
     /** etcd 3.6 built from Go modules (what every etcd suite runs on), else Debian's 3.4. */
-    static final Path BINARY = BuiltServers.binary("ETCD_36_BIN").orElse(Path.of("/usr/bin/etcd"));
+    static final Path BINARY = ServersCache.setting("ETCD_36_BIN").map(Path::of).filter(Files::isExecutable).orElse(Path.of("/usr/bin/etcd"));
 
     private final List<String> command;
     private final Path dataRoot;

@@ -80,7 +80,10 @@ final class Campaign {
 
     /** Campaigns until stopped by a signal (or, with {@code --once}, until the command ends); returns the exit code. */
     int run() throws InterruptedException {
-        Signals.handle(s -> events.add(new Signalled(s)), "HUP", "TERM", "INT");
+        List<String> ignored = Signals.handle(s -> events.add(new Signalled(s)), "HUP", "TERM", "INT");
+        if (!ignored.isEmpty()) {
+            warn(Signals.ignoredWarning(ignored));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             Child c = child;
             if (c != null) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,6 +27,9 @@ final class Elect implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<address>", description = "The store, as Stores.connect takes it: zk://host:2181, etcd://host:2379, consul://host:8500 (with its parameters).")
     String address;
+
+    @Mixin
+    Credentials credentials = new Credentials();
 
     @Parameters(index = "1", paramLabel = "<name>", description = "The election, e.g. elections/scheduler.")
     String name;
@@ -68,7 +72,7 @@ final class Elect implements Callable<Integer> {
         String me = Keys.checkId(id != null ? id : defaultId());
         // With a command, stdout is the command's: the CLI's lines go to stderr.
         Output out = new Output(command.isEmpty() ? System.out : System.err, json);
-        try (Store store = Stores.connect(address)) {
+        try (Store store = Stores.connect(credentials.address(address))) {
             Session session = Session.builder(store, bound.ttl()).safetyMargin(bound.margin()).open();
             try {
                 Candidate candidate = Candidate.create(session, name, me);

@@ -7,10 +7,12 @@ import io.leadership.spi.Keys;
 import io.leadership.spi.Store;
 import io.leadership.spi.StoreAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,6 +23,9 @@ final class Observe implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<address>", description = "The store, as Stores.connect takes it.")
     String address;
+
+    @Mixin
+    Credentials credentials = new Credentials();
 
     @Parameters(index = "1", paramLabel = "<name>", description = "The election.")
     String name;
@@ -41,8 +46,11 @@ final class Observe implements Callable<Integer> {
         Output out = new Output(System.out, json);
         CountDownLatch first = new CountDownLatch(1);
         CountDownLatch stop = new CountDownLatch(1);
-        Signals.handle(s -> stop.countDown(), "TERM", "INT");
-        try (Store store = Stores.connect(address); Follower follower = Follower.create(store, name)) {
+        List<String> ignored = Signals.handle(s -> stop.countDown(), "TERM", "INT");
+        if (!ignored.isEmpty()) {
+            System.err.println("leadership observe: " + Signals.ignoredWarning(ignored));
+        }
+        try (Store store = Stores.connect(credentials.address(address)); Follower follower = Follower.create(store, name)) {
             Flows.each(follower.errors(), e -> System.err.println("leadership observe: " + e.getMessage()));
             if (participants) {
                 Flows.each(follower.followParticipants(), q -> {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,6 +33,9 @@ final class Status implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<address>", description = "The store, as Stores.connect takes it.")
     String address;
 
+    @Mixin
+    Credentials credentials = new Credentials();
+
     @Parameters(index = "1", paramLabel = "<name>", description = "The election.")
     String name;
 
@@ -46,7 +50,7 @@ final class Status implements Callable<Integer> {
     public Integer call() throws Exception {
         Keys.check(name);
         CompletableFuture<Queue> first = new CompletableFuture<>();
-        try (Store store = Stores.connect(address)) {
+        try (Store store = Stores.connect(credentials.address(address))) {
             Watch watch = store.watch(name, new QueueListener() {
                 @Override
                 public void onQueue(Queue queue) {

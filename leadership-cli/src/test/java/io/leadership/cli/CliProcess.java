@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,6 +25,10 @@ import java.util.function.Predicate;
  * <the test class path> io.leadership.cli.Main ...}), so the test can signal it, {@code kill -9}
  * it and read its exit code. Its stdout and stderr lines are kept (and copied to a log file).
  * A shutdown hook kills any left alive when the test JVM exits.
+ *
+ * <p>Every process starts with the default dispositions of SIGHUP, SIGINT and SIGTERM ({@link #DEFAULT_SIGNALS}),
+ * as from an interactive shell, whatever the build was started from: under {@code nohup mvn … &} the test JVM
+ * inherits them ignored, and a JVM cannot handle a signal ignored at its start.
  */
 final class CliProcess implements AutoCloseable {
 
@@ -35,6 +40,12 @@ final class CliProcess implements AutoCloseable {
             p.destroyForcibly();
         }), "cli-reaper"));
     }
+
+    /**
+     * The prefix that restores the default dispositions (coreutils {@code env --default-signal}, 8.31+); the tests
+     * need it, and fail saying so where {@code env} lacks it.
+     */
+    static final List<String> DEFAULT_SIGNALS = List.of("env", "--default-signal=HUP,INT,TERM");
 
     private final String name;
     private final Process process;
@@ -62,9 +73,21 @@ final class CliProcess implements AutoCloseable {
     static CliProcess start(String name, Path logs, String... args) {
         List<String> command = java(Main.class);
         command.addAll(List.of(args));
+        return exec(name, logs, command, Map.of());
+    }
+
+    /**
+     * Starts {@code command} (one that runs {@code leadership}, e.g. through the launcher), with the default signal
+     * dispositions and {@code env} added to the environment; its output goes to {@code logs/<name>.log} too.
+     */
+    static CliProcess exec(String name, Path logs, List<String> command, Map<String, String> env) {
+        List<String> withDefaults = new ArrayList<>(DEFAULT_SIGNALS);
+        withDefaults.addAll(command);
         try {
             Files.createDirectories(logs);
-            Process p = new ProcessBuilder(command).start();
+            ProcessBuilder builder = new ProcessBuilder(withDefaults);
+            builder.environment().putAll(env);
+            Process p = builder.start();
             alive.add(p);
             return new CliProcess(name, p, logs.resolve(name + ".log"));
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.leadership.etcd;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+import io.leadership.testing.ServersCache;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +24,10 @@ final class EtcdContainer implements AutoCloseable {
 
     /** The patch of each version when servers.env does not name one: what scripts/build-servers last built. */
     private static final java.util.Map<EtcdVersion, String> PATCH = java.util.Map.of(
-            EtcdVersion.V3_6, "3.6.16", EtcdVersion.V3_5, "3.5.35", EtcdVersion.V3_4, "3.4.23");
+            EtcdVersion.V3_6, "3.6.17", EtcdVersion.V3_5, "3.5.36", EtcdVersion.V3_4, "3.4.23");
 
     static DockerImageName image(EtcdVersion version) {
-        String patch = EtcdVersion.setting(version.variable.replace("_BIN", "_VERSION")).orElse(PATCH.get(version));
+        String patch = ServersCache.setting(version.variable.replace("_BIN", "_VERSION")).orElse(PATCH.get(version));
         return DockerImageName.parse("quay.io/coreos/etcd:v" + patch);
     }
 

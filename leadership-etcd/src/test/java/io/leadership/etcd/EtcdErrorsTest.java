@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * How etcd's answers are told apart, in the shapes jetcd hands them on (gRPC's own exceptions,
  * or jetcd's EtcdException), for the paths a real etcd does not take: it never rejects a
- * keep-alive's token (3.4, 3.5.35 and 3.6.16 alike: {@code LeaseRenew} reads no auth info), so
+ * keep-alive's token (3.4, 3.5.36 and 3.6.17 alike: {@code LeaseRenew} reads no auth info), so
  * the keep-alive's re-authentication is checked here.
  */
 class EtcdErrorsTest {

@@ -18,6 +18,7 @@ import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.spi.Store;
 import io.leadership.testing.Recorder;
+import io.leadership.testing.ServersCache;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -224,7 +225,7 @@ class EtcdInteropTest {
 
     /** {@code ETCDCTL_36_BIN} (environment or servers.env), else {@code etcdctl} on PATH; fails saying so if neither. */
     static Path etcdctl() {
-        Optional<String> configured = EtcdVersion.setting("ETCDCTL_36_BIN");
+        Optional<String> configured = ServersCache.setting("ETCDCTL_36_BIN");
         if (configured.isPresent()) {
             Path p = Path.of(configured.get());
             if (!Files.isExecutable(p)) {
@@ -237,7 +238,7 @@ class EtcdInteropTest {
                 .filter(Files::isExecutable).findFirst();
         if (found.isEmpty()) {
             fail("no etcdctl, so the etcdctl interop test cannot run: ETCDCTL_36_BIN is not set (neither in the environment"
-                    + " nor in " + EtcdVersion.serversCache().resolve("servers.env") + ") and no etcdctl is on PATH;"
+                    + " nor in " + ServersCache.dir().resolve("servers.env") + ") and no etcdctl is on PATH;"
                     + " scripts/build-servers builds etcdctl 3.6 (or install Debian's etcd-client)");
         }
         return found.get();

@@ -1,5 +1,6 @@
 package io.leadership.etcd;
 
+import io.leadership.testing.ServersCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
  *     {@code /usr/bin/etcd} (etcd-server).</li>
  * </ul>
  * A variable is read from the environment, else from {@code servers.env} in the servers cache
- * ({@code ${LEADERSHIP_SERVERS:-~/.cache/leadership-servers}}), which {@code scripts/build-servers}
+ * ({@link ServersCache}), which {@code scripts/build-servers}
  * writes, so a plain {@code mvn verify} finds what the script built. A missing binary, or one that
  * reports another version, fails the test with a message saying what is missing and how to get it.
  *
@@ -51,35 +52,6 @@ enum EtcdVersion {
         this.fallback = fallback;
     }
 
-    static Path serversCache() {
-        String dir = System.getenv("LEADERSHIP_SERVERS");
-        return dir != null && !dir.isBlank() ? Path.of(dir)
-                : Path.of(System.getProperty("user.home"), ".cache", "leadership-servers");
-    }
-
-    /** {@code name} from the environment, else from the servers cache's {@code servers.env}. */
-    static Optional<String> setting(String name) {
-        String value = System.getenv(name);
-        if (value != null && !value.isBlank()) {
-            return Optional.of(value);
-        }
-        Path env = serversCache().resolve("servers.env");
-        if (!Files.isRegularFile(env)) {
-            return Optional.empty();
-        }
-        try {
-            return Files.readAllLines(env, StandardCharsets.UTF_8).stream()
-                    .filter(l -> l.startsWith(name + "="))
-                    .map(l -> l.substring(name.length() + 1).trim())
-                    .map(v -> v.length() >= 2 && (v.startsWith("'") && v.endsWith("'") || v.startsWith("\"") && v.endsWith("\""))
-                            ? v.substring(1, v.length() - 1) : v)
-                    .filter(v -> !v.isEmpty())
-                    .reduce((first, second) -> second);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + env, e);
-        }
-    }
-
     /** Where this version's binary would come from, for messages. */
     String source() {
         return variable + (fallback != null ? " or " + fallback : "");
@@ -87,7 +59,7 @@ enum EtcdVersion {
 
     /** The binary, if configured and executable (not checked further). */
     Optional<Path> find() {
-        Optional<Path> configured = setting(variable).map(Path::of);
+        Optional<Path> configured = ServersCache.setting(variable).map(Path::of);
         if (configured.isPresent()) {
             return configured.filter(Files::isExecutable);
         }
@@ -99,7 +71,7 @@ enum EtcdVersion {
      * {@code scripts/build-servers} (or Debian's package, for 3.4) provides it.
      */
     Path binary() {
-        Optional<String> configured = setting(variable);
+        Optional<String> configured = ServersCache.setting(variable);
         Path binary = find().orElseThrow(() -> new IllegalStateException(missing(configured)));
         String version = version(binary);
         if (!version.startsWith(series + ".")) {
@@ -111,7 +83,7 @@ enum EtcdVersion {
 
     private String missing(Optional<String> configured) {
         String where = configured.map(v -> variable + "=" + v + " is not an executable file")
-                .orElse(variable + " is not set (neither in the environment nor in " + serversCache().resolve("servers.env") + ")"
+                .orElse(variable + " is not set (neither in the environment nor in " + ServersCache.dir().resolve("servers.env") + ")"
                         + (fallback != null ? " and " + fallback + " is missing" : ""));
         return "no etcd " + series + " server for the tests: " + where + "; " + howToGet();
     }
@@ -123,7 +95,7 @@ enum EtcdVersion {
                         + " (scripts/test-all runs it)";
     }
 
-    /** What {@code binary --version} reports, e.g. {@code 3.6.16}. */
+    /** What {@code binary --version} reports, e.g. {@code 3.6.17}. */
     static String version(Path binary) {
         return REPORTED.computeIfAbsent(binary, b -> {
             String out = run(b, "--version");

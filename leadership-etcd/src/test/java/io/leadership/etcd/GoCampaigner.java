@@ -1,6 +1,7 @@
 package io.leadership.etcd;
 
 import io.leadership.testing.History;
+import io.leadership.testing.ServersCache;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -67,7 +68,7 @@ final class GoCampaigner implements AutoCloseable {
      */
     static Path binary() {
         String hash = sourceHash();
-        Path bin = EtcdVersion.serversCache().resolve("go-campaigner-" + hash).resolve("campaigner");
+        Path bin = ServersCache.dir().resolve("go-campaigner-" + hash).resolve("campaigner");
         if (!Files.isExecutable(bin)) {
             throw new IllegalStateException("the Go campaigner is not built for this source (" + SOURCE.toAbsolutePath()
                     + ", hash " + hash + "): " + bin + " is missing; scripts/build-go-campaigner builds it (needs Go;"
