@@ -187,7 +187,9 @@ final class KeyWatches implements Watcher {
             Code code = Code.get(rc);
             List<CompletableFuture<Void>> done = new ArrayList<>();
             synchronized (this) {
-                if (code == Code.OK) {
+                if (code == Code.OK && !waiters.containsKey(node) && !armed.containsKey(node)) {
+                    unwatch(zk, node); // every waiter left before the answer: nothing may stay behind
+                } else if (code == Code.OK) {
                     disarmIfNewSession(zk);
                     armed.put(node, entry(election, nodeName(node), data, stat));
                     take(node, w -> w.entry().version() != stat.getCzxid(), done);
@@ -276,6 +278,16 @@ final class KeyWatches implements Watcher {
         return nodes.size();
     }
 
+    @Override
+    public synchronized String toString() {
+        return "KeyWatches[armed " + armed.keySet() + ", waiting on " + waiters.keySet() + "]";
+    }
+
+    /** Whether {@code entry}'s node has an armed watch (for tests). */
+    synchronized boolean armed(Entry entry) {
+        return armed.containsValue(entry);
+    }
+
     /** A waiter is done (gone, failed or cancelled): the last one of a node removes its watch. */
     private void ended(String node, Waiter waiter) {
         synchronized (this) {
@@ -285,15 +297,29 @@ final class KeyWatches implements Watcher {
             }
             waiters.remove(node);
             if (armed.remove(node) == null || closed) {
-                return;
+                return; // not set, or its getData is not answered yet: the answer removes it
             }
             try {
-                // local = true: removed from the client even when the server cannot be told
-                handle("awaitGone", node).removeWatches(node, this, WatcherType.Data, true, (rc, path, ctx) -> {
-                }, null);
+                unwatch(handle("awaitGone", node), node);
             } catch (RuntimeException e) {
                 // no handle: the store is closing, which drops its watches
             }
+        }
+    }
+
+    /**
+     * Removes the data watch on {@code node} from the client and the server. Removing one watcher
+     * object would only check the server's watch (ZooKeeper's checkWatches) and leave it there;
+     * removing every data watch of the node removes only ours, as the store's client sets no
+     * other (the election's watch is a persistent recursive watch on the parent, and reads with
+     * none). local = true: removed from the client even when the server cannot be told.
+     */
+    private void unwatch(ZooKeeper zk, String node) {
+        try {
+            zk.removeAllWatches(node, WatcherType.Data, true, (rc, path, ctx) -> {
+            }, null);
+        } catch (RuntimeException e) {
+            // the handle is closing, which drops its watches
         }
     }
 

@@ -386,6 +386,20 @@ public final class ZooKeeperStore implements Store {
         return client;
     }
 
+    /** Nodes that awaitGone waits on or whose watch a position set (for tests: nothing accumulates). */
+    int watchedKeys() {
+        return keys.watched();
+    }
+
+    String keyWatches() {
+        return keys.toString();
+    }
+
+    /** Whether a data watch is set on {@code entry}'s node (for tests). */
+    boolean watchArmed(Entry entry) {
+        return keys.armed(entry);
+    }
+
     /** Removes {@code watcher} from ZooKeeper; completes when done (or failed, or the store closed). */
     CompletableFuture<Void> removeWatcher(String path, ZooKeeperWatch watcher) {
         CompletableFuture<Void> removed = new CompletableFuture<>();
