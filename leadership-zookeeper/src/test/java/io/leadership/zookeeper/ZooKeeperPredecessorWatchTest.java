@@ -60,13 +60,10 @@ class ZooKeeperPredecessorWatchTest {
         return store;
     }
 
-    /** Joins with a lease of its own, kept alive every third of its TTL until the test ends. */
+    /** Joins with a lease of its own, kept alive every quarter of its TTL until the test ends. */
     private Entry join(ZooKeeperStore store, String value) {
         Lease lease = Await.result(store.grant(server.ttl(), LeaseListener.NONE), WAIT);
-        java.util.concurrent.ScheduledExecutorService keeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        long period = lease.ttl().toMillis() / 3;
-        keeper.scheduleAtFixedRate(lease::keepAlive, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
-        closeLater.add(keeper::shutdownNow);
+        closeLater.add(Recorders.keepAlive(lease));
         return Await.result(store.join(ELECTION, value, lease), WAIT);
     }
 
