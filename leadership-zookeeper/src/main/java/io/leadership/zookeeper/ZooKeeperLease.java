@@ -46,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
  *     acknowledged for a TTL, the lease closes its session, which deletes its keys, and tells
  *     {@link LeaseListener#expired()}: the lease expires a TTL after its last acknowledged
- *     keep-alive, as {@link io.leadership.spi.Store#grant} promises.
+ *     keep-alive, as {@link io.leadership.spi.Store#grant} promises. This deadline is the store's
+ *     expiry (what an etcd server does to a lease, or Consul to a session), not a second safety
+ *     deadline: {@code Session}'s deadline only steps its leaders down and can end nothing when
+ *     the campaign is stuck, and the contract's expiry tests need a lease that is not kept alive
+ *     to lose its keys.
  * <li>Its keys are the LeaderLatch nodes it created, one per election at most (see {@link #join}).
  * </ul>
  */
