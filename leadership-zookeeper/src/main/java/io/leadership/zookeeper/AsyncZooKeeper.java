@@ -35,11 +35,10 @@ final class AsyncZooKeeper {
         return reply;
     }
 
-    static CompletableFuture<Reply> getData(ZooKeeper zk, String znode, Executor executor) {
+    static CompletableFuture<Reply> delete(ZooKeeper zk, String znode, Executor executor) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
-            zk.getData(znode, false,
-                    (rc, path, ctx, data, stat) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), data, stat, null, null))),
+            zk.delete(znode, -1, (rc, path, ctx) -> executor.execute(() -> reply.complete(new Reply(Code.get(rc), null, null, null, null))),
                     null);
         } catch (RuntimeException e) {
             reply.completeExceptionally(e);

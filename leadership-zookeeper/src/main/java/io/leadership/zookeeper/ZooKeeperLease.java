@@ -46,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
  *     acknowledged for a TTL, the lease closes its session, which deletes its keys, and tells
  *     {@link LeaseListener#expired()}: the lease expires a TTL after its last acknowledged
- *     keep-alive, as {@link io.leadership.spi.Store#grant} promises.
+ *     keep-alive, as {@link io.leadership.spi.Store#grant} promises. This deadline is the store's
+ *     expiry (what an etcd server does to a lease, or Consul to a session), not a second safety
+ *     deadline: {@code Session}'s deadline only steps its leaders down and can end nothing when
+ *     the campaign is stuck, and the contract's expiry tests need a lease that is not kept alive
+ *     to lose its keys.
  * <li>Its keys are the LeaderLatch nodes it created, one per election at most (see {@link #join}).
  * </ul>
  */
@@ -191,58 +195,30 @@ final class ZooKeeperLease implements Lease {
      * Joins {@code election} (znode {@code parent}) with {@code /<parent>/_c_<uuid>-latch-<seq>},
      * ephemeral sequential on this lease's session: the layout of Curator's {@code LeaderLatch}
      * with its protection. One round trip, except when this lease joined the election before:
-     * <ul>
-     * <li>its node is known: if it still exists, that entry is the answer (a lease holds one key
-     *     per election); else a new node is created;
-     * <li>the answer to its last create was lost: the uuid of that create is looked for among the
-     *     children (as Curator's protected create does), and only if it is absent is a node
-     *     created, under the same uuid. So a retried join never leaves two nodes.
-     * </ul>
+     * its node is known, and if it still exists that entry is the answer (a lease holds one key
+     * per election); else a new node is created. A create whose answer was lost is recovered
+     * before the join answers, see {@link #recover}; only if that could not finish within a TTL
+     * does the join fail, and the next join recovers it first.
      */
     CompletableFuture<Entry> join(String election, String parent, String value, byte[] data) {
         Joining previous = joins.get(election);
         if (previous == null) {
             return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
         }
-        if (previous.entry() != null) {
-            Entry known = previous.entry();
-            String node = parent + known.key().substring(known.key().lastIndexOf('/'));
-            return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
-                if (reply.is(Code.OK) && reply.stat().getCzxid() == known.version()) {
-                    return CompletableFuture.completedFuture(known);
-                }
-                if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
-                    throw Failures.of("join", election, reply.code(), full(node), store.settings());
-                }
-                joins.remove(election, previous);
-                return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
-            });
+        if (previous.entry() == null) {
+            return recover(election, parent, value, data, previous.uuid(), System.nanoTime() + ttl.toNanos(), 0);
         }
-        String prefix = ZooKeeperStore.PROTECTED + previous.uuid() + "-";
-        return call("join", election, zk -> AsyncZooKeeper.getChildren(zk, full(parent), store.callbacks())).thenCompose(reply -> {
-            if (reply.is(Code.OK)) {
-                for (String child : reply.children()) {
-                    if (child.startsWith(prefix) && ZooKeeperWatch.isCandidate(child)) {
-                        return found(election, parent + "/" + child, value, data, previous);
-                    }
-                }
-            } else if (!reply.is(Code.NONODE)) {
-                throw Failures.of("join", election, reply.code(), full(parent), store.settings());
-            }
-            return create(election, parent, value, data, previous.uuid(), 1);
-        });
-    }
-
-    /** The node of a create whose answer was lost: its entry, read on this session. */
-    private CompletableFuture<Entry> found(String election, String node, String value, byte[] data, Joining previous) {
+        Entry known = previous.entry();
+        String node = parent + known.key().substring(known.key().lastIndexOf('/'));
         return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
-            if (reply.is(Code.OK) && reply.stat().getEphemeralOwner() == sessionId) {
-                return CompletableFuture.completedFuture(joined(election, previous.uuid(), node, value, reply.stat().getCzxid()));
+            if (reply.is(Code.OK) && reply.stat().getCzxid() == known.version()) {
+                return CompletableFuture.completedFuture(known);
             }
             if (!reply.is(Code.OK) && !reply.is(Code.NONODE)) {
                 throw Failures.of("join", election, reply.code(), full(node), store.settings());
             }
-            return create(election, parent(node), value, data, previous.uuid(), 1);
+            joins.remove(election, previous);
+            return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
         });
     }
 
@@ -250,7 +226,7 @@ final class ZooKeeperLease implements Lease {
         String prefix = full(parent + "/" + ZooKeeperStore.PROTECTED + uuid + "-" + ZooKeeperStore.LATCH);
         List<ACL> acl = store.settings().aclProvider().getAclForPath(prefix);
         Joining joining = new Joining(uuid, null);
-        joins.put(election, joining); // until answered: a retry looks for this uuid first
+        joins.put(election, joining); // until answered: a join that fails meanwhile is recovered by the next
         return call("join", election, zk -> AsyncZooKeeper.create(zk, prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL,
                 store.callbacks())).thenCompose(reply -> switch (reply.code()) {
                     case OK -> CompletableFuture.completedFuture(
@@ -263,12 +239,91 @@ final class ZooKeeperLease implements Lease {
                         yield store.createContainers(election, parent)
                                 .thenCompose(created -> create(election, parent, value, data, uuid, attempt + 1));
                     }
-                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> throw Failures.of("join", election, reply.code(), prefix, store.settings());
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> recover(election, parent, value, data, uuid, System.nanoTime() + ttl.toNanos(), 0);
                     default -> {
                         joins.remove(election, joining); // nothing was created
                         throw Failures.of("join", election, reply.code(), prefix, store.settings());
                     }
                 });
+    }
+
+    /**
+     * The answer to a create under {@code uuid} was lost, and the server may have applied it: as
+     * Curator's protected mode does, the children are listed once the session is reachable, and
+     * a node of that uuid is adopted; if a create applied late made two, the oldest is adopted
+     * and the others are deleted; if there is none, the node is created again under the same uuid.
+     * Lost answers are retried, 10 ms doubling to 1 s apart, until {@code until} (a TTL after the
+     * loss): by then either the connection is back or the lease has expired, and the session's
+     * nodes went with it. So the recovery happens here, once, and a join never leaves a node of
+     * this lease that its caller does not know of.
+     */
+    private CompletableFuture<Entry> recover(String election, String parent, String value, byte[] data, String uuid, long until,
+            int attempt) {
+        String prefix = ZooKeeperStore.PROTECTED + uuid + "-";
+        return call("join", election, zk -> AsyncZooKeeper.getChildren(zk, full(parent), store.callbacks())).thenCompose(reply -> {
+            switch (reply.code()) {
+                case OK -> {
+                    List<String> ours = reply.children().stream()
+                            .filter(child -> child.startsWith(prefix) && ZooKeeperWatch.isCandidate(child))
+                            .sorted(java.util.Comparator.comparingLong(KeyWatches::sequence)).toList();
+                    return ours.isEmpty() ? create(election, parent, value, data, uuid, 1)
+                            : adopt(election, parent, value, data, uuid, ours, until, attempt);
+                }
+                case NONODE -> {
+                    return create(election, parent, value, data, uuid, 1);
+                }
+                case CONNECTIONLOSS, OPERATIONTIMEOUT -> {
+                    return again(election, parent, value, data, uuid, until, attempt, reply.code());
+                }
+                default -> throw Failures.of("join", election, reply.code(), full(parent), store.settings());
+            }
+        });
+    }
+
+    /** Adopts the oldest of {@code ours} (nodes of this uuid, oldest first) if this session owns it, and deletes the others. */
+    private CompletableFuture<Entry> adopt(String election, String parent, String value, byte[] data, String uuid, List<String> ours,
+            long until, int attempt) {
+        String node = parent + "/" + ours.get(0);
+        return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
+            if (reply.is(Code.CONNECTIONLOSS) || reply.is(Code.OPERATIONTIMEOUT) || reply.is(Code.NONODE)) {
+                return again(election, parent, value, data, uuid, until, attempt, reply.code()); // NONODE: list again
+            }
+            if (!reply.is(Code.OK)) {
+                throw Failures.of("join", election, reply.code(), full(node), store.settings());
+            }
+            if (reply.stat().getEphemeralOwner() != sessionId) {
+                throw new StoreException(ZooKeeperStore.NAME, "join", election, "node " + full(node) + " carries this lease's"
+                        + " protection id but belongs to session " + formatId(reply.stat().getEphemeralOwner()), null);
+            }
+            long czxid = reply.stat().getCzxid();
+            List<CompletableFuture<Reply>> deletes = ours.subList(1, ours.size()).stream()
+                    .map(extra -> call("join", election, zk -> AsyncZooKeeper.delete(zk, full(parent + "/" + extra), store.callbacks())))
+                    .toList();
+            return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+                for (CompletableFuture<Reply> delete : deletes) {
+                    Code code = delete.join().code();
+                    if (code != Code.OK && code != Code.NONODE) {
+                        return again(election, parent, value, data, uuid, until, attempt, code);
+                    }
+                }
+                LOG.debug("lease {}: adopted {} after a lost join answer, deleted {} other node(s) of it", id(), node, deletes.size());
+                return CompletableFuture.completedFuture(joined(election, uuid, node, value, czxid));
+            });
+        });
+    }
+
+    /** Lists again after a backoff, unless {@code until} passed: then the join fails and the next one recovers. */
+    private CompletableFuture<Entry> again(String election, String parent, String value, byte[] data, String uuid, long until,
+            int attempt, Code code) {
+        long backoff = Math.min(1_000, 10L << Math.min(attempt, 7));
+        if (System.nanoTime() + backoff * 1_000_000 - until >= 0) {
+            return CompletableFuture.failedFuture(Failures.of("join", election, code, full(parent), store.settings()));
+        }
+        CompletableFuture<Void> later = new CompletableFuture<>();
+        if (store.schedule(() -> later.complete(null), Duration.ofMillis(backoff)) == null) {
+            return CompletableFuture.failedFuture(store.closedError("join", election));
+        }
+        return later.thenCompose(x -> recover(election, parent, value, data, uuid, until, attempt + 1));
     }
 
     private Entry joined(String election, String uuid, String node, String value, long czxid) {
@@ -284,10 +339,6 @@ final class ZooKeeperLease implements Lease {
 
     private String full(String path) {
         return ZKPaths.fixForNamespace(store.settings().namespace(), path);
-    }
-
-    private static String parent(String node) {
-        return node.substring(0, node.lastIndexOf('/'));
     }
 
     /** Closes the session, which deletes every ephemeral node of it. */

@@ -5,6 +5,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.TtlRange;
@@ -132,6 +133,7 @@ public final class ZooKeeperStore implements Store {
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<String, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>(); // by id
     private final Map<String, ZooKeeperWatch> watches = new ConcurrentHashMap<>(); // by znode: one per election
+    private final KeyWatches keys = new KeyWatches(this);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
 
@@ -233,6 +235,52 @@ public final class ZooKeeperStore implements Store {
     }
 
     /**
+     * One {@code getChildren} of the election's node, ordered by LeaderLatch's sequence numbers,
+     * plus one {@code getData} of the nearest node ahead the first time it is named; see
+     * {@link KeyWatches#position}.
+     */
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        String parent = znode(election);
+        String own = candidateOf(election, mine);
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError("position", election));
+        }
+        return guard("position", election, call(() -> keys.position(election, full(parent), own, mine)));
+    }
+
+    /**
+     * A data watch on the entry's one node, as LeaderLatch sets on its predecessor: one
+     * {@code getData}, or none right after the {@link #position} that named it; see
+     * {@link KeyWatches#awaitGone}.
+     */
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        String parent = znode(election);
+        String node = full(parent + "/" + candidateOf(election, entry));
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError("awaitGone", entry.key()));
+        }
+        return keys.awaitGone(election, node, entry);
+    }
+
+    /** The node name of {@code entry}, which must be a candidate's node of {@code election}. */
+    private static String candidateOf(String election, Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        String key = entry.key();
+        String child = key.startsWith(election + "/") ? key.substring(election.length() + 1) : "";
+        if (child.indexOf('/') >= 0 || !ZooKeeperWatch.isCandidate(child)) {
+            throw new IllegalArgumentException("entry key " + Keys.quote(key) + " is not a candidate's node of election "
+                    + Keys.quote(election) + " (" + election + "/_c_<uuid>-latch-<seq>)");
+        }
+        return child;
+    }
+
+    private String full(String path) {
+        return ZKPaths.fixForNamespace(settings.namespace(), path);
+    }
+
+    /**
      * Subscribes {@code listener} to the election's watch, shared by every listener of that
      * election in this store (one persistent watch, one read per joining node); see
      * {@link ZooKeeperWatch} for how order, values and revisions are guaranteed.
@@ -277,6 +325,7 @@ public final class ZooKeeperStore implements Store {
             return;
         }
         watches.values().forEach(ZooKeeperWatch::close);
+        keys.close();
         leases.forEach(ZooKeeperLease::abandon);
         try {
             client.close();
@@ -335,6 +384,20 @@ public final class ZooKeeperStore implements Store {
 
     CuratorFramework client() {
         return client;
+    }
+
+    /** Nodes that awaitGone waits on or whose watch a position set (for tests: nothing accumulates). */
+    int watchedKeys() {
+        return keys.watched();
+    }
+
+    String keyWatches() {
+        return keys.toString();
+    }
+
+    /** Whether a data watch is set on {@code entry}'s node (for tests). */
+    boolean watchArmed(Entry entry) {
+        return keys.armed(entry);
     }
 
     /** Removes {@code watcher} from ZooKeeper; completes when done (or failed, or the store closed). */
@@ -400,12 +463,16 @@ public final class ZooKeeperStore implements Store {
         switch (state) {
             case RECONNECTED -> watches.values().forEach(ZooKeeperWatch::restart);
             case SUSPENDED -> {
+                keys.connectionLost("connection to " + settings.describe() + " suspended; read the position again");
                 watches.values().forEach(w -> w.problem("connection to " + settings.describe()
                         + " suspended; the watch reads the election again when reconnected"));
                 probe();
             }
-            case LOST -> watches.values().forEach(w -> w.problem("session of the store's client expired; the watch reads the"
+            case LOST -> {
+                keys.connectionLost("session of the store's client expired; read the position again");
+                watches.values().forEach(w -> w.problem("session of the store's client expired; the watch reads the"
                     + " election again on a new session"));
+            }
             default -> {
             }
         }

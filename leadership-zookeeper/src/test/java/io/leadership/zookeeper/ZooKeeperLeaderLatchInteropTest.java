@@ -8,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.Store;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +48,34 @@ class ZooKeeperLeaderLatchInteropTest {
     @AfterAll
     static void stopServer() throws Exception {
         server.close();
+    }
+
+    @Test
+    void ourKeyWaitsForTheLeaderLatchAheadOfItByItsNodeAlone() throws Exception {
+        String election = "interop/position";
+        try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.connectString(), 5000, 2000, new RetryOneTime(100));
+                Store store = server.connect()) {
+            curator.start();
+            assertTrue(curator.blockUntilConnected(10, TimeUnit.SECONDS));
+            LeaderLatch latch = new LeaderLatch(curator, "/" + election, "curator-1");
+            latch.start();
+            assertTrue(latch.await(10, TimeUnit.SECONDS), "the latch leads alone");
+            Lease lease = store.grant(server.ttl(), LeaseListener.NONE).get(10, TimeUnit.SECONDS);
+            try (AutoCloseable kept = Recorders.keepAlive(lease)) {
+                Entry ours = store.join(election, "ours", lease).get(10, TimeUnit.SECONDS);
+                Position position = store.position(election, ours).get(10, TimeUnit.SECONDS);
+                Entry latchNode = Recorders.entries(store, election).get(0);
+                assertEquals("curator-1", latchNode.value());
+                assertEquals(new Position(true, Optional.of(latchNode), 1, position.revision()), position,
+                        "the latch's node ahead, the same entry the election's watch shows");
+                CompletableFuture<Void> gone = store.awaitGone(election, latchNode);
+                assertFalse(gone.isDone(), "the latch still holds its node");
+                latch.close();
+                gone.get(10, TimeUnit.SECONDS);
+                assertTrue(store.position(election, ours).get(10, TimeUnit.SECONDS).heads(), "ours heads once the latch closed");
+                lease.revoke().get(10, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test

@@ -15,8 +15,11 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.FaultProxy;
+import io.leadership.testing.Link;
 import java.util.List;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +94,65 @@ class ZooKeeperOutageTest {
             assertEquals(1, signals.expired.getCount(), "lease must not expire on a short outage");
             assertEquals(List.of(entry), Recorders.entries(store, "outage/short"));
             done(lease.revoke());
+        }
+    }
+
+    @Test
+    void aJoinWhoseAnswerWasLostAdoptsTheNodeTheServerCreated() throws Exception {
+        try (Link link = Link.open(server); Store observer = server.connect()) {
+            Store store = link.store();
+            Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+            // Another candidate holds the election's node, so the join's create is its only request.
+            Lease other = done(observer.grant(server.ttl(), LeaseListener.NONE));
+            done(observer.join("outage/lost", "other", other));
+            done(lease.keepAlive());
+            // The create reaches the server, its answer does not; healing cuts the connection.
+            link.proxies().forEach(p -> p.blackhole(FaultProxy.Direction.SERVER_TO_CLIENT));
+            CompletableFuture<Entry> joining = store.join("outage/lost", "me", lease);
+            await(() -> nodes(observer, "outage/lost", lease).size() == 1, WAIT, "the server applying the create");
+            Entry created = nodes(observer, "outage/lost", lease).get(0);
+            link.heal();
+            Entry entry = done(joining);
+            assertEquals(created, entry, "the join answers with the node the server created");
+            assertEquals(List.of(entry), nodes(observer, "outage/lost", lease), "one node of the lease");
+            assertEquals(entry, done(store.join("outage/lost", "me", lease)), "joining again finds it");
+            done(lease.revoke());
+        }
+    }
+
+    @Test
+    void aJoinWhoseCreateWasAppliedTwiceKeepsTheOldestNodeAndDeletesTheOther() throws Exception {
+        try (Link link = Link.open(server); Store observer = server.connect()) {
+            Store store = link.store();
+            ZooKeeperLease lease = (ZooKeeperLease) done(store.grant(server.ttl(), LeaseListener.NONE));
+            // Another candidate holds the election's node, so the join's create is its only request.
+            Lease other = done(observer.grant(server.ttl(), LeaseListener.NONE));
+            done(observer.join("outage/twice", "other", other));
+            done(lease.keepAlive());
+            link.proxies().forEach(p -> p.blackhole(FaultProxy.Direction.SERVER_TO_CLIENT));
+            CompletableFuture<Entry> joining = store.join("outage/twice", "me", lease);
+            await(() -> nodes(observer, "outage/twice", lease).size() == 1, WAIT, "the server applying the create");
+            Entry first = nodes(observer, "outage/twice", lease).get(0);
+            // A second node of the same protection id on the same session, as a create applied late would leave.
+            String prefix = "/" + first.key().substring(0, first.key().lastIndexOf("latch-") + "latch-".length());
+            lease.call("test", null, zk -> AsyncZooKeeper.create(zk, prefix, "me".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, Runnable::run));
+            await(() -> nodes(observer, "outage/twice", lease).size() == 2, WAIT, "the second create applied");
+            link.heal();
+            Entry entry = done(joining);
+            assertEquals(first, entry, "the oldest node is adopted");
+            await(() -> List.of(first).equals(nodes(observer, "outage/twice", lease)), WAIT, "only the adopted node left");
+            done(lease.revoke());
+        }
+    }
+
+    /** The election's entries of {@code lease} as a new watch of {@code store} first shows them. */
+    private static List<Entry> nodes(Store store, String election, Lease lease) {
+        try {
+            return Recorders.entries(store, election).stream().filter(e -> e.heldBy(lease)).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
