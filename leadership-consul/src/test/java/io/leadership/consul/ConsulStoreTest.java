@@ -107,6 +107,22 @@ class ConsulStoreTest {
         await(again);
     }
 
+    /**
+     * Consul's index of an election falls below a gone key's version once it reaps the tombstones
+     * (after its tombstone TTL, 15 min; a version beyond the index stands for that here): while the
+     * store still knows the key's session, that is the same history, and position reports the key
+     * gone at its version, not a new history.
+     */
+    @Test
+    void anIndexBelowAGoneKeysVersionIsTheSameHistoryWhileTheStoreKnowsItsSession() throws Exception {
+        Store s = store();
+        Lease lease = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry real = await(s.join(election, "x", lease));
+        assertTrue(await(s.leave(real)));
+        Entry reaped = new Entry(real.key(), "x", real.version() + 1_000_000, lease.id());
+        assertEquals(io.leadership.spi.Position.absent(reaped.version()), await(s.position(election, reaped)));
+    }
+
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(15, TimeUnit.SECONDS);
     }
