@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * Consul answers a key's index with its ModifyIndex, so an unchanged key blocks at once, and a
  * hand-off costs one answer, sent to this waiter alone. While several are awaited it asks for the
  * parent's keys ({@code GET /v1/kv/<prefix>?recurse&consistent&index=<i>&wait=<w>}, starting at 0)
- * and checks each. Every read is {@code consistent}, for the reason given at
- * {@link ConsulStore#position}: a restarting agent's replayed state never reports a key gone.
+ * and checks each. Every read is {@code consistent} ({@link ConsulStore#CONSISTENT}): a restarting
+ * agent's partly replayed state never reports a key gone.
  *
  * <p>An entry is gone when its key is absent, has another CreateIndex or another session. It is
  * judged only by an answer that shows its creation: one whose index is at least its version, or
