@@ -18,21 +18,25 @@ import java.util.function.Consumer;
  * <b>What consul-api lacks:</b> a way to cancel a call in flight or to give one call a longer
  * read timeout than another (a blocking query waits {@code wait + wait/16} by design).
  *
- * <p>The HttpClient handed to consul-api: delegates to the pooled client and, per request, (1) picks
- * the read timeout — short for ordinary calls, {@code wait + wait/16 + margin} for blocking
- * queries, whose answer legitimately takes that long — and (2) registers the request with the
+ * <p>The HttpClient handed to consul-api: delegates to the pooled clients and, per request, (1) picks
+ * the read timeout and the pool — short and the ordinary pool for ordinary calls,
+ * {@code wait + wait/16 + margin} and a pool of their own for blocking queries, whose answer
+ * legitimately takes that long — and (2) registers the request with the
  * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once, and
  * (3) reports a request that got no answer, so that a store with several agents moves to the next.
  */
 final class AbortableHttpClient extends CloseableHttpClient {
 
     private final CloseableHttpClient delegate;
+    private final CloseableHttpClient blockingDelegate;
     private final RequestConfig ordinary;
     private final RequestConfig blocking;
     private final Consumer<HttpHost> unreachable;
 
-    AbortableHttpClient(CloseableHttpClient delegate, RequestConfig ordinary, RequestConfig blocking, Consumer<HttpHost> unreachable) {
+    AbortableHttpClient(CloseableHttpClient delegate, CloseableHttpClient blockingDelegate, RequestConfig ordinary,
+            RequestConfig blocking, Consumer<HttpHost> unreachable) {
         this.delegate = delegate;
+        this.blockingDelegate = blockingDelegate;
         this.ordinary = ordinary;
         this.blocking = blocking;
         this.unreachable = unreachable;
@@ -42,14 +46,15 @@ final class AbortableHttpClient extends CloseableHttpClient {
     protected CloseableHttpResponse doExecute(HttpHost target, HttpRequest request, HttpContext context)
             throws IOException, ClientProtocolException {
         InFlight inFlight = InFlight.current();
+        boolean isBlocking = inFlight != null && inFlight.blocking();
         if (request instanceof HttpRequestBase base) {
-            base.setConfig(inFlight != null && inFlight.blocking() ? blocking : ordinary);
+            base.setConfig(isBlocking ? blocking : ordinary);
         }
         if (inFlight != null && request instanceof HttpUriRequest uriRequest) {
             inFlight.started(uriRequest);
         }
         try {
-            return delegate.execute(target, request, context);
+            return (isBlocking ? blockingDelegate : delegate).execute(target, request, context);
         } catch (IOException e) {
             if (inFlight == null || !inFlight.aborted()) {
                 unreachable.accept(target); // (3) the next request tries another agent, if the store has several
@@ -60,7 +65,11 @@ final class AbortableHttpClient extends CloseableHttpClient {
 
     @Override
     public void close() throws IOException {
-        delegate.close();
+        try {
+            delegate.close();
+        } finally {
+            blockingDelegate.close();
+        }
     }
 
     @Override

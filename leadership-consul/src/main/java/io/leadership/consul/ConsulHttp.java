@@ -23,6 +23,7 @@ import org.apache.http.conn.socket.PlainConnectionSocketFactory;
 import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.DefaultHttpRequestRetryHandler;
+import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.client.HttpClients;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 
@@ -31,8 +32,10 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  *
  * <p><b>What consul-api lacks:</b> a transport it lets us size, time out and close, that sends the token in a header, not the URL.
  *
- * <p>One pool for every agent of the store, which requests go to in turn (see {@link #agent()});
- * it starts no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
+ * <p>Two pools for every agent of the store, which requests go to in turn (see {@link #agent()}):
+ * one for blocking queries ({@code maxConnections}) and one for all other requests (one connection
+ * per thread that sends them), so that a keep-alive never waits for a connection held by a blocking
+ * query. They start no background thread. The ACL token travels as an {@code X-Consul-Token} header on every request
  * (never in the URL, where proxies and logs would keep it). A store without a token warns once when
  * an agent's ACLs deny by default (see {@link #warnIfDeniedByDefault}).
  */
@@ -78,13 +81,11 @@ final class ConsulHttp implements AutoCloseable {
             sockets.register("https", new SSLConnectionSocketFactory(TlsContexts.create(s.tlsConfig(), s.caFile())));
         }
         Registry<ConnectionSocketFactory> registry = sockets.build();
-        PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(registry);
-        pool.setMaxTotal(s.maxConnections());
-        pool.setDefaultMaxPerRoute(s.maxConnections());
-        // Every pooled connection is checked before reuse (a 1 ms read): after an agent restart the
-        // old connections are dead, and a write on one would fail for nothing — writes are not
-        // retried, since a repeated DELETE ?cas= could report false for a delete that happened.
-        pool.setValidateAfterInactivity(1);
+        // Two pools: blocking queries hold their connection for up to a wait each, so they get a
+        // pool of their own (maxConnections); ordinary requests, keep-alives among them, get one
+        // connection per thread that sends them, and so never wait behind a blocking query.
+        PoolingHttpClientConnectionManager pool = pool(registry, ConsulStore.REQUEST_THREADS);
+        PoolingHttpClientConnectionManager blockingPool = pool(registry, s.maxConnections());
 
         int timeout = millis(s.requestTimeout());
         RequestConfig ordinary = RequestConfig.custom()
@@ -99,8 +100,7 @@ final class ConsulHttp implements AutoCloseable {
                 .build();
 
         String token = s.token();
-        CloseableHttpClient pooled = HttpClients.custom()
-                .setConnectionManager(pool)
+        HttpClientBuilder clients = HttpClients.custom()
                 .setDefaultRequestConfig(ordinary)
                 .setRetryHandler(new ReadRetry())
                 .disableCookieManagement()
@@ -115,9 +115,10 @@ final class ConsulHttp implements AutoCloseable {
                     if (token == null) {
                         warnIfDeniedByDefault(response);
                     }
-                })
-                .build();
-        this.http = new AbortableHttpClient(pooled, ordinary, blocking, this::unreachable);
+                });
+        CloseableHttpClient pooled = clients.setConnectionManager(pool).build();
+        CloseableHttpClient blockingPooled = clients.setConnectionManager(blockingPool).build();
+        this.http = new AbortableHttpClient(pooled, blockingPooled, ordinary, blocking, this::unreachable);
         List<Agent> list = new ArrayList<>();
         for (ConsulSettings.Agent a : s.agents()) {
             list.add(new Agent(http, a, s.https()));
@@ -173,6 +174,20 @@ final class ConsulHttp implements AutoCloseable {
         protected boolean handleAsIdempotent(HttpRequest request) {
             return "GET".equals(request.getRequestLine().getMethod());
         }
+    }
+
+    /**
+     * A pool of {@code size} connections. Every pooled connection is checked before reuse (a 1 ms
+     * read): after an agent restart the old connections are dead, and a write on one would fail for
+     * nothing — writes are not retried, since a repeated DELETE ?cas= could report false for a
+     * delete that happened.
+     */
+    private static PoolingHttpClientConnectionManager pool(Registry<ConnectionSocketFactory> registry, int size) {
+        PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(registry);
+        pool.setMaxTotal(size);
+        pool.setDefaultMaxPerRoute(size);
+        pool.setValidateAfterInactivity(1);
+        return pool;
     }
 
     private static int millis(Duration d) {

@@ -1,9 +1,11 @@
 package io.leadership.consul;
 
 import com.ecwid.consul.transport.HttpResponse;
+import com.ecwid.consul.v1.ConsistencyMode;
 import com.ecwid.consul.v1.OperationException;
 import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Request;
+import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import com.ecwid.consul.v1.session.model.NewSession;
 import com.ecwid.consul.v1.session.model.Session;
@@ -18,6 +20,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.TtlRange;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so hand heavy work to your own executor. {@link #close()} stops everything and leaves no thread
  * or connection behind; it does not destroy sessions (a crash must look the same).
  *
- * <p>Reads use Consul's default consistency mode (served by the leader). Keys under an election's
+ * <p>Reads are {@code ?consistent} (see {@link #CONSISTENT}). Keys under an election's
  * prefix that no session holds, and keys deeper than one level (another election's), are not
  * candidates: watches skip them.
  */
@@ -62,6 +66,23 @@ public final class ConsulStore implements Store {
     /** Consul's own default session TTL limits: 10 s ({@code session_ttl_min}) to 24 h, whole seconds. */
     public static final TtlRange TTL_RANGE = new TtlRange(Duration.ofSeconds(10), Duration.ofSeconds(86400), Duration.ofSeconds(1));
     private static final int OPERATION_THREADS = 16;
+    private static final int LEASE_THREADS = 2;
+    /** The threads that send ordinary (not blocking) requests, each needing at most one connection at a time. */
+    static final int REQUEST_THREADS = OPERATION_THREADS + LEASE_THREADS;
+    /**
+     * Every read that a campaign or a follower acts on is {@code ?consistent}. Consul's default mode
+     * lets the leader answer from its state machine without checking it is caught up, and a server
+     * restarted on its data is leader again before it has applied its log (hashicorp/consul #2644,
+     * #4008): its first answers show an old state with keys since deleted, at indexes below those
+     * already seen, which looked like a new history. A consistent read is answered only once the
+     * leader has applied every entry of the previous term (its barrier) and has confirmed with a
+     * quorum that it still leads, so it shows every write acknowledged before it was asked; until
+     * then Consul refuses it ("Not ready to serve consistent reads") and the caller reads again.
+     * Cost: one round of heartbeats to a quorum of the servers per read (per answer of a blocking
+     * query), nothing on a single server; reads cannot be served by followers ({@code ?stale} could
+     * answer from any server, arbitrarily old, and is never used).
+     */
+    static final QueryParams CONSISTENT = new QueryParams(ConsistencyMode.CONSISTENT);
 
     private final ConsulSettings settings;
     private final ConsulHttp http;
@@ -70,6 +91,7 @@ public final class ConsulStore implements Store {
     private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private final Map<String, ConsulWatchGroup> groups = new HashMap<>(); // by prefix; guarded by itself
+    private final Map<String, ConsulGoneWatch> awaiting = new HashMap<>(); // by prefix; guarded by itself
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final Map<String, Long> joined = new ConcurrentHashMap<>(); // election -> highest CreateIndex a join answered
     private final TtlRange ttlRange;
@@ -83,7 +105,7 @@ public final class ConsulStore implements Store {
         this.executor = pool(OPERATION_THREADS, "consul-store-");
         // Keep-alives get threads of their own: queued behind a burst of key operations (a thousand
         // candidates campaigning at once) they would miss the lease's deadline.
-        this.leaseExecutor = pool(2, "consul-store-lease-");
+        this.leaseExecutor = pool(LEASE_THREADS, "consul-store-lease-");
     }
 
     private static ThreadPoolExecutor pool(int threads, String prefix) {
@@ -203,7 +225,7 @@ public final class ConsulStore implements Store {
             Long modify = known != null && known.createIndex() == entry.version() ? known.modifyIndex() : null;
             for (int attempt = 0; attempt < 3; attempt++) {
                 if (modify == null) {
-                    GetValue current = http.agent().kv.getKVValue(key).getValue();
+                    GetValue current = http.agent().kv.getKVValue(key, CONSISTENT).getValue();
                     if (current == null || current.getCreateIndex() != entry.version()) {
                         held.remove(key, known);
                         return false; // gone, or created again
@@ -220,6 +242,113 @@ public final class ConsulStore implements Store {
             }
             throw new StoreException(NAME, "leave", key, "the key kept changing under the delete", null);
         });
+    }
+
+    /**
+     * One {@code GET /v1/kv/<election>/?recurse&consistent}: the held keys directly under the
+     * election (as the watch sees them), by CreateIndex. The revision is the answer's
+     * {@code X-Consul-Index}, at least {@code mine.version()} when the key is there. A consistent
+     * read (see {@link #CONSISTENT}) never shows a restarting agent's replayed state, so a key that is
+     * there is never reported absent, nor an old index taken for a new history.
+     *
+     * <p>An index below {@code mine.version()} (the key absent) has two causes: Consul reaped the
+     * election's tombstones (its index falls to that of the live keys, in the same history) or the
+     * history started again (a new cluster). Only then, a second read tells them apart:
+     * {@code GET /v1/session/info/<mine's session>?consistent}. A store that knows the session is
+     * the history it was created in (a new cluster cannot know a random session ID), and the answer
+     * is reported at {@code mine.version()}, which stays true (the read shows every write before it);
+     * otherwise at the lower index, a new history. (A session that expired long enough ago for the
+     * tombstones to be reaped reads as a new history too; its key is gone either way.)
+     */
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        Keys.check(election);
+        Objects.requireNonNull(mine, "mine");
+        return call("position", election, () -> {
+            Response<List<GetValue>> r = http.agent().kv.getKVValues(election + "/", CONSISTENT);
+            long index = r.getConsulIndex() == null ? 0 : r.getConsulIndex();
+            boolean present = false;
+            Entry predecessor = null;
+            int ahead = 0;
+            for (GetValue v : r.getValue() == null ? List.<GetValue>of() : r.getValue()) {
+                Entry e = candidate(election, v);
+                if (e == null) {
+                    continue;
+                }
+                if (e.version() == mine.version() && e.key().equals(mine.key()) && e.leaseId().equals(mine.leaseId())) {
+                    present = true;
+                } else if (e.version() < mine.version()) {
+                    ahead++;
+                    predecessor = predecessor == null || e.version() > predecessor.version() ? e : predecessor;
+                }
+            }
+            if (present) {
+                return new Position(true, Optional.ofNullable(predecessor), ahead, Math.max(index, mine.version()));
+            }
+            if (index >= mine.version()) {
+                return Position.absent(index);
+            }
+            boolean sameHistory = http.agent().sessions.getSessionInfo(mine.leaseId(), CONSISTENT).getValue() != null;
+            return Position.absent(sameHistory ? mine.version() : index);
+        });
+    }
+
+    /** The candidate a key read under {@code election} is: a direct child held by a session; else null. */
+    static Entry candidate(String election, GetValue v) {
+        String key = v.getKey();
+        if (key == null || key.length() <= election.length() + 1 || !key.startsWith(election + "/")
+                || key.indexOf('/', election.length() + 1) >= 0 || v.getSession() == null || v.getSession().isEmpty()) {
+            return null;
+        }
+        String value = v.getValue() == null ? "" : v.getDecodedValue(StandardCharsets.UTF_8);
+        return new Entry(key, value, v.getCreateIndex(), v.getSession());
+    }
+
+    /**
+     * A blocking query on {@code entry}'s key ({@code GET /v1/kv/<key>?consistent&index=<i>&wait=<w>},
+     * starting at {@code i = entry.version()} and going on from each answer's index), completing when
+     * the key is absent, has another CreateIndex or another session. Waits of one store are grouped
+     * by parent prefix as watches are: N waiting candidates whose elections share a parent hold one
+     * thread and one connection of the blocking pool, asking for the parent's keys while more than one
+     * key is awaited (see {@link ConsulGoneWatch}). Fails with a {@link StoreException} naming
+     * {@code awaitGone} and the key when a query fails; cancelling the future aborts its query if no
+     * other wait needs it.
+     */
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        Keys.check(election);
+        Objects.requireNonNull(entry, "entry");
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        ConsulGoneWatch started = null;
+        synchronized (awaiting) {
+            if (closed) {
+                gone.completeExceptionally(new StoreClosedException(NAME, "awaitGone"));
+                return gone;
+            }
+            String prefix = ConsulWatchGroup.prefixOf(election);
+            ConsulGoneWatch w = awaiting.get(prefix);
+            if (w == null) {
+                w = new ConsulGoneWatch(this, prefix);
+                awaiting.put(prefix, w);
+                started = w;
+            }
+            w.add(entry, gone);
+        }
+        if (started != null) {
+            started.start();
+        }
+        return gone;
+    }
+
+    /** Called by an awaiting loop that has nothing left to wait for: true if it was retired (and must end). */
+    boolean retire(ConsulGoneWatch w) {
+        synchronized (awaiting) {
+            if (!w.idle()) {
+                return false;
+            }
+            awaiting.remove(w.prefix(), w);
+            return true;
+        }
     }
 
     /**
@@ -299,6 +428,12 @@ public final class ConsulStore implements Store {
             groups.clear();
         }
         open.forEach(ConsulWatchGroup::stop);
+        List<ConsulGoneWatch> waits;
+        synchronized (awaiting) {
+            waits = List.copyOf(awaiting.values());
+            awaiting.clear();
+        }
+        waits.forEach(w -> w.stop(new StoreClosedException(NAME, "awaitGone")));
         executor.shutdownNow();
         leaseExecutor.shutdownNow();
         http.close();
@@ -314,6 +449,11 @@ public final class ConsulStore implements Store {
             for (ConsulWatchGroup g : open) {
                 if (g.thread() != self) {
                     g.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
+            }
+            for (ConsulGoneWatch w : waits) {
+                if (w.thread() != self && w.thread().isAlive()) {
+                    w.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 }
             }
         } catch (InterruptedException e) {

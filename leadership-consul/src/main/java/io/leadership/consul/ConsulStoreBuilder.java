@@ -192,9 +192,12 @@ public final class ConsulStoreBuilder {
     }
 
     /**
-     * The size of the HTTP connection pool, 2 to 65536; default 64, well below an agent's default
-     * {@code limits.http_max_conns_per_client} of 200. The store uses at most one connection per
-     * operation thread (18) plus one per watched parent prefix (see {@link ConsulStore#watch}).
+     * The size of the blocking queries' connection pool, 2 to 65536; default 64. The store holds one
+     * blocking query per watched parent prefix ({@link ConsulStore#watch}) and one per parent prefix
+     * with awaited keys ({@link ConsulStore#awaitGone}); its other requests have a pool of their own,
+     * one connection per thread that sends them (18), so that a keep-alive never waits behind a
+     * blocking query. At most {@code max + 18} connections in all: 82 by default, well below an
+     * agent's default {@code limits.http_max_conns_per_client} of 200.
      */
     public ConsulStoreBuilder maxConnections(int max) {
         if (max < 2 || max > 65536) {

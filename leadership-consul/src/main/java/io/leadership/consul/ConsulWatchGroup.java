@@ -1,5 +1,6 @@
 package io.leadership.consul;
 
+import com.ecwid.consul.v1.ConsistencyMode;
 import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.kv.model.GetValue;
@@ -18,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loop of blocking queries {@code GET /v1/kv/<prefix>?recurse&index=<i>&wait=<w>} on its own
+ * One loop of blocking queries {@code GET /v1/kv/<prefix>?recurse&consistent&index=<i>&wait=<w>} on its own
  * thread and connection, shared by the {@link ConsulWatch}es of every election directly under
  * {@code prefix}: each answer is split by election (a key {@code <election>/<session>} belongs to
  * {@code <election>}; keys no session holds are not candidates) and offered to each watch, which
@@ -46,7 +47,11 @@ import org.slf4j.LoggerFactory;
  * key created at or before the last revision was in that answer, so an answer holding a key not
  * seen before, whose CreateIndex is not above the last revision, is from a new history, and is
  * offered with its true, lower revision (Candidate and Follower then report the reset). Otherwise
- * the answer is offered with the revision already offered, which stays true.
+ * the answer is offered with the revision already offered, which stays true. That argument needs
+ * every answer to show every write acknowledged before it was asked for: the reads are
+ * {@code ?consistent} ({@link ConsulStore#CONSISTENT}), so an agent restarted on its data, which
+ * answers default reads from a partly replayed log with keys since deleted, is not taken for a new
+ * history.
  */
 final class ConsulWatchGroup {
 
@@ -155,7 +160,8 @@ final class ConsulWatchGroup {
             lastUsedZero = index == 0;
             Answer answer;
             try {
-                QueryParams params = QueryParams.Builder.builder().setIndex(index).setWaitTime(waitSeconds).build();
+                QueryParams params = QueryParams.Builder.builder().setConsistencyMode(ConsistencyMode.CONSISTENT)
+                        .setIndex(index).setWaitTime(waitSeconds).build();
                 answer = read(store.http().agent().kv.getKVValues(prefix, params));
             } catch (RuntimeException e) {
                 if (isStopped()) {

@@ -25,7 +25,8 @@ final class InFlight {
     }
 
     /**
-     * Binds a new handle to the calling thread for its lifetime.
+     * Binds a new handle to the calling thread, until it binds another (a watch's loop binds one for
+     * its lifetime; an awaiting loop one per query, so that aborting a query spares the next).
      *
      * @param blocking whether requests under it are blocking queries (they get the long read timeout)
      */

@@ -74,6 +74,55 @@ class ConsulStoreTest {
         return s;
     }
 
+    /**
+     * Two candidates of one store wait on two keys: one loop, whose query covers both; the delete of
+     * one ends its wait only; cancelling the other aborts the query in flight and ends the loop (no
+     * thread or query left); a later wait starts a loop again.
+     */
+    @Test
+    void waitsOfOneStoreShareOneLoopAndCancellingTheLastEndsIt() throws Exception {
+        // Queries that wait 60 s: the loop ending within 10 s of the cancel shows that it was aborted.
+        Store s = server.builder(server.addresses().get(0)).watchWait(Duration.ofSeconds(60)).build();
+        stores.add(s);
+        Lease one = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease two = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry x = await(s.join(election, "x", one));
+        Entry y = await(s.join(election, "y", two));
+        CompletableFuture<Void> xGone = s.awaitGone(election, x);
+        CompletableFuture<Void> yGone = s.awaitGone(election, y);
+        Predicate<Thread> loop = t -> t.getName().equals("consul-await-tests/");
+        assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(loop).count(), "waiting loops");
+        assertTrue(await(s.leave(x)));
+        await(xGone);
+        assertFalse(yGone.isDone(), "the wait on a key still there ended: " + yGone);
+        io.leadership.testing.Await.until("the query on y is in flight (the loop reads its socket)", Duration.ofSeconds(10),
+                () -> Thread.getAllStackTraces().entrySet().stream().filter(e -> loop.test(e.getKey()))
+                        .anyMatch(e -> List.of(e.getValue()).stream().anyMatch(f -> f.getClassName().startsWith("java.net.")
+                                || f.getClassName().startsWith("sun.nio.ch."))));
+        yGone.cancel(false);
+        io.leadership.testing.Await.until("the loop ends with its last wait", Duration.ofSeconds(10),
+                () -> Thread.getAllStackTraces().keySet().stream().noneMatch(loop));
+        CompletableFuture<Void> again = s.awaitGone(election, y);
+        assertTrue(await(s.leave(y)));
+        await(again);
+    }
+
+    /**
+     * Consul's index of an election falls below a gone key's version once it reaps the tombstones
+     * (after its tombstone TTL, 15 min; a version beyond the index stands for that here): while the
+     * store still knows the key's session, that is the same history, and position reports the key
+     * gone at its version, not a new history.
+     */
+    @Test
+    void anIndexBelowAGoneKeysVersionIsTheSameHistoryWhileTheStoreKnowsItsSession() throws Exception {
+        Store s = store();
+        Lease lease = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry real = await(s.join(election, "x", lease));
+        assertTrue(await(s.leave(real)));
+        Entry reaped = new Entry(real.key(), "x", real.version() + 1_000_000, lease.id());
+        assertEquals(io.leadership.spi.Position.absent(reaped.version()), await(s.position(election, reaped)));
+    }
+
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(15, TimeUnit.SECONDS);
     }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.consul.agent.ConsulAgent;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.testing.Await;
 import java.io.IOException;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +101,36 @@ class ConsulThousandElectionsTest {
             for (Candidate c : candidates) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * A thousand keys awaited at once in one store (each election's candidate waiting on its
+     * predecessor): the waits share one blocking query per parent prefix, so they hold one
+     * connection, not a thousand (an agent refuses more than 200 from one client); and every wait
+     * completes when the keys go with their session.
+     */
+    @Test
+    void aThousandWaitsOnPredecessorsHoldOneConnection() throws Exception {
+        try (Store store = agent.connect()) {
+            Lease lease = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), Duration.ofSeconds(10));
+            List<Entry> keys = new ArrayList<>();
+            for (int i = 0; i < ELECTIONS; i++) {
+                keys.add(Await.result(store.join("waits/e" + i, "c" + i, lease), Duration.ofSeconds(10)));
+            }
+            int connectionsBefore = connectionsTo(agent.httpPort());
+            List<CompletableFuture<Void>> waits = new ArrayList<>();
+            for (Entry e : keys) {
+                waits.add(store.awaitGone(e.key().substring(0, e.key().lastIndexOf('/')), e));
+            }
+            Await.until("a blocking query holds the waits", Duration.ofSeconds(10),
+                    () -> Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("consul-await-waits/")));
+            int connections = connectionsTo(agent.httpPort()) - connectionsBefore;
+            LOG.info("{} waits: +{} connections to the agent", ELECTIONS, connections);
+            assertTrue(connections <= 2, "+" + connections + " connections for " + ELECTIONS + " waits");
+            assertTrue(waits.stream().noneMatch(CompletableFuture::isDone), "a wait on a key still there ended");
+            Await.result(lease.revoke(), Duration.ofSeconds(10));
+            Await.result(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)), Duration.ofSeconds(30));
         }
     }
 
