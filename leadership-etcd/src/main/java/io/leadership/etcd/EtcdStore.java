@@ -90,6 +90,7 @@ public final class EtcdStore implements Store {
         this.executor = new ScheduledThreadPoolExecutor(WORKERS, threads.factory("worker"));
         this.executor.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.executor.allowCoreThreadTimeOut(true);
+        this.executor.setRemoveOnCancelPolicy(true);
         this.leaseLane = new ThreadPoolExecutor(1, 1, IDLE.toMillis(), TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads.factory("lease"));
         this.leaseLane.allowCoreThreadTimeOut(true);
