@@ -46,8 +46,9 @@ public final class Candidate implements AutoCloseable {
         this.session = b.session;
         this.election = b.election;
         this.id = b.id;
-        this.campaign = new Campaign(b.session, b.election, b.id, b.backoffMin, b.backoffMax, b.eligibility,
-                b.eligibleWhen, b.eligibilityInterval);
+        long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode()); // jitter apart, replayable in virtual time
+        this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax, seed),
+                new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)));
         campaign.stopped.whenComplete((v, e) -> closeParticipantsWatch());
     }
 
@@ -86,10 +87,10 @@ public final class Candidate implements AutoCloseable {
             throw new IllegalStateException("candidate '" + id + "' in election '" + election + "' was stopped; create a new one");
         }
         if (started.compareAndSet(false, true)) {
-            session.register(election, campaign.events);
+            session.register(election, campaign);
             session.loop().execute(campaign::start);
         }
-        return campaign.elected;
+        return campaign.published.elected;
     }
 
     /**
@@ -98,13 +99,13 @@ public final class Candidate implements AutoCloseable {
      * {@code false} the moment it wakes, before any event is published.
      */
     public boolean isLeader() {
-        Campaign.Current t = campaign.term;
+        TermPublisher.Current t = campaign.published.current();
         return t != null && session.holds(t.lease());
     }
 
     /** The current term's epoch, a fencing token strictly increasing across terms, while {@link #isLeader()}. */
     public OptionalLong epoch() {
-        Campaign.Current t = campaign.term;
+        TermPublisher.Current t = campaign.published.current();
         return t != null && session.holds(t.lease()) ? OptionalLong.of(t.entry().version()) : OptionalLong.empty();
     }
 
@@ -143,7 +144,7 @@ public final class Candidate implements AutoCloseable {
 
     /** Store problems this candidate survived (and the one that stopped it, if any). Completes on {@link #stop()}. */
     public Flow.Publisher<Throwable> errors() {
-        return campaign.errors;
+        return campaign.published.errors;
     }
 
     /**
@@ -151,7 +152,7 @@ public final class Candidate implements AutoCloseable {
      * follows the beginning of the same epoch. For metrics and lifecycle events. Completes on {@link #stop()}.
      */
     public Flow.Publisher<Term> terms() {
-        return campaign.terms;
+        return campaign.published.terms;
     }
 
     /** {@code UP} while this candidate campaigns on a lease acknowledged within its deadline; see {@link Session#health()}. */
@@ -188,10 +189,9 @@ public final class Candidate implements AutoCloseable {
     public CompletableFuture<Void> stop() {
         if (!started.get()) {
             campaign.completeStop();
-        } else {
-            session.loop().execute(campaign::stop);
+            return campaign.stopped;
         }
-        return campaign.stopped;
+        return campaign.stop();
     }
 
     /** {@link #stop()} and wait for it, at most the session's TTL. */
