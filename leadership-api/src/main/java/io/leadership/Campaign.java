@@ -181,9 +181,7 @@ final class Campaign implements Session.Listener {
         if (error != null) {
             retryAfter(error, waiting, () -> read(waiting));
         } else if (waiting.ahead() == 1 || Broken.leadOnStaleView) {
-            // No key can be created ahead of an existing one: the store orders every new key after
-            // all keys already there. So when the one key our last read showed ahead of ours is
-            // gone, ours heads the election, and we lead with no read: one delete, one notification.
+            // The one key ahead at our last read is gone, so ours heads: no read (see package-info).
             headed(waiting.entry(), waiting.lease());
         } else {
             read(waiting);

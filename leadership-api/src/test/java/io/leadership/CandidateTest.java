@@ -417,6 +417,38 @@ class CandidateTest {
         Await.until("a back at the tail", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
     }
 
+    /** A check that throws counts as ineligible; its error is published once per back-off step (50 ms doubling to 200 ms), not every 10 ms. */
+    @Test
+    void aThrowingEligibilityCheckPublishesItsErrorOncePerBackoffStep() {
+        InMemoryStore store = data.connect();
+        Session session = Session.open(store, TTL);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a")
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .eligibleWhen(() -> {
+                    asked.incrementAndGet();
+                    throw new IllegalStateException("readiness probe broken");
+                }, Duration.ofMillis(10))
+                .build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(candidate);
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", candidate.errors());
+        long began = System.nanoTime();
+        candidate.runForElection();
+        Await.until("the check asked 100 times", WAIT, () -> asked.get() >= 100);
+        Await.result(candidate.stop(), WAIT);
+        long elapsedMillis = (System.nanoTime() - began) / 1_000_000;
+        int checks = asked.get();
+        // Steps of 25-50 ms, 50-100 ms, then at least 100 ms each: at most 3 + elapsed / 100 ms
+        // errors, where one per check (one per 10 ms) were published before.
+        int published = errors.items().size();
+        assertTrue(published >= 2 && published <= 3 + elapsedMillis / 100 && published * 4 < checks,
+                published + " errors for " + checks + " checks in " + elapsedMillis + " ms: " + errors.items());
+        assertTrue(errors.items().stream().allMatch(e -> e.getMessage().equals("readiness probe broken")), errors.items().toString());
+        assertTrue(data.entries("jobs/scheduler").isEmpty(), "never joined");
+    }
+
     @Test
     void termsSayWhyEachEndedAndHealthFollowsTheLease() {
         Node a = node("a");
