@@ -123,7 +123,7 @@ final class Campaign implements Session.Listener {
         }
         Joining joining = new Joining(lease);
         key = joining;
-        LeaseKeeper.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
+        Session.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
     private void joined(Joining joining, Entry e, Throwable error) {
@@ -151,7 +151,8 @@ final class Campaign implements Session.Listener {
     private void read(Held held) {
         Reading reading = held instanceof Reading r ? r : new Reading(held.entry(), held.lease());
         key = reading;
-        LeaseKeeper.call(() -> store.position(election, reading.entry())).whenComplete((p, error) -> loop.execute(() -> positioned(reading, p, error)));
+        Session.call(() -> store.position(election, reading.entry()))
+                .whenComplete((p, error) -> loop.execute(() -> positioned(reading, p, error)));
     }
 
     private void positioned(Reading reading, Position p, Throwable error) {
@@ -167,7 +168,7 @@ final class Campaign implements Session.Listener {
         } else {
             answerResigns(false);
             Entry predecessor = p.predecessor().orElseThrow();
-            CompletableFuture<Void> gone = LeaseKeeper.call(() -> store.awaitGone(election, predecessor));
+            CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, predecessor));
             Waiting waiting = new Waiting(reading.entry(), reading.lease(), p.ahead(), gone);
             key = waiting;
             gone.whenComplete((v, e) -> loop.execute(() -> predecessorGone(waiting, e)));
@@ -206,7 +207,7 @@ final class Campaign implements Session.Listener {
     }
 
     private void watchOwnKey(Entry mine, Lease lease) {
-        CompletableFuture<Void> gone = LeaseKeeper.call(() -> store.awaitGone(election, mine));
+        CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, mine));
         Leading leading = new Leading(mine, lease, gone);
         key = leading;
         gone.whenComplete((v, e) -> loop.execute(() -> ownKeyGone(leading, e)));
@@ -295,7 +296,7 @@ final class Campaign implements Session.Listener {
         cancelWatch();
         Leaving leaving = new Leaving(mine);
         key = leaving;
-        LeaseKeeper.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
     }
 
     private void left(Leaving leaving, Throwable error) {
