@@ -6,7 +6,6 @@ import io.leadership.spi.Position;
 import io.leadership.spi.Store;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,8 @@ final class Campaign implements Session.Listener {
     /** {@code ahead} keys were ahead of ours at the last read. */
     private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
     private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
-    private record Leaving(Entry entry) implements Key { }
+    /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
+    private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
     private static final Key NONE = new None();
 
@@ -61,7 +61,6 @@ final class Campaign implements Session.Listener {
     private boolean stopping;
     private Loop.Timer retry;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
-    private final List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(); // resigns waiting for the delete
 
     Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility) {
         this.session = session;
@@ -176,8 +175,8 @@ final class Campaign implements Session.Listener {
     }
 
     private void predecessorGone(Waiting waiting, Throwable error) {
-        if (key != waiting || error instanceof CancellationException) {
-            return;
+        if (key != waiting) {
+            return; // cancelled, or we moved on
         }
         if (error != null) {
             retryAfter(error, waiting, () -> read(waiting));
@@ -214,8 +213,8 @@ final class Campaign implements Session.Listener {
     }
 
     private void ownKeyGone(Leading leading, Throwable error) {
-        if (key != leading || error instanceof CancellationException) {
-            return;
+        if (key != leading) {
+            return; // cancelled, or we moved on
         }
         if (error != null) { // the lease, not this watch, keeps the term safe: watch again after a back-off
             retryAfter(error, leading, () -> watchOwnKey(leading.entry(), leading.lease()));
@@ -227,14 +226,10 @@ final class Campaign implements Session.Listener {
     /** Our key is gone from the store: step down (saying why) if leading, and join again. */
     private void lose(String why, Term.Cause cause) {
         published.lost(why, cause);
-        forgetKey();
-        join();
-    }
-
-    private void forgetKey() {
         cancelWatch();
         key = NONE;
         answerResigns(false);
+        join();
     }
 
     /** Answers on the store's view: a leader hands off at once, a waiting key reads its position first. */
@@ -258,22 +253,17 @@ final class Campaign implements Session.Listener {
     }
 
     private void handOff(Entry mine) {
-        handingOff.addAll(resigns);
+        List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(resigns);
         resigns.clear();
         if (Broken.resignTrueBeforeDelete) {
-            handedOff();
+            handingOff.forEach(r -> r.complete(true));
         }
-        leave(mine);
+        leave(mine, handingOff);
     }
 
     private void answerResigns(boolean answer) {
         resigns.forEach(r -> r.complete(answer));
         resigns.clear();
-    }
-
-    private void handedOff() {
-        handingOff.forEach(r -> r.complete(true));
-        handingOff.clear();
     }
 
     @Override
@@ -293,8 +283,12 @@ final class Campaign implements Session.Listener {
 
     /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
     private void leave(Entry mine) {
+        leave(mine, List.of());
+    }
+
+    private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
         cancelWatch();
-        Leaving leaving = new Leaving(mine);
+        Leaving leaving = new Leaving(mine, handingOff);
         key = leaving;
         Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
     }
@@ -305,14 +299,14 @@ final class Campaign implements Session.Listener {
         }
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
             if (!stopping) {
-                retryAfter(error, leaving, () -> leave(leaving.entry()));
+                retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
                 return;
             }
             log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, leaving.entry().key(),
                     Session.unwrap(error).getMessage());
         }
         key = NONE;
-        handedOff();
+        leaving.resigns().forEach(r -> r.complete(true));
         if (stopping) {
             completeStop();
         } else {
@@ -361,7 +355,7 @@ final class Campaign implements Session.Listener {
         if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
-            leave(leaving.entry()); // once more, in case its retry was just cancelled
+            leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
         } else if (key == NONE) {
             completeStop();
         } // else the join in flight continues the stop
