@@ -126,24 +126,20 @@ final class Campaign implements Session.Listener {
     }
 
     private void joined(Joining joining, Entry e, Throwable error) {
-        // Only this answer moves a Joining key on, so key == joining here.
-        if (error != null) {
-            key = NONE;
-            answerResigns(false);
-            if (stopping) {
-                completeStop(); // a key created unseen expires with the lease (or its store recovers it)
-            } else {
-                retryAfter(error, NONE, this::join);
-            }
-        } else if (stopping || !eligible) {
-            answerResigns(false);
-            leave(e);
-        } else if (session.current() != joining.lease()) {
-            key = NONE; // the lease died while the join was in flight, and the key with it: no zombie campaign
-            answerResigns(false);
-            join();
-        } else {
+        // Only this answer moves a Joining key on, so key == joining here. A key whose lease died
+        // while the join was in flight went with it: deleting it is harmless, leading on it not.
+        if (error == null && !stopping && eligible && session.current() == joining.lease()) {
             read(new Reading(e, joining.lease()));
+            return;
+        }
+        key = NONE;
+        answerResigns(false);
+        if (error == null) {
+            leave(e); // then joins again, unless stopped or ineligible
+        } else if (stopping) {
+            completeStop(); // a key created unseen expires with the lease (or its store recovers it)
+        } else {
+            retryAfter(error, NONE, this::join);
         }
     }
 
