@@ -1,0 +1,130 @@
+package io.leadership.sim;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fault suite's history rules ({@code io.leadership.testing.History}) judged online, in true
+ * virtual time, as the simulation runs.
+ *
+ * <p>A candidate is <em>in a term</em> at an instant when its process runs (neither paused nor
+ * crashed) and {@code isLeader()} answers {@code true}, and at the instant it publishes {@code true}.
+ * The probe asks every candidate after every event; between events a deadline can only turn
+ * {@code isLeader()} false, so two terms share an instant exactly when they share an event's instant.
+ *
+ * <p>Rules: no two candidates in a term at one instant; terms' epochs strictly increase in the order
+ * terms start, within one store history (a history that started again starts epochs low, so the
+ * order is by (history, epoch)); each candidate's flags alternate, {@code false} first; no
+ * candidate leads in an epoch it already said {@code false} for; a leader within the bound after
+ * every heal; every {@code resign()} completes, a {@code true} only after its head key was deleted,
+ * handing off to the next in line when one waits, and a {@code false} only when its key did not head
+ * the store's queue throughout the call.
+ */
+public final class Checker {
+
+    /** Stop recording after this many; the first is what matters. */
+    private static final int MAX = 20;
+
+    private final World world;
+    private final List<String> violations = new ArrayList<>();
+    private final Map<String, Boolean> flags = new LinkedHashMap<>();
+    private final Map<String, Long> currentEpoch = new LinkedHashMap<>();
+    private final Map<String, List<Long>> downs = new LinkedHashMap<>();
+    private long lastGen = Long.MIN_VALUE;
+    private long lastEpoch = Long.MIN_VALUE;
+    private String lastTerm = "none";
+    private long terms;
+    private long leaderSince = Long.MIN_VALUE; // the first instant a leader was seen, while awaiting one
+    private long awaitingSince = -1;
+
+    public Checker(World world) {
+        this.world = world;
+    }
+
+    public void violation(String what) {
+        if (world.verbose()) world.trace("VIOLATION: " + what);
+        if (violations.size() < MAX) {
+            violations.add(String.format(java.util.Locale.ROOT, "at %.3f ms: %s", world.now() / 1e6, what));
+        }
+    }
+
+    public boolean failed() {
+        return !violations.isEmpty();
+    }
+
+    public List<String> violations() {
+        return violations;
+    }
+
+    public long terms() {
+        return terms;
+    }
+
+    /** A candidate published its elected flag. */
+    public void flag(String candidate, boolean elected, long epochIfKnown) {
+        Boolean last = flags.put(candidate, elected);
+        boolean expected = last != null && !last;
+        if (elected != expected) {
+            violation(candidate + "'s elected flag did not alternate: " + elected + " after " + last);
+        }
+        if (!elected) {
+            Long e = currentEpoch.get(candidate);
+            if (e != null) {
+                downs.computeIfAbsent(candidate, c -> new ArrayList<>()).add(e);
+            }
+        }
+    }
+
+    /**
+     * A candidate is seen in a term of {@code epoch} (in store history {@code generation}); the
+     * first sighting of a (candidate, epoch) starts a term, and answers {@code true}.
+     */
+    public boolean leading(String candidate, long epoch, long generation) {
+        List<Long> said = downs.get(candidate);
+        if (said != null && said.contains(epoch)) {
+            violation(candidate + " leads in epoch " + epoch + " after it published false for it");
+        }
+        Long current = currentEpoch.get(candidate);
+        if (current != null && current == epoch) {
+            return false;
+        }
+        currentEpoch.put(candidate, epoch);
+        terms++;
+        if (world.verbose()) world.trace(candidate + " starts a term, epoch " + epoch + " (history " + generation + ")");
+        if (generation < lastGen || (generation == lastGen && epoch <= lastEpoch)) {
+            violation("epoch did not increase: " + lastTerm + " then " + candidate + "@" + epoch + " (history " + generation + ")");
+        }
+        lastGen = generation;
+        lastEpoch = epoch;
+        lastTerm = candidate + "@" + epoch + " (history " + generation + ")";
+        return true;
+    }
+
+    /** The candidates in a term at this instant; more than one is an overlap. */
+    public void atOnce(List<String> leaders) {
+        if (leaders.size() > 1) {
+            violation("terms overlap: " + leaders + " all lead at once");
+        }
+        if (!leaders.isEmpty() && awaitingSince >= 0) {
+            leaderSince = world.now();
+            awaitingSince = -1;
+        }
+    }
+
+    /** Everything healed now: a leader must be seen within {@code bound} (checked at that instant). */
+    public void healed(long bound) {
+        awaitingSince = world.now();
+        long since = awaitingSince;
+        world.at(bound, () -> {
+            if (awaitingSince == since) {
+                violation("no leader within " + bound / 1_000_000 + " ms after the heal at " + since / 1_000_000 + " ms");
+            }
+        });
+    }
+
+    public long lastLeaderSeenAt() {
+        return leaderSince;
+    }
+}
