@@ -14,10 +14,17 @@ import java.util.Map;
  * The probe asks every candidate after every event; between events a deadline can only turn
  * {@code isLeader()} false, so two terms share an instant exactly when they share an event's instant.
  *
+ * <p>A store whose history starts again loses every lease without telling their holders: a term
+ * that began before that may go on until its holder learns it (its next keep-alive fails or its
+ * deadline passes), so such terms do not count as overlaps. A term that <em>starts</em> after the
+ * history ended, on a key of it, is a violation: that key is gone.
+ *
  * <p>Rules: no two candidates in a term at one instant; terms' epochs strictly increase in the order
  * terms start, within one store history (a history that started again starts epochs low, so the
  * order is by (history, epoch)); each candidate's flags alternate, {@code false} first; no
- * candidate leads in an epoch it already said {@code false} for; a leader within the bound after
+ * candidate leads in an epoch it already said {@code false} for; a running candidate's last
+ * published flag is not {@code true} once its key is gone from the store (it publishes {@code false}
+ * before its key can expire; the instant a paused process wakes and catches up is exempt); a leader within the bound after
  * every heal; every {@code resign()} completes, a {@code true} only after its head key was deleted,
  * handing off to the next in line when one waits, and a {@code false} only when its key did not head
  * the store's queue throughout the call.
@@ -29,9 +36,14 @@ public final class Checker {
 
     private final World world;
     private final List<String> violations = new ArrayList<>();
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
     private final Map<String, Boolean> flags = new LinkedHashMap<>();
-    private final Map<String, Long> currentEpoch = new LinkedHashMap<>();
-    private final Map<String, List<Long>> downs = new LinkedHashMap<>();
+    /** A term's identity: epochs start again with a store history. */
+    private record TermId(long generation, long epoch) {
+    }
+
+    private final Map<String, TermId> currentTerm = new LinkedHashMap<>();
+    private final Map<String, List<TermId>> downs = new LinkedHashMap<>();
     private long lastGen = Long.MIN_VALUE;
     private long lastEpoch = Long.MIN_VALUE;
     private String lastTerm = "none";
@@ -44,10 +56,48 @@ public final class Checker {
     }
 
     public void violation(String what) {
+        if (!seen.add(what)) {
+            return; // the same again, at a later instant
+        }
         if (world.verbose()) world.trace("VIOLATION: " + what);
         if (violations.size() < MAX) {
             violations.add(String.format(java.util.Locale.ROOT, "at %.3f ms: %s", world.now() / 1e6, what));
         }
+    }
+
+    /** The rule a violation (as recorded) broke, for grouping and for shrinking to the same failure. */
+    public static String rule(String violation) {
+        String v = violation.substring(violation.indexOf(": ") + 2);
+        if (v.startsWith("terms overlap")) {
+            return "overlap";
+        } else if (v.startsWith("epoch did not increase")) {
+            return "epoch";
+        } else if (v.contains("flag did not alternate")) {
+            return "flags";
+        } else if (v.contains("after it published false")) {
+            return "lead after false";
+        } else if (v.startsWith("no leader within")) {
+            return "no leader after heal";
+        } else if (v.contains("of store history")) {
+            return "lead on an ended history";
+        } else if (v.contains("resign() answered true")) {
+            return "resign true";
+        } else if (v.contains("resign() answered false")) {
+            return "resign false";
+        } else if (v.contains("resigned but leads again")) {
+            return "no hand-off";
+        } else if (v.contains("never completed")) {
+            return "call never completed";
+        } else if (v.contains("still shows true")) {
+            return "true after its key is gone";
+        } else if (v.contains("stop() completed but")) {
+            return "key left after stop";
+        } else if (v.contains("follower ends")) {
+            return "follower";
+        } else if (v.startsWith("the run threw")) {
+            return "exception";
+        }
+        return "other";
     }
 
     public boolean failed() {
@@ -70,7 +120,7 @@ public final class Checker {
             violation(candidate + "'s elected flag did not alternate: " + elected + " after " + last);
         }
         if (!elected) {
-            Long e = currentEpoch.get(candidate);
+            TermId e = currentTerm.get(candidate);
             if (e != null) {
                 downs.computeIfAbsent(candidate, c -> new ArrayList<>()).add(e);
             }
@@ -81,17 +131,21 @@ public final class Checker {
      * A candidate is seen in a term of {@code epoch} (in store history {@code generation}); the
      * first sighting of a (candidate, epoch) starts a term, and answers {@code true}.
      */
-    public boolean leading(String candidate, long epoch, long generation) {
-        List<Long> said = downs.get(candidate);
-        if (said != null && said.contains(epoch)) {
-            violation(candidate + " leads in epoch " + epoch + " after it published false for it");
+    public boolean leading(String candidate, long epoch, long generation, long currentGeneration) {
+        TermId term = new TermId(generation, epoch);
+        List<TermId> said = downs.get(candidate);
+        if (said != null && said.contains(term)) {
+            violation(candidate + " leads in epoch " + epoch + " (history " + generation + ") after it published false for it");
         }
-        Long current = currentEpoch.get(candidate);
-        if (current != null && current == epoch) {
+        if (term.equals(currentTerm.get(candidate))) {
             return false;
         }
-        currentEpoch.put(candidate, epoch);
+        currentTerm.put(candidate, term);
         terms++;
+        if (generation < currentGeneration) {
+            violation(candidate + " starts a term on its key " + epoch + " of store history " + generation
+                    + ", which had ended: the store's history started again (" + currentGeneration + ") and that key is gone");
+        }
         if (world.verbose()) world.trace(candidate + " starts a term, epoch " + epoch + " (history " + generation + ")");
         if (generation < lastGen || (generation == lastGen && epoch <= lastEpoch)) {
             violation("epoch did not increase: " + lastTerm + " then " + candidate + "@" + epoch + " (history " + generation + ")");
@@ -100,6 +154,12 @@ public final class Checker {
         lastEpoch = epoch;
         lastTerm = candidate + "@" + epoch + " (history " + generation + ")";
         return true;
+    }
+
+    /** The (history, epoch) of the candidate's latest term, or null. */
+    public long[] term(String candidate) {
+        TermId t = currentTerm.get(candidate);
+        return t == null ? null : new long[] {t.generation(), t.epoch()};
     }
 
     /** The candidates in a term at this instant; more than one is an overlap. */

@@ -287,6 +287,20 @@ public final class SimStore {
             this.signalsLease = signalsLease;
         }
 
+        /**
+         * Deterministic, unlike the identity hash: the core seeds its grant back-off's jitter from
+         * the store's hash code, and a seed must replay exactly.
+         */
+        @Override
+        public int hashCode() {
+            return node.name.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
         LeaseListener listener(String lease) {
             return listeners.getOrDefault(lease, LeaseListener.NONE);
         }

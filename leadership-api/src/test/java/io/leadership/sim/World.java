@@ -85,6 +85,11 @@ public final class World {
             return !crashed && now >= pausedUntil;
         }
 
+        /** The instant its last pause ended (it catches up then), or {@code Long.MIN_VALUE}. */
+        public long wokeAt() {
+            return pausedUntil;
+        }
+
         public boolean paused() {
             return !crashed && now < pausedUntil;
         }
