@@ -6,7 +6,6 @@ import io.leadership.spi.Position;
 import io.leadership.spi.Store;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,8 @@ final class Campaign implements Session.Listener {
     /** {@code ahead} keys were ahead of ours at the last read. */
     private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
     private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
-    private record Leaving(Entry entry) implements Key { }
+    /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
+    private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
     private static final Key NONE = new None();
 
@@ -61,7 +61,6 @@ final class Campaign implements Session.Listener {
     private boolean stopping;
     private Loop.Timer retry;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
-    private final List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(); // resigns waiting for the delete
 
     Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility) {
         this.session = session;
@@ -123,35 +122,32 @@ final class Campaign implements Session.Listener {
         }
         Joining joining = new Joining(lease);
         key = joining;
-        LeaseKeeper.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
+        Session.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
     private void joined(Joining joining, Entry e, Throwable error) {
-        // Only this answer moves a Joining key on, so key == joining here.
-        if (error != null) {
-            key = NONE;
-            answerResigns(false);
-            if (stopping) {
-                completeStop(); // a key created unseen expires with the lease (or its store recovers it)
-            } else {
-                retryAfter(error, NONE, this::join);
-            }
-        } else if (stopping || !eligible) {
-            answerResigns(false);
-            leave(e);
-        } else if (session.current() != joining.lease()) {
-            key = NONE; // the lease died while the join was in flight, and the key with it: no zombie campaign
-            answerResigns(false);
-            join();
-        } else {
+        // Only this answer moves a Joining key on, so key == joining here. A key whose lease died
+        // while the join was in flight went with it: deleting it is harmless, leading on it not.
+        if (error == null && !stopping && eligible && session.current() == joining.lease()) {
             read(new Reading(e, joining.lease()));
+            return;
+        }
+        key = NONE;
+        answerResigns(false);
+        if (error == null) {
+            leave(e); // then joins again, unless stopped or ineligible
+        } else if (stopping) {
+            completeStop(); // a key created unseen expires with the lease (or its store recovers it)
+        } else {
+            retryAfter(error, NONE, this::join);
         }
     }
 
     private void read(Held held) {
         Reading reading = held instanceof Reading r ? r : new Reading(held.entry(), held.lease());
         key = reading;
-        LeaseKeeper.call(() -> store.position(election, reading.entry())).whenComplete((p, error) -> loop.execute(() -> positioned(reading, p, error)));
+        Session.call(() -> store.position(election, reading.entry()))
+                .whenComplete((p, error) -> loop.execute(() -> positioned(reading, p, error)));
     }
 
     private void positioned(Reading reading, Position p, Throwable error) {
@@ -167,7 +163,7 @@ final class Campaign implements Session.Listener {
         } else {
             answerResigns(false);
             Entry predecessor = p.predecessor().orElseThrow();
-            CompletableFuture<Void> gone = LeaseKeeper.call(() -> store.awaitGone(election, predecessor));
+            CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, predecessor));
             Waiting waiting = new Waiting(reading.entry(), reading.lease(), p.ahead(), gone);
             key = waiting;
             gone.whenComplete((v, e) -> loop.execute(() -> predecessorGone(waiting, e)));
@@ -175,15 +171,13 @@ final class Campaign implements Session.Listener {
     }
 
     private void predecessorGone(Waiting waiting, Throwable error) {
-        if (key != waiting || error instanceof CancellationException) {
-            return;
+        if (key != waiting) {
+            return; // cancelled, or we moved on
         }
         if (error != null) {
             retryAfter(error, waiting, () -> read(waiting));
         } else if (waiting.ahead() == 1 || Broken.leadOnStaleView) {
-            // No key can be created ahead of an existing one: the store orders every new key after
-            // all keys already there. So when the one key our last read showed ahead of ours is
-            // gone, ours heads the election, and we lead with no read: one delete, one notification.
+            // The one key ahead at our last read is gone, so ours heads: no read (see package-info).
             headed(waiting.entry(), waiting.lease());
         } else {
             read(waiting);
@@ -208,15 +202,15 @@ final class Campaign implements Session.Listener {
     }
 
     private void watchOwnKey(Entry mine, Lease lease) {
-        CompletableFuture<Void> gone = LeaseKeeper.call(() -> store.awaitGone(election, mine));
+        CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, mine));
         Leading leading = new Leading(mine, lease, gone);
         key = leading;
         gone.whenComplete((v, e) -> loop.execute(() -> ownKeyGone(leading, e)));
     }
 
     private void ownKeyGone(Leading leading, Throwable error) {
-        if (key != leading || error instanceof CancellationException) {
-            return;
+        if (key != leading) {
+            return; // cancelled, or we moved on
         }
         if (error != null) { // the lease, not this watch, keeps the term safe: watch again after a back-off
             retryAfter(error, leading, () -> watchOwnKey(leading.entry(), leading.lease()));
@@ -228,14 +222,10 @@ final class Campaign implements Session.Listener {
     /** Our key is gone from the store: step down (saying why) if leading, and join again. */
     private void lose(String why, Term.Cause cause) {
         published.lost(why, cause);
-        forgetKey();
-        join();
-    }
-
-    private void forgetKey() {
         cancelWatch();
         key = NONE;
         answerResigns(false);
+        join();
     }
 
     /** Answers on the store's view: a leader hands off at once, a waiting key reads its position first. */
@@ -259,22 +249,17 @@ final class Campaign implements Session.Listener {
     }
 
     private void handOff(Entry mine) {
-        handingOff.addAll(resigns);
+        List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(resigns);
         resigns.clear();
         if (Broken.resignTrueBeforeDelete) {
-            handedOff();
+            handingOff.forEach(r -> r.complete(true));
         }
-        leave(mine);
+        leave(mine, handingOff);
     }
 
     private void answerResigns(boolean answer) {
         resigns.forEach(r -> r.complete(answer));
         resigns.clear();
-    }
-
-    private void handedOff() {
-        handingOff.forEach(r -> r.complete(true));
-        handingOff.clear();
     }
 
     @Override
@@ -294,10 +279,14 @@ final class Campaign implements Session.Listener {
 
     /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
     private void leave(Entry mine) {
+        leave(mine, List.of());
+    }
+
+    private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
         cancelWatch();
-        Leaving leaving = new Leaving(mine);
+        Leaving leaving = new Leaving(mine, handingOff);
         key = leaving;
-        LeaseKeeper.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
     }
 
     private void left(Leaving leaving, Throwable error) {
@@ -306,14 +295,14 @@ final class Campaign implements Session.Listener {
         }
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
             if (!stopping) {
-                retryAfter(error, leaving, () -> leave(leaving.entry()));
+                retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
                 return;
             }
             log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, leaving.entry().key(),
                     Session.unwrap(error).getMessage());
         }
         key = NONE;
-        handedOff();
+        leaving.resigns().forEach(r -> r.complete(true));
         if (stopping) {
             completeStop();
         } else {
@@ -362,7 +351,7 @@ final class Campaign implements Session.Listener {
         if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
-            leave(leaving.entry()); // once more, in case its retry was just cancelled
+            leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
         } else if (key == NONE) {
             completeStop();
         } // else the join in flight continues the stop

@@ -46,7 +46,8 @@ public final class Candidate implements AutoCloseable {
         this.session = b.session;
         this.election = b.election;
         this.id = b.id;
-        long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode()); // jitter apart, replayable in virtual time
+        // Jitter apart from other candidates, yet replayable in virtual time.
+        long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode());
         this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax, seed),
                 new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)));
         campaign.stopped.whenComplete((v, e) -> closeParticipantsWatch());

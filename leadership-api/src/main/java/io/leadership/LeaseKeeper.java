@@ -6,10 +6,8 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +71,8 @@ final class LeaseKeeper {
         this.ttl = ttl;
         this.marginShare = marginShare;
         this.owner = owner;
-        this.grantBackoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2), loop.nanoTime() ^ store.hashCode());
+        // Seeded from the loop's clock, so that a run in virtual time replays its jitter.
+        this.grantBackoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2), loop.nanoTime() ^ store.name().hashCode());
         this.view = new View(null, 0, false, 0, null, down("no lease granted yet"));
     }
 
@@ -85,7 +84,7 @@ final class LeaseKeeper {
     CompletableFuture<Lease> grant() {
         long sent = loop.nanoTime();
         Signals signals = new Signals();
-        CompletableFuture<Lease> granted = call(() -> store.grant(ttl, signals));
+        CompletableFuture<Lease> granted = Session.call(() -> store.grant(ttl, signals));
         granted.whenComplete((lease, error) -> loop.execute(() -> granted(sent, signals, lease, error)));
         return granted;
     }
@@ -94,7 +93,8 @@ final class LeaseKeeper {
         if (error != null) {
             Throwable cause = Session.unwrap(error);
             View v = view;
-            view = new View(v.lease, v.deadline, v.doubted, v.doubtedSince, v.upSince, down("granting a lease failed: " + cause.getMessage()));
+            view = new View(v.lease, v.deadline, v.doubted, v.doubtedSince, v.upSince,
+                    down("granting a lease failed: " + cause.getMessage()));
             owner.error(cause);
             if (cause instanceof StoreClosedException) {
                 log.warn("{}: the store client is closed; no lease will be granted", store.name());
@@ -160,7 +160,7 @@ final class LeaseKeeper {
         long timeout = interval(lease);
         Loop.Timer timer = loop.schedule(() -> answered(lease, sent, attempt, new StoreException(store.name(), "keepAlive", null,
                 "no answer within " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms for lease " + lease.id(), null)), timeout);
-        call(lease::keepAlive).whenComplete((ok, error) -> loop.execute(() -> {
+        Session.call(lease::keepAlive).whenComplete((ok, error) -> loop.execute(() -> {
             timer.cancel();
             answered(lease, sent, attempt, error);
         }));
@@ -265,7 +265,7 @@ final class LeaseKeeper {
             if (lease == null) {
                 revoked.complete(null);
             } else {
-                call(lease::revoke).whenComplete((ok, error) -> revoked.complete(null));
+                Session.call(lease::revoke).whenComplete((ok, error) -> revoked.complete(null));
             }
         });
         return revoked;
@@ -273,15 +273,6 @@ final class LeaseKeeper {
 
     private Health down(String reason) {
         return new Health(false, reason, loop.now());
-    }
-
-    /** A store call that throws instead of failing its future still fails a future. */
-    static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> operation) {
-        try {
-            return Objects.requireNonNull(operation.get(), "store returned no future");
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
     }
 
     /** Signals the store pushes about one granted lease (from any thread), moved onto the loop. */

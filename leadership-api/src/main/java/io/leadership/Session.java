@@ -4,6 +4,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.Store;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -222,6 +224,15 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** A store call that throws instead of failing its future still fails a future. */
+    static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> operation) {
+        try {
+            return Objects.requireNonNull(operation.get(), "store returned no future");
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
@@ -230,8 +241,35 @@ public final class Session implements AutoCloseable {
     }
 
     /** Stops every candidate of the session; completes once each has deleted its key (or given up). */
-    CompletableFuture<Void> stopCandidates() {
+    private CompletableFuture<Void> stopCandidates() {
         return CompletableFuture.allOf(listeners.stream().map(Listener::stop).toArray(CompletableFuture[]::new));
+    }
+
+    private boolean markClosed() {
+        synchronized (keys) {
+            boolean first = !closed;
+            closed = true;
+            return first;
+        }
+    }
+
+    private void closed() {
+        synchronized (keys) {
+            keys.clear();
+        }
+        errors.complete();
+        keepAliveLatencies.complete();
+    }
+
+    /**
+     * {@link #close()} without waiting, for a loop in virtual time: stops the candidates, then
+     * revokes the lease; the future completes once both are answered. Does not end the loop.
+     */
+    CompletableFuture<Void> closeAsync() {
+        if (!markClosed()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return stopCandidates().handle((ok, error) -> null).thenCompose(ok -> lease.close()).whenComplete((ok, error) -> closed());
     }
 
     /**
@@ -241,11 +279,8 @@ public final class Session implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (keys) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!markClosed()) {
+            return;
         }
         long waitMillis = Math.max(ttl.toMillis(), 1000);
         try {
@@ -258,11 +293,7 @@ public final class Session implements AutoCloseable {
         } catch (Exception e) {
             log.warn("{}: lease not revoked within {} ms; it expires by itself", store.name(), waitMillis);
         }
-        synchronized (keys) {
-            keys.clear();
-        }
-        errors.complete();
-        keepAliveLatencies.complete();
+        closed();
         if (loop instanceof ThreadLoop t) {
             t.close(waitMillis);
         }

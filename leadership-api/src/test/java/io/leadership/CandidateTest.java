@@ -162,6 +162,25 @@ class CandidateTest {
         assertTrue(b.elected.items().stream().noneMatch(Boolean::booleanValue), "b never said true: " + b.elected.items());
     }
 
+    /**
+     * c's last read showed two keys ahead; b, the one just ahead, leaves out of turn. c must read
+     * again and wait on a, not lead beside it.
+     */
+    @Test
+    void aPredecessorLeavingOutOfTurnMakesTheNextReadAgainNotLead() {
+        List<Node> n = inLine("a", "b", "c");
+        Node a = n.get(0);
+        Node c = n.get(2);
+        a.elected.expect(true, WAIT);
+        Await.result(n.get(1).candidate.stop(), WAIT);
+        Await.until("b gone from the store", WAIT,
+                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "c")));
+        assertNull(c.elected.poll(Duration.ofMillis(300)), "c leads beside a");
+        assertTrue(a.candidate.isLeader());
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        c.elected.expect(true, WAIT);
+    }
+
     @Test
     void resignWhenNotAtTheHeadAnswersFalseAndChangesNothing() {
         List<Node> n = inLine("a", "b");
@@ -415,6 +434,38 @@ class CandidateTest {
         assertEquals(new Term("jobs/scheduler", "a", began.epoch(), false, Term.Cause.RESIGN), ended);
         ready.submit(true);
         Await.until("a back at the tail", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
+    }
+
+    /** A check that throws counts as ineligible; its error is published once per back-off step (50 ms doubling to 200 ms), not every 10 ms. */
+    @Test
+    void aThrowingEligibilityCheckPublishesItsErrorOncePerBackoffStep() {
+        InMemoryStore store = data.connect();
+        Session session = Session.open(store, TTL);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a")
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .eligibleWhen(() -> {
+                    asked.incrementAndGet();
+                    throw new IllegalStateException("readiness probe broken");
+                }, Duration.ofMillis(10))
+                .build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(candidate);
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", candidate.errors());
+        long began = System.nanoTime();
+        candidate.runForElection();
+        Await.until("the check asked 100 times", WAIT, () -> asked.get() >= 100);
+        Await.result(candidate.stop(), WAIT);
+        long elapsedMillis = (System.nanoTime() - began) / 1_000_000;
+        int checks = asked.get();
+        // Steps of 25-50 ms, 50-100 ms, then at least 100 ms each: at most 3 + elapsed / 100 ms
+        // errors, where one per check (one per 10 ms) were published before.
+        int published = errors.items().size();
+        assertTrue(published >= 2 && published <= 3 + elapsedMillis / 100 && published * 4 < checks,
+                published + " errors for " + checks + " checks in " + elapsedMillis + " ms: " + errors.items());
+        assertTrue(errors.items().stream().allMatch(e -> e.getMessage().equals("readiness probe broken")), errors.items().toString());
+        assertTrue(data.entries("jobs/scheduler").isEmpty(), "never joined");
     }
 
     @Test
