@@ -31,7 +31,7 @@ final class Simulation {
     /** The size of a run: at most {@code candidates} at the start, {@code steps} chaos actions, the faults allowed. */
     record Shape(int candidates, int steps, long faults) {
         static final long ALL = (1L << Fault.values().length) - 1;
-        static final Shape DEFAULT = new Shape(4, 14, ALL);
+        static final Shape DEFAULT = new Shape(5, 24, ALL);
 
         boolean allows(Fault f) {
             return (faults & (1L << f.ordinal())) != 0;
@@ -213,16 +213,6 @@ final class Simulation {
                 }
             }
         }
-        for (Proc p : procs) {
-            if (!p.node.crashed() && p.stopping && !p.calls.isEmpty() && p.calls.get(p.calls.size() - 1).isDone()) {
-                for (Entry e : store.entries(ELECTION)) {
-                    if (e.value().equals(p.id) && store.holdsLease(e.leaseId())) {
-                        checker.violation(p.id + "'s stop() completed but its key " + e.version()
-                                + " is still in the election, on a lease its session keeps alive");
-                    }
-                }
-            }
-        }
         if (follower != null) {
             List<Entry> q = store.entries(ELECTION);
             Optional<String> head = q.isEmpty() ? Optional.empty() : Optional.of(q.get(0).value());
@@ -268,6 +258,16 @@ final class Simulation {
                 }
             }));
         });
+    }
+
+    /** A stopped candidate's key must be gone: deleted by its stop, or with its lease. */
+    private void keyLeftAfterStop(Proc p) {
+        for (Entry e : store.entries(ELECTION)) {
+            if (e.value().equals(p.id) && store.holdsLease(e.leaseId()) && !p.node.crashed()) {
+                checker.violation(p.id + "'s stop() completed but its key " + e.version()
+                        + " is still in the election a TTL later, on a lease its session keeps alive: nobody behind it can lead");
+            }
+        }
     }
 
     private boolean holds(String id, long epoch) {
@@ -374,14 +374,15 @@ final class Simulation {
                         if (world.verbose()) {
                             world.trace(p.id + ": stop()");
                         }
-                        // Session.close() waits on the loop's thread, which here is the caller's: the
-                        // simulation stops candidates only, and their leases expire.
-                        CompletableFuture<Void> stopped = p.candidate.stop();
+                        // Either the candidate alone (its session keeps the lease alive), or the whole
+                        // session, which stops it, revokes the lease and ends.
+                        CompletableFuture<Void> stopped = world.chance(0.5) ? p.candidate.stop() : p.session.closeAsync();
                         p.calls.add(stopped);
                         stopped.whenComplete((v, e) -> {
                             if (world.verbose()) {
                                 world.trace(p.id + ": stop() completed" + (e == null ? "" : " with " + e));
                             }
+                            world.at(ttl.toNanos(), () -> keyLeftAfterStop(p)); // a join in flight has landed by then
                         });
                     });
                 }
@@ -426,7 +427,9 @@ final class Simulation {
 
     /**
      * A user's {@code resign()}: judged against the store's view. {@code true} only once a key of
-     * this candidate that headed the queue was deleted during the call (by it, or with its lease), and then the resigner does
+     * this candidate that headed the queue was deleted during the call (by it, or with its lease),
+     * or, when it led in its own view at the call, once the key it led with is gone (a store whose
+     * history started again may have taken it before the call), and then the resigner does
      * not lead next while a key that waited behind it is still there; {@code false} only if its key
      * did not head the store's queue throughout the call, while connected (unreachable, it cannot know).
      */
@@ -435,6 +438,8 @@ final class Simulation {
         Entry headAtCall = head();
         int disconnects = p.disconnects;
         boolean connectedAtCall = p.client.connected();
+        boolean ledAtCall = p.flag; // it led in its own view: it steps down whatever the store says
+        long[] termAtCall = checker.term(p.id);
         boolean eligibleAtCall = p.eligible.value;
         if (world.verbose()) {
             world.trace(p.id + ": resign()");
@@ -457,7 +462,8 @@ final class Simulation {
                 }
             }
             if (answer) {
-                if (deleted == null) {
+                boolean ownKeyGone = ledAtCall && termAtCall != null && !holds(p.id, termAtCall[1]);
+                if (deleted == null && !ownKeyGone) {
                     checker.violation(p.id + "'s resign() answered true but no key of it that headed the queue was deleted during the call");
                 } else if (!deleted.remaining().isEmpty()) {
                     handOffs.add(new HandOff(p.id, deleted));

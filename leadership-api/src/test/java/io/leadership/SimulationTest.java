@@ -42,12 +42,18 @@ class SimulationTest {
                 + " -Dleadership.sim.seed=" + seed + " -Dleadership.sim.shape=" + shape;
     }
 
-    /** Runs seeds [start, start + count) on {@code threads} threads; the failures, in seed order. */
-    static List<Simulation.Result> sweep(long start, long count, int threads, Simulation.Shape shape, long[] events) {
+    /** What a sweep found: how many seeds failed, by rule, the first few of each (in seed order), events and CPU time. */
+    record Sweep(long failed, java.util.SortedMap<String, Long> counts, java.util.SortedMap<String, List<Simulation.Result>> firsts,
+                 long events, long cpuNanos) {
+    }
+
+    /** Runs seeds [start, start + count) on {@code threads} threads (each run alone on one thread, so none changes). */
+    static Sweep sweep(long start, long count, int threads, Simulation.Shape shape) {
         AtomicLong next = new AtomicLong(start);
         AtomicLong total = new AtomicLong();
         AtomicLong cpu = new AtomicLong();
-        List<Simulation.Result> failures = new ArrayList<>();
+        java.util.SortedMap<String, Long> counts = new java.util.TreeMap<>();
+        java.util.SortedMap<String, List<Simulation.Result>> firsts = new java.util.TreeMap<>();
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(() -> {
@@ -55,8 +61,15 @@ class SimulationTest {
                     Simulation.Result r = Simulation.run(seed, shape, false);
                     total.addAndGet(r.events());
                     if (!r.ok()) {
-                        synchronized (failures) {
-                            failures.add(r);
+                        String rule = Checker.rule(r.violations().get(0));
+                        synchronized (counts) {
+                            counts.merge(rule, 1L, Long::sum);
+                            List<Simulation.Result> some = firsts.computeIfAbsent(rule, k -> new ArrayList<>());
+                            some.add(r);
+                            some.sort((a, b) -> Long.compare(a.seed(), b.seed()));
+                            if (some.size() > 10) {
+                                some.remove(some.size() - 1);
+                            }
                         }
                     }
                 }
@@ -73,12 +86,8 @@ class SimulationTest {
                 throw new IllegalStateException(e);
             }
         }
-        if (events != null) {
-            events[0] = total.get();
-            events[1] = cpu.get();
-        }
-        failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
-        return failures;
+        long failed = counts.values().stream().mapToLong(Long::longValue).sum();
+        return new Sweep(failed, counts, firsts, total.get(), cpu.get());
     }
 
     /**
@@ -141,26 +150,21 @@ class SimulationTest {
         long count = Long.getLong("leadership.sim.seeds", 10_000);
         long start = Long.getLong("leadership.sim.start", 1);
         int threads = Integer.getInteger("leadership.sim.threads", Runtime.getRuntime().availableProcessors());
+        Simulation.Shape shape = Simulation.Shape.parse(System.getProperty("leadership.sim.shape", Simulation.Shape.DEFAULT.toString()));
         long began = System.nanoTime();
-        long[] events = new long[2];
-        List<Simulation.Result> failures = sweep(start, count, threads, Simulation.Shape.DEFAULT, events);
+        Sweep sweep = sweep(start, count, threads, shape);
         double seconds = (System.nanoTime() - began) / 1e9;
-        System.out.printf(Locale.ROOT, "simulation: seeds %d to %d (%d), %d failed, %d events, %.1f s on %d threads (%.1f s of CPU)%n",
-                start, start + count - 1, count, failures.size(), events[0], seconds, threads, events[1] / 1e9);
-        if (!failures.isEmpty()) {
-            java.util.Map<String, List<Long>> byRule = new java.util.TreeMap<>();
-            for (Simulation.Result r : failures) {
-                byRule.computeIfAbsent(Checker.rule(r.violations().get(0)), k -> new ArrayList<>()).add(r.seed());
+        System.out.printf(Locale.ROOT, "simulation: seeds %d to %d (%d), shape %s (%s), %d failed, %d events, %.1f s on %d threads"
+                        + " (%.1f s of CPU)%n", start, start + count - 1, count, shape, shape.faultNames(), sweep.failed(), sweep.events(),
+                seconds, threads, sweep.cpuNanos() / 1e9);
+        if (sweep.failed() > 0) {
+            sweep.firsts().forEach((rule, some) -> System.out.println("  " + rule + ": " + sweep.counts().get(rule) + " seeds, first "
+                    + some.stream().map(Simulation.Result::seed).toList()));
+            for (List<Simulation.Result> some : sweep.firsts().values()) {
+                System.out.println(report(some.get(0)));
             }
-            byRule.forEach((rule, seeds) -> System.out.println("  " + rule + ": " + seeds.size() + " seeds, first "
-                    + seeds.subList(0, Math.min(10, seeds.size()))));
-            for (List<Long> seeds : byRule.values()) {
-                Simulation.Result first = failures.stream().filter(r -> r.seed() == seeds.get(0)).findFirst().orElseThrow();
-                System.out.println(report(first));
-            }
-            List<Long> seeds = failures.stream().map(Simulation.Result::seed).limit(50).toList();
-            throw new AssertionError(failures.size() + " of " + count + " seeds failed (first " + seeds + "), by rule: "
-                    + byRule.keySet() + "; each rule's first seed is reported above with its replay command and trace");
+            throw new AssertionError(sweep.failed() + " of " + count + " seeds failed, by rule: " + sweep.counts()
+                    + "; each rule's first seed is reported above with its replay command, shrunk, with its trace");
         }
     }
 
