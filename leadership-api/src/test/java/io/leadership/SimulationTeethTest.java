@@ -72,8 +72,8 @@ class SimulationTeethTest {
             for (long seed = 1; seed <= BOUND; seed++) {
                 Simulation.Result r = Simulation.run(seed, SHAPE, false);
                 if (!r.ok() && expected(variant).contains(Checker.rule(r.violations().get(0))) && passesUnbroken(seed, set)) {
-                    System.out.printf(Locale.ROOT, "Broken.%s caught by seed %d (the %d%s seed tried, %.1f s): %s%n  replay: %s%n",
-                            variant, seed, seed, seed == 1 ? "st" : "th", (System.nanoTime() - began) / 1e9, r.violations().get(0),
+                    System.out.printf(Locale.ROOT, "Broken.%s caught by seed %d (seeds 1 to %d tried, %.1f s): %s%n  replay: %s%n",
+                            variant, seed, seed, (System.nanoTime() - began) / 1e9, r.violations().get(0),
                             SimulationTest.replayCommand(seed, r.shape()) + " -Dleadership.sim.broken=" + variant);
                     return;
                 }

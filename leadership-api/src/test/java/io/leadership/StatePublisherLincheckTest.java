@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * onComplete (1.7), no state twice in a row for a distinct publisher, and with enough demand the
  * subscriber ends on the last state published, then onComplete.
  *
- * <p>The checker has teeth: a naive publisher whose drain forgets a publish that raced with it
- * (no "missed" loop) loses the final state under some schedule, and Lincheck finds it.
+ * <p>The checker has teeth: a naive publisher whose drains race (it hands the subscriber to drains
+ * before onSubscribe, and a drain forgets a publish that raced with it: no "missed" loop) breaks a
+ * rule under some schedule (a signal beside onSubscribe, or the final state lost), and Lincheck finds it.
  */
 class StatePublisherLincheckTest {
 
@@ -122,15 +123,27 @@ class StatePublisherLincheckTest {
      * for 3 in onSubscribe (enough to see the end), while a third thread asks for one more.
      */
     static void scenario(Supplier<States> publisher) {
+        scenario(publisher, false);
+    }
+
+    /** With {@code subscribedFirst}, the subscription is set up before the threads start: fewer schedules, each deeper. */
+    static void scenario(Supplier<States> publisher, boolean subscribedFirst) {
         States p = publisher.get();
         Recorder r = new Recorder();
+        if (subscribedFirst) {
+            p.subscribe(r);
+        }
         Thread publishing = new Thread(() -> {
             p.publish(1);
             p.publish(2);
             p.publish(3);
             p.complete();
         });
-        Thread subscribing = new Thread(() -> p.subscribe(r));
+        Thread subscribing = new Thread(() -> {
+            if (!subscribedFirst) {
+                p.subscribe(r);
+            }
+        });
         Thread requesting = new Thread(() -> {
             Flow.Subscription s = r.subscription;
             if (s != null) {
@@ -183,20 +196,23 @@ class StatePublisherLincheckTest {
     @Test
     void theStatePublisherKeepsTheFlowRulesUnderEveryExploredInterleaving() {
         Lincheck.runConcurrentTest(1_000, () -> scenario(StatePublisherLincheckTest::real));
+        Lincheck.runConcurrentTest(500, () -> scenario(StatePublisherLincheckTest::real, true));
     }
 
     @Test
-    void aNaivePublisherThatForgetsARacingPublishIsCaught() {
+    void aNaivePublisherWithRacingDrainsIsCaught() {
         AssertionError found = assertThrows(AssertionError.class,
                 () -> Lincheck.runConcurrentTest(1_000, () -> scenario(Naive::new)));
-        assertTrue(found.getMessage().contains("did not end on the last state"), found.getMessage());
-        System.out.println("Lincheck found the naive publisher's lost state:\n" + found.getMessage());
+        String m = found.getMessage();
+        assertTrue(List.of("ran concurrently", "onSubscribe was not the first", "did not end on the last state", "not completed")
+                .stream().anyMatch(m::contains), m);
+        System.out.println("Lincheck found a schedule that breaks the naive publisher:\n" + m);
     }
 
     /**
-     * A deliberately broken publisher: its drain takes the latest state and leaves, without looking
-     * again for a publish that arrived while it ran (the "missed" loop the real one has), so a
-     * publish racing with a drain may never be delivered: the subscriber can miss the final state.
+     * A deliberately broken publisher: a drain may run before the subscriber's onSubscribe returned,
+     * and a drain takes the latest state and leaves without looking again for a publish that arrived
+     * while it ran (the "missed" loop the real one has), so the subscriber can miss the final state.
      */
     static final class Naive implements States {
         private volatile Flow.Subscriber<? super Integer> subscriber;
@@ -209,6 +225,7 @@ class StatePublisherLincheckTest {
 
         @Override
         public void subscribe(Flow.Subscriber<? super Integer> s) {
+            subscriber = s; // broken too: a racing drain may signal it before onSubscribe
             s.onSubscribe(new Flow.Subscription() {
                 @Override
                 public void request(long n) {
@@ -222,7 +239,6 @@ class StatePublisherLincheckTest {
                 public void cancel() {
                 }
             });
-            subscriber = s; // only now may drains signal it: onSubscribe comes first
             drain();
         }
 
