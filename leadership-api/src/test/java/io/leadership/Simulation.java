@@ -79,7 +79,6 @@ final class Simulation {
     private final List<Proc> procs = new ArrayList<>();
     private final List<String> leaders = new ArrayList<>();
     private int ids;
-    private Proc followerProc;
     private Follower follower;
     private Optional<String> followed = Optional.empty();
 
@@ -168,7 +167,6 @@ final class Simulation {
             SimStore.Client fc = store.client(fn, false);
             SimLoop fl = new SimLoop(fn);
             follower = Follower.create(fc, ELECTION, fl);
-            followerProc = null;
             fn.at(0, () -> follower.followElection().subscribe(new Sink<>(v -> followed = v)));
         }
 
@@ -247,7 +245,7 @@ final class Simulation {
                 if (world.verbose()) {
                     world.trace(p.id + " publishes " + b);
                 }
-                checker.flag(p.id, b, -1);
+                checker.flag(p.id, b);
             }));
             p.candidate.terms().subscribe(new Sink<Term>(term -> {
                 if (world.verbose()) {

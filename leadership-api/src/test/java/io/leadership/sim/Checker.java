@@ -48,8 +48,7 @@ public final class Checker {
     private long lastEpoch = Long.MIN_VALUE;
     private String lastTerm = "none";
     private long terms;
-    private long leaderSince = Long.MIN_VALUE; // the first instant a leader was seen, while awaiting one
-    private long awaitingSince = -1;
+    private long awaitingSince = -1; // the heal a leader is awaited since, or -1
 
     public Checker(World world) {
         this.world = world;
@@ -113,7 +112,7 @@ public final class Checker {
     }
 
     /** A candidate published its elected flag. */
-    public void flag(String candidate, boolean elected, long epochIfKnown) {
+    public void flag(String candidate, boolean elected) {
         Boolean last = flags.put(candidate, elected);
         boolean expected = last != null && !last;
         if (elected != expected) {
@@ -167,8 +166,7 @@ public final class Checker {
         if (leaders.size() > 1) {
             violation("terms overlap: " + leaders + " all lead at once");
         }
-        if (!leaders.isEmpty() && awaitingSince >= 0) {
-            leaderSince = world.now();
+        if (!leaders.isEmpty()) {
             awaitingSince = -1;
         }
     }
@@ -182,9 +180,5 @@ public final class Checker {
                 violation("no leader within " + bound / 1_000_000 + " ms after the heal at " + since / 1_000_000 + " ms");
             }
         });
-    }
-
-    public long lastLeaderSeenAt() {
-        return leaderSince;
     }
 }

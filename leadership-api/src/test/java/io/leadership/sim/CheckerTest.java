@@ -38,20 +38,20 @@ class CheckerTest {
 
     @Test
     void flagsAlternateFalseFirst() {
-        checker.flag("a", false, -1);
-        checker.flag("a", true, -1);
-        checker.flag("a", false, -1);
+        checker.flag("a", false);
+        checker.flag("a", true);
+        checker.flag("a", false);
         assertFalse(checker.failed());
-        checker.flag("b", true, -1);
+        checker.flag("b", true);
         assertEquals("flags", only());
     }
 
     @Test
     void noTermAfterFalseInTheSameEpochAndNoneOnAnEndedHistory() {
-        checker.flag("a", false, -1);
-        checker.flag("a", true, -1);
+        checker.flag("a", false);
+        checker.flag("a", true);
         checker.leading("a", 5, 0, 0);
-        checker.flag("a", false, -1);
+        checker.flag("a", false);
         checker.leading("a", 5, 0, 0);
         assertEquals("lead after false", only());
 

@@ -145,7 +145,7 @@ public final class SimStore {
         }
         for (LeaseState l : leases.values()) {
             if (l.owner.signalsLease && l.owner.connected) {
-                l.owner.deliver(world, () -> l.owner.listener(l.id).expired());
+                l.owner.deliver(() -> l.owner.listener(l.id).expired());
             }
         }
         leases.clear();
@@ -180,7 +180,7 @@ public final class SimStore {
             if (world.verbose()) world.trace("store: lease " + l.id + " expired");
             removeLease(l.id);
             if (l.owner.signalsLease && l.owner.connected) {
-                l.owner.deliver(world, () -> l.owner.listener(l.id).expired());
+                l.owner.deliver(() -> l.owner.listener(l.id).expired());
             }
         });
     }
@@ -330,7 +330,7 @@ public final class SimStore {
             }
             if (signalsLease) {
                 for (LeaseListener l : List.copyOf(listeners.values())) {
-                    deliver(world, l::suspended);
+                    deliver(l::suspended);
                 }
             }
             world.at(nanos, this::reconnect);
@@ -350,14 +350,14 @@ public final class SimStore {
             if (signalsLease) {
                 for (Map.Entry<String, LeaseListener> l : List.copyOf(listeners.entrySet())) {
                     if (!leases.containsKey(l.getKey())) {
-                        deliver(world, l.getValue()::expired);
+                        deliver(l.getValue()::expired);
                     }
                 }
             }
         }
 
         /** Runs {@code task} on this process after a network delay. */
-        void deliver(World w, Runnable task) {
+        void deliver(Runnable task) {
             node.at(delay(), task);
         }
 
@@ -419,7 +419,6 @@ public final class SimStore {
         }
 
         Lease lease(String id, Duration ttl) {
-            Client client = this;
             return new Lease() {
                 @Override
                 public String id() {
@@ -434,7 +433,7 @@ public final class SimStore {
                 @Override
                 public CompletableFuture<Void> keepAlive() {
                     return call("keepAlive", null, () -> {
-                        client.keepAliveApplied(id);
+                        SimStore.this.keepAlive(id);
                         return null;
                     });
                 }
@@ -454,10 +453,6 @@ public final class SimStore {
                     return id;
                 }
             };
-        }
-
-        private void keepAliveApplied(String id) {
-            keepAlive(id);
         }
 
         void notifyGone(Waiter w) {

@@ -90,10 +90,6 @@ public final class World {
             return pausedUntil;
         }
 
-        public boolean paused() {
-            return !crashed && now < pausedUntil;
-        }
-
         /** Stops the process for good: its events are dropped. */
         public void crash() {
             crashed = true;
