@@ -29,19 +29,24 @@ final class Campaign implements Session.Listener {
      * Where our key stands. Every transition makes a new object, so an answer meant for an
      * earlier state is told apart by identity ({@code key != expected}) and ignored.
      */
-    private sealed interface Key permits None, Joining, Held, Leaving { }
+    private sealed interface Key permits None, Joining, Unsure, Held, Leaving { }
     /** Our key is in the store, bound to {@code lease}. */
     private sealed interface Held extends Key permits Reading, Watching { Entry entry(); Lease lease(); }
     /** Held, and waiting for a key to go: the one ahead of ours, or ours while leading. */
     private sealed interface Watching extends Held permits Waiting, Leading { CompletableFuture<Void> gone(); }
     private static final class None implements Key { }
     private record Joining(Lease lease) implements Key { }
+    /** A join of {@code lease} failed: its answer may have been lost after the store made the key. */
+    private record Unsure(Lease lease) implements Key { }
     private record Reading(Entry entry, Lease lease) implements Held { }
     /** {@code ahead} keys were ahead of ours at the last read. */
     private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
     private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
-    /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
-    private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
+    /**
+     * Deleting our key, which {@code heads} the election if we know it does (a leader's, or one
+     * that just read itself at the head); {@code resigns} complete {@code true} once it is gone.
+     */
+    private record Leaving(Entry entry, boolean heads, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
     private static final Key NONE = new None();
 
@@ -136,11 +141,29 @@ final class Campaign implements Session.Listener {
         answerResigns(false);
         if (error == null) {
             leave(e); // then joins again, unless stopped or ineligible
-        } else if (stopping) {
-            completeStop(); // a key created unseen expires with the lease (or its store recovers it)
         } else {
-            retryAfter(error, NONE, this::join);
+            // The key may exist all the same, on a lease the session keeps alive: it would block
+            // everyone behind it. A join again (idempotent for a lease) finds it, even to delete it.
+            Unsure unsure = new Unsure(joining.lease());
+            key = unsure;
+            retryAfter(error, unsure, () -> settle(unsure));
         }
+    }
+
+    /** Joins again after a failed join: to campaign with the key, or to find it and delete it when stopped or ineligible. */
+    private void settle(Unsure unsure) {
+        if (session.current() != unsure.lease()) {
+            key = NONE; // the lease is gone, and any key of it with it
+            if (stopping) {
+                completeStop();
+            } else {
+                join();
+            }
+            return;
+        }
+        Joining joining = new Joining(unsure.lease());
+        key = joining;
+        Session.call(() -> store.join(election, id, unsure.lease())).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
     private void read(Held held) {
@@ -193,7 +216,7 @@ final class Campaign implements Session.Listener {
         }
         Lease usable = session.usableLease();
         if (usable == null || usable != lease) {
-            leave(mine); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
+            leave(mine, true, new ArrayList<>()); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
             return;
         }
         backoff.reset();
@@ -254,7 +277,7 @@ final class Campaign implements Session.Listener {
         if (Broken.resignTrueBeforeDelete) {
             handingOff.forEach(r -> r.complete(true));
         }
-        leave(mine, handingOff);
+        leave(mine, true, handingOff);
     }
 
     private void answerResigns(boolean answer) {
@@ -266,43 +289,46 @@ final class Campaign implements Session.Listener {
     public void leaseInDoubt(Lease lease, boolean gone) {
         if (gone) {
             if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
-                left(leaving, null); // deleted with the lease
+                left(leaving, null, null); // deleted with the lease
+            } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
+                settle(unsure); // any key of it went with it
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
                 lose("lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE); // leaseValid() of the next lease joins again
             }
         } else if (key instanceof Leading leading && !Broken.ignoreDoubt) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
             published.ended(Term.Cause.LEASE_IN_DOUBT);
-            leave(leading.entry());
+            leave(leading.entry(), true, new ArrayList<>());
         }
     }
 
     /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
     private void leave(Entry mine) {
-        leave(mine, List.of());
+        leave(mine, key instanceof Leading, new ArrayList<>());
     }
 
-    private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
+    private void leave(Entry mine, boolean heads, List<CompletableFuture<Boolean>> handingOff) {
         cancelWatch();
-        Leaving leaving = new Leaving(mine, handingOff);
+        Leaving leaving = new Leaving(mine, heads, handingOff);
         key = leaving;
-        Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
     }
 
-    private void left(Leaving leaving, Throwable error) {
+    private void left(Leaving leaving, Boolean deleted, Throwable error) {
         if (key != leaving) {
             return; // the lease went meanwhile, and the key with it
         }
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
-            if (!stopping) {
-                retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
-                return;
-            }
-            log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, leaving.entry().key(),
-                    Session.unwrap(error).getMessage());
+            // Also when stopped: a key left on a lease the session keeps alive would block everyone
+            // behind it. The stop completes once the key is deleted or its lease is gone.
+            retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.heads(), leaving.resigns()));
+            return;
         }
         key = NONE;
-        leaving.resigns().forEach(r -> r.complete(true));
+        // A resign is answered true when this leave deleted the head key (or it went with its lease
+        // while a hand-off was asked for before the delete); false when the key was gone already.
+        boolean handedOff = Boolean.TRUE.equals(deleted) || deleted == null && error == null;
+        leaving.resigns().forEach(r -> r.complete(handedOff));
         if (stopping) {
             completeStop();
         } else {
@@ -351,7 +377,9 @@ final class Campaign implements Session.Listener {
         if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
-            leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
+            leave(leaving.entry(), leaving.heads(), leaving.resigns()); // once more, in case its retry was just cancelled
+        } else if (key instanceof Unsure unsure) {
+            settle(unsure); // at once: its retry was just cancelled
         } else if (key == NONE) {
             completeStop();
         } // else the join in flight continues the stop

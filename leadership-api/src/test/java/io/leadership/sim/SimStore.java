@@ -1,5 +1,6 @@
 package io.leadership.sim;
 
+import io.leadership.HistoryResetException;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
@@ -458,6 +459,10 @@ public final class SimStore {
         void notifyGone(Waiter w) {
             if (world.chance(network.watchFailure)) {
                 fail(w.future, "awaitGone", w.entry.key(), "watch ended by the store");
+            } else if (!w.entry.leaseId().startsWith("g" + generation + "l")) {
+                // the key went with its whole history: no hand-off (Store.awaitGone)
+                HistoryResetException reset = new HistoryResetException(name(), w.election, w.entry.version(), revision);
+                node.at(delay(), () -> w.future.completeExceptionally(reset));
             } else {
                 node.at(delay(), () -> w.future.complete(null));
             }

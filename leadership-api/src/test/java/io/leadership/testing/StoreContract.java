@@ -382,6 +382,7 @@ public abstract class StoreContract {
         CompletableFuture<Void> gone = store.awaitGone(key, old);
         server().restartEmpty();
         Await.until(() -> "awaitGone across a new history ended: " + gone, Duration.ofSeconds(30), gone::isDone);
+        assertTrue(gone.isCompletedExceptionally(), "a key gone with its history is no hand-off: awaitGone fails, it does not complete");
         Position p = Await.value("a read of the new history", Duration.ofSeconds(30),
                 () -> store.position(key, old).orTimeout(5, TimeUnit.SECONDS).handle((r, e) -> r).join());
         assertFalse(p.present(), "a key of the old history: " + p);
