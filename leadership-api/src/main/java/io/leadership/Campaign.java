@@ -289,7 +289,7 @@ final class Campaign implements Session.Listener {
     public void leaseInDoubt(Lease lease, boolean gone) {
         if (gone) {
             if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
-                left(leaving, null, null); // deleted with the lease
+                left(leaving, null); // deleted with the lease
             } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
                 settle(unsure); // any key of it went with it
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
@@ -311,10 +311,10 @@ final class Campaign implements Session.Listener {
         cancelWatch();
         Leaving leaving = new Leaving(mine, heads, handingOff);
         key = leaving;
-        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, error)));
     }
 
-    private void left(Leaving leaving, Boolean deleted, Throwable error) {
+    private void left(Leaving leaving, Throwable error) {
         if (key != leaving) {
             return; // the lease went meanwhile, and the key with it
         }
@@ -325,10 +325,9 @@ final class Campaign implements Session.Listener {
             return;
         }
         key = NONE;
-        // A resign is answered true when this leave deleted the head key (or it went with its lease
-        // while a hand-off was asked for before the delete); false when the key was gone already.
-        boolean handedOff = Boolean.TRUE.equals(deleted) || deleted == null && error == null;
-        leaving.resigns().forEach(r -> r.complete(handedOff));
+        // The key is gone (deleted by this leave, or by one whose answer was lost, or with its
+        // lease), after every resign that asked for this hand-off: each of them is answered true.
+        leaving.resigns().forEach(r -> r.complete(true));
         if (stopping) {
             completeStop();
         } else {
