@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.StoreException;
-import io.leadership.consul.ConsulStoreTest.Recorder;
 import io.leadership.consul.ScriptedAgent.Answer;
 import io.leadership.consul.ScriptedAgent.Key;
 import io.leadership.consul.agent.ConsulAgent;
@@ -18,6 +17,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -74,7 +74,7 @@ class ConsulStoreClientTest {
             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             await(store.join("a", "v", lease));
-            Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
+            QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
                 assertNotNull(recorders[i].next());
@@ -91,7 +91,7 @@ class ConsulStoreClientTest {
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> store.watch("a", s -> { }));
             Thread.sleep(100);
-            for (Recorder r : recorders) {
+            for (QueueRecorder r : recorders) {
                 assertTrue(r.queues.isEmpty() && r.errors.isEmpty(), "a callback after close");
             }
         }
@@ -101,7 +101,7 @@ class ConsulStoreClientTest {
     void closingAWatchAbortsItsBlockingQuery() throws Exception {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-abort").start();
              Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             Watch w = store.watch("k", r);
             assertEquals(List.of(), r.next().entries());
             Thread.sleep(200);
@@ -118,11 +118,11 @@ class ConsulStoreClientTest {
              Store store = builder(consul.httpPort()).build()) {
             Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
             Entry e1 = await(store.join("k", "one", lease));
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(e1), r.next().entries());
                 consul.stop();
-                StoreException error = r.errors.poll(10, TimeUnit.SECONDS);
+                StoreException error = r.nextError(Duration.ofSeconds(10));
                 assertNotNull(error, "the outage was not reported");
                 assertEquals("watch", error.operation());
                 assertEquals("k", error.key());
@@ -152,7 +152,7 @@ class ConsulStoreClientTest {
             // A new cluster: a key never seen, created below the revision already delivered.
             return Answer.of(5, new Key("s2", 5, "s2", "restored"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue old = r.next();
                 assertEquals(List.of("old-history"), old.values());
@@ -190,7 +190,7 @@ class ConsulStoreClientTest {
             sleep(200);
             return Answer.of(12, new Key("a", 4, "a", "A"), new Key("c", 12, "c", "C"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(10, r.next().revision());
                 Queue fallen = r.next();
@@ -212,7 +212,7 @@ class ConsulStoreClientTest {
             return Answer.of(7, new Key("free", 3, null, "nobody"), new Key("s1", 6, "s1", "one"),
                     new Key("inner/s2", 2, "s2", "nested"), new Key("s3", 5, "s3", "three"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue q = r.next();
                 assertEquals(List.of(new Entry("k/s3", "three", 5, "s3"), new Entry("k/s1", "one", 6, "s1")), q.entries());
@@ -224,7 +224,7 @@ class ConsulStoreClientTest {
     void anAgentAnsweringIndexZeroCannotMakeTheWatchSpin() throws Exception {
         try (ScriptedAgent agent = new ScriptedAgent("k", n -> Answer.of(0));
              Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(), r.next().entries());
                 Thread.sleep(1500);

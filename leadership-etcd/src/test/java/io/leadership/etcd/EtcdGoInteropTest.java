@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import io.leadership.testing.Await;
 import io.leadership.testing.ChildCandidate;
 import io.leadership.testing.History;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.failure;
+import static io.leadership.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +14,7 @@ import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
 import java.io.IOException;
