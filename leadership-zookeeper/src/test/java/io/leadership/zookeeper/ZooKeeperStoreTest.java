@@ -180,7 +180,7 @@ class ZooKeeperStoreTest {
         QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
             assertEquals(List.of(entry), seen.next(WAIT).entries(), "close does not revoke");
-            assertEquals(List.of(), seen.next(lease.ttl().plusSeconds(3)), "expiry of the closed store's session");
+            assertEquals(List.of(), seen.next(lease.ttl().plusSeconds(3)).entries(), "expiry of the closed store's session");
         }
         long goneAfterMs = (System.nanoTime() - closedAt) / 1_000_000;
         System.out.printf("key of a closed store's lease (ttl %d ms) gone after %d ms%n", lease.ttl().toMillis(), goneAfterMs);
