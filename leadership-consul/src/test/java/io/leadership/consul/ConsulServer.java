@@ -1,7 +1,7 @@
 package io.leadership.consul;
 
 import io.leadership.consul.agent.ConsulAgent;
-import io.leadership.consul.agent.ConsulBinary;
+import io.leadership.testing.servers.ConsulBinary;
 import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;

@@ -3,6 +3,8 @@ package io.leadership.etcd;
 import io.etcd.jetcd.Client;
 import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
+import io.leadership.testing.servers.EtcdProcess;
+import io.leadership.testing.servers.EtcdVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

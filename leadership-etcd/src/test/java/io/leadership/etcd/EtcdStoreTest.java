@@ -22,6 +22,7 @@ import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import io.leadership.testing.Await;
 import io.leadership.testing.QueueRecorder;
+import io.leadership.testing.servers.EtcdProcess;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

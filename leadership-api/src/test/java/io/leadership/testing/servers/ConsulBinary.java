@@ -1,4 +1,4 @@
-package io.leadership.consul.agent;
+package io.leadership.testing.servers;
 
 import io.leadership.testing.ServersCache;
 import java.nio.file.Files;
