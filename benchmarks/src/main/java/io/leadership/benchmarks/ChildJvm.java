@@ -77,11 +77,6 @@ final class ChildJvm implements AutoCloseable {
         return new ChildJvm(p, tap);
     }
 
-    /** Kills {@code p} when this JVM exits (a server this run started). */
-    static void reapOnExit(Process p) {
-        ALIVE.add(p);
-    }
-
     boolean isAlive() {
         return process.isAlive();
     }
