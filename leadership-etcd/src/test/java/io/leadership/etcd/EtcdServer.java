@@ -3,6 +3,7 @@ package io.leadership.etcd;
 import io.etcd.jetcd.Client;
 import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
+import io.leadership.testing.TestCertificates;
 import io.leadership.testing.servers.EtcdProcess;
 import io.leadership.testing.servers.EtcdVersion;
 import java.io.IOException;

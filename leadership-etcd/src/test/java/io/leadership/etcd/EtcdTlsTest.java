@@ -17,6 +17,7 @@ import io.leadership.spi.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
+import io.leadership.testing.TestCertificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class EtcdTlsTest {
         try {
             DIR = Files.createTempDirectory("leadership-etcd-pki-");
             CERTS = TestCertificates.create(DIR);
-        } catch (IOException | InterruptedException e) {
+        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
