@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>{@link #ca} signed {@link #server} (SAN 127.0.0.1, localhost, server.dc1.consul),
  *     {@link #client} and {@link #wrongHostServer} (SAN other.example only);
- * <li>{@link #rogueCa}, which nobody trusts, signed {@link #rogueClient}.
+ * <li>{@link #rogueCa}, which nobody trusts, signed {@link #rogueClient};
+ * <li>{@link #impostorCa} has the same name as {@link #ca} and another key: it signed nothing.
  * </ul>
  * Each certificate comes as PEM files of the forms the stores and clients take: certificate and
  * PKCS#8 key apart ({@link Pair}, etcd, Consul agent); key, certificate and CA in one file
@@ -42,6 +43,8 @@ public final class TestCertificates {
     public final Path caKey;
     public final Path rogueCa;
     public final Path rogueCaKey;
+    /** A CA named as {@link #ca} with another key: a server certificate of {@link #ca} does not chain to it. */
+    public final Path impostorCa;
     /** Signed by {@link #ca} for 127.0.0.1, localhost and server.dc1.consul; server and client use. */
     public final Pair server;
     /** Signed by {@link #ca}, CN {@code leadership-client} (SAN 127.0.0.1, localhost); client use. */
@@ -58,8 +61,8 @@ public final class TestCertificates {
     public final Path clientP12;
     /** PKCS12: {@link #ca} as the one trusted certificate. */
     public final Path trustP12;
-    /** PKCS12: {@link #rogueCa} as the one trusted certificate. */
-    public final Path rogueTrustP12;
+    /** PKCS12: {@link #impostorCa} as the one trusted certificate. */
+    public final Path impostorTrustP12;
 
     private TestCertificates(Path dir, String password) {
         this.dir = dir;
@@ -68,6 +71,7 @@ public final class TestCertificates {
         caKey = dir.resolve("ca-key.pem");
         rogueCa = dir.resolve("rogue-ca.pem");
         rogueCaKey = dir.resolve("rogue-ca-key.pem");
+        impostorCa = dir.resolve("impostor-ca.pem");
         server = pair("server");
         client = pair("client");
         rogueClient = pair("rogue-client");
@@ -76,7 +80,7 @@ public final class TestCertificates {
         clientKeyAndChain = dir.resolve("client-key-and-chain.pem");
         clientP12 = dir.resolve("client.p12");
         trustP12 = dir.resolve("trust.p12");
-        rogueTrustP12 = dir.resolve("rogue-trust.p12");
+        impostorTrustP12 = dir.resolve("impostor-trust.p12");
     }
 
     private Pair pair(String name) {
@@ -98,7 +102,7 @@ public final class TestCertificates {
 
     private void make() throws Exception {
         Path work = dir.resolve("work.p12");
-        String[][] keys = {{"ca", "CN=leadership test CA"}, {"rogue-ca", "CN=rogue CA"}, {"server", "CN=server.dc1.consul"},
+        String[][] keys = {{"ca", "CN=leadership test CA"}, {"rogue-ca", "CN=rogue CA"}, {"impostor-ca", "CN=leadership test CA"}, {"server", "CN=server.dc1.consul"},
                 {"client", "CN=leadership-client"}, {"rogue-client", "CN=leadership-client"}, {"wrong-host-server", "CN=other.example"}};
         for (String[] key : keys) {
             keytool("-genkeypair", "-alias", key[0], "-keyalg", "EC", "-groupname", "secp256r1", "-dname", key[1], "-validity", "2",
@@ -108,6 +112,8 @@ public final class TestCertificates {
         keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", work.toString(), "-storepass", password, "-file", ca.toString());
         keytool("-exportcert", "-rfc", "-alias", "rogue-ca", "-keystore", work.toString(), "-storepass", password,
                 "-file", rogueCa.toString());
+        keytool("-exportcert", "-rfc", "-alias", "impostor-ca", "-keystore", work.toString(), "-storepass", password,
+                "-file", impostorCa.toString());
         sign(work, "server", "ca", "san=ip:127.0.0.1,dns:localhost,dns:server.dc1.consul", "eku=serverAuth,clientAuth");
         sign(work, "client", "ca", "san=ip:127.0.0.1,dns:localhost", "eku=clientAuth");
         sign(work, "rogue-client", "rogue-ca", "san=ip:127.0.0.1,dns:localhost", "eku=clientAuth");
@@ -133,9 +139,9 @@ public final class TestCertificates {
         KeyStore trust = emptyStore();
         trust.setCertificateEntry("leadership-ca", certificate(ca));
         save(trust, trustP12);
-        KeyStore rogueTrust = emptyStore();
-        rogueTrust.setCertificateEntry("rogue-ca", certificate(rogueCa));
-        save(rogueTrust, rogueTrustP12);
+        KeyStore impostorTrust = emptyStore();
+        impostorTrust.setCertificateEntry("leadership-ca", certificate(impostorCa));
+        save(impostorTrust, impostorTrustP12);
         Files.delete(work);
     }
 

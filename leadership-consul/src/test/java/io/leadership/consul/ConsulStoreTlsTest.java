@@ -156,11 +156,11 @@ class ConsulStoreTlsTest {
     @Test
     void aServerCertificateFromAnotherCaIsRefused() {
         TLSConfig otherTrust = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12.toString(), certs.password,
-                certs.rogueTrustP12.toString(), certs.password);
+                certs.impostorTrustP12.toString(), certs.password);
         TLSConfig clientCertOnly = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12.toString(), certs.password,
                 null, null);
         for (ConsulStoreBuilder b : List.of(
-                ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertOnly).caFile(certs.rogueCa),
+                ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertOnly).caFile(certs.impostorCa),
                 ConsulStore.builder().address("127.0.0.1", port()).tls(otherTrust))) {
             try (Store store = b.build()) {
                 Throwable e = refused(store);
@@ -220,7 +220,7 @@ class ConsulStoreTlsTest {
                 Recorder.subscribe("leader", follower.followElection()).awaitMatching(Optional.of("node-a")::equals, Duration.ofSeconds(20));
                 scan.show(store, session, candidate, follower);
             }
-            try (Store untrusting = Stores.connect(address.replace(certs.trustP12.toString(), certs.rogueTrustP12.toString()))) {
+            try (Store untrusting = Stores.connect(address.replace(certs.trustP12.toString(), certs.impostorTrustP12.toString()))) {
                 scan.show(refused(untrusting), untrusting);
             }
             try (Store noClientCert = Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12

@@ -1,5 +1,6 @@
 package io.leadership.etcd;
 
+import io.leadership.testing.ChildProcesses;
 import io.leadership.testing.History;
 import io.leadership.testing.ServersCache;
 import java.io.BufferedReader;
@@ -17,8 +18,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -38,11 +37,6 @@ final class GoCampaigner implements AutoCloseable {
 
     static final Path SOURCE = Path.of("src", "test", "go", "campaigner");
     private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
-    private static final Set<Process> alive = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> alive.forEach(Process::destroyForcibly), "go-campaigner-reaper"));
-    }
 
     private final String id;
     private final Process process;
@@ -101,11 +95,7 @@ final class GoCampaigner implements AutoCloseable {
                 servers.stream().map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(",")),
                 election, id, String.valueOf(ttl.toMillis()));
         try {
-            Files.createDirectories(logs);
-            Process process = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.to(logs.resolve(id + ".log").toFile()))
-                    .start();
-            alive.add(process);
+            Process process = ChildProcesses.start(command, logs.resolve(id + ".log"));
             GoCampaigner c = new GoCampaigner(id, process, history);
             c.reader.start();
             return c;
@@ -167,9 +157,7 @@ final class GoCampaigner implements AutoCloseable {
 
     /** {@code kill -9}: the process dies at once, its lease expires in etcd. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        alive.remove(process);
+        ChildProcesses.kill(process, EXIT_WAIT);
     }
 
     /** Stops it (it revokes its lease) and waits for it to exit; kills it if it does not within 10 s. */
@@ -186,7 +174,7 @@ final class GoCampaigner implements AutoCloseable {
             reader.join(EXIT_WAIT.toMillis());
         } finally {
             process.destroyForcibly();
-            alive.remove(process);
+            ChildProcesses.forget(process);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.leadership.testing.servers;
 
+import io.leadership.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -37,12 +38,6 @@ import org.slf4j.LoggerFactory;
 public class ConsulProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulProcess.class);
-    /** Every running agent, killed if the JVM exits without closing its fixture. */
-    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "consul-reaper"));
-    }
 
     private static final Duration READY = Duration.ofSeconds(60);
 
@@ -281,8 +276,7 @@ public class ConsulProcess implements AutoCloseable {
         pb.environment().put("CHECKPOINT_DISABLE", "1");
         pb.environment().remove("CONSUL_HTTP_ADDR");
         pb.environment().remove("CONSUL_HTTP_TOKEN");
-        process = pb.start();
-        RUNNING.add(process);
+        process = ChildProcesses.start(pb); // killed if the JVM exits without closing its fixture
         LOG.info("consul agent {} (pid {}) starting: http 127.0.0.1:{}{}, data {}", node, process.pid(), http,
                 https > 0 ? ", https 127.0.0.1:" + https : "", dataDir());
     }
@@ -367,7 +361,7 @@ public class ConsulProcess implements AutoCloseable {
         if (process != null) {
             process.destroyForcibly();
             waitFor(process);
-            RUNNING.remove(process);
+            ChildProcesses.forget(process);
         }
     }
 

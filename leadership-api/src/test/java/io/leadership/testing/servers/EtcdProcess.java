@@ -1,5 +1,6 @@
 package io.leadership.testing.servers;
 
+import io.leadership.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -44,13 +45,6 @@ public final class EtcdProcess {
     private final int metricsPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private Process process;
-
-    /** Every running member, killed if the JVM exits without closing its fixture. */
-    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "etcd-reaper"));
-    }
 
     /**
      * TLS on the client port: the member's certificate and key, and the CA its clients'
@@ -155,11 +149,10 @@ public final class EtcdProcess {
                 "--log-outputs", "stderr")), extraFlags);
         Files.writeString(logFile, "---- " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        process = new ProcessBuilder(command)
+        // Killed if the JVM exits without closing its fixture.
+        process = ChildProcesses.start(new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
-        RUNNING.add(process);
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())));
         log.info("started {} as {} (pid {}) on {}, log {}", EtcdVersion.describe(binary), name, process.pid(), clientUrl(), logFile);
     }
 
@@ -215,9 +208,7 @@ public final class EtcdProcess {
             process = null;
         }
         if (p != null && p.isAlive()) {
-            p.destroyForcibly();
-            RUNNING.remove(p);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            if (!ChildProcesses.kill(p, Duration.ofSeconds(10))) {
                 throw new IllegalStateException("etcd " + name + " (pid " + p.pid() + ") survived kill -9 for 10 s");
             }
             log.info("killed etcd {} (pid {})", name, p.pid());
