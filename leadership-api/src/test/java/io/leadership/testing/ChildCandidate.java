@@ -81,6 +81,21 @@ public final class ChildCandidate implements AutoCloseable {
         }
     }
 
+    /**
+     * Any program that speaks {@link CandidateMain}'s line protocol (the etcd tests' Go campaigner,
+     * for one), started with {@code command}, with no proxy: its lines go to {@code history}, its
+     * log (stderr) to {@code <logs>/<id>.log}.
+     */
+    public static ChildCandidate exec(String id, List<String> command, History history, Path logs) {
+        try {
+            ChildCandidate child = new ChildCandidate(id, ChildProcesses.start(command, logs.resolve(id + ".log")), List.of(), history);
+            child.reader.start();
+            return child;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
     public String id() {
         return id;
     }
