@@ -43,7 +43,7 @@ final class ConsulLauncher implements AutoCloseable {
                 .hcl("telemetry {\n  prometheus_retention_time = \"24h\"\n  disable_hostname = true\n}\n").create();
         ConsulLauncher consul = new ConsulLauncher(agent, binary, tmpfs);
         try {
-            agent.startAgain();
+            agent.startAndAwait(false);
         } catch (Exception e) {
             consul.close();
             throw e;

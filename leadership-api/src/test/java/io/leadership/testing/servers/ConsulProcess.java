@@ -114,7 +114,7 @@ public class ConsulProcess implements AutoCloseable {
         /** Creates and starts the agent, waiting until it serves. */
         public ConsulProcess start() throws IOException {
             ConsulProcess agent = create();
-            agent.startAgain();
+            agent.startAndAwait(false);
             return agent;
         }
     }
@@ -128,11 +128,11 @@ public class ConsulProcess implements AutoCloseable {
     private final String extraHcl;
     private final Path root;
     private final boolean ownRoot;
-    private final int http;
-    private final int https;
-    private final int serfLan;
-    private final int serfWan;
-    private final int server;
+    private int http; // picked free; picked again if another process took one before the agent bound it
+    private int https;
+    private int serfLan;
+    private int serfWan;
+    private int server;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private List<String> retryJoin = List.of();
     private Process process;
@@ -149,6 +149,10 @@ public class ConsulProcess implements AutoCloseable {
         this.ownRoot = b.root == null;
         this.root = b.root != null ? b.root : Files.createTempDirectory("consul-agent-");
         Files.createDirectories(root);
+        pickPorts();
+    }
+
+    private void pickPorts() throws IOException {
         int[] ports = freePorts(5);
         this.http = ports[0];
         this.https = tls == null ? -1 : ports[1];
@@ -392,8 +396,34 @@ public class ConsulProcess implements AutoCloseable {
 
     /** Starts a stopped or killed agent again on its data and ports, waiting until it serves. */
     public void startAgain() throws IOException {
-        launch();
-        awaitReady();
+        startAndAwait(true);
+    }
+
+    /**
+     * Starts the agent and waits until it serves. A port picked free can be taken by another
+     * process (an outgoing connection's ephemeral port) before the agent binds it: then the agent
+     * exits at once, and it is started again (three times at most), on freshly picked ports the
+     * first time ({@code keepPorts} false), on the same ports a little later once clients know them.
+     */
+    public void startAndAwait(boolean keepPorts) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            launch();
+            try {
+                awaitReady();
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt >= 3 || process.isAlive() || !tail().contains("address already in use")) {
+                    throw e;
+                }
+                LOG.warn("consul agent {}: a port was taken before it could bind it; starting again{}", node,
+                        keepPorts ? " on the same ports" : " on other ports");
+                if (keepPorts) {
+                    pause(500);
+                } else {
+                    pickPorts();
+                }
+            }
+        }
     }
 
     /** Stops the agent (SIGTERM) and starts it again on the same data and ports. */

@@ -39,7 +39,7 @@ public final class ConsulAgent extends ConsulProcess implements StoreServer {
         /** Creates and starts the agent, waiting until it serves. */
         public ConsulAgent start() throws IOException {
             ConsulAgent agent = create();
-            agent.startAgain();
+            agent.startAndAwait(false);
             return agent;
         }
     }
