@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.HistoryResetException;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
@@ -106,7 +107,7 @@ class SimStoreTest {
         world.runUntil(world.now() + World.ms(50));
         long before = store.revision();
         store.reset();
-        await(gone);
+        assertInstanceOf(HistoryResetException.class, failure(gone), "a key gone with its history is no hand-off (Store.awaitGone)");
         assertTrue(store.revision() < before);
         Position p = await(client.position("e", ea));
         assertFalse(p.present());
