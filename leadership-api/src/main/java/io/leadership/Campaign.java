@@ -2,475 +2,373 @@ package io.leadership;
 
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
-import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.Store;
-import io.leadership.spi.Watch;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The campaign of one {@link Candidate}, one loop on its session's thread: <em>join</em> (the store
- * orders the new key after every key already there) → <em>wait</em> for the keys ahead to go →
- * <em>lead</em> until the key is gone, the lease is in doubt, or a resign (which leaves and joins
- * again at the tail). Store errors are published and retried with bounded, jittered back-off;
- * only a stop ends the campaign. Every field below the constructor is confined to the loop thread.
+ * The campaign of one {@link Candidate}: <em>join</em> → read our <em>position</em> → lead if our
+ * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
+ * leader waits for its own key to go (deleted by someone else: it steps down and rejoins).
+ * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
+ *
+ * <p>A state machine on its session's {@link Loop}: inputs are store answers, lease signals,
+ * timer expiries and user calls, each run on the loop; outputs are store calls, publications and
+ * timers. It reads no clock but the loop's. Only {@link #published}'s current term and
+ * {@link #unhealthy} are read from other threads.
  */
-final class Campaign {
+final class Campaign implements Session.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(Candidate.class);
 
-    private enum State { WAITING, LEADER, STOPPED }
+    /**
+     * Where our key stands. Every transition makes a new object, so an answer meant for an
+     * earlier state is told apart by identity ({@code key != expected}) and ignored.
+     */
+    private sealed interface Key permits None, Joining, Held, Leaving { }
+    /** Our key is in the store, bound to {@code lease}. */
+    private sealed interface Held extends Key permits Reading, Watching { Entry entry(); Lease lease(); }
+    /** Held, and waiting for a key to go: the one ahead of ours, or ours while leading. */
+    private sealed interface Watching extends Held permits Waiting, Leading { CompletableFuture<Void> gone(); }
+    private static final class None implements Key { }
+    private record Joining(Lease lease) implements Key { }
+    private record Reading(Entry entry, Lease lease) implements Held { }
+    /** {@code ahead} keys were ahead of ours at the last read. */
+    private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
+    private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
+    /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
+    private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
-    /** The current term: the key that heads the queue and the lease it is bound to. */
-    record Current(Entry entry, Lease lease) {
-    }
+    private static final Key NONE = new None();
 
     private final Session session;
+    private final Loop loop;
     private final Store store;
     private final String election;
     private final String id;
     private final Backoff backoff;
-    private final Flow.Publisher<Boolean> eligibility; // null: always eligible
-    private final BooleanSupplier eligibleWhen; // null: no polled check
-    private final Duration eligibilityInterval;
-    final StatePublisher<Boolean> elected = StatePublisher.flag();
-    final StatePublisher<Throwable> errors = StatePublisher.events();
-    final StatePublisher<Term> terms = StatePublisher.events();
+    private final Eligibility eligibility;
+    final TermPublisher published;
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    volatile Current term;
-    volatile Queue queue; // the last queue the watch delivered
-    volatile boolean eligible;
-    volatile Instant eligibleSince = Instant.now();
-    volatile Instant stoppedAt;
+    volatile Health unhealthy; // why the candidate itself is down (ineligible, stopped); null while it campaigns
 
-    private State state = State.WAITING;
-    private Entry entry; // our key in the queue, as the store answered the join
-    private Entry leaving; // our key being deleted (resign, stop, a head in doubt)
-    private boolean busy; // a join or leave is in flight: its completion continues the loop
-    private ScheduledFuture<?> retry;
-    private ScheduledFuture<?> eligibilityCheck;
-    private long revision = -1; // highest queue revision seen: a lower one means the history started again
-    private long lastLeft = -1; // version of the last key we deleted: a queue may still show it
+    private Key key = NONE;
+    private boolean eligible;
+    private boolean stopping;
+    private Loop.Timer retry;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
-    private final List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(); // resigns waiting for the delete
-    private Watch watch;
-    final Session.Listener events = new Session.Listener() {
-        @Override
-        public void leaseValid(Lease lease) {
-            join();
-        }
 
-        @Override
-        public void leaseInDoubt(Lease lease, boolean gone) {
-            Campaign.this.leaseInDoubt(lease, gone);
-        }
-
-        @Override
-        public void error(Throwable error) {
-            report(error);
-        }
-
-        @Override
-        public CompletableFuture<Void> stop() {
-            session.execute(Campaign.this::stop);
-            return stopped;
-        }
-    };
-
-    Campaign(Session session, String election, String id, Backoff backoff, Flow.Publisher<Boolean> eligibility,
-             BooleanSupplier eligibleWhen, Duration eligibilityInterval) {
+    Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility) {
         this.session = session;
+        this.loop = session.loop();
         this.store = session.store();
         this.election = election;
         this.id = id;
         this.backoff = backoff;
         this.eligibility = eligibility;
-        this.eligibleWhen = eligibleWhen;
-        this.eligibilityInterval = eligibilityInterval;
-        this.eligible = eligibility == null && eligibleWhen == null;
-    }
-
-    /** Asks for a resign, answered once the store's view of our key is known. */
-    void resign(CompletableFuture<Boolean> result) {
-        resigns.add(result);
-        answerResigns();
+        this.eligible = eligibility.initially();
+        this.unhealthy = eligible ? null : new Health(false, "candidate not eligible", loop.now());
+        this.published = new TermPublisher(election, id, loop.events());
     }
 
     void start() {
-        if (eligibility != null) {
-            eligibility.subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(Boolean now) {
-                    session.execute(() -> eligible(Boolean.TRUE.equals(now)));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    session.execute(() -> eligible(false)); // an eligibility signal that failed can no longer vouch for us
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
-        }
-        if (eligibleWhen != null) {
-            eligibilityCheck = session.loop().scheduleWithFixedDelay(() -> eligible(checkEligible()), 0,
-                    eligibilityInterval.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        watch = store.watch(election, new QueueListener() {
-            @Override
-            public void onQueue(Queue q) {
-                session.execute(() -> observed(q));
-            }
-
-            @Override
-            public void onError(StoreException error) {
-                session.execute(() -> report(error));
-            }
-        });
+        eligibility.start(loop, this::eligible, this::report);
         join();
     }
 
-    private boolean checkEligible() {
-        try {
-            return eligibleWhen.getAsBoolean();
-        } catch (RuntimeException e) {
-            report(e);
-            return false;
-        }
+    @Override
+    public void leaseValid(Lease lease) {
+        join();
     }
 
-    /**
-     * Joins the queue only while eligible: turning ineligible, a leader resigns (the next in line
-     * leads after one delete) and a waiting candidate leaves the queue.
-     */
+    @Override
+    public void error(Throwable error) {
+        report(error);
+    }
+
+    @Override
+    public CompletableFuture<Void> stop() {
+        loop.execute(this::end);
+        return stopped;
+    }
+
+    /** Joins only while eligible: turning ineligible, a leader resigns and a waiting candidate leaves. */
     private void eligible(boolean now) {
-        if (state == State.STOPPED || now == eligible) {
+        if (stopping || now == eligible) {
             return;
         }
         eligible = now;
-        eligibleSince = Instant.now();
+        unhealthy = now ? null : new Health(false, "candidate not eligible", loop.now());
         log.info("candidate '{}' in election '{}' is {}", id, election, now ? "eligible: joining" : "not eligible: leaving");
         if (now) {
             join();
-        } else if (entry != null) {
-            stepDown(Term.Cause.RESIGN);
-            leave(entry);
+        } else if (key instanceof Held held) {
+            published.ended(Term.Cause.RESIGN);
+            leave(held.entry());
         }
     }
 
     private void join() {
-        if (state == State.STOPPED || !eligible || entry != null || leaving != null || busy || retry != null) {
+        if (stopping || !eligible || key != NONE) {
             return;
         }
         Lease lease = session.usableLease();
         if (lease == null) {
             return; // leaseValid() joins
         }
-        busy = true;
-        call(() -> store.join(election, id, lease)).whenComplete((e, error) -> session.execute(() -> joined(lease, e, error)));
+        Joining joining = new Joining(lease);
+        key = joining;
+        Session.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
-    private void joined(Lease lease, Entry e, Throwable error) {
-        busy = false;
-        if (error != null) {
-            if (queue != null) {
-                strays(queue); // the key may have been created all the same: the queue shows it
-            }
-            if (state == State.STOPPED) {
-                if (entry != null) {
-                    leave(entry);
-                } else {
-                    completeStop(); // a key created unseen expires with the lease
-                }
-            } else if (entry != null) {
-                evaluate();
-            } else {
-                answerResigns(); // nothing of ours heads the queue
-                retryAfter(error, this::join);
-            }
+    private void joined(Joining joining, Entry e, Throwable error) {
+        // Only this answer moves a Joining key on, so key == joining here. A key whose lease died
+        // while the join was in flight went with it: deleting it is harmless, leading on it not.
+        if (error == null && !stopping && eligible && session.current() == joining.lease()) {
+            read(new Reading(e, joining.lease()));
             return;
         }
-        if (state == State.STOPPED || !eligible) {
-            leave(e); // stopped, or turned ineligible, while the join was in flight
-        } else if (session.current() != lease) {
-            join(); // the lease died while the join was in flight, and the key with it (no zombie campaign)
+        key = NONE;
+        answerResigns(false);
+        if (error == null) {
+            leave(e); // then joins again, unless stopped or ineligible
+        } else if (stopping) {
+            completeStop(); // a key created unseen expires with the lease (or its store recovers it)
         } else {
-            entry = e;
-            evaluate();
+            retryAfter(error, NONE, this::join);
         }
     }
 
-    private void observed(Queue q) {
-        if (state == State.STOPPED) {
-            return;
-        }
-        if (q.revision() < revision) {
-            StoreException reset = new HistoryResetException(store.name(), election, revision, q.revision());
-            log.warn("candidate '{}': {}", id, reset.getMessage());
-            report(reset);
-            if (entry != null) {
-                lose(entry, "the store's history started again", Term.Cause.TAKEN_OVER);
-                join();
-            }
-        }
-        revision = q.revision();
-        queue = q;
-        evaluate();
+    private void read(Held held) {
+        Reading reading = held instanceof Reading r ? r : new Reading(held.entry(), held.lease());
+        key = reading;
+        Session.call(() -> store.position(election, reading.entry()))
+                .whenComplete((p, error) -> loop.execute(() -> positioned(reading, p, error)));
     }
 
-    /**
-     * A key of our lease that we do not know of: a join whose answer was lost (where the key's
-     * name is not the lease's, as ZooKeeper's sequential nodes). Adopted if we have no key,
-     * deleted if we have another, so that no key of ours blocks the queue.
-     */
-    private void strays(Queue q) {
-        Lease lease = session.current();
-        if (lease == null || busy) {
-            return;
+    private void positioned(Reading reading, Position p, Throwable error) {
+        if (key != reading) {
+            return; // stopped, left or lost meanwhile
         }
-        for (Entry e : q.entries()) {
-            if (!e.heldBy(lease) || !e.value().equals(id) || e.version() <= lastLeft
-                    || entry != null && e.version() == entry.version() || leaving != null && e.version() == leaving.version()) {
-                continue;
-            }
-            if (entry == null && leaving == null) {
-                log.debug("candidate '{}' adopts its key {} in election '{}'", id, e.key(), election);
-                entry = e;
-                if (retry != null) {
-                    retry.cancel(false);
-                    retry = null;
-                }
-            } else {
-                log.debug("candidate '{}' deletes a second key of its lease, {}", id, e.key());
-                call(() -> store.leave(e));
-            }
+        if (error != null) {
+            retryAfter(error, reading, () -> read(reading));
+        } else if (!p.present()) {
+            lose("its key " + reading.entry().key() + " is gone", Term.Cause.TAKEN_OVER);
+        } else if (p.heads()) {
+            headed(reading.entry(), reading.lease());
+        } else {
+            answerResigns(false);
+            Entry predecessor = p.predecessor().orElseThrow();
+            CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, predecessor));
+            Waiting waiting = new Waiting(reading.entry(), reading.lease(), p.ahead(), gone);
+            key = waiting;
+            gone.whenComplete((v, e) -> loop.execute(() -> predecessorGone(waiting, e)));
         }
     }
 
-    /**
-     * Where our key stands in the last queue. No key can be created ahead of an existing one (the
-     * store orders every new key after all keys already there), so once our key heads a queue it
-     * heads every later one until it is deleted: a successor leads as soon as it sees the keys
-     * ahead of it gone, with no read and no create.
-     */
-    private void evaluate() {
-        if (queue != null) {
-            strays(queue);
+    private void predecessorGone(Waiting waiting, Throwable error) {
+        if (key != waiting) {
+            return; // cancelled, or we moved on
         }
-        Entry mine = entry;
-        Queue q = queue;
-        if (mine == null || q == null || !q.covers(mine)) {
-            return; // the queue does not show our key yet
-        }
-        if (!q.contains(mine)) {
-            lose(mine, "its key " + mine.key() + " was deleted", Term.Cause.TAKEN_OVER);
-            join();
-            return;
-        }
-        answerResigns(); // before leading: a head that was asked to resign leaves without saying true
-        if (entry == null) {
-            return;
-        }
-        boolean head = q.head().orElseThrow().version() == mine.version();
-        if (head && state == State.WAITING) {
-            Lease lease = session.usableLease();
-            if (lease != null && mine.heldBy(lease)) {
-                backoff.reset();
-                term = new Current(mine, lease);
-                state = State.LEADER;
-                log.info("candidate '{}' leads election '{}' with epoch {}", id, election, mine.version());
-                elected.publish(true);
-                terms.publish(new Term(election, id, mine.version(), true, Term.Cause.ELECTED));
-            } else {
-                leave(mine); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
-            }
-        } else if (!head && state == State.LEADER) {
-            lose(mine, "an older key heads the queue: " + q.head().get().key(), Term.Cause.TAKEN_OVER);
+        if (error != null) {
+            retryAfter(error, waiting, () -> read(waiting));
+        } else if (waiting.ahead() == 1 || Broken.leadOnStaleView) {
+            // The one key ahead at our last read is gone, so ours heads: no read (see package-info).
+            headed(waiting.entry(), waiting.lease());
+        } else {
+            read(waiting);
         }
     }
 
-    /** Answers resigns once the store's view of our key is known: a head leaves and rejoins, anyone else says {@code false}. */
-    private void answerResigns() {
-        if (resigns.isEmpty() || busy && entry == null && leaving == null) {
-            return; // a join in flight: its answer tells where our key stands
-        }
-        Entry mine = entry;
-        Queue q = queue;
-        if (mine != null && (q == null || !q.covers(mine))) {
+    /** Our key heads the election: lead on a lease in good standing, else give the key up. */
+    private void headed(Entry mine, Lease lease) {
+        if (!resigns.isEmpty()) {
+            log.info("candidate '{}' resigns election '{}' before leading (epoch {})", id, election, mine.version());
+            handOff(mine); // a head asked to resign leaves without ever saying true
             return;
         }
-        boolean head = mine != null && q.head().map(h -> h.version() == mine.version()).orElse(false);
-        List<CompletableFuture<Boolean>> answered = new ArrayList<>(resigns);
+        Lease usable = session.usableLease();
+        if (usable == null || usable != lease) {
+            leave(mine); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
+            return;
+        }
+        backoff.reset();
+        published.began(mine, lease);
+        watchOwnKey(mine, lease);
+    }
+
+    private void watchOwnKey(Entry mine, Lease lease) {
+        CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, mine));
+        Leading leading = new Leading(mine, lease, gone);
+        key = leading;
+        gone.whenComplete((v, e) -> loop.execute(() -> ownKeyGone(leading, e)));
+    }
+
+    private void ownKeyGone(Leading leading, Throwable error) {
+        if (key != leading) {
+            return; // cancelled, or we moved on
+        }
+        if (error != null) { // the lease, not this watch, keeps the term safe: watch again after a back-off
+            retryAfter(error, leading, () -> watchOwnKey(leading.entry(), leading.lease()));
+        } else {
+            lose("its key " + leading.entry().key() + " was deleted", Term.Cause.TAKEN_OVER);
+        }
+    }
+
+    /** Our key is gone from the store: step down (saying why) if leading, and join again. */
+    private void lose(String why, Term.Cause cause) {
+        published.lost(why, cause);
+        cancelWatch();
+        key = NONE;
+        answerResigns(false);
+        join();
+    }
+
+    /** Answers on the store's view: a leader hands off at once, a waiting key reads its position first. */
+    void resign(CompletableFuture<Boolean> result) {
+        if (stopping) {
+            result.complete(false);
+        } else if (key instanceof Leading leading) {
+            resigns.add(result);
+            log.info("candidate '{}' resigns election '{}' (epoch {})", id, election, leading.entry().version());
+            published.ended(Term.Cause.RESIGN);
+            handOff(leading.entry());
+        } else if (key instanceof Waiting waiting) {
+            resigns.add(result);
+            waiting.gone().cancel(true);
+            read(waiting);
+        } else if (key instanceof Joining || key instanceof Reading) {
+            resigns.add(result); // the answer in flight tells where our key stands
+        } else {
+            result.complete(false); // no key of ours can head the election
+        }
+    }
+
+    private void handOff(Entry mine) {
+        List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(resigns);
         resigns.clear();
-        if (!head) {
-            answered.forEach(r -> r.complete(false));
-            return;
+        if (Broken.resignTrueBeforeDelete) {
+            handingOff.forEach(r -> r.complete(true));
         }
-        log.info("candidate '{}' resigns election '{}' (epoch {})", id, election, mine.version());
-        stepDown(Term.Cause.RESIGN);
-        handingOff.addAll(answered);
-        leave(mine);
+        leave(mine, handingOff);
     }
 
-    private void lose(Entry mine, String why, Term.Cause cause) {
-        entry = null;
-        if (state == State.LEADER) {
-            log.warn("candidate '{}' lost election '{}': {}", id, election, why);
-            stepDown(cause);
-            errors.publish(new LostLeadershipException(election, "candidate '" + id + "' lost election '" + election + "': " + why));
-        }
+    private void answerResigns(boolean answer) {
+        resigns.forEach(r -> r.complete(answer));
+        resigns.clear();
     }
 
-    private void stepDown(Term.Cause cause) {
-        if (state == State.LEADER) {
-            long epoch = term.entry.version();
-            state = State.WAITING;
-            term = null;
-            elected.publish(false);
-            terms.publish(new Term(election, id, epoch, false, cause));
-        }
-    }
-
-    private void leaseInDoubt(Lease lease, boolean gone) {
+    @Override
+    public void leaseInDoubt(Lease lease, boolean gone) {
         if (gone) {
-            if (leaving != null && leaving.heldBy(lease)) {
-                leaving = null; // deleted with the lease
-                handedOff();
+            if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
+                left(leaving, null); // deleted with the lease
+            } else if (key instanceof Held held && held.entry().heldBy(lease)) {
+                lose("lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE); // leaseValid() of the next lease joins again
             }
-            if (entry != null && entry.heldBy(lease)) {
-                lose(entry, "lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE);
-            }
-            return; // leaseValid() of the next lease joins again
-        }
-        if (state == State.LEADER) {
+        } else if (key instanceof Leading leading && !Broken.ignoreDoubt) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
-            stepDown(Term.Cause.LEASE_IN_DOUBT);
-            leave(entry);
+            published.ended(Term.Cause.LEASE_IN_DOUBT);
+            leave(leading.entry());
         }
     }
 
     /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
-    private void leave(Entry e) {
-        entry = null;
-        leaving = e;
-        busy = true;
-        call(() -> store.leave(e)).whenComplete((ok, error) -> session.execute(() -> left(e, error)));
+    private void leave(Entry mine) {
+        leave(mine, List.of());
     }
 
-    private void left(Entry e, Throwable error) {
-        busy = false;
-        if (error != null && leaving == e && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
-            if (state != State.STOPPED) {
-                retryAfter(error, () -> leave(e));
+    private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
+        cancelWatch();
+        Leaving leaving = new Leaving(mine, handingOff);
+        key = leaving;
+        Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
+    }
+
+    private void left(Leaving leaving, Throwable error) {
+        if (key != leaving) {
+            return; // the lease went meanwhile, and the key with it
+        }
+        if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
+            if (!stopping) {
+                retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
                 return;
             }
-            log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, e.key(),
+            log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, leaving.entry().key(),
                     Session.unwrap(error).getMessage());
         }
-        lastLeft = Math.max(lastLeft, e.version());
-        if (leaving == e) {
-            leaving = null;
-            handedOff();
-        } // else the lease went meanwhile, and the key with it
-        if (state == State.STOPPED) {
+        key = NONE;
+        leaving.resigns().forEach(r -> r.complete(true));
+        if (stopping) {
             completeStop();
         } else {
             join();
         }
     }
 
-    private void handedOff() {
-        handingOff.forEach(r -> r.complete(true));
-        handingOff.clear();
+    private void cancelWatch() {
+        if (key instanceof Watching watching) {
+            watching.gone().cancel(true);
+        }
     }
 
-    private void retryAfter(Throwable error, Runnable again) {
-        report(Session.unwrap(error));
-        retry = session.schedule(() -> {
+    /** Publishes {@code error} and runs {@code again} after a back-off, unless the key moved on from {@code expected} meanwhile. */
+    private void retryAfter(Throwable error, Key expected, Runnable again) {
+        report(error);
+        if (retry != null) {
+            retry.cancel();
+        }
+        retry = loop.schedule(() -> {
             retry = null;
-            again.run();
+            if (key == expected) {
+                again.run();
+            }
         }, backoff.next());
     }
 
     private void report(Throwable error) {
-        if (state != State.STOPPED) {
-            errors.publish(error);
+        if (!stopping) {
+            published.error(error);
         }
     }
 
-    /** A store call that throws instead of failing its future still reaches {@link #errors()}. */
-    private <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> operation) {
-        try {
-            return Objects.requireNonNull(operation.get(), "store returned no future");
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    void stop() {
-        if (state == State.STOPPED) {
+    private void end() {
+        if (stopping) {
             return;
         }
-        stepDown(Term.Cause.STOP);
-        state = State.STOPPED;
-        if (eligibilityCheck != null) {
-            eligibilityCheck.cancel(false);
-        }
-        if (watch != null) {
-            watch.close();
-        }
-        session.unregister(election, events);
-        resigns.forEach(r -> r.complete(false));
-        resigns.clear();
+        stopping = true;
+        published.ended(Term.Cause.STOP);
+        eligibility.stop();
         if (retry != null) {
-            retry.cancel(false);
-            retry = null;
+            retry.cancel();
         }
-        if (busy) {
-            return; // the join or leave in flight continues the stop
-        }
-        Entry held = entry != null ? entry : leaving;
-        if (held != null) {
-            leave(held);
-        } else {
+        session.unregister(election, this);
+        answerResigns(false);
+        if (key instanceof Held held) {
+            leave(held.entry());
+        } else if (key instanceof Leaving leaving) {
+            leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
+        } else if (key == NONE) {
             completeStop();
-        }
+        } // else the join in flight continues the stop
     }
 
+    /** Completes the publishers and the stop; safe from any thread once nothing runs on the loop for this campaign. */
     void completeStop() {
         if (!stopped.isDone()) {
             log.debug("candidate '{}' stopped in election '{}'", id, election);
+            unhealthy = new Health(false, "candidate stopped", loop.now());
         }
-        if (!stopped.isDone()) {
-            stoppedAt = Instant.now();
-        }
-        elected.complete();
-        errors.complete();
-        terms.complete();
+        published.complete();
         stopped.complete(null);
     }
 
     @Override
     public String toString() {
-        return id + " in " + election + ", " + state;
+        return id + " in " + election + ", " + key.getClass().getSimpleName().toLowerCase();
     }
 }

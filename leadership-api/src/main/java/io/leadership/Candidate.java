@@ -2,9 +2,10 @@ package io.leadership;
 
 import io.leadership.spi.Keys;
 import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Runs for election: joins the election's queue with a key of its own, bound to its session's
  * lease, and leads while that key is the oldest of the queue.
  *
- * <p>The campaign ({@code Campaign}) is one loop on the session's thread: <em>join</em> (the store orders the new
- * key after every key already there) → <em>wait</em> for the keys ahead to go → <em>lead</em>
+ * <p>The campaign runs on the session's thread: <em>join</em> (the store orders the new key after
+ * every key already there) → <em>wait</em> for the one key just ahead to go → <em>lead</em>
  * until the key is gone, the lease is in doubt, or {@link #resign()} (which leaves and joins
  * again at the tail). Store errors are published on {@link #errors()} and retried with bounded,
  * jittered back-off; only {@link #stop()} ends the campaign.
@@ -37,13 +38,19 @@ public final class Candidate implements AutoCloseable {
     private final String id;
     private final Campaign campaign;
     private final AtomicBoolean started = new AtomicBoolean();
+    private final Object participantsLock = new Object();
+    private Watch participantsWatch; // guarded by participantsLock; opened by the first participants()
+    private volatile Queue queue; // the last queue that watch delivered
 
     private Candidate(Builder b) {
         this.session = b.session;
         this.election = b.election;
         this.id = b.id;
-        this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax), b.eligibility,
-                b.eligibleWhen, b.eligibilityInterval);
+        // Jitter apart from other candidates, yet replayable in virtual time.
+        long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode());
+        this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax, seed),
+                new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)));
+        campaign.stopped.whenComplete((v, e) -> closeParticipantsWatch());
     }
 
     /** A candidate with default settings; see {@link #builder}. */
@@ -81,10 +88,10 @@ public final class Candidate implements AutoCloseable {
             throw new IllegalStateException("candidate '" + id + "' in election '" + election + "' was stopped; create a new one");
         }
         if (started.compareAndSet(false, true)) {
-            session.register(election, campaign.events);
-            session.execute(campaign::start);
+            session.register(election, campaign);
+            session.loop().execute(campaign::start);
         }
-        return campaign.elected;
+        return campaign.published.elected;
     }
 
     /**
@@ -93,25 +100,52 @@ public final class Candidate implements AutoCloseable {
      * {@code false} the moment it wakes, before any event is published.
      */
     public boolean isLeader() {
-        Campaign.Current t = campaign.term;
+        TermPublisher.Current t = campaign.published.current();
         return t != null && session.holds(t.lease());
     }
 
     /** The current term's epoch, a fencing token strictly increasing across terms, while {@link #isLeader()}. */
     public OptionalLong epoch() {
-        Campaign.Current t = campaign.term;
+        TermPublisher.Current t = campaign.published.current();
         return t != null && session.holds(t.lease()) ? OptionalLong.of(t.entry().version()) : OptionalLong.empty();
     }
 
-    /** The candidates' ids in the order they lead, leader first, as this candidate's watch last saw them. */
+    /**
+     * The candidates' ids in the order they lead, leader first, as last seen. The first call opens
+     * a watch of the whole election (the campaign itself watches only the key ahead of its own),
+     * kept until {@link #stop()}; it may answer an empty list until that watch's first queue.
+     */
     public List<String> participants() {
-        Queue q = campaign.queue;
+        synchronized (participantsLock) {
+            if (participantsWatch == null && !campaign.stopped.isDone()) {
+                participantsWatch = session.store().watch(election, new QueueListener() {
+                    @Override
+                    public void onQueue(Queue q) {
+                        queue = q;
+                    }
+                });
+            }
+        }
+        Queue q = queue;
         return q == null ? List.of() : q.values();
+    }
+
+    private void closeParticipantsWatch() {
+        synchronized (participantsLock) {
+            if (participantsWatch != null) {
+                participantsWatch.close();
+            }
+            participantsWatch = new Watch() { // never opened again
+                @Override
+                public void close() {
+                }
+            };
+        }
     }
 
     /** Store problems this candidate survived (and the one that stopped it, if any). Completes on {@link #stop()}. */
     public Flow.Publisher<Throwable> errors() {
-        return campaign.errors;
+        return campaign.published.errors;
     }
 
     /**
@@ -119,35 +153,32 @@ public final class Candidate implements AutoCloseable {
      * follows the beginning of the same epoch. For metrics and lifecycle events. Completes on {@link #stop()}.
      */
     public Flow.Publisher<Term> terms() {
-        return campaign.terms;
+        return campaign.published.terms;
     }
 
     /** {@code UP} while this candidate campaigns on a lease acknowledged within its deadline; see {@link Session#health()}. */
     public Health health() {
-        if (campaign.stopped.isDone()) {
-            return new Health(false, "candidate stopped", campaign.stoppedAt);
-        }
-        if (!campaign.eligible) {
-            return new Health(false, "candidate not eligible", campaign.eligibleSince);
-        }
-        return session.health();
+        Health own = campaign.unhealthy;
+        return own != null ? own : session.health();
     }
 
     /**
-     * Hands leadership to the next candidate: if this candidate's key heads the queue (even before
-     * {@code true} was published), steps down ({@code false} is published first), deletes the key
-     * and joins again at the tail, so the next candidate leads and this one never leads again while
-     * others wait. Alone, it leads again with a new epoch.
+     * Hands leadership to the next candidate, on the store's view: if this candidate's key heads
+     * the election when the store is asked (even before {@code true} was published, or before this
+     * candidate saw its predecessor go), steps down ({@code false} is published first), deletes
+     * the key and joins again at the tail, so the next candidate leads and this one never leads
+     * again while others wait. Alone, it leads again with a new epoch. A join in flight is
+     * answered first.
      *
      * @return completes with {@code true} once the key is deleted, or {@code false} if this
-     *         candidate's key did not head the queue (nothing else happens then)
+     *         candidate's key did not head the election (nothing else happens then)
      */
     public CompletableFuture<Boolean> resign() {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         if (!started.get() || campaign.stopped.isDone()) {
             result.complete(false);
         } else {
-            session.execute(() -> campaign.resign(result));
+            session.loop().execute(() -> campaign.resign(result));
         }
         return result;
     }
@@ -159,10 +190,9 @@ public final class Candidate implements AutoCloseable {
     public CompletableFuture<Void> stop() {
         if (!started.get()) {
             campaign.completeStop();
-        } else {
-            session.execute(campaign::stop);
+            return campaign.stopped;
         }
-        return campaign.stopped;
+        return campaign.stop();
     }
 
     /** {@link #stop()} and wait for it, at most the session's TTL. */
@@ -194,7 +224,10 @@ public final class Candidate implements AutoCloseable {
         private Duration eligibilityInterval;
 
         private Builder(Session session, String election, String id) {
-            this.session = Objects.requireNonNull(session, "session must not be null");
+            if (session == null) {
+                throw new IllegalArgumentException("session must not be null: pass the Session from Session.open(store, ttl)");
+            }
+            this.session = session;
             this.election = session.store().checkElection(election);
             this.id = Keys.checkId(id);
         }
@@ -214,7 +247,10 @@ public final class Candidate implements AutoCloseable {
          * failed signal counts as {@code false}. E.g. the application's readiness.
          */
         public Builder eligibility(Flow.Publisher<Boolean> eligibility) {
-            this.eligibility = Objects.requireNonNull(eligibility, "eligibility must not be null");
+            if (eligibility == null) {
+                throw new IllegalArgumentException("eligibility must not be null");
+            }
+            this.eligibility = eligibility;
             return this;
         }
 
@@ -223,7 +259,10 @@ public final class Candidate implements AutoCloseable {
          * (10 ms to 1 h) on the session's thread, so it must answer quickly; an exception counts as {@code false}.
          */
         public Builder eligibleWhen(java.util.function.BooleanSupplier check, Duration interval) {
-            this.eligibleWhen = Objects.requireNonNull(check, "eligibility check must not be null");
+            if (check == null) {
+                throw new IllegalArgumentException("eligibility check must not be null");
+            }
+            this.eligibleWhen = check;
             this.eligibilityInterval = Backoff.check("eligibility interval", interval, Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }

@@ -7,7 +7,7 @@ import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import java.util.List;
-import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,23 +32,38 @@ public final class Follower implements AutoCloseable {
 
     private final Store store;
     private final String election;
-    private final StatePublisher<Optional<String>> leaders = StatePublisher.states();
-    private final StatePublisher<List<String>> queues = StatePublisher.states();
-    private final StatePublisher<Throwable> errors = StatePublisher.events();
+    private final StatePublisher<Optional<String>> leaders;
+    private final StatePublisher<List<String>> queues;
+    private final StatePublisher<Throwable> errors;
     private final AtomicBoolean started = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile Queue queue;
     private volatile Watch watch;
     private volatile boolean closed;
 
-    private Follower(Store store, String election) {
-        this.store = Objects.requireNonNull(store, "store must not be null");
+    private Follower(Store store, String election, Executor events) {
+        if (store == null) {
+            throw new IllegalArgumentException("store must not be null: pass the Store from Stores.connect(...)");
+        }
+        this.store = store;
         this.election = store.checkElection(election);
+        this.leaders = StatePublisher.states(events);
+        this.queues = StatePublisher.states(events);
+        this.errors = StatePublisher.events(events);
     }
 
-    /** A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}. */
+    /**
+     * A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}.
+     *
+     * @throws IllegalArgumentException if {@code store} is null or {@code election} is not a valid name
+     */
     public static Follower create(Store store, String election) {
-        return new Follower(store, election);
+        return new Follower(store, election, EventThreads.executor());
+    }
+
+    /** A follower whose publishers deliver on {@code loop}'s event executor (the simulation passes its own). */
+    static Follower create(Store store, String election, Loop loop) {
+        return new Follower(store, election, loop.events());
     }
 
     /** The election's name. */

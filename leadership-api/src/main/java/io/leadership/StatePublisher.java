@@ -43,18 +43,18 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
     }
 
     /** An elected flag: {@code false} first to everyone, then each change, never a repeat. */
-    static StatePublisher<Boolean> flag() {
-        return new StatePublisher<>(EventThreads.executor(), 16, true, false, false);
+    static StatePublisher<Boolean> flag(Executor executor) {
+        return new StatePublisher<>(executor, 16, true, false, false);
     }
 
     /** States with no initial one (a follower's leader, a queue's participants), never a repeat. */
-    static <T> StatePublisher<T> states() {
-        return new StatePublisher<>(EventThreads.executor(), 16, true, null, null);
+    static <T> StatePublisher<T> states(Executor executor) {
+        return new StatePublisher<>(executor, 16, true, null, null);
     }
 
     /** Events such as errors: every one, repeats included, conflated only when a subscriber falls 64 behind. */
-    static <T> StatePublisher<T> events() {
-        return new StatePublisher<>(EventThreads.executor(), 64, false, null, null);
+    static <T> StatePublisher<T> events(Executor executor) {
+        return new StatePublisher<>(executor, 64, false, null, null);
     }
 
     /** Publishes a new state to every subscriber; never blocks. */

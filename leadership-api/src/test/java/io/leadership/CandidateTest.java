@@ -125,7 +125,7 @@ class CandidateTest {
     @Test
     void resignActsOnTheStoresViewEvenBeforeTheLeaderSaidTrue() {
         InMemoryStore store = data.connect();
-        store.holdWatches(true); // its key heads the queue, but its watch has not shown it yet
+        store.holdReads(true); // its key heads the queue, but its read has not answered yet
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
         Await.until("a's key in the store", WAIT, () -> !data.entries("jobs/scheduler").isEmpty());
@@ -133,10 +133,33 @@ class CandidateTest {
         Node b = node("b");
         b.elected.expect(false, WAIT);
         Await.until("b's key in the store", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
-        store.holdWatches(false);
+        store.holdReads(false);
         assertTrue(resign.await(WAIT), "the head resigned");
         b.elected.expect(true, WAIT);
         assertTrue(a.elected.items().stream().noneMatch(Boolean::booleanValue), "a never said true: " + a.elected.items());
+    }
+
+    /**
+     * The store shows b at the head (a resigned), but b's wait on its predecessor has not fired
+     * yet: a resign then acts on the store's view, not on b's last one (it used to answer false).
+     */
+    @Test
+    void resignActsOnTheStoresViewEvenBeforeTheWaitOnThePredecessorFired() {
+        List<Node> n = inLine("a", "b");
+        Node a = n.get(0);
+        Node b = n.get(1);
+        a.elected.expect(true, WAIT);
+        b.store.holdWatches(true); // b does not hear of a's delete
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        a.elected.expect(false, WAIT);
+        Await.until("b heads the store's queue, a behind it", WAIT,
+                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("b", "a")));
+        assertTrue(Await.result(b.candidate.resign(), WAIT), "b headed the store's queue when it resigned");
+        a.elected.expect(true, WAIT);
+        b.store.holdWatches(false);
+        Await.until("b back at the tail", WAIT,
+                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "b")));
+        assertTrue(b.elected.items().stream().noneMatch(Boolean::booleanValue), "b never said true: " + b.elected.items());
     }
 
     @Test
@@ -186,15 +209,20 @@ class CandidateTest {
         data.wipe();
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        Await.until("a history reset on the candidate's errors", WAIT, () -> errors.items().stream().anyMatch(HistoryResetException.class::isInstance));
+        // The candidate sees a reset as its key gone (it reads no whole queue); the follower names it.
+        Await.until("the loss on the candidate's errors", WAIT, () -> errors.items().stream().anyMatch(LostLeadershipException.class::isInstance));
         Await.until("a history reset on the follower's errors", WAIT, () -> followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance));
         Await.until("the follower names a again", WAIT, () -> f.leader().equals(Optional.of("a")) && !data.entries("jobs/scheduler").isEmpty());
     }
 
+    /**
+     * A join whose answer was lost is retried and finds the key it created (etcd's and Consul's
+     * layout: one key per lease). Where every join makes a new key (ZooKeeper's sequential
+     * nodes), the backend recovers the lost one itself.
+     */
     @Test
     void aJoinWhoseAnswerWasLostLeavesNoSecondKeyOfTheLease() {
         InMemoryStore store = data.connect();
-        store.sequentialKeys(true);
         store.loseNextJoinAnswer();
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
@@ -387,6 +415,38 @@ class CandidateTest {
         assertEquals(new Term("jobs/scheduler", "a", began.epoch(), false, Term.Cause.RESIGN), ended);
         ready.submit(true);
         Await.until("a back at the tail", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
+    }
+
+    /** A check that throws counts as ineligible; its error is published once per back-off step (50 ms doubling to 200 ms), not every 10 ms. */
+    @Test
+    void aThrowingEligibilityCheckPublishesItsErrorOncePerBackoffStep() {
+        InMemoryStore store = data.connect();
+        Session session = Session.open(store, TTL);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a")
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .eligibleWhen(() -> {
+                    asked.incrementAndGet();
+                    throw new IllegalStateException("readiness probe broken");
+                }, Duration.ofMillis(10))
+                .build();
+        closeLater.add(store);
+        closeLater.add(session);
+        closeLater.add(candidate);
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", candidate.errors());
+        long began = System.nanoTime();
+        candidate.runForElection();
+        Await.until("the check asked 100 times", WAIT, () -> asked.get() >= 100);
+        Await.result(candidate.stop(), WAIT);
+        long elapsedMillis = (System.nanoTime() - began) / 1_000_000;
+        int checks = asked.get();
+        // Steps of 25-50 ms, 50-100 ms, then at least 100 ms each: at most 3 + elapsed / 100 ms
+        // errors, where one per check (one per 10 ms) were published before.
+        int published = errors.items().size();
+        assertTrue(published >= 2 && published <= 3 + elapsedMillis / 100 && published * 4 < checks,
+                published + " errors for " + checks + " checks in " + elapsedMillis + " ms: " + errors.items());
+        assertTrue(errors.items().stream().allMatch(e -> e.getMessage().equals("readiness probe broken")), errors.items().toString());
+        assertTrue(data.entries("jobs/scheduler").isEmpty(), "never joined");
     }
 
     @Test

@@ -91,8 +91,10 @@ public interface Store extends AutoCloseable {
      * <p>Transitional default: from a {@link #watch} of the whole election; backends watch the one key.
      */
     default CompletableFuture<Void> awaitGone(String election, Entry entry) {
-        return QueueWatches.first(this, election, q -> q.covers(entry) && !q.contains(entry) ? Boolean.TRUE : null)
-                .thenApply(gone -> null);
+        CompletableFuture<Boolean> watched = QueueWatches.first(this, election, q -> q.covers(entry) && !q.contains(entry) ? Boolean.TRUE : null);
+        CompletableFuture<Void> gone = watched.thenApply(g -> null);
+        gone.whenComplete((v, e) -> watched.cancel(true)); // a cancel of the answer ends the watch too
+        return gone;
     }
 
     /**

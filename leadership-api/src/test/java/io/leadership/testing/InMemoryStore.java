@@ -7,6 +7,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
@@ -112,6 +113,8 @@ public final class InMemoryStore implements Store {
     private volatile boolean reachable = true;
     private volatile boolean closed;
     private volatile boolean watchesHeld;
+    private final List<Runnable> heldReads = new ArrayList<>(); // guarded by itself
+    private volatile boolean readsHeld;
     private volatile RuntimeException throwOnNextJoin;
     private volatile boolean loseNextJoinAnswer;
     private volatile boolean sequentialKeys;
@@ -138,6 +141,22 @@ public final class InMemoryStore implements Store {
         if (!hold) {
             watches.forEach(MemoryWatch::refresh);
         }
+    }
+
+    /**
+     * Holds (true) or releases (false) this client's answers to {@link #position} reads: a held
+     * read answers on release, from the store's state at that moment.
+     */
+    public void holdReads(boolean hold) {
+        List<Runnable> release = new ArrayList<>();
+        synchronized (heldReads) {
+            readsHeld = hold;
+            if (!hold) {
+                release.addAll(heldReads);
+                heldReads.clear();
+            }
+        }
+        release.forEach(Runnable::run);
     }
 
     /**
@@ -289,6 +308,30 @@ public final class InMemoryStore implements Store {
     /** The watches this client has open (each {@link #watch} call's, until closed). */
     public int openWatches() {
         return watches.size();
+    }
+
+    /** One read of the election, as the backends answer natively; {@link #awaitGone} stays on the watch (see {@link #holdWatches}). */
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        CompletableFuture<Position> answer = new CompletableFuture<>();
+        Runnable read = () -> call("position", election, () -> {
+            Queue q = data.read(election);
+            return q.revision() < mine.version() ? Position.absent(q.revision()) : Position.in(q, mine);
+        }).whenComplete((p, e) -> {
+            if (e != null) {
+                answer.completeExceptionally(e);
+            } else {
+                answer.complete(p);
+            }
+        });
+        synchronized (heldReads) {
+            if (readsHeld) {
+                heldReads.add(read);
+                return answer;
+            }
+        }
+        read.run();
+        return answer;
     }
 
     @Override
