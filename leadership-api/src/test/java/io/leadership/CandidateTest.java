@@ -162,6 +162,25 @@ class CandidateTest {
         assertTrue(b.elected.items().stream().noneMatch(Boolean::booleanValue), "b never said true: " + b.elected.items());
     }
 
+    /**
+     * c's last read showed two keys ahead; b, the one just ahead, leaves out of turn. c must read
+     * again and wait on a, not lead beside it.
+     */
+    @Test
+    void aPredecessorLeavingOutOfTurnMakesTheNextReadAgainNotLead() {
+        List<Node> n = inLine("a", "b", "c");
+        Node a = n.get(0);
+        Node c = n.get(2);
+        a.elected.expect(true, WAIT);
+        Await.result(n.get(1).candidate.stop(), WAIT);
+        Await.until("b gone from the store", WAIT,
+                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "c")));
+        assertNull(c.elected.poll(Duration.ofMillis(300)), "c leads beside a");
+        assertTrue(a.candidate.isLeader());
+        assertTrue(Await.result(a.candidate.resign(), WAIT));
+        c.elected.expect(true, WAIT);
+    }
+
     @Test
     void resignWhenNotAtTheHeadAnswersFalseAndChangesNothing() {
         List<Node> n = inLine("a", "b");
