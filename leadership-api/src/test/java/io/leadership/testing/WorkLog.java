@@ -68,8 +68,12 @@ public final class WorkLog {
         };
     }
 
-    public synchronized Run started(Leadership term) {
-        Run run = new Run(term.id(), term.epoch(), System.nanoTime());
+    public Run started(Leadership term) {
+        return started(term.id(), term.epoch());
+    }
+
+    public synchronized Run started(String id, long epoch) {
+        Run run = new Run(id, epoch, System.nanoTime());
         runs.add(run);
         return run;
     }
