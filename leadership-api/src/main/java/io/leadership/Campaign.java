@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The campaign of one {@link Candidate}: <em>join</em> → read our <em>position</em> → lead if our
  * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
- * leader waits for its own key to go (deleted by someone else: it steps down and rejoins).
+ * leader waits for its own key to go (deleted by someone else: it steps down and rejoins). A term
+ * that ends voluntarily (resign, stop, ineligible) <em>drains</em> its work before its key is
+ * deleted; one that ends involuntarily cancels the work and leaves at once.
  * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
  *
  * <p>A state machine on its session's {@link Loop}: inputs are store answers, lease signals,
@@ -48,7 +50,7 @@ final class Campaign implements Session.Listener {
      * returned (and its hold passed), at the latest until {@code deadline}, the lease's safety
      * deadline when the term ended. Then Leaving.
      */
-    private record Draining(Entry entry, Lease lease, Tenure work, long deadline, List<CompletableFuture<Boolean>> resigns) implements Key { }
+    private record Draining(Entry entry, Tenure work, long deadline, List<CompletableFuture<Boolean>> resigns) implements Key { }
     /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
     private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
@@ -304,7 +306,7 @@ final class Campaign implements Session.Listener {
             return;
         }
         cancelWatch();
-        Draining draining = new Draining(leading.entry(), leading.lease(), work, deadline, new ArrayList<>(handingOff));
+        Draining draining = new Draining(leading.entry(), work, deadline, new ArrayList<>(handingOff));
         key = draining;
         work.drained().whenComplete((v, e) -> loop.execute(() -> drain(draining)));
         drain(draining);

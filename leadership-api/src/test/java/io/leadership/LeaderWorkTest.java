@@ -90,6 +90,17 @@ class LeaderWorkTest {
     }
 
     @Test
+    void stopCancelsTheWorkAndDeletesTheKeyOnlyOnceItReturned() {
+        Node a = node("a", b -> b.whileLeading(work.untilEnded(Duration.ofMillis(200))));
+        Await.until("a's work started", WAIT, () -> work.size() == 1);
+        Await.result(a.candidate.stop(), WAIT);
+        WorkLog.Run run = work.runs().get(0);
+        assertTrue(run.returned != 0, "stop completed only after the work returned");
+        assertEquals(List.of(), data.entries(ELECTION), "and the key is deleted");
+        a.elected.awaitCompletion(WAIT);
+    }
+
+    @Test
     void workThatIgnoresItsCancellationHoldsTheKeyOnlyUntilTheLeasesDeadline() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (LogCapture log = LogCapture.start()) {

@@ -30,6 +30,6 @@ public @interface LeaderOnly {
     /** The election's name ({@link Election#name()}); empty: the application's only election. */
     String value() default "";
 
-    /** The minimum hold after a run starts, as a Spring duration ({@code 30s}, {@code PT1M}); empty: none. */
+    /** The minimum hold after a run starts, as a Spring duration ({@code 30s}, {@code PT1M}) or a {@code ${...}} placeholder; empty: none. */
     String minHold() default "";
 }

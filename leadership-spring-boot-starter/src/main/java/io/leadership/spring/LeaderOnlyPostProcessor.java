@@ -14,6 +14,7 @@ import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -55,8 +56,7 @@ final class LeaderOnlyPostProcessor extends AbstractBeanFactoryAwareAdvisingPost
             if (election == null) {
                 return null;
             }
-            Duration hold = holds.computeIfAbsent(method,
-                    m -> settings.minHold().isEmpty() ? Duration.ZERO : DurationStyle.detectAndParse(settings.minHold()));
+            Duration hold = holds.computeIfAbsent(method, m -> minHold(m, settings.minHold()));
             election.runIfLeading(term -> {
                 try {
                     invocation.proceed();
@@ -67,6 +67,23 @@ final class LeaderOnlyPostProcessor extends AbstractBeanFactoryAwareAdvisingPost
                 }
             }, hold);
             return null;
+        }
+
+        private Duration minHold(Method method, String value) {
+            String resolved = beans instanceof ConfigurableBeanFactory f ? f.resolveEmbeddedValue(value) : value;
+            if (resolved == null || resolved.isEmpty()) {
+                return Duration.ZERO;
+            }
+            try {
+                Duration hold = DurationStyle.detectAndParse(resolved);
+                if (hold.isNegative()) {
+                    throw new IllegalArgumentException("negative");
+                }
+                return hold;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("@LeaderOnly(minHold = \"" + value + "\") on " + method.getDeclaringClass().getSimpleName()
+                        + "." + method.getName() + ": '" + resolved + "' is not a duration of zero or more (e.g. 30s, PT1M)", e);
+            }
         }
 
         /** The election named {@code name} (or the only one); null, said once per method, when there is none: the method never runs. */

@@ -48,7 +48,7 @@ class LeaderOnlyJobTest {
         }
 
         @Scheduled(fixedDelay = 5)
-        @LeaderOnly(minHold = "20ms")
+        @LeaderOnly(minHold = "${test.job.min-hold:20ms}")
         public void run() {
             WorkLog.Run run = runs.started(election.id(), election.epoch().orElse(-1)); // without @LeaderOnly both would stamp, and overlap
             try {
