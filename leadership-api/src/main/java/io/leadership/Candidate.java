@@ -46,6 +46,15 @@ public final class Candidate implements AutoCloseable {
     private Watch participantsWatch; // guarded by participantsLock; opened by the first participants()
     private volatile Queue queue; // the last queue that watch delivered
     private final Map<LeadershipListener, Flow.Subscription> listeners = new ConcurrentHashMap<>();
+    private static final Flow.Subscription PENDING = new Flow.Subscription() { // a listener being subscribed
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    };
     private final AtomicLong skippedRuns = new AtomicLong();
 
     private Candidate(Builder b) {
@@ -155,7 +164,10 @@ public final class Candidate implements AutoCloseable {
         if (listener == null || executor == null) {
             throw new IllegalArgumentException("listener and executor must not be null");
         }
-        listeners.computeIfAbsent(listener, l -> campaign.published.terms.subscribe(new Flow.Subscriber<Term>() {
+        if (listeners.putIfAbsent(listener, PENDING) != null) {
+            return;
+        }
+        Flow.Subscription s = campaign.published.terms.subscribe(new Flow.Subscriber<Term>() {
             private boolean electedSeen; // delivery is serial
 
             @Override
@@ -167,10 +179,10 @@ public final class Candidate implements AutoCloseable {
             public void onNext(Term term) {
                 if (term.leading()) {
                     electedSeen = true;
-                    l.elected(term);
+                    listener.elected(term);
                 } else if (electedSeen) { // a new listener hears no end of a term it was not told of
                     electedSeen = false;
-                    l.revoked(term);
+                    listener.revoked(term);
                 }
             }
 
@@ -180,14 +192,16 @@ public final class Candidate implements AutoCloseable {
 
             @Override
             public void onComplete() {
-                listeners.remove(l);
             }
 
             @Override
             public String toString() {
-                return "listener " + l;
+                return "listener " + listener;
             }
-        }, executor));
+        }, executor);
+        if (!listeners.replace(listener, PENDING, s)) {
+            s.cancel(); // removed while it subscribed
+        }
     }
 
     /** Stops calling {@code listener}; a call already under way finishes. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -190,4 +191,38 @@ public abstract class LeaderWorkScenarios {
         Await.until("elected again: " + heard, ANSWER, () -> heard.equals(List.of("elected", "revoked", "elected")));
     }
 
+    @Test
+    void aSubscriberThatThrowsStillHearsFalseAndTheLogNamesTheCandidateAndElection() {
+        try (LogCapture log = LogCapture.start()) {
+            Node a = candidate("a", null);
+            List<Boolean> seen = new CopyOnWriteArrayList<>();
+            a.candidate.runForElection().subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(Boolean leading) {
+                    seen.add(leading);
+                    if (leading) {
+                        throw new IllegalStateException("a handler bug");
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            Await.until("true heard", ANSWER, () -> seen.contains(true));
+            log.awaitLine(ANSWER, "candidate 'a' in election '" + key + "'", "threw from onNext(true)");
+            a.link.blackhole();
+            Await.until("false heard after the subscriber threw: " + seen, ttl().plus(ANSWER), () -> seen.equals(List.of(false, true, false)));
+            a.link.heal();
+        }
+    }
 }
