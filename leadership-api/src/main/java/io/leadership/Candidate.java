@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * is published before the key can expire in the store (see {@link Session}); {@link #isLeader()}
  * answers from the lease deadline at the moment it is called; each term's {@link #epoch()} is the
  * key's version, strictly increasing across terms.
+ *
+ * <p>Work on the leader runs in its term ({@link Builder#whileLeading}, {@link #runIfLeading}): a
+ * voluntary end (resign, stop, ineligible) cancels it and deletes the key only once it returned,
+ * bounded by the lease's safety deadline, so the next leader's work never overlaps it; an
+ * involuntary end cancels it at once.
  */
 public final class Candidate implements AutoCloseable {
 

@@ -87,7 +87,7 @@ final class Tenure implements Leadership {
             task.run(this);
         } catch (InterruptedException e) {
             log.debug("candidate '{}' in election '{}': work of epoch {} interrupted", id, election, epoch);
-        } catch (Exception | Error e) {
+        } catch (Exception e) { // an Error goes on to the thread's owner, after the finally
             log.warn("candidate '{}' in election '{}': work of epoch {} failed", id, election, epoch, e);
         } finally {
             boolean last;

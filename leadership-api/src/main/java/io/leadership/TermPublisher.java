@@ -57,9 +57,9 @@ final class TermPublisher {
             return null;
         }
         current = null;
-        c.work().end(cause);
         elected.publish(false);
         terms.publish(new Term(election, id, c.entry().version(), false, cause));
+        c.work().end(cause); // in the same loop task: before anything else can happen to the key
         return c.work();
     }
 
