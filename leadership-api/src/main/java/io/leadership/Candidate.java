@@ -257,13 +257,13 @@ public final class Candidate implements AutoCloseable {
 
     /**
      * The candidates' ids in the order they lead, leader first, as last seen. The first call opens
-     * a watch of the whole election (the campaign itself watches only the key ahead of its own),
-     * kept until {@link #stop()}; it may answer an empty list until that watch's first queue.
+     * a watch of the whole election, shared with this process's followers of it (the campaign
+     * itself watches only the key ahead of its own), kept until {@link #stop()}; it may answer an empty list until that watch's first queue.
      */
     public List<String> participants() {
         synchronized (participantsLock) {
             if (participantsWatch == null && !campaign.stopped.isDone()) {
-                participantsWatch = session.store().watch(election, new QueueListener() {
+                participantsWatch = SharedWatches.watch(session.store(), election, new QueueListener() {
                     @Override
                     public void onQueue(Queue q) {
                         queue = q;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.LeaseExpiredException;
+import io.leadership.Session;
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
@@ -401,6 +403,18 @@ public abstract class StoreContract {
         join(store, "node-2", grant(store));
         // A closed client's watch delivers nothing more.
         assertTrue(seen.queues.size() <= delivered + 1, "queues after close: " + seen.queues);
+    }
+
+    @Test
+    void aClosedStoresGrantFailsAtOnceWithStoreClosedAndSessionOpenThrows() {
+        Store client = server().connect();
+        client.close();
+        CompletableFuture<Lease> grant = client.grant(server().ttl(), LeaseListener.NONE);
+        assertTrue(grant.isCompletedExceptionally(), "a closed store's grant has failed when it returns: " + grant);
+        Throwable cause = grant.handle((lease, error) -> error).join();
+        assertInstanceOf(StoreClosedException.class, cause instanceof java.util.concurrent.CompletionException c ? c.getCause() : cause);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Session.open(client, server().ttl()));
+        assertInstanceOf(StoreClosedException.class, e.getCause(), "the cause names the store's closed client");
     }
 
     /** Names of shared threads a backend's client library keeps for the process (not leaks of this client). */

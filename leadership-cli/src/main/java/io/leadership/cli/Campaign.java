@@ -61,8 +61,12 @@ final class Campaign {
     private boolean resigning;
     private boolean stopping;
     private int exitCode = Main.OK;
-    private volatile String lastError;
-    private volatile long lastErrorAt;
+    // The last error and when it came, and when the current term began, all under termLock: an
+    // error counts for a term only if it came after that term's "elected" line.
+    private final Object termLock = new Object();
+    private String lastError;
+    private long lastErrorAt;
+    private long termBegan;
 
     Campaign(Candidate candidate, String name, String id, Bound bound, List<String> command, boolean once,
              Duration timeout, String store, Output out, PrintStream err) {
@@ -104,8 +108,12 @@ final class Campaign {
             if (!connected && !stopping) {
                 connected = candidate.participants().contains(id);
                 if (!connected && System.nanoTime() - connectBy >= 0) {
+                    String error;
+                    synchronized (termLock) {
+                        error = lastError;
+                    }
                     warn("no connection to " + store + " within --timeout " + Durations.format(timeout)
-                            + (lastError == null ? "" : ": " + lastError));
+                            + (error == null ? "" : ": " + error));
                     stopping = true;
                     exitCode = Main.FAILED;
                 }
@@ -121,8 +129,11 @@ final class Campaign {
         if (e instanceof Flag f && f.elected()) {
             inTerm = true;
             epoch = f.epoch();
-            out.line("elected " + (epoch.isPresent() ? epoch.getAsLong() : "unknown"), Output.fields("event", "elected",
-                    "epoch", epoch.isPresent() ? epoch.getAsLong() : null, "name", name, "id", id));
+            synchronized (termLock) {
+                termBegan = System.nanoTime();
+                out.line("elected " + (epoch.isPresent() ? epoch.getAsLong() : "unknown"), Output.fields("event", "elected",
+                        "epoch", epoch.isPresent() ? epoch.getAsLong() : null, "name", name, "id", id));
+            }
             // No epoch: the term ended as it began (isLeader() is false already); the next term runs the command.
             pending = !command.isEmpty() && epoch.isPresent() && !stopping && !(once && ran);
         } else if (e instanceof Flag) {
@@ -158,10 +169,9 @@ final class Campaign {
             why = "stopped";
         } else if (resigning) {
             why = "resigned";
-        } else if (lastError != null && System.nanoTime() - lastErrorAt < bound.ttl().toNanos()) {
-            why = "lost: " + lastError;
         } else {
-            why = "lost";
+            String error = termError();
+            why = error != null ? "lost: " + error : "lost";
         }
         resigning = false;
         out.line("deposed " + why, Output.fields("event", "deposed", "why", why, "epoch",
@@ -233,11 +243,26 @@ final class Campaign {
         return exitCode;
     }
 
+    /**
+     * The last error, if it came during the current term and within the last TTL; else null. An
+     * earlier term's error (the previous lease's, reported just before this term began) is not
+     * why this term was lost.
+     */
+    private String termError() {
+        synchronized (termLock) {
+            long now = System.nanoTime();
+            return lastError != null && lastErrorAt - termBegan > 0 && now - lastErrorAt < bound.ttl().toNanos()
+                    ? lastError : null;
+        }
+    }
+
     private void error(Throwable e) {
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
-        lastError = message;
-        lastErrorAt = System.nanoTime();
-        warn(message);
+        synchronized (termLock) { // printed in the same order as it is stamped, relative to "elected"
+            lastError = message;
+            lastErrorAt = System.nanoTime();
+            warn(message);
+        }
     }
 
     private void warn(String message) {

@@ -190,6 +190,50 @@ abstract class ElectScenarios {
         assertTrue(bRan.start() - aRan.end().getAsLong() > 0, "b's command started after a's ended: " + stamps.runs());
     }
 
+    /**
+     * Term after term lost to a blackhole: a {@code deposed lost: <error>} line names an error the
+     * CLI printed during that term (after its {@code elected} line), never one of an earlier term,
+     * such as the previous lease's expiry reported just before this term began.
+     */
+    @Test
+    void aLostTermNamesOnlyAnErrorOfThatTerm() throws Exception {
+        FaultProxy proxy = FaultProxy.start(server().address());
+        closing.add(proxy);
+        CliProcess a = elect("a", server().uri(proxy.address()), "run");
+        int from = 0;
+        for (int round = 0; round < 4; round++) {
+            a.await(true, from, START, l -> l.startsWith("elected "));
+            proxy.blackhole();
+            a.await(true, from, START, l -> l.startsWith("deposed "));
+            proxy.heal();
+            List<String> err = List.copyOf(a.err());
+            int deposed = indexFrom(err, from, l -> l.startsWith("deposed "));
+            int elected = deposed;
+            while (!err.get(elected).startsWith("elected ")) {
+                elected--;
+            }
+            String line = err.get(deposed);
+            assertTrue(line.startsWith("deposed lost"), "round " + round + ": " + line);
+            if (line.startsWith("deposed lost: ")) {
+                String error = "leadership elect: " + line.substring("deposed lost: ".length());
+                assertTrue(err.subList(elected, deposed).contains(error), "round " + round + ": '" + line
+                        + "' names an error printed during the term (lines " + elected + " to " + deposed + "): " + err);
+            }
+            from = deposed + 1;
+        }
+        a.signal("TERM");
+        assertEquals(0, a.exitCode(START));
+    }
+
+    private static int indexFrom(List<String> lines, int from, java.util.function.Predicate<String> p) {
+        for (int i = from; i < lines.size(); i++) {
+            if (p.test(lines.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no matching line from " + from + ": " + lines);
+    }
+
     @Test
     void observeAndStatusPrintWhatAFollowerSees() throws Exception {
         Follower follower = follower();

@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
-import org.apache.http.HttpRequest;
 import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.HttpResponse;
 import org.apache.http.HttpResponseInterceptor;
@@ -22,7 +21,6 @@ import org.apache.http.conn.socket.ConnectionSocketFactory;
 import org.apache.http.conn.socket.PlainConnectionSocketFactory;
 import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.client.CloseableHttpClient;
-import org.apache.http.impl.client.DefaultHttpRequestRetryHandler;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.client.HttpClients;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
@@ -102,7 +100,11 @@ final class ConsulHttp implements AutoCloseable {
         String token = s.token();
         HttpClientBuilder clients = HttpClients.custom()
                 .setDefaultRequestConfig(ordinary)
-                .setRetryHandler(new ReadRetry())
+                // No retries: the Session and the watches retry with their own back-off, a repeated
+                // DELETE ?cas= could report false for a delete that happened, and HttpClient logs
+                // each retry at INFO (through commons-logging, often java.util.logging's console):
+                // dozens of lines each time an agent dies under a store's blocking queries.
+                .disableAutomaticRetries()
                 .disableCookieManagement()
                 .disableAuthCaching()
                 .setUserAgent("leadership-consul")
@@ -161,26 +163,9 @@ final class ConsulHttp implements AutoCloseable {
     }
 
     /**
-     * Retries once a request that never reached the agent, or a GET whose answer was lost (a
-     * pooled connection the agent had closed). Never a PUT or DELETE that may have been applied:
-     * a repeated {@code DELETE ?cas=} would report {@code false} for a delete that happened.
-     */
-    private static final class ReadRetry extends DefaultHttpRequestRetryHandler {
-        ReadRetry() {
-            super(1, false);
-        }
-
-        @Override
-        protected boolean handleAsIdempotent(HttpRequest request) {
-            return "GET".equals(request.getRequestLine().getMethod());
-        }
-    }
-
-    /**
      * A pool of {@code size} connections. Every pooled connection is checked before reuse (a 1 ms
-     * read): after an agent restart the old connections are dead, and a write on one would fail for
-     * nothing — writes are not retried, since a repeated DELETE ?cas= could report false for a
-     * delete that happened.
+     * read): after an agent restart the old connections are dead, and a request on one would fail for
+     * nothing. No request is retried here (see disableAutomaticRetries).
      */
     private static PoolingHttpClientConnectionManager pool(Registry<ConnectionSocketFactory> registry, int size) {
         PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(registry);

@@ -24,8 +24,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -95,6 +100,59 @@ class ConsulStoreClientTest {
                 assertTrue(r.queues.isEmpty() && r.errors.isEmpty(), "a callback after close");
             }
         }
+    }
+
+    /**
+     * An agent killed under a store's blocking queries: Apache HttpClient logs through
+     * commons-logging, which writes to java.util.logging's console when the application has no
+     * other backend, and used to print {@code I/O exception (…NoHttpResponseException) caught when
+     * processing request …} and {@code Retrying request …} at INFO for each query in flight. The
+     * store's client retries nothing (the Session and the watches retry with back-off), so it logs
+     * nothing there.
+     */
+    @Test
+    void aKilledAgentMakesTheHttpClientLogNothing() throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(handler);
+        try (ConsulAgent consul = ConsulAgent.builder().node("consul-killed").start()) {
+            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
+            Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+            Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
+            for (int i = 0; i < recorders.length; i++) {
+                store.watch(List.of("a", "b", "c").get(i), recorders[i]);
+                assertNotNull(recorders[i].next());
+            }
+            Thread.sleep(200); // the watches are now parked in blocking queries
+            consul.kill();
+            for (Recorder r : recorders) {
+                assertNotNull(r.errors.poll(20, TimeUnit.SECONDS), "the watch reported the outage");
+            }
+            failure(lease.keepAlive());
+            store.close();
+        } finally {
+            root.removeHandler(handler);
+        }
+        List<String> http = records.stream()
+                .filter(r -> r.getLoggerName() != null && r.getLoggerName().startsWith("org.apache.http")
+                        && r.getLevel().intValue() >= Level.INFO.intValue())
+                .map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + new SimpleFormatter().formatMessage(r))
+                .toList();
+        assertEquals(List.of(), http, "HttpClient's records at INFO or above");
     }
 
     @Test

@@ -71,7 +71,7 @@ public final class EtcdStore implements Store {
     private static final Duration IDLE = Duration.ofSeconds(5);
 
     private final EtcdSettings settings;
-    private final ThreadPoolExecutor executor;
+    private final ScheduledThreadPoolExecutor executor;
     private final ThreadPoolExecutor leaseLane;
     private final ScheduledThreadPoolExecutor timer;
     private final StoreThreads threads;
@@ -87,9 +87,13 @@ public final class EtcdStore implements Store {
         // A fixed set of threads, ending when idle, that run gRPC's callbacks, jetcd's retries, the
         // completion of every returned future and the watch listeners: a burst of a thousand
         // requests queues here instead of starting a thousand threads. Continuations must not block.
-        this.executor = new ThreadPoolExecutor(WORKERS, WORKERS, IDLE.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threads.factory("worker"));
+        // A scheduled pool, so that Failsafe (jetcd's retries) waits out its back-off here: given a
+        // plain pool, it would start its own JVM-wide "FailsafeDelayScheduler" thread, which no
+        // close() ends.
+        this.executor = new ScheduledThreadPoolExecutor(WORKERS, threads.factory("worker"));
+        this.executor.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.executor.allowCoreThreadTimeOut(true);
+        this.executor.setRemoveOnCancelPolicy(true);
         this.leaseLane = new ThreadPoolExecutor(1, 1, IDLE.toMillis(), TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads.factory("lease"));
         this.leaseLane.allowCoreThreadTimeOut(true);
@@ -97,6 +101,7 @@ public final class EtcdStore implements Store {
         this.timer.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
+        GrpcLogging.route();
         this.tap = new ChannelTap(settings.user() != null);
         this.client = settings.newClient(executor, new Callbacks(executor), tap);
         this.keepAlives = new KeepAliveStream(tap.tapped(), new Callbacks(leaseLane), timer, settings.requestTimeout());

@@ -1,16 +1,27 @@
 package io.leadership.etcd;
 
 import static io.leadership.etcd.Await.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -54,6 +65,46 @@ class EtcdCloseTest {
         List<String> others = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
                 .map(Thread::getName).toList();
         System.out.println("other threads started meanwhile and still alive: " + others);
+    }
+
+    /**
+     * In a JVM of its own (what a process starts once shows there), with the default timeouts:
+     * three stores, each with a request that jetcd retries after a back-off, then closed. No thread
+     * of the stores, jetcd (Failsafe's {@code FailsafeDelayScheduler} included), gRPC or Netty is
+     * left afterwards, so nothing grows from one store to the next, and nothing was written through
+     * java.util.logging's console handler (gRPC's {@code INFO: Epoll available …}).
+     */
+    @Test
+    void storesWithRetriedRequestsLeaveNoThreadAndWriteNothingThroughJavaUtilLogging() throws Exception {
+        InetSocketAddress server = etcd.addresses().get(0);
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Xmx128m",
+                EtcdStoreLifeChild.class.getName(), server.getHostString(), String.valueOf(server.getPort()), "3").start();
+        CompletableFuture<List<String>> out = CompletableFuture.supplyAsync(() -> lines(child.getInputStream()));
+        CompletableFuture<List<String>> err = CompletableFuture.supplyAsync(() -> lines(child.getErrorStream()));
+        if (!child.waitFor(120, TimeUnit.SECONDS)) {
+            child.destroyForcibly();
+        }
+        List<String> stdout = out.get(10, TimeUnit.SECONDS);
+        List<String> stderr = err.get(10, TimeUnit.SECONDS);
+        assertEquals(0, child.exitValue(), "the child ran to its end: " + stdout + "\n" + String.join("\n", stderr));
+        List<String> cycles = stdout.stream().filter(l -> l.startsWith("alive after cycle ")).toList();
+        assertEquals(List.of("alive after cycle 1: []", "alive after cycle 2: []", "alive after cycle 3: []"), cycles,
+                "every thread a store started ended after its close: nothing grows from store to store");
+        assertTrue(stdout.contains("left: []"), "no thread left once the stores closed: " + stdout);
+        List<String> jul = stderr.stream().filter(l -> JUL_CONSOLE.matcher(l).find()).toList();
+        assertEquals(List.of(), jul, "lines from java.util.logging's console handler; stderr:\n" + String.join("\n", stderr));
+    }
+
+    /** The level line java.util.logging's default console format writes ({@code INFO: Epoll available …}). */
+    private static final Pattern JUL_CONSOLE = Pattern.compile("^(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): ");
+
+    private static List<String> lines(InputStream in) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            return r.lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

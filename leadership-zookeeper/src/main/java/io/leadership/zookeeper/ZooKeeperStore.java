@@ -1,5 +1,6 @@
 package io.leadership.zookeeper;
 
+import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -188,7 +189,7 @@ public final class ZooKeeperStore implements Store {
      * on the lease's own session, as Curator's {@code LeaderLatch} does with its protection: one
      * round trip. A join whose answer was lost is retried with the same uuid, and first looks for
      * a node of that uuid (as Curator's protected create does after a connection loss), so a lease
-     * never holds two nodes in one election; see {@link ZooKeeperLease#joining}.
+     * never holds two nodes in one election; see {@code ZooKeeperLease.join}.
      */
     @Override
     public CompletableFuture<Entry> join(String election, String value, Lease lease) {
@@ -612,8 +613,9 @@ public final class ZooKeeperStore implements Store {
         watches.remove(watch.znode(), watch);
     }
 
+    /** What every operation of a closed store fails with, as on etcd and Consul: {@code Session.open} gives up at once on it. */
     StoreException closedError(String operation, String election) {
-        return new StoreException(NAME, operation, election, "the store " + settings.describe() + " is closed", null);
+        return new StoreClosedException(NAME, operation);
     }
 
     /** Runs {@code start}, turning a synchronous exception into a failed future: nothing throws out of an operation. */

@@ -1,5 +1,7 @@
 package io.leadership.zookeeper;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -258,11 +260,40 @@ public final class ZooKeeperStoreBuilder {
         return this;
     }
 
+    /**
+     * Fails when no host of the connect string resolves (a misspelt name, a wrong domain): the
+     * ZooKeeper client would retry for ever, logging an ERROR with a stack trace per attempt. A
+     * host that does not resolve while another does is warned about once: members of an ensemble
+     * may be registered in DNS only as they start (a Kubernetes StatefulSet), and the client tries
+     * the host again on its next connection attempt.
+     */
+    private static void requireAHostThatResolves(String connectString) {
+        String[] servers = connectString.split(",");
+        List<String> unresolved = new ArrayList<>();
+        for (String server : servers) {
+            String host = server.substring(0, server.lastIndexOf(':'));
+            try {
+                InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+            } catch (UnknownHostException e) {
+                unresolved.add(host);
+            }
+        }
+        if (unresolved.size() == servers.length) {
+            throw new IllegalArgumentException("no host of ZooKeeper servers '" + connectString + "' resolves (unknown host "
+                    + String.join(", ", unresolved) + "); expected host:port[,host:port...] with host names that resolve, or addresses");
+        }
+        if (!unresolved.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(ZooKeeperStore.class).warn("ZooKeeper host(s) {} of '{}' do not resolve now;"
+                    + " the client tries them again when it connects", unresolved, connectString);
+        }
+    }
+
     /** Starts the store's client (without waiting for a connection) and returns the store. */
     public ZooKeeperStore build() {
         if (connectString == null) {
             throw new IllegalArgumentException("ZooKeeper connect string not set; expected host:port[,host:port...], e.g. localhost:2181");
         }
+        requireAHostThatResolves(connectString);
         return new ZooKeeperStore(new Settings(connectString, namespace, connectionTimeout, sessionTimeout,
                 List.copyOf(authInfos), aclProvider, tls ? new Tls(caFile, keyFile) : null,
                 principals.isEmpty() ? "no credentials" : String.join(", ", principals)));

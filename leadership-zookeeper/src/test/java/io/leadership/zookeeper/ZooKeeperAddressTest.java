@@ -50,6 +50,29 @@ class ZooKeeperAddressTest {
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should contain '" + expected + "'");
     }
 
+    /**
+     * A host that does not resolve fails at once, naming it, before any client exists: ZooKeeper's
+     * client would log an ERROR with an UnknownHostException stack trace at every attempt.
+     */
+    @Test
+    void aHostThatDoesNotResolveFailsAtOnceNamingItAndNothingIsLogged() throws Exception {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                try (Store store = Stores.connect("zk://no-such-host.invalid:2181?connectTimeout=500ms")) {
+                    Thread.sleep(1000); // the fault was that it connected: let its client try, and log
+                }
+            });
+            assertTrue(e.getMessage().contains("no-such-host.invalid") && e.getMessage().contains("resolves"), e.getMessage());
+        } finally {
+            System.setErr(stderr);
+        }
+        String logged = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(!logged.contains("ERROR") && !logged.contains("UnknownHostException"), "logged:\n" + logged);
+    }
+
     @Test
     void passwordsAreNotRepeatedInMessages() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

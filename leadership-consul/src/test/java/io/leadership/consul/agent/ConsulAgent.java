@@ -129,11 +129,11 @@ public final class ConsulAgent implements StoreServer {
     private final String extraHcl;
     private final Path root;
     private final boolean ownRoot;
-    private final int http;
-    private final int https;
-    private final int serfLan;
-    private final int serfWan;
-    private final int server;
+    private int http; // picked free; picked again if another process took one before the agent bound it
+    private int https;
+    private int serfLan;
+    private int serfWan;
+    private int server;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private List<String> retryJoin = List.of();
     private Process process;
@@ -151,6 +151,10 @@ public final class ConsulAgent implements StoreServer {
         this.ownRoot = b.root == null;
         this.root = b.root != null ? b.root : Files.createTempDirectory("consul-agent-");
         Files.createDirectories(root);
+        pickPorts();
+    }
+
+    private void pickPorts() throws IOException {
         int[] ports = freePorts(5);
         this.http = ports[0];
         this.https = tls == null ? -1 : ports[1];
@@ -281,10 +285,37 @@ public final class ConsulAgent implements StoreServer {
                 https > 0 ? ", https 127.0.0.1:" + https : "", dataDir());
     }
 
+    /**
+     * Starts a single agent for the first time and waits until it serves. A port picked free can be
+     * taken by another process (an outgoing connection's ephemeral port) before the agent binds it:
+     * then the agent exits at once, and it is started again on freshly picked ports (three times at most).
+     * A restart keeps its ports (clients know them): it tries the same ports again a little later.
+     */
     void startAndAwait(boolean single) throws IOException {
-        launch();
-        if (single) {
-            awaitReady();
+        startAndAwait(single, false);
+    }
+
+    private void startAndAwait(boolean single, boolean keepPorts) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            launch();
+            if (!single) {
+                return;
+            }
+            try {
+                awaitReady();
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt >= 3 || process.isAlive() || !tail().contains("address already in use")) {
+                    throw e;
+                }
+                LOG.warn("consul agent {}: a port was taken before it could bind it; starting again{}", node,
+                        keepPorts ? " on the same ports" : " on other ports");
+                if (keepPorts) {
+                    pause(500);
+                } else {
+                    pickPorts();
+                }
+            }
         }
     }
 
@@ -444,14 +475,14 @@ public final class ConsulAgent implements StoreServer {
 
     /** Starts a stopped or killed agent again on its data and ports, waiting until it serves. */
     public void startAgain() throws IOException {
-        startAndAwait(true);
+        startAndAwait(true, true);
     }
 
     /** Stops the agent (SIGTERM) and starts it again on the same data and ports. */
     @Override
     public void restart() throws IOException {
         stop();
-        startAndAwait(true);
+        startAndAwait(true, true);
     }
 
     /** Stops the agent and starts it on a fresh data directory: a new cluster, whose indexes start low again. */
@@ -459,7 +490,7 @@ public final class ConsulAgent implements StoreServer {
     public void restartEmpty() throws IOException {
         stop();
         deleteTree(dataDir());
-        startAndAwait(true);
+        startAndAwait(true, true);
     }
 
     @Override
