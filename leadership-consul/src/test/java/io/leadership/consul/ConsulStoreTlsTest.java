@@ -102,7 +102,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void consulApisKeyStoresFromTheAddressElect() throws Exception {
-        try (Store store = Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12()
+        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12()
                 + "&clientCertPassword=" + certs.password() + "&trustStore=" + certs.trustP12() + "&trustStorePassword="
                 + certs.password() + "&sessionTtlMin=1s")) {
             electsOverHttps(store);
@@ -129,7 +129,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void anAgentNobodyTrustsIsRefused() {
-        try (Store store = Stores.connect("consul://127.0.0.1:" + port() + "?tls=true")) {
+        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?tls=true")) {
             Throwable e = refused(store);
             assertTrue(e.getMessage().contains("cannot reach the agent at https://127.0.0.1:" + port()), e.getMessage());
             Throwable root = e;
@@ -215,7 +215,7 @@ class ConsulStoreTlsTest {
                 + "&trustStore=" + certs.trustP12() + "&trustStorePassword=" + certs.password() + "&sessionTtlMin=1s";
         try (SecretScan scan = SecretScan.start().password(certs.password()).privateKey(certs.serverKeyPem())
                 .privateKey(certs.clientKeyPem())) {
-            try (Store store = Stores.connect(address);
+            try (Store store = (Store) Stores.connect(address);
                  Session session = Session.open(store, Duration.ofSeconds(2));
                  Candidate candidate = Candidate.create(session, "tls/scan", "node-a");
                  Follower follower = Follower.create(store, "tls/scan")) {
@@ -223,10 +223,10 @@ class ConsulStoreTlsTest {
                 Recorder.subscribe("leader", follower.followElection()).awaitMatching(Optional.of("node-a")::equals, Duration.ofSeconds(20));
                 scan.show(store, session, candidate, follower);
             }
-            try (Store untrusting = Stores.connect(address.replace(certs.trustP12().toString(), otherCa.trustP12().toString()))) {
+            try (Store untrusting = (Store) Stores.connect(address.replace(certs.trustP12().toString(), otherCa.trustP12().toString()))) {
                 scan.show(refused(untrusting), untrusting);
             }
-            try (Store noClientCert = Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12()
+            try (Store noClientCert = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12()
                     + "&trustStorePassword=" + certs.password())) {
                 scan.show(refused(noClientCert), noClientCert);
             }

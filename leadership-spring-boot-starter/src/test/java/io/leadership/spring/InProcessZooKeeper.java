@@ -1,7 +1,7 @@
 package io.leadership.spring;
 
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.FaultProxy;
 import java.net.InetSocketAddress;
 import java.time.Duration;

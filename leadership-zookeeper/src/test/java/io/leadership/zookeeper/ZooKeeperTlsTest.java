@@ -57,8 +57,8 @@ class ZooKeeperTlsTest {
     @Test
     void electsAndFollowsWithTheCaAndAClientCertificate() {
         try (SecretScan scan = scan();
-                Store store = Stores.connect(address("caFile=" + certs.caPem + "&keyFile=" + certs.clientPem));
-                Store watcher = Stores.connect(address("caFile=" + certs.caPem + "&certFile=" + certs.clientPem
+                Store store = (Store) Stores.connect(address("caFile=" + certs.caPem + "&keyFile=" + certs.clientPem));
+                Store watcher = (Store) Stores.connect(address("caFile=" + certs.caPem + "&certFile=" + certs.clientPem
                         + "&keyFile=" + certs.clientPem));
                 Session session = Session.open(store, ZooKeeperServer.TTL);
                 Candidate candidate = Candidate.create(session, "jobs/tls", "node-1");
@@ -75,7 +75,7 @@ class ZooKeeperTlsTest {
     @Test
     void aServerCertificateTheClientDoesNotTrustIsRefusedNamingTheCause() {
         try (SecretScan scan = scan();
-                Store store = Stores.connect(address("caFile=" + certs.otherCaPem + "&keyFile=" + certs.clientPem))) {
+                Store store = (Store) Stores.connect(address("caFile=" + certs.otherCaPem + "&keyFile=" + certs.clientPem))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             StoreException e = assertInstanceOf(StoreException.class, error);
             assertEquals("grant", e.operation());
@@ -88,7 +88,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void withoutAClientCertificateTheServerRefusesTheConnection() {
-        try (SecretScan scan = scan(); Store store = Stores.connect(address("caFile=" + certs.caPem))) {
+        try (SecretScan scan = scan(); Store store = (Store) Stores.connect(address("caFile=" + certs.caPem))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             assertInstanceOf(StoreException.class, error);
             assertTrue(error.getMessage().contains("no connection to " + server.connectString() + "/tls within 2000 ms"),
@@ -100,7 +100,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void aPlainClientGetsNoSessionOnTheTlsPort() {
-        try (Store store = Stores.connect("zk://" + server.connectString() + "?connectTimeout=1s")) {
+        try (Store store = (Store) Stores.connect("zk://" + server.connectString() + "?connectTimeout=1s")) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             assertTrue(error.getMessage().contains("no connection"), error.getMessage());
         }
