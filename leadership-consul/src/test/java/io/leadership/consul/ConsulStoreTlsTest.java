@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.ecwid.consul.transport.TLSConfig;
 import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.consul.agent.ConsulAgent;
@@ -70,9 +69,9 @@ class ConsulStoreTlsTest {
         return consul.httpsPort();
     }
 
-    private static TLSConfig clientCertificate() {
-        return new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12().toString(), certs.password(),
-                certs.trustP12().toString(), certs.password());
+    private static ConsulStoreBuilder withClientCertificate() {
+        return ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password())
+                .trustStore(certs.trustP12(), certs.password());
     }
 
     private static void electsOverHttps(Store store) throws Exception {
@@ -93,7 +92,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void aClientCertificateAndAPemCaFileElect() throws Exception {
-        try (ConsulStore store = ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertificate())
+        try (ConsulStore store = withClientCertificate()
                 .caFile(certs.caPem()).sessionTtlMin(Duration.ofSeconds(1)).build()) {
             assertEquals("https://127.0.0.1:" + port(), store.agent());
             electsOverHttps(store);
@@ -142,9 +141,8 @@ class ConsulStoreTlsTest {
 
     @Test
     void aMissingTrustStoreIsNamed() {
-        TLSConfig tls = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, null, null, dir.resolve("none.p12").toString(), "changeit");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ConsulStore.builder().address("127.0.0.1", port()).tls(tls).build());
+                () -> ConsulStore.builder().address("127.0.0.1", port()).trustStore(dir.resolve("none.p12"), "changeit"));
         assertTrue(e.getMessage().contains("trust store '" + dir.resolve("none.p12") + "'"), e.getMessage());
     }
 
@@ -158,13 +156,10 @@ class ConsulStoreTlsTest {
      */
     @Test
     void aServerCertificateFromAnotherCaIsRefused() {
-        TLSConfig otherTrust = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12().toString(), certs.password(),
-                otherCa.trustP12().toString(), certs.password());
-        TLSConfig clientCertOnly = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12().toString(), certs.password(),
-                null, null);
         for (ConsulStoreBuilder b : List.of(
-                ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertOnly).caFile(otherCa.caPem()),
-                ConsulStore.builder().address("127.0.0.1", port()).tls(otherTrust))) {
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password()).caFile(otherCa.caPem()),
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password())
+                        .trustStore(otherCa.trustP12(), certs.password()))) {
             try (Store store = b.build()) {
                 Throwable e = refused(store);
                 assertTrue(e.getMessage().startsWith("consul leave on 'tls/k/s' failed: cannot reach the agent at https://127.0.0.1:" + port()

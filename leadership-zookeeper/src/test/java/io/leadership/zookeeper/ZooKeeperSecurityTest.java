@@ -184,8 +184,7 @@ class ZooKeeperSecurityTest {
             // The elector grants the reader READ on the election's nodes, and nothing else.
             Store store = open(ZooKeeperServer.builder(server.addresses()).namespace("secure")
                     .digest("elector", ELECTOR_PASSWORD)
-                    .keyAcl(List.of(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.AUTH_IDS),
-                            new ACL(ZooDefs.Perms.READ, digest("reader", READER_PASSWORD))))
+                    .keyAcl(KeyAcl.creator().digestUser("reader", READER_PASSWORD, KeyAcl.Access.READ))
                     .build());
             Candidate candidate = elect(store, "node-1");
             Store reader = connect("reader:" + READER_PASSWORD, null);

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Certificates made in the test with the JDK's keytool: a CA, a server certificate for
  * 127.0.0.1/localhost signed by it (PEM certificate and PKCS#8 PEM key, as a Consul agent takes
- * them), a client certificate signed by it (a PKCS12 key store, as consul-api's TLSConfig takes it,
+ * them), a client certificate signed by it (a PKCS12 key store, as ConsulStoreBuilder.clientCertificate takes it,
  * and its key as PEM, for tests that search for it), and a PKCS12 trust store holding the CA.
  */
 public record TestCertificates(Path caPem, Path serverPem, Path serverKeyPem, Path clientP12, Path clientKeyPem, Path trustP12,
