@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Lease;
 import java.time.Duration;
 import java.util.HashSet;
@@ -327,7 +328,7 @@ public final class Session implements AutoCloseable {
          * @throws IllegalArgumentException if the TTL is outside what the store accepts, or the margin outside 20 ms to TTL/2
          */
         public Session open() {
-            return Session.open(store, ttl, margin, new ThreadLoop("leadership-session-"));
+            return Session.open(store, ttl, margin, new ThreadLoop("session"));
         }
     }
 }
