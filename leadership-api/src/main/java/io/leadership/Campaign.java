@@ -8,13 +8,18 @@ import io.leadership.spi.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The campaign of one {@link Candidate}: <em>join</em> → read our <em>position</em> → lead if our
  * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
- * leader waits for its own key to go (deleted by someone else: it steps down and rejoins).
+ * leader waits for its own key to go (deleted by someone else: it steps down and rejoins). A term
+ * that ends voluntarily (resign, stop, ineligible) <em>drains</em> its work before its key is
+ * deleted; one that ends involuntarily cancels the work and leaves at once.
  * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
  *
  * <p>A state machine on its session's {@link Loop}: inputs are store answers, lease signals,
@@ -30,17 +35,25 @@ final class Campaign implements Session.Listener {
      * Where our key stands. Every transition makes a new object, so an answer meant for an
      * earlier state is told apart by identity ({@code key != expected}) and ignored.
      */
-    private sealed interface Key permits None, Joining, Held, Leaving { }
+    private sealed interface Key permits None, Joining, Unsure, Held, Draining, Leaving { }
     /** Our key is in the store, bound to {@code lease}. */
     private sealed interface Held extends Key permits Reading, Watching { Entry entry(); Lease lease(); }
     /** Held, and waiting for a key to go: the one ahead of ours, or ours while leading. */
     private sealed interface Watching extends Held permits Waiting, Leading { CompletableFuture<Void> gone(); }
     private static final class None implements Key { }
     private record Joining(Lease lease) implements Key { }
+    /** A join of {@code lease} failed: its answer may have been lost after the store made the key. */
+    private record Unsure(Lease lease) implements Key { }
     private record Reading(Entry entry, Lease lease) implements Held { }
     /** {@code ahead} keys were ahead of ours at the last read. */
     private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
     private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
+    /**
+     * A term ended voluntarily and its {@code work} was cancelled: our key stays until the work
+     * returned (and its hold passed), at the latest until {@code deadline}, the lease's safety
+     * deadline when the term ended. Then Leaving.
+     */
+    private record Draining(Entry entry, Tenure work, long deadline, List<CompletableFuture<Boolean>> resigns) implements Key { }
     /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
     private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
@@ -53,6 +66,8 @@ final class Campaign implements Session.Listener {
     private final String id;
     private final Backoff backoff;
     private final Eligibility eligibility;
+    private final LeaderTask whileLeading; // null: none
+    private final Executor workers;
     final TermPublisher published;
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     volatile Health unhealthy; // why the candidate itself is down (ineligible, stopped); null while it campaigns
@@ -61,9 +76,14 @@ final class Campaign implements Session.Listener {
     private boolean eligible;
     private boolean stopping;
     private Loop.Timer retry;
+    private Loop.Timer drainTimer;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
 
-    Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility) {
+    private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
+
+    /** @param workers runs {@code whileLeading} once per term (null: a new daemon thread each term) */
+    Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility,
+            LeaderTask whileLeading, Executor workers) {
         this.session = session;
         this.loop = session.loop();
         this.store = session.store();
@@ -71,6 +91,8 @@ final class Campaign implements Session.Listener {
         this.id = id;
         this.backoff = backoff;
         this.eligibility = eligibility;
+        this.whileLeading = whileLeading;
+        this.workers = workers != null ? workers : task -> WORK_THREADS.newThread(task).start();
         this.eligible = eligibility.initially();
         this.unhealthy = eligible ? null : new Health(false, "candidate not eligible", loop.now());
         this.published = new TermPublisher(election, id, loop.events());
@@ -107,8 +129,9 @@ final class Campaign implements Session.Listener {
         log.info("candidate '{}' in election '{}' is {}", id, election, now ? "eligible: joining" : "not eligible: leaving");
         if (now) {
             join();
+        } else if (key instanceof Leading leading) {
+            endTerm(leading, Term.Cause.RESIGN, List.of());
         } else if (key instanceof Held held) {
-            published.ended(Term.Cause.RESIGN);
             leave(held.entry());
         }
     }
@@ -137,11 +160,29 @@ final class Campaign implements Session.Listener {
         answerResigns(false);
         if (error == null) {
             leave(e); // then joins again, unless stopped or ineligible
-        } else if (stopping) {
-            completeStop(); // a key created unseen expires with the lease (or its store recovers it)
         } else {
-            retryAfter(error, NONE, this::join);
+            // The key may exist all the same, on a lease the session keeps alive: it would block
+            // everyone behind it. A join again (idempotent for a lease) finds it, even to delete it.
+            Unsure unsure = new Unsure(joining.lease());
+            key = unsure;
+            retryAfter(error, unsure, () -> settle(unsure));
         }
+    }
+
+    /** Joins again after a failed join: to campaign with the key, or to find it and delete it when stopped or ineligible. */
+    private void settle(Unsure unsure) {
+        if (session.current() != unsure.lease()) {
+            key = NONE; // the lease is gone, and any key of it with it
+            if (stopping) {
+                completeStop();
+            } else {
+                join();
+            }
+            return;
+        }
+        Joining joining = new Joining(unsure.lease());
+        key = joining;
+        Session.call(() -> store.join(election, id, unsure.lease())).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
     private void read(Held held) {
@@ -198,8 +239,16 @@ final class Campaign implements Session.Listener {
             return;
         }
         backoff.reset();
-        published.began(mine, lease);
+        Tenure work = new Tenure(election, id, mine.version(), () -> session.holds(lease), loop);
+        published.began(mine, lease, work);
         watchOwnKey(mine, lease);
+        if (whileLeading != null) {
+            try {
+                workers.execute(() -> work.run(whileLeading, 0));
+            } catch (RejectedExecutionException e) {
+                log.warn("candidate '{}' in election '{}': its executor refused the work of epoch {}", id, election, mine.version(), e);
+            }
+        }
     }
 
     private void watchOwnKey(Entry mine, Lease lease) {
@@ -236,8 +285,9 @@ final class Campaign implements Session.Listener {
         } else if (key instanceof Leading leading) {
             resigns.add(result);
             log.info("candidate '{}' resigns election '{}' (epoch {})", id, election, leading.entry().version());
-            published.ended(Term.Cause.RESIGN);
-            handOff(leading.entry());
+            endTerm(leading, Term.Cause.RESIGN, takeResigns());
+        } else if (key instanceof Draining draining) {
+            draining.resigns().add(result); // answered with the delete the drain ends in
         } else if (key instanceof Waiting waiting) {
             resigns.add(result);
             waiting.gone().cancel(true);
@@ -250,12 +300,68 @@ final class Campaign implements Session.Listener {
     }
 
     private void handOff(Entry mine) {
+        leave(mine, takeResigns());
+    }
+
+    /** The resigns a hand-off answers once its delete is done. */
+    private List<CompletableFuture<Boolean>> takeResigns() {
         List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(resigns);
         resigns.clear();
         if (Broken.resignTrueBeforeDelete) {
             handingOff.forEach(r -> r.complete(true));
         }
-        leave(mine, handingOff);
+        return handingOff;
+    }
+
+    /**
+     * A voluntary end of the term: its work is cancelled at once, and our key is deleted once the
+     * work returned (and the hold it asked for passed), at the latest at the lease's safety
+     * deadline as it stood now. The successor cannot lead before our key is gone, so its work
+     * never starts while ours runs.
+     */
+    private void endTerm(Leading leading, Term.Cause cause, List<CompletableFuture<Boolean>> handingOff) {
+        long deadline = session.deadline(leading.lease());
+        Tenure work = published.ended(cause);
+        if (work == null || (work.drained().isDone() && work.holdUntil() == null)) {
+            leave(leading.entry(), handingOff);
+            return;
+        }
+        cancelWatch();
+        Draining draining = new Draining(leading.entry(), work, deadline, new ArrayList<>(handingOff));
+        key = draining;
+        work.drained().whenComplete((v, e) -> loop.execute(() -> drain(draining)));
+        drain(draining);
+    }
+
+    /** Leaves once the drain is over, else waits for the work (which calls again) or for the hold or deadline timer. */
+    private void drain(Draining draining) {
+        if (key != draining) {
+            return;
+        }
+        cancelDrainTimer();
+        long now = loop.nanoTime();
+        boolean returned = draining.work().drained().isDone();
+        Long hold = draining.work().holdUntil();
+        long until = returned ? (hold != null ? hold : now) : draining.deadline();
+        if (until - draining.deadline() > 0) {
+            until = draining.deadline();
+        }
+        if (now - until < 0) {
+            drainTimer = loop.schedule(() -> drain(draining), until - now);
+            return;
+        }
+        if (!returned) {
+            log.warn("candidate '{}' in election '{}': the work of epoch {} still runs at the lease's safety deadline; "
+                    + "its key is deleted anyway (the epoch fences what the work still writes)", id, election, draining.entry().version());
+        }
+        leave(draining.entry(), draining.resigns());
+    }
+
+    private void cancelDrainTimer() {
+        if (drainTimer != null) {
+            drainTimer.cancel();
+            drainTimer = null;
+        }
     }
 
     private void answerResigns(boolean answer) {
@@ -268,6 +374,12 @@ final class Campaign implements Session.Listener {
         if (gone) {
             if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
                 left(leaving, null); // deleted with the lease
+            } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
+                settle(unsure); // any key of it went with it
+            } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
+                Leaving deleted = new Leaving(draining.entry(), draining.resigns());
+                key = deleted;
+                left(deleted, null); // deleted with the lease
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
                 lose("lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE); // leaseValid() of the next lease joins again
             }
@@ -275,19 +387,24 @@ final class Campaign implements Session.Listener {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
             published.ended(Term.Cause.LEASE_IN_DOUBT);
             leave(leading.entry());
+        } else if (key instanceof Draining draining) {
+            log.warn("candidate '{}' in election '{}': lease {} in doubt while the work of epoch {} drains; its key is deleted at once",
+                    id, election, lease.id(), draining.entry().version());
+            leave(draining.entry(), draining.resigns());
         }
     }
 
     /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
     private void leave(Entry mine) {
-        leave(mine, List.of());
+        leave(mine, new ArrayList<>());
     }
 
     private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
         cancelWatch();
+        cancelDrainTimer();
         Leaving leaving = new Leaving(mine, handingOff);
         key = leaving;
-        Session.call(() -> store.leave(mine)).whenComplete((ok, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, error)));
     }
 
     private void left(Leaving leaving, Throwable error) {
@@ -295,14 +412,14 @@ final class Campaign implements Session.Listener {
             return; // the lease went meanwhile, and the key with it
         }
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
-            if (!stopping) {
-                retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
-                return;
-            }
-            log.warn("candidate '{}': could not delete key {} on stop ({}); it expires with the lease", id, leaving.entry().key(),
-                    Session.unwrap(error).getMessage());
+            // Also when stopped: a key left on a lease the session keeps alive would block everyone
+            // behind it. The stop completes once the key is deleted or its lease is gone.
+            retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
+            return;
         }
         key = NONE;
+        // The key is gone (deleted by this leave, or by one whose answer was lost, or with its
+        // lease), after every resign that asked for this hand-off: each of them is answered true.
         leaving.resigns().forEach(r -> r.complete(true));
         if (stopping) {
             completeStop();
@@ -342,20 +459,23 @@ final class Campaign implements Session.Listener {
             return;
         }
         stopping = true;
-        published.ended(Term.Cause.STOP);
         eligibility.stop();
         if (retry != null) {
             retry.cancel();
         }
         session.unregister(election, this);
         answerResigns(false);
-        if (key instanceof Held held) {
+        if (key instanceof Leading leading) {
+            endTerm(leading, Term.Cause.STOP, List.of());
+        } else if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
             leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
+        } else if (key instanceof Unsure unsure) {
+            settle(unsure); // at once: its retry was just cancelled
         } else if (key == NONE) {
             completeStop();
-        } // else the join in flight continues the stop
+        } // else the join in flight, or the drain, continues the stop
     }
 
     /** Completes the publishers and the stop; safe from any thread once nothing runs on the loop for this campaign. */

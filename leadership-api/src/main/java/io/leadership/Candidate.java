@@ -8,10 +8,14 @@ import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * is published before the key can expire in the store (see {@link Session}); {@link #isLeader()}
  * answers from the lease deadline at the moment it is called; each term's {@link #epoch()} is the
  * key's version, strictly increasing across terms.
+ *
+ * <p>Work on the leader runs in its term ({@link Builder#whileLeading}, {@link #runIfLeading}): a
+ * voluntary end (resign, stop, ineligible) cancels it and deletes the key only once it returned,
+ * bounded by the lease's safety deadline, so the next leader's work never overlaps it; an
+ * involuntary end cancels it at once.
  */
 public final class Candidate implements AutoCloseable {
 
@@ -42,6 +51,17 @@ public final class Candidate implements AutoCloseable {
     private final Object participantsLock = new Object();
     private Watch participantsWatch; // guarded by participantsLock; opened by the first participants()
     private volatile Queue queue; // the last queue that watch delivered
+    private final Map<LeadershipListener, Flow.Subscription> listeners = new ConcurrentHashMap<>();
+    private static final Flow.Subscription PENDING = new Flow.Subscription() { // a listener being subscribed
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    };
+    private final AtomicLong skippedRuns = new AtomicLong();
 
     private Candidate(Builder b) {
         this.session = b.session;
@@ -50,8 +70,14 @@ public final class Candidate implements AutoCloseable {
         // Jitter apart from other candidates, yet replayable in virtual time.
         long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode());
         this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax, seed),
-                new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)));
-        campaign.stopped.whenComplete((v, e) -> closeParticipantsWatch());
+                new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)),
+                b.whileLeading, b.workers);
+        campaign.stopped.whenComplete((v, e) -> {
+            closeParticipantsWatch();
+            synchronized (campaign.published) {
+                campaign.published.notifyAll(); // awaitLeadership answers false at once
+            }
+        });
     }
 
     /** A candidate with default settings; see {@link #builder}. */
@@ -112,14 +138,133 @@ public final class Candidate implements AutoCloseable {
     }
 
     /**
+     * Waits until this candidate leads ({@link #isLeader()}), at most {@code timeout}. Does not
+     * start the campaign ({@link #runForElection()} does).
+     *
+     * @return {@code true} once leading, {@code false} if {@code timeout} passed first or the candidate stopped
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public boolean awaitLeadership(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + Backoff.check("timeout", timeout, Duration.ZERO, Duration.ofDays(365)).toNanos();
+        Object monitor = campaign.published;
+        synchronized (monitor) {
+            while (!isLeader()) {
+                long left = end - System.nanoTime();
+                if (left <= 0 || campaign.stopped.isDone()) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(monitor, left);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Calls {@code listener} on {@code executor} each time a term begins and ends, one call at a
+     * time and in order, as Curator's {@code addListener(listener, executor)}: a listener added
+     * while this candidate leads hears {@code elected} at once; {@code revoked} always follows
+     * the {@code elected} of its term. An exception the listener throws is logged with the
+     * candidate and election, and later terms are still told. Adding the same listener twice adds it once.
+     */
+    public void addListener(LeadershipListener listener, Executor executor) {
+        if (listener == null || executor == null) {
+            throw new IllegalArgumentException("listener and executor must not be null");
+        }
+        if (listeners.putIfAbsent(listener, PENDING) != null) {
+            return;
+        }
+        Flow.Subscription s = campaign.published.terms.subscribe(new Flow.Subscriber<Term>() {
+            private boolean electedSeen; // delivery is serial
+
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(Term term) {
+                if (term.leading()) {
+                    electedSeen = true;
+                    listener.elected(term);
+                } else if (electedSeen) { // a new listener hears no end of a term it was not told of
+                    electedSeen = false;
+                    listener.revoked(term);
+                }
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+
+            @Override
+            public String toString() {
+                return "listener " + listener;
+            }
+        }, executor);
+        if (!listeners.replace(listener, PENDING, s)) {
+            s.cancel(); // removed while it subscribed
+        }
+    }
+
+    /** Stops calling {@code listener}; a call already under way finishes. */
+    public void removeListener(LeadershipListener listener) {
+        Flow.Subscription s = listener == null ? null : listeners.remove(listener);
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /**
+     * Runs {@code task} on the calling thread if this candidate leads now, as part of its term: a
+     * voluntary end of the term (resign, stop, ineligible) cancels it (interrupt and
+     * {@link Leadership#ended()}) and deletes the key only once it returned, at the latest at the
+     * lease's safety deadline; an involuntary end cancels it at once. For periodic work: call it
+     * from the application's scheduler at each tick.
+     *
+     * @return {@code true} if it ran, {@code false} if it was skipped because this candidate did not lead (counted in {@link #skippedRuns()})
+     */
+    public boolean runIfLeading(LeaderTask task) {
+        return runIfLeading(task, Duration.ZERO);
+    }
+
+    /**
+     * {@link #runIfLeading(LeaderTask)}, and a voluntary end of the term takes effect no sooner
+     * than {@code minHold} after this run started (at the latest at the lease's safety deadline):
+     * the next leader cannot run the same work within {@code minHold} of this run's start. It
+     * replaces ShedLock's {@code lockAtLeastFor} with one monotonic clock, that of this process.
+     * An involuntary end is never held.
+     */
+    public boolean runIfLeading(LeaderTask task, Duration minHold) {
+        if (task == null) {
+            throw new IllegalArgumentException("task must not be null");
+        }
+        long hold = Backoff.check("minimum hold", minHold, Duration.ZERO, Duration.ofDays(1)).toNanos();
+        TermPublisher.Current t = campaign.published.current();
+        if (t != null && t.work().run(task, hold)) {
+            return true;
+        }
+        skippedRuns.incrementAndGet();
+        return false;
+    }
+
+    /** How many {@link #runIfLeading} calls were skipped because this candidate did not lead. */
+    public long skippedRuns() {
+        return skippedRuns.get();
+    }
+
+    /**
      * The candidates' ids in the order they lead, leader first, as last seen. The first call opens
-     * a watch of the whole election (the campaign itself watches only the key ahead of its own),
-     * kept until {@link #stop()}; it may answer an empty list until that watch's first queue.
+     * a watch of the whole election, shared with this process's followers of it (the campaign
+     * itself watches only the key ahead of its own), kept until {@link #stop()}; it may answer an empty list until that watch's first queue.
      */
     public List<String> participants() {
         synchronized (participantsLock) {
             if (participantsWatch == null && !campaign.stopped.isDone()) {
-                participantsWatch = session.store().watch(election, new QueueListener() {
+                participantsWatch = SharedWatches.watch(session.store(), election, new QueueListener() {
                     @Override
                     public void onQueue(Queue q) {
                         queue = q;
@@ -223,6 +368,8 @@ public final class Candidate implements AutoCloseable {
         private Flow.Publisher<Boolean> eligibility;
         private java.util.function.BooleanSupplier eligibleWhen;
         private Duration eligibilityInterval;
+        private LeaderTask whileLeading;
+        private Executor workers;
 
         private Builder(Session session, String election, String id) {
             if (session == null) {
@@ -265,6 +412,33 @@ public final class Candidate implements AutoCloseable {
             }
             this.eligibleWhen = check;
             this.eligibilityInterval = Backoff.check("eligibility interval", interval, Duration.ofMillis(10), Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * Runs {@code task} once at the beginning of each term, on a new daemon thread of its own,
+         * until it returns or the term ends; see {@link #whileLeading(LeaderTask, Executor)}.
+         */
+        public Builder whileLeading(LeaderTask task) {
+            return whileLeading(task, null);
+        }
+
+        /**
+         * Runs {@code task} once at the beginning of each term, on {@code executor} (never on the
+         * session's thread). Its term ends it: on a voluntary end (resign, stop, ineligible) the
+         * task is cancelled (its thread interrupted, {@link Leadership#ended()} completed) and the
+         * key deleted only once it returned, at the latest at the lease's safety deadline, so the
+         * next leader's task never starts while this one runs. On an involuntary end (lease in
+         * doubt or gone, key taken over) it is cancelled and the key left at once: it must stop
+         * promptly, and {@link Leadership#epoch()} fences what it still writes. A task that
+         * returns early leaves the candidate leading.
+         */
+        public Builder whileLeading(LeaderTask task, Executor executor) {
+            if (task == null) {
+                throw new IllegalArgumentException("task must not be null");
+            }
+            this.whileLeading = task;
+            this.workers = executor;
             return this;
         }
 

@@ -43,9 +43,10 @@ public final class Follower implements AutoCloseable {
     private Follower(Store store, String election, Executor events) {
         this.store = Stores.backend(store);
         this.election = this.store.checkElection(election);
-        this.leaders = StatePublisher.states(events);
-        this.queues = StatePublisher.states(events);
-        this.errors = StatePublisher.events(events);
+        String source = "follower of election '" + this.election + "'";
+        this.leaders = StatePublisher.<Optional<String>>states(events).named(source + ": leader");
+        this.queues = StatePublisher.<List<String>>states(events).named(source + ": participants");
+        this.errors = StatePublisher.<Throwable>events(events).named(source + ": errors");
     }
 
     /**

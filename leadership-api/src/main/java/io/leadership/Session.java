@@ -66,8 +66,8 @@ public final class Session implements AutoCloseable {
         Backoff.check("safety margin", m, LeaseKeeper.MIN_MARGIN, this.ttl.dividedBy(2));
         this.marginShare = m.toNanos() / (double) this.ttl.toNanos();
         this.loop = loop;
-        this.errors = StatePublisher.events(loop.events());
-        this.keepAliveLatencies = StatePublisher.events(loop.events());
+        this.errors = StatePublisher.<Throwable>events(loop.events()).named("session on " + store.name() + ": errors");
+        this.keepAliveLatencies = StatePublisher.<Duration>events(loop.events()).named("session on " + store.name() + ": keep-alive latencies");
         this.lease = new LeaseKeeper(store, loop, this.ttl, marginShare, new LeaseKeeper.Owner() {
             @Override
             public void valid(Lease l) {
@@ -155,6 +155,13 @@ public final class Session implements AutoCloseable {
     /** Whether keys bound to {@code l} are certainly still held, on the loop's monotonic clock at this instant. */
     boolean holds(Lease l) {
         return lease.view().holds(l, loop.nanoTime());
+    }
+
+    /** The safety deadline of {@code l} on the loop's clock while keys bound to it are held, else now. */
+    long deadline(Lease l) {
+        LeaseKeeper.View v = lease.view();
+        long now = loop.nanoTime();
+        return v.holds(l, now) ? v.deadline() : now;
     }
 
     /** The lease candidates may use now, or null while there is none they may use. */

@@ -6,6 +6,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A hot {@link Flow.Publisher} of states that never blocks the code that publishes.
@@ -15,8 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are dropped (conflated), and with {@code distinct} no state is ever queued twice in a row, so a
  * subscriber may miss intermediate states but always ends on the latest one, in order.
  * A new subscriber first receives {@code baseline} (when set) and then the current state.
+ *
+ * <p>A subscriber that throws (which rule 2.13 forbids) keeps its subscription: the exception is
+ * logged with the publisher's {@link #named source}, and the next state is delivered as usual, so
+ * an application whose handler failed once still hears the flag turn {@code false} later.
  */
 final class StatePublisher<T> implements Flow.Publisher<T> {
+
+    private static final Logger log = LoggerFactory.getLogger(StatePublisher.class);
 
     private final Executor executor;
     private final int capacity;
@@ -25,6 +33,7 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
     private final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private T current; // guarded by this
     private boolean completed; // guarded by this
+    private volatile String source = "a publisher";
 
     /**
      * @param initial  the state before any publish, delivered to subscribers first (null: none)
@@ -55,6 +64,12 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
     /** Events such as errors: every one, repeats included, conflated only when a subscriber falls 64 behind. */
     static <T> StatePublisher<T> events(Executor executor) {
         return new StatePublisher<>(executor, 64, false, null, null);
+    }
+
+    /** Names what publishes, for the log line of a subscriber that throws, e.g. {@code candidate 'a' in election 'jobs': elected}. */
+    StatePublisher<T> named(String source) {
+        this.source = source;
+        return this;
     }
 
     /** Publishes a new state to every subscriber; never blocks. */
@@ -100,8 +115,13 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
 
     @Override
     public void subscribe(Flow.Subscriber<? super T> subscriber) {
+        subscribe(subscriber, executor);
+    }
+
+    /** {@link #subscribe(Flow.Subscriber)}, delivering on {@code deliverOn} (one task at a time, in order) instead of the publisher's executor. */
+    Flow.Subscription subscribe(Flow.Subscriber<? super T> subscriber, Executor deliverOn) {
         Objects.requireNonNull(subscriber, "subscriber"); // rule 1.9
-        Subscription s = new Subscription(subscriber);
+        Subscription s = new Subscription(subscriber, Objects.requireNonNull(deliverOn, "executor"));
         synchronized (this) {
             if (baseline != null && current != null && !baseline.equals(current)) {
                 s.offer(baseline);
@@ -116,10 +136,16 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
             }
         }
         s.drain();
+        return s;
+    }
+
+    private void failed(Flow.Subscriber<?> subscriber, String signal, Throwable t) {
+        log.warn("{}: subscriber {} threw from {} (its subscription continues)", source, subscriber, signal, t);
     }
 
     private final class Subscription implements Flow.Subscription, Runnable {
         private final Flow.Subscriber<? super T> subscriber;
+        private final Executor deliverOn;
         private final ArrayDeque<T> queue = new ArrayDeque<>(); // guarded by this
         private final AtomicInteger work = new AtomicInteger();
         private T lastQueued; // guarded by this; the last state queued
@@ -130,8 +156,9 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
         private IllegalArgumentException badRequest; // guarded by this
         private boolean subscribed; // drain thread only
 
-        Subscription(Flow.Subscriber<? super T> subscriber) {
+        Subscription(Flow.Subscriber<? super T> subscriber, Executor deliverOn) {
             this.subscriber = subscriber;
+            this.deliverOn = deliverOn;
         }
 
         synchronized void offer(T state) {
@@ -180,8 +207,9 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
         void drain() {
             if (work.getAndIncrement() == 0) {
                 try {
-                    executor.execute(this);
+                    deliverOn.execute(this);
                 } catch (RuntimeException rejected) {
+                    log.warn("{}: the executor of subscriber {} refused a delivery; its subscription is cancelled", source, subscriber, rejected);
                     work.set(0);
                     cancel();
                 }
@@ -197,8 +225,7 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
                     try {
                         subscriber.onSubscribe(this);
                     } catch (Throwable t) {
-                        cancel(); // rule 2.13: a throwing subscriber is treated as cancelled
-                        return;
+                        failed(subscriber, "onSubscribe", t); // rule 2.13 lets us cancel; a flag must not go quiet, so it stays
                     }
                 }
                 while (true) {
@@ -226,20 +253,21 @@ final class StatePublisher<T> implements Flow.Publisher<T> {
                             break;
                         }
                     }
+                    if (error != null || finish) {
+                        subscriptions.remove(this);
+                    }
                     try {
                         if (error != null) {
-                            subscriptions.remove(this);
                             subscriber.onError(error);
-                            break;
                         } else if (finish) {
-                            subscriptions.remove(this);
                             subscriber.onComplete();
-                            break;
                         } else {
                             subscriber.onNext(next);
                         }
                     } catch (Throwable t) {
-                        cancel();
+                        failed(subscriber, error != null ? "onError" : finish ? "onComplete" : "onNext(" + next + ")", t);
+                    }
+                    if (error != null || finish) {
                         break;
                     }
                 }

@@ -15,8 +15,8 @@ final class TermPublisher {
 
     private static final Logger log = LoggerFactory.getLogger(Candidate.class);
 
-    /** The current term: the key that heads the election and the lease it is bound to. */
-    record Current(Entry entry, Lease lease) {
+    /** The current term: the key that heads the election, the lease it is bound to, and the work running in it. */
+    record Current(Entry entry, Lease lease, Tenure work) {
     }
 
     private final String election;
@@ -29,9 +29,10 @@ final class TermPublisher {
     TermPublisher(String election, String id, Executor events) {
         this.election = election;
         this.id = id;
-        this.elected = StatePublisher.flag(events);
-        this.terms = StatePublisher.events(events);
-        this.errors = StatePublisher.events(events);
+        String source = "candidate '" + id + "' in election '" + election + "'";
+        this.elected = StatePublisher.flag(events).named(source + ": elected");
+        this.terms = StatePublisher.<Term>events(events).named(source + ": terms");
+        this.errors = StatePublisher.<Throwable>events(events).named(source + ": errors");
     }
 
     /** The current term, or null while not leading; from any thread. */
@@ -39,21 +40,27 @@ final class TermPublisher {
         return current;
     }
 
-    void began(Entry entry, Lease lease) {
-        current = new Current(entry, lease);
+    void began(Entry entry, Lease lease, Tenure work) {
+        current = new Current(entry, lease, work);
+        synchronized (this) {
+            notifyAll(); // Candidate.awaitLeadership
+        }
         log.info("candidate '{}' leads election '{}' with epoch {}", id, election, entry.version());
         elected.publish(true);
         terms.publish(new Term(election, id, entry.version(), true, Term.Cause.ELECTED));
     }
 
-    /** Ends the current term, if any, for {@code cause}. */
-    void ended(Term.Cause cause) {
+    /** Ends the current term, if any, for {@code cause}, and cancels its work; returns that work (null if none). */
+    Tenure ended(Term.Cause cause) {
         Current c = current;
-        if (c != null) {
-            current = null;
-            elected.publish(false);
-            terms.publish(new Term(election, id, c.entry().version(), false, cause));
+        if (c == null) {
+            return null;
         }
+        current = null;
+        elected.publish(false);
+        terms.publish(new Term(election, id, c.entry().version(), false, cause));
+        c.work().end(cause); // in the same loop task: before anything else can happen to the key
+        return c.work();
     }
 
     /** Ends the current term, if any, as lost: says why on {@link #errors}. */

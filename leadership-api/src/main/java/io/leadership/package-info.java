@@ -41,6 +41,15 @@
  * moment: if its key heads the election it hands off the same way, without ever publishing
  * {@code true}; otherwise it answers {@code false}.
  *
+ * <p><b>Why the hand-off drains the leader's work.</b> The next candidate leads only once our key
+ * is deleted. So a voluntary end (resign, stop, ineligible) publishes {@code false}, cancels the
+ * term's work (interrupt and {@code Leadership.ended()}) and deletes the key only once that work
+ * has returned: the successor's work starts after ours ended, on any clock. The wait is bounded by
+ * the lease's safety deadline as it stood when the term ended, as the key could expire then anyway;
+ * a work still running is abandoned (and logged), and the epoch fences what it still writes. An
+ * involuntary end (lease in doubt, key taken over) cannot wait: the successor may be elected as
+ * soon as the store expires our lease, so the work is cancelled and the key left at once.
+ *
  * <p><b>No clock, no thread of its own.</b> The campaign ({@code Campaign}) and the lease keeping
  * ({@code LeaseKeeper}) are state machines: their inputs are store answers, wait completions, lease
  * signals, timer expiries and user calls, their outputs store calls, publications and timers. They

@@ -1,5 +1,6 @@
 package io.leadership.benchmarks;
 
+import io.leadership.testing.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,23 +10,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM started with this JVM's class path (or, through {@link #exec}, any program, such as the Go
- * Consul peer), talking lines over stdin/stdout; its stderr goes to a log file. Killed when this JVM
- * exits, so no child outlives a benchmark run.
+ * Consul peer), talking lines over stdin/stdout; its stderr goes to a log file. Started through the
+ * test kit's {@link ChildProcesses}, so no child outlives a benchmark run.
  */
 final class ChildJvm implements AutoCloseable {
-
-    private static final Set<Process> ALIVE = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ALIVE.forEach(Process::destroyForcibly), "bench-child-reaper"));
-    }
 
     private final Process process;
     private final PrintWriter stdin;
@@ -58,13 +51,9 @@ final class ChildJvm implements AutoCloseable {
     }
 
     static ChildJvm start(List<String> jvmOptions, Class<?> main, List<String> args, Path log) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
-        command.addAll(jvmOptions);
-        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-        command.add(main.getName());
-        command.addAll(args);
-        return exec(command, log, l -> false);
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        return exec(ChildProcesses.java(options, main, args), log, l -> false);
     }
 
     /**
@@ -72,14 +61,7 @@ final class ChildJvm implements AutoCloseable {
      * {@link #await} only if {@code tap} returns false.
      */
     static ChildJvm exec(List<String> command, Path log, java.util.function.Predicate<Line> tap) throws IOException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        ALIVE.add(p);
-        return new ChildJvm(p, tap);
-    }
-
-    /** Kills {@code p} when this JVM exits (a server this run started). */
-    static void reapOnExit(Process p) {
-        ALIVE.add(p);
+        return new ChildJvm(ChildProcesses.start(command, log), tap);
     }
 
     boolean isAlive() {
@@ -111,9 +93,7 @@ final class ChildJvm implements AutoCloseable {
 
     /** {@code kill -9}; waits until the process is gone. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
-        ALIVE.remove(process);
+        ChildProcesses.kill(process, Duration.ofSeconds(30));
     }
 
     /** Closes its stdin (it exits), then kills it if it is still there after 10 s. */
@@ -129,6 +109,6 @@ final class ChildJvm implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        ALIVE.remove(process);
+        ChildProcesses.forget(process);
     }
 }

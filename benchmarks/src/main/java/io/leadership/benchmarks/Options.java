@@ -17,13 +17,14 @@ import java.util.Set;
  * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load} (default all);
  * <li>{@code runs=3}: how many times the floor, hand-off, follower and herd measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
- * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md).
+ * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md);
+ * <li>{@code targets=path}: the bounds the report judges (default {@code targets.properties}, which the bench profile passes).
  * </ul>
  */
 record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, int runs, Map<Target.Kind, String> external,
                Path out, int handOffs, int handOffWarmup, int herdCandidates, int herdHandOffs, int failOverRounds,
                /* rounds of the Consul peer with api.Lock's defaults (15 s session, 15 s lock-delay): about 40 s each */
-               int consulDefaultsFailOverRounds, int loadCandidates, Duration rest) {
+               int consulDefaultsFailOverRounds, int loadCandidates, Duration rest, Targets targets) {
 
     static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load");
 
@@ -34,6 +35,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
         Integer runs = null;
         Map<Target.Kind, String> external = new EnumMap<>(Target.Kind.class);
         Path out = Path.of("BENCHMARKS.md");
+        Path targets = Path.of("targets.properties");
         for (String arg : args) {
             if (arg.isBlank()) {
                 continue;
@@ -45,6 +47,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                 case "quick" -> quick = true;
                 case "runs" -> runs = Integer.parseInt(value);
                 case "out" -> out = Path.of(value);
+                case "targets" -> targets = Path.of(value);
                 case "stores" -> {
                     List<Target.Kind> kinds = new ArrayList<>();
                     for (String s : value.split(",")) {
@@ -63,15 +66,15 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                 case "zookeeper", "zk", "etcd", "consul" -> external.put(Target.Kind.parse(name), value);
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'; known: quick, runs=N, "
                         + "stores=zookeeper,etcd,consul, measures=" + String.join(",", MEASURES)
-                        + ", zookeeper=host:port, etcd=host:port, consul=host:port, out=path");
+                        + ", zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
             }
         }
         if (quick) {
             return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 1, 100,
-                    Duration.ofSeconds(2));
+                    Duration.ofSeconds(2), Targets.read(targets));
         }
         return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Targets.read(targets));
     }
 
     boolean measures(String measure) {

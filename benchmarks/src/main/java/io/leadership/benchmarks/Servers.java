@@ -76,7 +76,7 @@ final class Servers implements AutoCloseable {
                 started.add(etcd);
                 targets.put(kind, new Target(kind, etcd.endpoint(), ttl));
                 counters.put(kind, ServerCounter.etcd(etcd.endpoint()));
-                descriptions.put(kind, etcdVersion() + ", single member, data dir on " + (etcd.tmpfs ? "tmpfs (/dev/shm)" : "disk"));
+                descriptions.put(kind, etcd.describe() + ", single member, data dir on " + (etcd.tmpfs ? "tmpfs (/dev/shm)" : "disk"));
             }
             case CONSUL -> {
                 ConsulLauncher consul = ConsulLauncher.start();
@@ -85,17 +85,6 @@ final class Servers implements AutoCloseable {
                 counters.put(kind, ServerCounter.consul(consul.endpoint()));
                 descriptions.put(kind, consul.describe());
             }
-        }
-    }
-
-    private static String etcdVersion() {
-        try {
-            Process p = new ProcessBuilder(EtcdLauncher.BINARY.toString(), "--version").redirectErrorStream(true).start();
-            String first = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("etcd");
-            p.waitFor();
-            return first.replace("etcd Version:", "etcd").trim();
-        } catch (Exception e) {
-            return "etcd";
         }
     }
 

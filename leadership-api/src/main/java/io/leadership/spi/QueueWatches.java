@@ -1,5 +1,6 @@
 package io.leadership.spi;
 
+import io.leadership.HistoryResetException;
 import io.leadership.StoreException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -42,6 +43,34 @@ final class QueueWatches {
             }
         });
         result.whenComplete((a, e) -> w.close());
+        return result;
+    }
+
+    /**
+     * {@link Store#awaitGone} on a whole-election watch: completes on the first queue of the key's
+     * history without the key; fails on a queue of a new history (a revision lower than one seen,
+     * or than the key's own version) and on the watch's first error.
+     */
+    static CompletableFuture<Void> gone(Store store, String election, Entry entry) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        long[] highest = {entry.version()};
+        Watch w = store.watch(election, new QueueListener() {
+            @Override
+            public void onQueue(Queue q) {
+                if (q.revision() < highest[0]) {
+                    result.completeExceptionally(new HistoryResetException(store.name(), election, highest[0], q.revision()));
+                } else if (!q.contains(entry)) {
+                    result.complete(null);
+                }
+                highest[0] = Math.max(highest[0], q.revision());
+            }
+
+            @Override
+            public void onError(StoreException error) {
+                result.completeExceptionally(error);
+            }
+        });
+        result.whenComplete((v, e) -> w.close());
         return result;
     }
 }

@@ -80,20 +80,20 @@ public interface Store extends io.leadership.Store {
     }
 
     /**
-     * Completes once {@code entry}'s key no longer holds {@code entry.version()}: deleted, expired
-     * with its lease, or gone with a store whose history started again; at once if that is already
-     * so. Fails with a {@link StoreException} when the store can no longer tell (a connection lost,
-     * a watch the store ended): the caller reads the {@link #position} again. Cancelling the
-     * returned future ends the store-side watch. A waiting candidate watches only its predecessor
-     * this way (no herd), and a leader its own key.
+     * Completes once {@code entry}'s key no longer holds {@code entry.version()} in the store's
+     * history it was created in: deleted (by a leave, by anyone, or with its lease) or created
+     * again; at once if that is already so. Fails with a {@link StoreException} when the store can
+     * no longer tell (a connection lost, a watch the store ended), and with a
+     * {@link io.leadership.HistoryResetException} when the store's history started again (the key
+     * is gone then too, but with every other key: that is no hand-off, and a successor must not lead
+     * on it): the caller reads the {@link #position} again. Cancelling the returned future ends the
+     * store-side watch. A waiting candidate watches only its predecessor this way (no herd), and a
+     * leader its own key.
      *
      * <p>Transitional default: from a {@link #watch} of the whole election; backends watch the one key.
      */
     default CompletableFuture<Void> awaitGone(String election, Entry entry) {
-        CompletableFuture<Boolean> watched = QueueWatches.first(this, election, q -> q.covers(entry) && !q.contains(entry) ? Boolean.TRUE : null);
-        CompletableFuture<Void> gone = watched.thenApply(g -> null);
-        gone.whenComplete((v, e) -> watched.cancel(true)); // a cancel of the answer ends the watch too
-        return gone;
+        return QueueWatches.gone(this, election, entry);
     }
 
     /**

@@ -13,6 +13,9 @@ import java.util.function.Supplier;
 /** Waiting with a deadline: polls a condition, never sleeps a fixed time to let something happen. */
 public final class Await {
 
+    /** How long a test waits for a store's answer when it names no deadline. */
+    public static final Duration DEADLINE = Duration.ofSeconds(15);
+
     private Await() {
     }
 
@@ -48,7 +51,6 @@ public final class Await {
         }
     }
 
-    /** The future's value, failing the test if it does not complete within {@code timeout}. */
     /** Waits until {@code value} supplies a non-null value, and returns it. */
     public static <T> T value(String what, Duration timeout, Supplier<T> value) {
         java.util.concurrent.atomic.AtomicReference<T> found = new java.util.concurrent.atomic.AtomicReference<>();
@@ -59,6 +61,12 @@ public final class Await {
         return found.get();
     }
 
+    /** The future's value, failing the test if it does not complete within {@link #DEADLINE}. */
+    public static <T> T value(CompletableFuture<T> future) {
+        return result(future, DEADLINE);
+    }
+
+    /** The future's value, failing the test if it does not complete within {@code timeout}. */
     public static <T> T result(CompletableFuture<T> future, Duration timeout) {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -70,6 +78,11 @@ public final class Await {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** The exception the future fails with within {@link #DEADLINE} (unwrapped); fails the test if it succeeds. */
+    public static Throwable failure(CompletableFuture<?> future) {
+        return failure(future, DEADLINE);
     }
 
     /** The exception the future fails with within {@code timeout} (unwrapped); fails the test if it succeeds. */

@@ -8,13 +8,10 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -26,16 +23,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The child runs with the test JVM's own {@code java} and class path (surefire's manifest-only
  * booter jar works as one); its log (stderr) goes to {@code <logs>/<id>.log}. {@link #close()}
- * never leaves a process behind, and a shutdown hook kills any child still alive when the test JVM exits.
+ * never leaves a process behind, and {@link ChildProcesses} kills any child still alive when the test JVM exits.
  */
 public final class ChildCandidate implements AutoCloseable {
 
-    private static final Set<Process> alive = ConcurrentHashMap.newKeySet();
     private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> alive.forEach(Process::destroyForcibly), "child-candidate-reaper"));
-    }
 
     private final String id;
     private final Process process;
@@ -73,24 +65,33 @@ public final class ChildCandidate implements AutoCloseable {
             proxies.add(proxy);
             addresses.add(proxy.address());
         }
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> command = ChildProcesses.java(List.of(
                 // Small and quick to start: three of these share two cores with the store and the test.
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k", "-XX:-UsePerfData",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                CandidateMain.class.getName(), server.uri(addresses), key, id, String.valueOf(ttl.toMillis()));
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
+                CandidateMain.class, List.of(server.uri(addresses), key, id, String.valueOf(ttl.toMillis())));
         try {
-            Files.createDirectories(logs);
-            Process process = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.to(logs.resolve(id + ".log").toFile()))
-                    .start();
-            alive.add(process);
+            Process process = ChildProcesses.start(command, logs.resolve(id + ".log"));
             ChildCandidate child = new ChildCandidate(id, process, proxies, history);
             child.reader.start();
             return child;
         } catch (IOException e) {
             proxies.forEach(FaultProxy::close);
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    /**
+     * Any program that speaks {@link CandidateMain}'s line protocol (the etcd tests' Go campaigner,
+     * for one), started with {@code command}, with no proxy: its lines go to {@code history}, its
+     * log (stderr) to {@code <logs>/<id>.log}.
+     */
+    public static ChildCandidate exec(String id, List<String> command, History history, Path logs) {
+        try {
+            ChildCandidate child = new ChildCandidate(id, ChildProcesses.start(command, logs.resolve(id + ".log")), List.of(), history);
+            child.reader.start();
+            return child;
+        } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
     }
@@ -206,9 +207,7 @@ public final class ChildCandidate implements AutoCloseable {
 
     /** {@code kill -9}: the JVM dies at once, its lease expires in the store. */
     public void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        alive.remove(process);
+        ChildProcesses.kill(process, EXIT_WAIT);
     }
 
     /** {@code kill -STOP}: freezes every thread of the JVM, like a long GC pause or a stopped VM. */
@@ -277,7 +276,7 @@ public final class ChildCandidate implements AutoCloseable {
             reader.join(EXIT_WAIT.toMillis());
         } finally {
             process.destroyForcibly();
-            alive.remove(process);
+            ChildProcesses.forget(process);
             proxies.forEach(FaultProxy::close);
         }
     }

@@ -14,8 +14,6 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Position;
 import io.leadership.spi.LeaseListener;
-import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import java.time.Duration;
@@ -25,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,29 +100,29 @@ public abstract class StoreContract {
 
     @Test
     void joinBindsTheKeyToTheLeaseAndExpiryRemovesIt() {
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Lease lease = grant(store);
         Entry entry = join(store, "node-1", lease);
         assertEquals("node-1", entry.value());
         assertTrue(entry.heldBy(lease), "entry " + entry + " held by lease " + lease.id());
-        seen.awaitLast("after the join", List.of(entry));
+        seen.awaitLast("after the join", ANSWER, List.of(entry));
         // No keep-alives from now on: the store must delete the key within its expiry bound.
         Duration bound = expiryBound(lease.ttl()).plusSeconds(3);
-        Await.until(() -> "the key expires with its lease; queues: " + seen.queues, bound, () -> seen.lastEntries().isEmpty());
+        Await.until(() -> "the key expires with its lease; queues: " + seen.all, bound, () -> seen.lastEntries().isEmpty());
         Throwable late = Await.failure(lease.keepAlive(), ANSWER);
         assertInstanceOf(LeaseExpiredException.class, late, "keep-alive of an expired lease");
     }
 
     @Test
     void revokeDeletesEveryKeyOfTheLease() {
-        Queues a = watch(store, key + "/a");
-        Queues b = watch(store, key + "/b");
+        QueueRecorder a = watch(store, key + "/a");
+        QueueRecorder b = watch(store, key + "/b");
         Lease lease = grant(store);
-        a.awaitLast("joined a", List.of(Await.result(store.join(key + "/a", "node-1", lease), ANSWER)));
-        b.awaitLast("joined b", List.of(Await.result(store.join(key + "/b", "node-1", lease), ANSWER)));
+        a.awaitLast("joined a", ANSWER, List.of(Await.result(store.join(key + "/a", "node-1", lease), ANSWER)));
+        b.awaitLast("joined b", ANSWER, List.of(Await.result(store.join(key + "/b", "node-1", lease), ANSWER)));
         Await.result(lease.revoke(), ANSWER);
-        a.awaitLast("a revoked lease's key is gone", List.of());
-        b.awaitLast("a revoked lease's key is gone", List.of());
+        a.awaitLast("a revoked lease's key is gone", ANSWER, List.of());
+        b.awaitLast("a revoked lease's key is gone", ANSWER, List.of());
         assertInstanceOf(LeaseExpiredException.class, Await.failure(lease.keepAlive(), ANSWER), "keep-alive after revoke");
         assertInstanceOf(LeaseExpiredException.class, Await.failure(store.join(key + "/c", "node-1", lease), ANSWER),
                 "join with a revoked lease (a zombie campaign) must fail");
@@ -138,7 +135,7 @@ public abstract class StoreContract {
         for (int i = 0; i < joiners; i++) {
             leases.add(grant(store));
         }
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         ExecutorService pool = Executors.newFixedThreadPool(joiners);
         try {
             CountDownLatch go = new CountDownLatch(1);
@@ -161,11 +158,11 @@ public abstract class StoreContract {
             }
             assertEquals(joiners, entries.stream().map(Entry::version).distinct().count(), "distinct versions: " + entries);
             List<Entry> ordered = entries.stream().sorted(java.util.Comparator.comparingLong(Entry::version)).toList();
-            seen.awaitLast("every joiner once, oldest first", ordered);
+            seen.awaitLast("every joiner once, oldest first", ANSWER, ordered);
             // Leaving from the head: each next one heads the queue.
             for (int i = 0; i < joiners; i++) {
                 assertTrue(Await.result(store.leave(ordered.get(i)), ANSWER));
-                seen.awaitLast("after the head left", ordered.subList(i + 1, joiners));
+                seen.awaitLast("after the head left", ANSWER, ordered.subList(i + 1, joiners));
             }
             seen.assertInOrder();
         } finally {
@@ -194,41 +191,41 @@ public abstract class StoreContract {
 
     @Test
     void leaveRefusesAKeyThatIsGoneOrWasCreatedAgain() {
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Lease lease = grant(store);
         Entry first = join(store, "node-1", lease);
         assertTrue(Await.result(store.leave(first), ANSWER), "leave of the current key");
         assertFalse(Await.result(store.leave(first), ANSWER), "leave of a key already gone");
         Entry second = join(store, "node-2", lease);
         assertFalse(Await.result(store.leave(first), ANSWER), "leave with a stale version is refused");
-        seen.awaitLast("the newer key survives", List.of(second));
+        seen.awaitLast("the newer key survives", ANSWER, List.of(second));
         assertTrue(Await.result(store.leave(second), ANSWER));
     }
 
     @Test
     void watchDeliversTheQueueFirstThenEveryChangeInOrderWithTheCandidatesValues() {
-        Queues seen = watch(store);
-        seen.awaitLast("initial queue", List.of());
+        QueueRecorder seen = watch(store);
+        seen.awaitLast("initial queue", ANSWER, List.of());
         Entry a = join(store, "node-a", grant(store));
-        seen.awaitLast("after a joined", List.of(a));
+        seen.awaitLast("after a joined", ANSWER, List.of(a));
         Entry b = join(store, "node-b", grant(store));
-        seen.awaitLast("after b joined", List.of(a, b));
+        seen.awaitLast("after b joined", ANSWER, List.of(a, b));
         Await.result(store.leave(a), ANSWER);
-        seen.awaitLast("after the head left", List.of(b));
+        seen.awaitLast("after the head left", ANSWER, List.of(b));
         assertEquals(List.of("node-b"), seen.last().values());
         seen.assertInOrder();
-        assertFalse(seen.overlapped, "watch callbacks ran concurrently");
+        assertFalse(seen.overlapped(), "watch callbacks ran concurrently");
     }
 
     @Test
     void aQueueCoversEveryKeyItShowsAndEveryKeyItDoesNotShowIsGone() {
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Lease lease = grant(store);
         Entry a = join(store, "node-a", lease);
-        seen.awaitLast("after the join", List.of(a));
+        seen.awaitLast("after the join", ANSWER, List.of(a));
         assertTrue(seen.last().covers(a), "a queue showing a key covers it: " + seen.last());
         Await.result(store.leave(a), ANSWER);
-        seen.awaitLast("after the leave", List.of());
+        seen.awaitLast("after the leave", ANSWER, List.of());
         assertTrue(seen.last().covers(a), "a queue after a key's delete covers it, so a candidate knows it is gone: " + seen.last());
         seen.assertInOrder();
     }
@@ -236,61 +233,61 @@ public abstract class StoreContract {
     @Test
     void watchSeesAChangeMadeRightAfterItOpens() {
         Lease lease = grant(store);
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Entry entry = join(store, "node-1", lease);
-        seen.awaitLast("a join right after the watch opened", List.of(entry));
+        seen.awaitLast("a join right after the watch opened", ANSWER, List.of(entry));
     }
 
     @Test
     void watchEndsOnTheLatestQueueAfterTheClientReconnects() {
         Link link = Link.open(server());
         closeLater.add(link);
-        Queues seen = watch(link.store());
+        QueueRecorder seen = watch(link.store());
         Lease lease = keptAlive(grant(store)); // the reconnects below may take longer than a TTL
         Lease other = keptAlive(grant(store));
         Entry first = join(store, "node-1", lease);
-        seen.awaitLast("before the cut", List.of(first));
+        seen.awaitLast("before the cut", ANSWER, List.of(first));
 
         // While the watcher's connection is refused, the head leaves: it must report the delete.
         link.refuse();
         Await.result(store.leave(first), ANSWER);
         link.heal();
-        seen.awaitLast("a leave made while disconnected", List.of());
+        seen.awaitLast("a leave made while disconnected", ANSWER, List.of());
 
         // And while it is stalled, two join: it must end on both.
         link.blackhole();
         Entry second = join(store, "node-2", lease);
         Entry third = join(store, "node-3", other);
         link.heal();
-        seen.awaitLast("joins made while stalled", List.of(second, third));
+        seen.awaitLast("joins made while stalled", ANSWER, List.of(second, third));
         seen.assertInOrder();
     }
 
     @Test
     void watchEndsOnTheLatestQueueAfterTheServerRestarts() throws Exception {
-        Queues seen = watch(store);
-        seen.awaitLast("initial queue", List.of());
+        QueueRecorder seen = watch(store);
+        seen.awaitLast("initial queue", ANSWER, List.of());
         server().restart();
         Lease lease = Await.result(store.grant(server().ttl(), LeaseListener.NONE), Duration.ofSeconds(30));
         Entry entry = join(store, "node-1", lease);
-        seen.awaitLast("a join after the restart", List.of(entry));
+        seen.awaitLast("a join after the restart", ANSWER, List.of(entry));
         seen.assertInOrder();
     }
 
     @Test
     void watchFollowsAStoreWhoseHistoryStartedAgain() throws Exception {
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Lease lease = grant(store);
         for (int i = 0; i < 5; i++) { // the old history gets ahead of the new one
             Await.result(store.leave(join(store, "old", lease)), ANSWER);
         }
         Entry old = join(store, "old", lease);
-        seen.awaitLast("before the store is re-created", List.of(old));
+        seen.awaitLast("before the store is re-created", ANSWER, List.of(old));
         long before = seen.last().revision();
         server().restartEmpty();
         Lease fresh = Await.result(store.grant(server().ttl(), LeaseListener.NONE), Duration.ofSeconds(30));
         Entry entry = Await.result(store.join(key, "new", fresh), Duration.ofSeconds(30));
-        Await.until(() -> "the new history's queue; queues: " + seen.queues, Duration.ofSeconds(30),
+        Await.until(() -> "the new history's queue; queues: " + seen.all, Duration.ofSeconds(30),
                 () -> seen.lastEntries().equals(List.of(entry)));
         assertTrue(seen.last().revision() < before, "the new history's revision " + seen.last().revision()
                 + " is below the old one's " + before + ", so candidates and followers can tell");
@@ -326,13 +323,13 @@ public abstract class StoreContract {
 
     @Test
     void awaitGoneCompletesOnTheKeysDeleteAndNotOnOtherChanges() {
-        Queues seen = watch(store);
+        QueueRecorder seen = watch(store);
         Entry a = join(store, "node-a", grant(store));
         Entry b = join(store, "node-b", grant(store));
         CompletableFuture<Void> gone = store.awaitGone(key, a);
         Entry c = join(store, "node-c", grant(store));
         Await.result(store.leave(b), ANSWER);
-        seen.awaitLast("other keys came and went", List.of(a, c));
+        seen.awaitLast("other keys came and went", ANSWER, List.of(a, c));
         assertFalse(gone.isDone(), "awaitGone of a key still there completed: " + gone);
         Await.result(store.leave(a), ANSWER);
         Await.result(gone, ANSWER);
@@ -382,6 +379,7 @@ public abstract class StoreContract {
         CompletableFuture<Void> gone = store.awaitGone(key, old);
         server().restartEmpty();
         Await.until(() -> "awaitGone across a new history ended: " + gone, Duration.ofSeconds(30), gone::isDone);
+        assertTrue(gone.isCompletedExceptionally(), "a key gone with its history is no hand-off: awaitGone fails, it does not complete");
         Position p = Await.value("a read of the new history", Duration.ofSeconds(30),
                 () -> store.position(key, old).orTimeout(5, TimeUnit.SECONDS).handle((r, e) -> r).join());
         assertFalse(p.present(), "a key of the old history: " + p);
@@ -391,18 +389,18 @@ public abstract class StoreContract {
     void closeEndsWatchesAndLeavesNoThreadBehind() {
         Set<Thread> before = Threads.alive();
         Store client = server().connect();
-        Queues seen = new Queues();
+        QueueRecorder seen = new QueueRecorder();
         client.watch(key, seen);
         Lease lease = grant(client);
         Entry entry = Await.result(client.join(key, "node-1", lease), ANSWER);
-        seen.awaitLast("watch works", List.of(entry));
+        seen.awaitLast("watch works", ANSWER, List.of(entry));
         Await.result(lease.revoke(), ANSWER);
         client.close();
-        int delivered = seen.queues.size();
+        int delivered = seen.all.size();
         Threads.awaitNoNewThreads(before, Duration.ofSeconds(15), ignoredThreads());
         join(store, "node-2", grant(store));
         // A closed client's watch delivers nothing more.
-        assertTrue(seen.queues.size() <= delivered + 1, "queues after close: " + seen.queues);
+        assertTrue(seen.all.size() <= delivered + 1, "queues after close: " + seen.all);
     }
 
     @Test
@@ -426,63 +424,14 @@ public abstract class StoreContract {
         return Await.result(s.join(key, value, lease), ANSWER);
     }
 
-    protected Queues watch(Store s) {
+    protected QueueRecorder watch(Store s) {
         return watch(s, key);
     }
 
-    protected Queues watch(Store s, String election) {
-        Queues seen = new Queues();
+    protected QueueRecorder watch(Store s, String election) {
+        QueueRecorder seen = new QueueRecorder();
         closeLater.add(s.watch(election, seen));
         return seen;
-    }
-
-    /** Records the queues a watch delivers; the listener must never be called concurrently. */
-    protected static final class Queues implements QueueListener {
-        final List<Queue> queues = new CopyOnWriteArrayList<>();
-        final List<StoreException> errors = new CopyOnWriteArrayList<>();
-        private volatile boolean inside;
-        volatile boolean overlapped;
-
-        @Override
-        public void onQueue(Queue queue) {
-            if (inside) {
-                overlapped = true;
-            }
-            inside = true;
-            queues.add(queue);
-            inside = false;
-        }
-
-        @Override
-        public void onError(StoreException error) {
-            errors.add(error);
-        }
-
-        Queue last() {
-            return queues.isEmpty() ? null : queues.get(queues.size() - 1);
-        }
-
-        List<Entry> lastEntries() {
-            Queue q = last();
-            return q == null ? null : q.entries();
-        }
-
-        void awaitLast(String what, List<Entry> expected) {
-            Await.until(() -> what + ": expected last queue " + expected + " but saw " + queues, ANSWER,
-                    () -> expected.equals(lastEntries()));
-        }
-
-        /** Within one history revisions never decrease, and every queue covers the keys it shows. */
-        void assertInOrder() {
-            long revision = -1;
-            for (Queue q : queues) {
-                assertTrue(q.revision() >= revision, "an older queue after a newer one: " + queues);
-                revision = q.revision();
-                for (Entry e : q.entries()) {
-                    assertTrue(q.covers(e), "queue " + q + " shows " + e + " beyond its revision");
-                }
-            }
-        }
     }
 
     protected static CompletableFuture<Void> ignore(CompletableFuture<?> f) {

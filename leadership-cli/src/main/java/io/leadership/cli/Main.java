@@ -1,6 +1,10 @@
 package io.leadership.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,11 +59,27 @@ public final class Main implements Runnable {
         return line.execute(args);
     }
 
+    /**
+     * The project's version, which the build writes into {@code version.properties}: the same in the classes
+     * directory, the module's jar and the one-jar build (whose manifest is not the module's).
+     */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("io/leadership/cli/version.properties is missing from the class path");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read io/leadership/cli/version.properties", e);
+        }
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"leadership " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+            return new String[] {"leadership " + version()};
         }
     }
 }

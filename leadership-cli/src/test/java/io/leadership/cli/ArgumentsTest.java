@@ -25,6 +25,14 @@ class ArgumentsTest {
     }
 
     @Test
+    void versionPrintsThePomsVersion() {
+        String pom = System.getProperty("leadership.version");
+        assertTrue(pom != null && !pom.isBlank(), "surefire passes the pom's version as leadership.version (leadership-cli/pom.xml)");
+        assertEquals(0, run("--version"));
+        assertEquals("leadership " + pom, out.strip());
+    }
+
+    @Test
     void theBoundDefaultsToHalfAndAQuarterOfTheTtl() {
         Bound b = Bound.of(Duration.ofSeconds(10), null, null);
         assertEquals(Duration.ofSeconds(5), b.margin());

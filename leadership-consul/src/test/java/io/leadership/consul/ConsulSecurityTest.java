@@ -8,7 +8,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.consul.agent.ConsulAgent;
-import io.leadership.consul.agent.ConsulBinary;
+import io.leadership.testing.servers.ConsulBinary;
 import io.leadership.consul.agent.CountingProxy;
 import io.leadership.spi.Store;
 import io.leadership.testing.Await;

@@ -1,7 +1,7 @@
 package io.leadership.consul;
 
 import io.leadership.consul.agent.ConsulAgent;
-import io.leadership.consul.agent.ConsulBinary;
+import io.leadership.testing.servers.ConsulBinary;
 import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
@@ -26,7 +26,7 @@ import org.testcontainers.utility.DockerImageName;
  *     from {@code CONSUL_SESSION_TTL_MIN}, else Consul's default 10 s). It cannot be restarted from
  *     here: the restart scenarios fail saying so;</li>
  * <li>a {@code hashicorp/consul:1.14.11} container through Testcontainers where Docker runs;</li>
- * <li>otherwise the tests fail, saying what is missing. They never fall back to the emulator.</li>
+ * <li>otherwise the tests fail, saying what is missing.</li>
  * </ol>
  */
 public final class ConsulServer implements StoreServer {

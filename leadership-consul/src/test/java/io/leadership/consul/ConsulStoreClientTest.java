@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.StoreException;
-import io.leadership.consul.ConsulStoreTest.Recorder;
 import io.leadership.consul.ScriptedAgent.Answer;
 import io.leadership.consul.ScriptedAgent.Key;
 import io.leadership.consul.agent.ConsulAgent;
@@ -18,6 +17,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -79,7 +79,7 @@ class ConsulStoreClientTest {
             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             await(store.join("a", "v", lease));
-            Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
+            QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
                 assertNotNull(recorders[i].next());
@@ -96,7 +96,7 @@ class ConsulStoreClientTest {
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> store.watch("a", s -> { }));
             Thread.sleep(100);
-            for (Recorder r : recorders) {
+            for (QueueRecorder r : recorders) {
                 assertTrue(r.queues.isEmpty() && r.errors.isEmpty(), "a callback after close");
             }
         }
@@ -132,15 +132,15 @@ class ConsulStoreClientTest {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-killed").start()) {
             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            Recorder[] recorders = {new Recorder(), new Recorder(), new Recorder()};
+            QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
                 assertNotNull(recorders[i].next());
             }
             Thread.sleep(200); // the watches are now parked in blocking queries
             consul.kill();
-            for (Recorder r : recorders) {
-                assertNotNull(r.errors.poll(20, TimeUnit.SECONDS), "the watch reported the outage");
+            for (QueueRecorder r : recorders) {
+                assertNotNull(r.nextError(Duration.ofSeconds(20)), "the watch reported the outage");
             }
             failure(lease.keepAlive());
             store.close();
@@ -159,7 +159,7 @@ class ConsulStoreClientTest {
     void closingAWatchAbortsItsBlockingQuery() throws Exception {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-abort").start();
              Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             Watch w = store.watch("k", r);
             assertEquals(List.of(), r.next().entries());
             Thread.sleep(200);
@@ -176,11 +176,11 @@ class ConsulStoreClientTest {
              Store store = builder(consul.httpPort()).build()) {
             Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
             Entry e1 = await(store.join("k", "one", lease));
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(e1), r.next().entries());
                 consul.stop();
-                StoreException error = r.errors.poll(10, TimeUnit.SECONDS);
+                StoreException error = r.nextError(Duration.ofSeconds(10));
                 assertNotNull(error, "the outage was not reported");
                 assertEquals("watch", error.operation());
                 assertEquals("k", error.key());
@@ -210,7 +210,7 @@ class ConsulStoreClientTest {
             // A new cluster: a key never seen, created below the revision already delivered.
             return Answer.of(5, new Key("s2", 5, "s2", "restored"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue old = r.next();
                 assertEquals(List.of("old-history"), old.values());
@@ -248,7 +248,7 @@ class ConsulStoreClientTest {
             sleep(200);
             return Answer.of(12, new Key("a", 4, "a", "A"), new Key("c", 12, "c", "C"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(10, r.next().revision());
                 Queue fallen = r.next();
@@ -270,7 +270,7 @@ class ConsulStoreClientTest {
             return Answer.of(7, new Key("free", 3, null, "nobody"), new Key("s1", 6, "s1", "one"),
                     new Key("inner/s2", 2, "s2", "nested"), new Key("s3", 5, "s3", "three"));
         }); Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue q = r.next();
                 assertEquals(List.of(new Entry("k/s3", "three", 5, "s3"), new Entry("k/s1", "one", 6, "s1")), q.entries());
@@ -282,7 +282,7 @@ class ConsulStoreClientTest {
     void anAgentAnsweringIndexZeroCannotMakeTheWatchSpin() throws Exception {
         try (ScriptedAgent agent = new ScriptedAgent("k", n -> Answer.of(0));
              Store store = builder(agent.port()).build()) {
-            Recorder r = new Recorder();
+            QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(), r.next().entries());
                 Thread.sleep(1500);

@@ -4,19 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.LeaseExpiredException;
-import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -136,55 +133,6 @@ class ConsulStoreTest {
         throw new AssertionError("expected a failure, got success");
     }
 
-    /** A listener that queues the queues and errors it receives. */
-    static final class Recorder implements QueueListener {
-        final LinkedBlockingQueue<Queue> queues = new LinkedBlockingQueue<>();
-        final LinkedBlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
-        final AtomicInteger concurrent = new AtomicInteger();
-        volatile boolean overlapped;
-
-        @Override
-        public void onQueue(Queue queue) {
-            if (concurrent.incrementAndGet() > 1) {
-                overlapped = true;
-            }
-            queues.add(queue);
-            concurrent.decrementAndGet();
-        }
-
-        @Override
-        public void onError(StoreException error) {
-            errors.add(error);
-        }
-
-        Queue next() throws InterruptedException {
-            Queue q = queues.poll(20, TimeUnit.SECONDS);
-            assertNotNull(q, "no queue delivered within 20 s");
-            return q;
-        }
-
-        /** Waits until a delivered queue satisfies {@code wanted}; returns the queues seen on the way, that one last. */
-        List<Queue> until(Predicate<Queue> wanted, Duration timeout) throws InterruptedException {
-            List<Queue> seen = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                Queue q = queues.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (q == null) {
-                    throw new AssertionError("wanted queue not delivered within " + timeout + "; saw " + seen);
-                }
-                seen.add(q);
-                if (wanted.test(q)) {
-                    return seen;
-                }
-            }
-        }
-
-        Queue untilEntries(List<Entry> entries) throws InterruptedException {
-            List<Queue> seen = until(q -> q.entries().equals(entries), Duration.ofSeconds(20));
-            return seen.get(seen.size() - 1);
-        }
-    }
-
     private void putWithoutSession(String key, String value) throws Exception {
         var a = server.addresses().get(0);
         HttpRequest put = HttpRequest.newBuilder(URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/v1/kv/" + key))
@@ -224,7 +172,7 @@ class ConsulStoreTest {
             assertTrue(versions.add(e.version()), "two keys with one CreateIndex: " + e);
             entries.add(e);
         }
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = clients.get(0).watch(election, r)) {
             Queue q = r.next();
             assertEquals(new Queue(entries, 0).entries(), q.entries(), "the queue is every key, oldest first");
@@ -260,7 +208,7 @@ class ConsulStoreTest {
         assertEquals(first.key(), second.key(), "one lease, one key name");
         assertTrue(second.version() > first.version());
         assertFalse(await(s.leave(first)), "a stale version deleted the re-created key");
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(second), r.next().entries());
             assertTrue(await(s.leave(second)));
@@ -294,7 +242,7 @@ class ConsulStoreTest {
         assertEquals(first, again);
         Entry other = await(s.join(election, "b", b));
         assertNotEquals(first.key(), other.key());
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(first, other), r.next().entries(), "one key per lease, oldest first");
         }
@@ -309,7 +257,7 @@ class ConsulStoreTest {
         Store s = store();
         Lease nested = await(s.grant(server.ttl(), LeaseListener.NONE));
         await(s.join(election + "/inner", "nested", nested));
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
             Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
@@ -323,7 +271,7 @@ class ConsulStoreTest {
     @Test
     void watchDeliversTheFirstQueueThenEveryChangeInOrder() throws Exception {
         Store s = store();
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
             Lease one = await(s.grant(server.ttl(), LeaseListener.NONE));
@@ -340,7 +288,7 @@ class ConsulStoreTest {
             await(two.revoke());
             r.untilEntries(List.of());
             await(one.revoke());
-            assertFalse(r.overlapped, "callbacks overlapped");
+            assertFalse(r.overlapped(), "callbacks overlapped");
         }
     }
 
@@ -348,7 +296,7 @@ class ConsulStoreTest {
     void watchEndsOnTheCurrentQueueAfterAServerRestart() throws Exception {
         Store watcher = store();
         Store writer = store();
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = watcher.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
             Lease a = await(writer.grant(server.ttl(), LeaseListener.NONE));
@@ -396,7 +344,7 @@ class ConsulStoreTest {
         Lease living = await(s.grant(server.ttl(), LeaseListener.NONE));
         Entry doomed = await(s.join(election, "d", dying));
         Entry kept = await(s.join(election, "l", living));
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(doomed, kept), r.next().entries());
             long deadline = System.nanoTime() + server.ttl().multipliedBy(2).plusSeconds(10).toNanos();
@@ -421,7 +369,7 @@ class ConsulStoreTest {
         Lease fake = new io.leadership.testing.UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(10));
         LeaseExpiredException e = assertInstanceOf(LeaseExpiredException.class, failure(s.join(election, "v", fake)));
         assertEquals(fake.id(), e.leaseId());
-        Recorder r = new Recorder();
+        QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
         }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.consul.agent.ConsulAgent;
-import io.leadership.consul.agent.TestCertificates;
+import io.leadership.testing.TestCertificates;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -47,17 +47,14 @@ class ConsulStoreTlsTest {
     @TempDir
     static Path dir;
     private static TestCertificates certs;
-    /** Another CA's set: the agent's certificate does not chain to it. */
-    private static TestCertificates otherCa;
     private static ConsulAgent consul;
 
     @BeforeAll
     static void startHttpsAgent() throws Exception {
         // A distinctive password (every key store's), so that the secret scan can search for it.
         certs = TestCertificates.create(dir.resolve("agent"), "tls-pw-" + java.util.UUID.randomUUID().toString().substring(0, 8));
-        otherCa = TestCertificates.create(dir.resolve("other"), certs.password());
         consul = ConsulAgent.builder().node("consul-tls")
-                .tls(new ConsulAgent.Tls(certs.caPem(), certs.serverPem(), certs.serverKeyPem(), true)).start();
+                .tls(new ConsulAgent.Tls(certs.ca, certs.server.cert(), certs.server.key(), true)).start();
     }
 
     @AfterAll
@@ -70,8 +67,8 @@ class ConsulStoreTlsTest {
     }
 
     private static ConsulStoreBuilder withClientCertificate() {
-        return ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password())
-                .trustStore(certs.trustP12(), certs.password());
+        return ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password)
+                .trustStore(certs.trustP12, certs.password);
     }
 
     private static void electsOverHttps(Store store) throws Exception {
@@ -93,7 +90,7 @@ class ConsulStoreTlsTest {
     @Test
     void aClientCertificateAndAPemCaFileElect() throws Exception {
         try (ConsulStore store = withClientCertificate()
-                .caFile(certs.caPem()).sessionTtlMin(Duration.ofSeconds(1)).build()) {
+                .caFile(certs.ca).sessionTtlMin(Duration.ofSeconds(1)).build()) {
             assertEquals("https://127.0.0.1:" + port(), store.agent());
             electsOverHttps(store);
         }
@@ -101,9 +98,9 @@ class ConsulStoreTlsTest {
 
     @Test
     void consulApisKeyStoresFromTheAddressElect() throws Exception {
-        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12()
-                + "&clientCertPassword=" + certs.password() + "&trustStore=" + certs.trustP12() + "&trustStorePassword="
-                + certs.password() + "&sessionTtlMin=1s")) {
+        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12
+                + "&clientCertPassword=" + certs.password + "&trustStore=" + certs.trustP12 + "&trustStorePassword="
+                + certs.password + "&sessionTtlMin=1s")) {
             electsOverHttps(store);
         }
     }
@@ -115,7 +112,7 @@ class ConsulStoreTlsTest {
      */
     @Test
     void withoutAClientCertificateTheAgentRefuses() {
-        try (Store store = ConsulStore.builder().address("127.0.0.1", port()).caFile(certs.caPem()).build()) {
+        try (Store store = ConsulStore.builder().address("127.0.0.1", port()).caFile(certs.ca).build()) {
             Throwable e = refused(store);
             assertTrue(e.getMessage().contains("cannot reach the agent at https://127.0.0.1:" + port()), e.getMessage());
             Throwable root = e;
@@ -157,9 +154,9 @@ class ConsulStoreTlsTest {
     @Test
     void aServerCertificateFromAnotherCaIsRefused() {
         for (ConsulStoreBuilder b : List.of(
-                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password()).caFile(otherCa.caPem()),
-                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12(), certs.password())
-                        .trustStore(otherCa.trustP12(), certs.password()))) {
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password).caFile(certs.impostorCa),
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password)
+                        .trustStore(certs.impostorTrustP12, certs.password))) {
             try (Store store = b.build()) {
                 Throwable e = refused(store);
                 assertTrue(e.getMessage().startsWith("consul leave on 'tls/k/s' failed: cannot reach the agent at https://127.0.0.1:" + port()
@@ -206,10 +203,10 @@ class ConsulStoreTlsTest {
      */
     @Test
     void aWholeTlsScenarioShowsNoPasswordOrPrivateKey() throws Exception {
-        String address = "consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12() + "&clientCertPassword=" + certs.password()
-                + "&trustStore=" + certs.trustP12() + "&trustStorePassword=" + certs.password() + "&sessionTtlMin=1s";
-        try (SecretScan scan = SecretScan.start().password(certs.password()).privateKey(certs.serverKeyPem())
-                .privateKey(certs.clientKeyPem())) {
+        String address = "consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12 + "&clientCertPassword=" + certs.password
+                + "&trustStore=" + certs.trustP12 + "&trustStorePassword=" + certs.password + "&sessionTtlMin=1s";
+        try (SecretScan scan = SecretScan.start().password(certs.password).privateKey(certs.server.key())
+                .privateKey(certs.client.key())) {
             try (Store store = (Store) Stores.connect(address);
                  Session session = Session.open(store, Duration.ofSeconds(2));
                  Candidate candidate = Candidate.create(session, "tls/scan", "node-a");
@@ -218,20 +215,20 @@ class ConsulStoreTlsTest {
                 Recorder.subscribe("leader", follower.followElection()).awaitMatching(Optional.of("node-a")::equals, Duration.ofSeconds(20));
                 scan.show(store, session, candidate, follower);
             }
-            try (Store untrusting = (Store) Stores.connect(address.replace(certs.trustP12().toString(), otherCa.trustP12().toString()))) {
+            try (Store untrusting = (Store) Stores.connect(address.replace(certs.trustP12.toString(), certs.impostorTrustP12.toString()))) {
                 scan.show(refused(untrusting), untrusting);
             }
-            try (Store noClientCert = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12()
-                    + "&trustStorePassword=" + certs.password())) {
+            try (Store noClientCert = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12
+                    + "&trustStorePassword=" + certs.password)) {
                 scan.show(refused(noClientCert), noClientCert);
             }
             IllegalArgumentException wrongPassword = assertThrows(IllegalArgumentException.class,
-                    () -> Stores.connect(address.replace("clientCertPassword=" + certs.password(), "clientCertPassword=not-" + certs.password())));
-            assertTrue(wrongPassword.getMessage().contains("client certificate key store '" + certs.clientP12() + "'"),
+                    () -> Stores.connect(address.replace("clientCertPassword=" + certs.password, "clientCertPassword=not-" + certs.password)));
+            assertTrue(wrongPassword.getMessage().contains("client certificate key store '" + certs.clientP12 + "'"),
                     wrongPassword.getMessage());
             scan.show(wrongPassword);
             IllegalArgumentException unknownParameter = assertThrows(IllegalArgumentException.class,
-                    () -> Stores.connect(address + "&clientKeyPassword=" + certs.password()));
+                    () -> Stores.connect(address + "&clientKeyPassword=" + certs.password));
             scan.show(unknownParameter);
         }
     }

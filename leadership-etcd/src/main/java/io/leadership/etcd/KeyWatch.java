@@ -6,6 +6,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.leadership.HistoryResetException;
 import io.leadership.spi.Entry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,6 +36,11 @@ final class KeyWatch {
                 .whenComplete((read, failure) -> {
                     if (failure != null) {
                         gone.completeExceptionally(failure);
+                        return;
+                    }
+                    if (read.getHeader().getRevision() < entry.version()) { // a read of a history that started again
+                        gone.completeExceptionally(new HistoryResetException(EtcdErrors.STORE, entry.key(), entry.version(),
+                                read.getHeader().getRevision()));
                         return;
                     }
                     if (read.getKvs().stream().noneMatch(kv -> kv.getCreateRevision() == entry.version())) {

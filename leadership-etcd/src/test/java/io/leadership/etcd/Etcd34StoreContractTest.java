@@ -1,5 +1,6 @@
 package io.leadership.etcd;
 
+import io.leadership.testing.servers.EtcdVersion;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -1,7 +1,7 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.failure;
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.failure;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,7 +14,9 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.QueueRecorder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -68,7 +70,7 @@ class EtcdAuthTest {
     @Test
     void withoutCredentialsEtcdRefuses() {
         try (EtcdStore store = etcd.connect(etcd.addresses(), b -> { })) {
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch watch = store.watch("elections/auth", listener)) {
                 Await.until("the watch reports the refusal", Duration.ofSeconds(10), () -> !listener.errors.isEmpty());
             }
@@ -88,7 +90,7 @@ class EtcdAuthTest {
             Lease lease = value(store.grant(Duration.ofSeconds(30), LeaseListener.NONE));
             value(lease.keepAlive());
             Entry e = value(store.join(election, "a", lease));
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch watch = store.watch(election, listener)) {
                 listener.expectNext(e);
                 long logSize = Files.size(etcd.logFile());
@@ -123,7 +125,7 @@ class EtcdAuthTest {
             String election = "elections/restart";
             Lease lease = value(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
             Entry e = value(store.join(election, "a", lease));
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch watch = store.watch(election, listener)) {
                 listener.expectNext(e);
                 etcd.restart();

@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +27,9 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.QueueRecorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,7 +48,7 @@ class EtcdCloseTest {
         Store store = etcd.connect();
         Lease lease = value(store.grant(etcd.ttl(), LeaseListener.NONE));
         value(lease.keepAlive());
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         store.watch("elections/close", listener);
         listener.expectNext();
         Entry e = value(store.join("elections/close", "a", lease));
@@ -141,7 +143,7 @@ class EtcdCloseTest {
                 Lease lease = new EtcdLease(store, 0x5eedL, etcd.ttl(), LeaseListener.NONE);
                 store.join("elections/panic", "a", lease);
                 lease.keepAlive();
-                store.watch("elections/panic", new RecordingListener());
+                store.watch("elections/panic", new QueueRecorder());
                 Thread.sleep(100);
                 store.close();
                 proxy.heal(); // the connection comes up after close: pending calls are reprocessed

@@ -5,6 +5,8 @@ import io.etcd.jetcd.maintenance.StatusResponse;
 import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
 import io.leadership.testing.StoreServer;
+import io.leadership.testing.servers.EtcdProcess;
+import io.leadership.testing.servers.EtcdVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

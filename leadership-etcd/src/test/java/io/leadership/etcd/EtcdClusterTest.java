@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +9,8 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
+import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +30,7 @@ class EtcdClusterTest {
             String election = "elections/cluster";
             Lease lease = value(store.grant(Duration.ofSeconds(20), LeaseListener.NONE));
             Entry entry = value(store.join(election, "a", lease));
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch watch = store.watch(election, listener)) {
                 listener.expectNext(entry);
 
@@ -59,7 +61,7 @@ class EtcdClusterTest {
                 assertTrue(value(writer.leave(second)));
                 listener.awaitLast(Duration.ofSeconds(10));
                 cluster.restart(follower);
-                listener.assertInStoreOrder();
+                listener.assertInOrder();
             }
             assertEquals(0, listener.overlaps.get());
             value(lease.revoke());

@@ -4,6 +4,8 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import io.leadership.testing.ServersCache;
+import io.leadership.testing.servers.EtcdProcess;
+import io.leadership.testing.servers.EtcdVersion;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

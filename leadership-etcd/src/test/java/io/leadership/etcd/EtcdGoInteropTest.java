@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import io.leadership.testing.Await;
 import io.leadership.testing.ChildCandidate;
 import io.leadership.testing.History;
 import java.nio.charset.StandardCharsets;
@@ -88,42 +89,18 @@ class EtcdGoInteropTest {
     }
 
     private Participant go(String id) {
-        GoCampaigner c = GoCampaigner.start(campaigner, etcd.addresses(), election, id, TTL, history, logs);
-        running.add(c);
-        return new Participant() {
-            public String id() {
-                return id;
-            }
-
-            public boolean leads() {
-                return c.leads();
-            }
-
-            public void resign() {
-                c.resign();
-            }
-
-            public void kill() throws InterruptedException {
-                c.kill();
-            }
-
-            public boolean go() {
-                return true;
-            }
-
-            @Override
-            public String toString() {
-                return c.toString();
-            }
-        };
+        return participant(GoCampaigner.start(campaigner, etcd.addresses(), election, id, TTL, history, logs), true);
     }
 
     private Participant java(String id) {
-        ChildCandidate c = ChildCandidate.start(etcd, election, id, TTL, history, logs);
+        return participant(ChildCandidate.start(etcd, election, id, TTL, history, logs), false);
+    }
+
+    private Participant participant(ChildCandidate c, boolean go) {
         running.add(c);
         return new Participant() {
             public String id() {
-                return id;
+                return c.id();
             }
 
             public boolean leads() {
@@ -139,12 +116,12 @@ class EtcdGoInteropTest {
             }
 
             public boolean go() {
-                return false;
+                return go;
             }
 
             @Override
             public String toString() {
-                return c + " (Java)";
+                return c + (go ? " (Go)" : " (Java)");
             }
         };
     }

@@ -8,6 +8,7 @@ import io.leadership.Follower;
 import io.leadership.HistoryResetException;
 import io.leadership.Session;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +17,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.ServersCache;
 import java.io.BufferedReader;

@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +22,7 @@ import io.leadership.Stores;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
 import java.net.InetSocketAddress;

@@ -4,6 +4,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.QueueRecorder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class EtcdStoreLifeChild {
                 Thread.sleep(200); // the grant goes out at once on the open connection, into the blackhole
                 proxy.heal(); // cuts that connection: the grant fails UNAVAILABLE, and jetcd retries it after its back-off
                 get(retried).revoke();
-                RecordingListener seen = new RecordingListener();
+                QueueRecorder seen = new QueueRecorder();
                 store.watch("elections/life", seen);
                 seen.expectNext();
                 Entry entry = get(store.join("elections/life", "a", lease));

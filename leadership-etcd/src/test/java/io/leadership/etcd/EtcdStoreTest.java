@@ -1,7 +1,7 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.failure;
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.failure;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -20,6 +20,9 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
+import io.leadership.testing.QueueRecorder;
+import io.leadership.testing.servers.EtcdProcess;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -140,7 +143,7 @@ class EtcdStoreTest {
         try (Client admin = etcd.admin()) {
             admin.getKVClient().put(EtcdStore.bytes(election + "/manual"), EtcdStore.bytes("manual")).get();
         }
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             Entry manual = listener.next().head().orElseThrow();
             assertEquals("manual", manual.value());
@@ -244,7 +247,7 @@ class EtcdStoreTest {
         Lease lease = value(store.grant(Duration.ofSeconds(5), LeaseListener.NONE));
         assertThrows(IllegalArgumentException.class, () -> store.join("/leading/slash", "a", lease));
         assertThrows(IllegalArgumentException.class, () -> store.join("a//b", "a", lease));
-        assertThrows(IllegalArgumentException.class, () -> store.watch("bad key", new RecordingListener()));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("bad key", new QueueRecorder()));
         Lease foreign = new io.leadership.testing.UnknownLease("1", Duration.ofSeconds(5));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.join(election, "a", foreign));
         assertTrue(e.getMessage().contains("lease 1"), e.getMessage());
@@ -288,7 +291,7 @@ class EtcdStoreTest {
         assertInstanceOf(StoreClosedException.class, failure(lease.keepAlive()));
         assertInstanceOf(StoreClosedException.class, failure(closed.grant(Duration.ofSeconds(5), LeaseListener.NONE)),
                 "Session.open gives up at once on a closed store");
-        assertThrows(IllegalStateException.class, () -> closed.watch(election, new RecordingListener()));
+        assertThrows(IllegalStateException.class, () -> closed.watch(election, new QueueRecorder()));
     }
 
     @Test
@@ -306,7 +309,7 @@ class EtcdStoreTest {
                     .getKvs().isEmpty(), "no key outside the namespaces");
             assertEquals("blue", value(admin.getKVClient().get(EtcdStore.bytes("blue/" + blueEntry.key()))).getKvs().get(0)
                     .getValue().toString(StandardCharsets.UTF_8));
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch w = blue.watch(election, listener)) {
                 listener.expectNext(blueEntry);
             }

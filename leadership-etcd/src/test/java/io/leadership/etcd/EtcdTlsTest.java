@@ -1,6 +1,6 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.failure;
+import static io.leadership.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,8 +14,10 @@ import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
+import io.leadership.testing.TestCertificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,7 @@ class EtcdTlsTest {
         try {
             DIR = Files.createTempDirectory("leadership-etcd-pki-");
             CERTS = TestCertificates.create(DIR);
-        } catch (IOException | InterruptedException e) {
+        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }

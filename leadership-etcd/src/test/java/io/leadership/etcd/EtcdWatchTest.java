@@ -1,7 +1,7 @@
 package io.leadership.etcd;
 
-import static io.leadership.etcd.Await.failure;
-import static io.leadership.etcd.Await.value;
+import static io.leadership.testing.Await.failure;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,6 +15,8 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
+import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -56,7 +58,7 @@ class EtcdWatchTest {
     void deliversTheQueueThenJoinsAndLeavesInOrder() throws Exception {
         Lease a = lease(Duration.ofSeconds(10));
         Lease b = lease(Duration.ofSeconds(10));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext();
             for (int i = 0; i < 5; i++) {
@@ -72,7 +74,7 @@ class EtcdWatchTest {
         }
         assertEquals(0, listener.overlaps.get(), "callbacks never overlap");
         assertTrue(listener.errors.isEmpty(), listener.errors.toString());
-        listener.assertInStoreOrder();
+        listener.assertInOrder();
         value(a.revoke());
         value(b.revoke());
     }
@@ -83,7 +85,7 @@ class EtcdWatchTest {
         Lease b = lease(Duration.ofSeconds(10));
         Entry second = value(writer.join(election, "second", b)); // b's key is older, whatever the lease ids
         Entry first = value(writer.join(election, "first", a));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext(second, first);
             value(b.revoke());
@@ -96,7 +98,7 @@ class EtcdWatchTest {
     @Test
     void keysOfAnElectionBelowAreNotCandidates() throws Exception {
         Lease a = lease(Duration.ofSeconds(10));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext();
             value(writer.join(election + "/sub", "below", a));
@@ -111,7 +113,7 @@ class EtcdWatchTest {
     void startsSynced_aJoinRightAfterOpeningIsDelivered() throws Exception {
         Lease lease = lease(Duration.ofSeconds(10));
         for (int i = 0; i < 10; i++) {
-            RecordingListener listener = new RecordingListener();
+            QueueRecorder listener = new QueueRecorder();
             try (Watch watch = store.watch(election, listener)) {
                 Entry e = value(writer.join(election, "v" + i, lease)); // races the watch's first read
                 listener.awaitLast(Duration.ofSeconds(5), e);
@@ -130,9 +132,9 @@ class EtcdWatchTest {
         Lease b = lease(Duration.ofSeconds(30));
         CountDownLatch firstSeen = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        RecordingListener listener = new RecordingListener() {
+        QueueRecorder listener = new QueueRecorder() {
             @Override
-            void onQueueHook(Queue queue) {
+            protected void onQueueHook(Queue queue) {
                 if (firstSeen.getCount() > 0) {
                     firstSeen.countDown();
                     try {
@@ -175,7 +177,7 @@ class EtcdWatchTest {
     void afterTheServerIsKilledAndRestartedTheWatchEndsOnTheCurrentQueue() throws Exception {
         Lease kept = lease(Duration.ofSeconds(30));
         Lease dropped = lease(etcd.ttl());
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext();
             Entry before = value(writer.join(election, "before", kept));
@@ -195,7 +197,7 @@ class EtcdWatchTest {
             listener.awaitLast(Duration.ofSeconds(15), after);
 
             assertFalse(listener.errors.isEmpty(), "the lost connection is reported");
-            listener.assertInStoreOrder();
+            listener.assertInOrder();
         }
         assertEquals(0, listener.overlaps.get());
         value(kept.revoke());
@@ -209,7 +211,7 @@ class EtcdWatchTest {
     @Test
     void aStoreWhoseHistoryStartedAgainIsFollowedWithItsTrueRevision() throws Exception {
         Lease lease = lease(Duration.ofSeconds(30));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext();
             Entry old = value(writer.join(election, "old", lease));
@@ -233,14 +235,14 @@ class EtcdWatchTest {
     @Test
     void closingTheWatchStopsCallbacks() throws Exception {
         Lease lease = lease(Duration.ofSeconds(10));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         Watch watch = store.watch(election, listener);
         listener.expectNext();
         watch.close();
         watch.close();
         Entry e = value(writer.join(election, "unseen", lease));
         // A second watch sees the change; by then the first would have too, had it been open.
-        RecordingListener witness = new RecordingListener();
+        QueueRecorder witness = new QueueRecorder();
         try (Watch w = store.watch(election, witness)) {
             witness.expectNext(e);
             assertTrue(value(writer.leave(e)));
@@ -253,7 +255,7 @@ class EtcdWatchTest {
     @Test
     void manyQuickChangesAreDeliveredInStoreOrderAtMostOnceEachWithoutOverlap() throws Exception {
         Lease lease = lease(Duration.ofSeconds(10));
-        RecordingListener listener = new RecordingListener();
+        QueueRecorder listener = new QueueRecorder();
         try (Watch watch = store.watch(election, listener)) {
             listener.expectNext();
             for (int i = 0; i < 30; i++) {
@@ -265,7 +267,7 @@ class EtcdWatchTest {
             // etcd may batch quick changes into one watch response, and a batch is one queue (the
             // contract conflates): at most one queue per change (the first, empty one included), none twice.
             assertTrue(listener.all.size() <= 62, "queues delivered for 61 changes: " + listener.all.size());
-            listener.assertInStoreOrder();
+            listener.assertInOrder();
             for (int i = 1; i < listener.all.size(); i++) {
                 assertTrue(listener.all.get(i).revision() > listener.all.get(i - 1).revision(), "a queue delivered twice: " + listener.all);
             }

@@ -6,6 +6,7 @@ import io.leadership.Session;
 import io.leadership.StoreException;
 import io.leadership.Term;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +45,8 @@ import java.util.function.IntSupplier;
  * <tr><td>{@code leadership.elections.won}</td><td>counter</td><td>candidate</td><td>terms begun</td></tr>
  * <tr><td>{@code leadership.elections.lost}</td><td>counter</td><td>candidate</td><td>terms ended, tagged {@code cause}:
  *     {@code resign}, {@code stop}, {@code lease-in-doubt}, {@code lease-gone}, {@code taken-over}</td></tr>
+ * <tr><td>{@code leadership.work.skipped}</td><td>function counter</td><td>candidate</td><td>runs of leader work skipped
+ *     because the candidate did not lead ({@link Candidate#skippedRuns()})</td></tr>
  * <tr><td>{@code leadership.participants}</td><td>gauge</td><td>candidate, follower</td><td>candidates in the queue, as last seen</td></tr>
  * <tr><td>{@code leadership.store.errors}</td><td>counter</td><td>all</td><td>store errors survived, tagged
  *     {@code operation}; lease operations ({@code grant}, {@code keepAlive}) count on the session only</td></tr>
@@ -126,6 +129,8 @@ public final class LeadershipMetrics implements MeterBinder {
                             c -> c.epoch().isPresent() ? c.epoch().getAsLong() : Double.NaN)
                     .tags(tags).description("Epoch (fencing token) of the current term; NaN while not leading").register(r));
             participants(registry, source, tags, () -> candidate.participants().size());
+            source.register(registry, r -> FunctionCounter.builder("leadership.work.skipped", candidate, Candidate::skippedRuns).tags(tags)
+                    .description("Runs of leader work skipped because this candidate did not lead").register(r));
             Counter won = source.register(registry, r -> Counter.builder("leadership.elections.won").tags(tags)
                     .description("Terms this candidate began").register(r));
             Map<Term.Cause, Counter> lost = new EnumMap<>(Term.Cause.class);

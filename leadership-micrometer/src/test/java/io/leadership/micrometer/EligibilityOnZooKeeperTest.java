@@ -11,6 +11,7 @@ import io.leadership.Term;
 import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;

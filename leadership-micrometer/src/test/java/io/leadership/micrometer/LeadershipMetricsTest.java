@@ -10,6 +10,7 @@ import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Recorder;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.TimeGauge;

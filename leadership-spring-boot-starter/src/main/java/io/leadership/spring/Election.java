@@ -2,6 +2,7 @@ package io.leadership.spring;
 
 import io.leadership.Candidate;
 import io.leadership.Health;
+import io.leadership.LeaderTask;
 import io.leadership.Session;
 import io.leadership.Term;
 import io.leadership.micrometer.LeadershipMetrics;
@@ -13,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -57,6 +59,7 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
     private ApplicationContext context;
     private volatile Candidate candidate;
     private volatile CompletableFuture<Void> eventsDone = CompletableFuture.completedFuture(null);
+    private final AtomicLong skippedRuns = new AtomicLong();
 
     private Election(String name) {
         this.name = Objects.requireNonNull(name, "election name must not be null");
@@ -121,6 +124,27 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
     public Health health() {
         Candidate c = candidate;
         return c == null ? new Health(false, "election not started", null) : c.health();
+    }
+
+    /**
+     * Runs {@code task} on the calling thread if this application leads now, as part of its term,
+     * held at least {@code minHold} against a voluntary end; see {@link Candidate#runIfLeading(LeaderTask, Duration)}
+     * and {@link LeaderOnly}. A run skipped because this application does not lead (or the election is not running) is counted.
+     *
+     * @return whether it ran
+     */
+    public boolean runIfLeading(LeaderTask task, Duration minHold) {
+        Candidate c = candidate;
+        if (c != null && c.runIfLeading(task, minHold)) {
+            return true;
+        }
+        skippedRuns.incrementAndGet();
+        return false;
+    }
+
+    /** How many {@link #runIfLeading} calls (and {@link LeaderOnly} methods) were skipped because this application did not lead. */
+    public long skippedRuns() {
+        return skippedRuns.get();
     }
 
     /** Hands leadership to the next candidate if this one leads; see {@link Candidate#resign()}. */

@@ -44,6 +44,12 @@ public class LeadershipAutoConfiguration {
         return Session.open(store, properties.ttl());
     }
 
+    /** Always, even with {@code leadership.enabled=false}: a {@link LeaderOnly} method then never runs, rather than on every node. */
+    @Bean
+    public static LeaderOnlyPostProcessor leadershipLeaderOnlyPostProcessor() {
+        return new LeaderOnlyPostProcessor();
+    }
+
     @Bean
     @ConditionalOnProperty(name = ENABLED, havingValue = "true", matchIfMissing = true)
     public static ElectionDefinitions leadershipElectionDefinitions() {

@@ -9,6 +9,7 @@ import io.leadership.Session;
 import io.leadership.micrometer.LeadershipMetrics;
 import io.leadership.Store;
 import io.leadership.testing.Await;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

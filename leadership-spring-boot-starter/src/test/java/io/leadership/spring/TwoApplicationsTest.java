@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadership.Term;
 import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;

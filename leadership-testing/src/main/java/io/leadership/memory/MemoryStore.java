@@ -1,5 +1,6 @@
 package io.leadership.memory;
 
+import io.leadership.HistoryResetException;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
@@ -94,7 +95,7 @@ final class MemoryStore implements Store {
         });
     }
 
-    /** A watch of the election that completes on the first queue without the key (or of a new history). */
+    /** A watch of the election that completes on the first queue without the key, and fails on one of a new history. */
     @Override
     public CompletableFuture<Void> awaitGone(String election, Entry entry) {
         checkElection(election);
@@ -104,7 +105,9 @@ final class MemoryStore implements Store {
         }
         CompletableFuture<Void> gone = new CompletableFuture<>();
         Watch w = watch(election, q -> {
-            if (q.revision() < entry.version() || !q.contains(entry)) {
+            if (q.revision() < entry.version()) {
+                gone.completeExceptionally(new HistoryResetException(name(), election, entry.version(), q.revision()));
+            } else if (!q.contains(entry)) {
                 gone.complete(null);
             }
         });

@@ -189,7 +189,7 @@ public final class ZooKeeperStore implements Store {
      * on the lease's own session, as Curator's {@code LeaderLatch} does with its protection: one
      * round trip. A join whose answer was lost is retried with the same uuid, and first looks for
      * a node of that uuid (as Curator's protected create does after a connection loss), so a lease
-     * never holds two nodes in one election; see {@link ZooKeeperLease#joining}.
+     * never holds two nodes in one election; see {@code ZooKeeperLease.join}.
      */
     @Override
     public CompletableFuture<Entry> join(String election, String value, Lease lease) {

@@ -1,28 +1,22 @@
 package io.leadership.zookeeper;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
-import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
-import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
-/** Listeners that record what they are told, and waits with deadlines. */
+/** Lease signals recorded, an election read once, a lease kept alive, and waits with deadlines. */
 final class Recorders {
 
     private Recorders() {
@@ -46,62 +40,9 @@ final class Recorders {
         }
     }
 
-    /** Records the queues a watch delivers in order, and checks that calls never overlap. */
-    static final class Queues implements QueueListener {
-        final BlockingQueue<Queue> queues = new LinkedBlockingQueue<>();
-        final List<Queue> all = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final BlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
-        private final AtomicInteger inside = new AtomicInteger();
-        volatile boolean overlapped;
-        volatile Queue last;
-
-        @Override
-        public void onQueue(Queue queue) {
-            enter();
-            last = queue;
-            all.add(queue);
-            queues.add(queue);
-            inside.decrementAndGet();
-        }
-
-        @Override
-        public void onError(StoreException error) {
-            enter();
-            errors.add(error);
-            inside.decrementAndGet();
-        }
-
-        private void enter() {
-            if (inside.incrementAndGet() != 1) {
-                overlapped = true;
-            }
-        }
-
-        /** The next queue's entries. */
-        List<Entry> next(Duration within) throws InterruptedException {
-            Queue queue = queues.poll(within.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(queue, "no queue within " + within.toMillis() + " ms");
-            return queue.entries();
-        }
-
-        List<Entry> lastEntries() {
-            Queue q = last;
-            return q == null ? null : q.entries();
-        }
-    }
-
-    /** The election's queue as a new watch first delivers it. */
-    static Queue queue(Store store, String election) throws InterruptedException {
-        Queues seen = new Queues();
-        try (Watch watch = store.watch(election, seen)) {
-            Queue first = seen.queues.poll(10, TimeUnit.SECONDS);
-            assertNotNull(first, "no queue of " + election + " within 10 s");
-            return first;
-        }
-    }
-
-    static List<Entry> entries(Store store, String election) throws InterruptedException {
-        return queue(store, election).entries();
+    /** The election's entries as a new watch first delivers them. */
+    static List<Entry> entries(Store store, String election) {
+        return QueueRecorder.first(store, election).entries();
     }
 
     /** Keeps {@code lease} alive every quarter TTL until closed, as a session would; failures are retried. */

@@ -1,5 +1,6 @@
 package io.leadership.zookeeper;
 
+import io.leadership.testing.TestCertificates;
 import java.io.File;
 import java.lang.reflect.Constructor;
 import java.net.InetSocketAddress;
@@ -36,9 +37,9 @@ final class TlsZooKeeperServer implements AutoCloseable {
     TlsZooKeeperServer(TestCertificates certificates) throws Exception {
         dir = Files.createTempDirectory("leadership-zk-tls-data").toFile();
         Map<String, String> once = new LinkedHashMap<>();
-        once.put("zookeeper.ssl.keyStore.location", certificates.serverPem.toString());
+        once.put("zookeeper.ssl.keyStore.location", certificates.serverKeyAndChain.toString());
         once.put("zookeeper.ssl.keyStore.type", "PEM");
-        once.put("zookeeper.ssl.trustStore.location", certificates.caPem.toString());
+        once.put("zookeeper.ssl.trustStore.location", certificates.ca.toString());
         once.put("zookeeper.ssl.trustStore.type", "PEM");
         once.put("zookeeper.authProvider.x509", X509AuthenticationProvider.class.getName());
         Map<String, String> before = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -44,9 +45,9 @@ class ZooKeeperClusterTest {
             Lease lease = done(store.grant(cluster.ttl(), signals));
             assertEquals(cluster.ttl(), lease.ttl());
             Entry entry = done(store.join("cluster/leader", "me", lease));
-            Recorders.Queues seen = new Recorders.Queues();
+            QueueRecorder seen = new QueueRecorder();
             try (AutoCloseable keptAlive = Recorders.keepAlive(lease); Watch watch = observer.watch("cluster/leader", seen)) {
-                assertEquals(List.of(entry), seen.next(WAIT));
+                assertEquals(List.of(entry), seen.next(WAIT).entries());
                 for (InstanceSpec member : cluster.members()) {
                     long killedAt = System.nanoTime();
                     cluster.kill(member);
@@ -66,8 +67,8 @@ class ZooKeeperClusterTest {
                 Entry next = done(store.join("cluster/leader", "me again", lease));
                 await(() -> List.of(next).equals(seen.lastEntries()), WAIT, "the watch seeing the join");
                 assertTrue(next.version() > entry.version());
-                assertFalse(seen.overlapped);
-                ZooKeeperStoreTest.assertRevisionsCover(seen.all);
+                assertFalse(seen.overlapped());
+                seen.assertInOrder();
             }
             done(lease.revoke());
         }
@@ -77,7 +78,7 @@ class ZooKeeperClusterTest {
     private static void awaitServing(InstanceSpec member) throws Exception {
         try (Store direct = cluster.connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
             await(() -> {
-                Recorders.Queues read = new Recorders.Queues();
+                QueueRecorder read = new QueueRecorder();
                 try (Watch w = direct.watch("cluster/leader", read)) {
                     return read.queues.poll(2, java.util.concurrent.TimeUnit.SECONDS) != null;
                 } catch (InterruptedException e) {

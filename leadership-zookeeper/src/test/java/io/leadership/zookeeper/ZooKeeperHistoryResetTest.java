@@ -14,6 +14,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.List;
@@ -47,20 +48,20 @@ class ZooKeeperHistoryResetTest {
     @Test
     void aWatchDeliversTheNewServersQueueWithItsLowerRevision() throws Exception {
         try (Store store = server.connect(); Store holder = server.connect()) {
-            Recorders.Queues seen = new Recorders.Queues();
+            QueueRecorder seen = new QueueRecorder();
             try (Watch watch = store.watch("reset/watched", seen)) {
-                assertEquals(List.of(), seen.next(WAIT));
+                assertEquals(List.of(), seen.next(WAIT).entries());
                 Lease lease = done(holder.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 for (int i = 0; i < 5; i++) { // the old history gets ahead
                     done(holder.leave(done(holder.join("reset/watched", "old", lease))));
                 }
                 Entry old = done(holder.join("reset/watched", "old", lease));
                 await(() -> List.of(old).equals(seen.lastEntries()), WAIT, "the old server's queue");
-                long before = seen.last.revision();
+                long before = seen.last().revision();
 
                 server.restartEmpty();
                 long restartedAt = System.nanoTime();
-                await(() -> seen.last.revision() < before && seen.lastEntries().isEmpty(), WAIT,
+                await(() -> seen.last().revision() < before && seen.lastEntries().isEmpty(), WAIT,
                         "the new server's empty queue; queues " + seen.all);
                 System.out.printf("history reset: the watch read the new server %d ms after it started%n",
                         (System.nanoTime() - restartedAt) / 1_000_000);
@@ -68,7 +69,7 @@ class ZooKeeperHistoryResetTest {
                 Lease next = done(fresh.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 Entry entry = done(fresh.join("reset/watched", "new", next));
                 await(() -> List.of(entry).equals(seen.lastEntries()), WAIT, "the new server's join; queues " + seen.all);
-                assertTrue(seen.last.revision() < before, seen.last + " after " + before);
+                assertTrue(seen.last().revision() < before, seen.last() + " after " + before);
                 done(next.revoke());
                 fresh.close();
             }

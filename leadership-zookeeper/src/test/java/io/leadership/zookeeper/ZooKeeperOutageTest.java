@@ -17,6 +17,7 @@ import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Link;
+import io.leadership.testing.QueueRecorder;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +67,7 @@ class ZooKeeperOutageTest {
 
             server.restart();
             // The server, back with the session in its data, expires it a session timeout later.
-            Recorders.Queues seen = new Recorders.Queues();
+            QueueRecorder seen = new QueueRecorder();
             try (Watch watch = observer.watch("outage/leader", seen)) {
                 await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the dead lease's key expiring");
             }
@@ -148,25 +149,20 @@ class ZooKeeperOutageTest {
 
     /** The election's entries of {@code lease} as a new watch of {@code store} first shows them. */
     private static List<Entry> nodes(Store store, String election, Lease lease) {
-        try {
-            return Recorders.entries(store, election).stream().filter(e -> e.heldBy(lease)).toList();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Recorders.entries(store, election).stream().filter(e -> e.heldBy(lease)).toList();
     }
 
     @Test
     void aWatchEndsOnTheCurrentStateAfterTheServerRestarts() throws Exception {
         try (Store observer = server.connect()) {
-            Recorders.Queues seen = new Recorders.Queues();
+            QueueRecorder seen = new QueueRecorder();
             Entry entry;
             try (Watch watch = observer.watch("outage/watched", seen)) {
-                assertEquals(List.of(), seen.next(WAIT));
+                assertEquals(List.of(), seen.next(WAIT).entries());
                 Store holder = server.connect();
                 Lease lease = done(holder.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 entry = done(holder.join("outage/watched", "holder", lease));
-                assertEquals(List.of(entry), seen.next(WAIT));
+                assertEquals(List.of(entry), seen.next(WAIT).entries());
 
                 // The holder crashes during the outage; its key goes when the restarted server
                 // expires its session, while the observer may still be reconnecting.
@@ -183,8 +179,8 @@ class ZooKeeperOutageTest {
                 done(nextLease.revoke());
                 await(() -> List.of().equals(seen.lastEntries()), WAIT, "the revoke after the restart");
                 next.close();
-                assertFalse(seen.overlapped);
-                ZooKeeperStoreTest.assertRevisionsCover(seen.all);
+                assertFalse(seen.overlapped());
+                seen.assertInOrder();
             }
         }
     }

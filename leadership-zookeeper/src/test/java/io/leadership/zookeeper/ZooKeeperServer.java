@@ -2,17 +2,15 @@ package io.leadership.zookeeper;
 
 import io.leadership.spi.Store;
 import io.leadership.testing.StoreServer;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 
 /**
- * One in-process ZooKeeper server on 127.0.0.1 with a 100 ms tick, granting session timeouts from
- * 100 ms (1 tick) to 5 s, so short TTLs are honoured as asked.
+ * The kit's in-process ZooKeeper server ({@link InProcessZooKeeper}: 100 ms tick, session timeouts
+ * from 100 ms to 5 s granted as asked) as a {@link StoreServer} of this backend's clients.
  *
  * <p>The suites' TTL is 5 s, not 2 s: a lease expires a TTL after its last acknowledged
  * keep-alive, and the ZooKeeper client needs 1 to 2 s to reconnect after a refused connection
@@ -21,27 +19,17 @@ import org.apache.curator.test.TestingServer;
  */
 public final class ZooKeeperServer implements StoreServer {
 
-    static final int TICK_MS = 100;
-    static final Duration TTL = Duration.ofSeconds(5);
+    static final int TICK_MS = InProcessZooKeeper.TICK_MS;
+    static final Duration TTL = InProcessZooKeeper.MAX_SESSION;
     /** The largest session timeout the server grants. */
-    static final Duration MAX_TTL = TTL;
+    static final Duration MAX_TTL = InProcessZooKeeper.MAX_SESSION;
     /** For tests that wait for an expiry: short, and within what the server grants. */
     static final Duration SHORT_TTL = Duration.ofSeconds(2);
 
-    private volatile TestingServer server;
+    private final InProcessZooKeeper server;
 
     public ZooKeeperServer() throws Exception {
-        server = new TestingServer(spec(-1), true);
-    }
-
-    /** A server on {@code port} (-1: a free one) with a new, empty data directory. */
-    private static InstanceSpec spec(int port) {
-        return new InstanceSpec(null, port, -1, -1, true, -1, TICK_MS, -1, Map.of(
-                "clientPortAddress", "127.0.0.1",
-                "admin.enableServer", "false",
-                "maxSessionTimeout", Long.toString(MAX_TTL.toMillis()),
-                // ZooKeeper deletes empty container nodes on this period.
-                "znode.container.checkIntervalMs", "1000"), "127.0.0.1");
+        server = new InProcessZooKeeper();
     }
 
     @Override
@@ -51,7 +39,7 @@ public final class ZooKeeperServer implements StoreServer {
 
     @Override
     public List<InetSocketAddress> addresses() {
-        return List.of(new InetSocketAddress("127.0.0.1", server.getPort()));
+        return List.of(server.address());
     }
 
     @Override
@@ -96,9 +84,7 @@ public final class ZooKeeperServer implements StoreServer {
      */
     @Override
     public void restartEmpty() throws Exception {
-        int port = server.getPort();
-        server.close();
-        server = new TestingServer(spec(port), true);
+        server.restartEmpty();
     }
 
     /** Stops the server without starting it again (a long outage); {@link #restart()} brings it back. */

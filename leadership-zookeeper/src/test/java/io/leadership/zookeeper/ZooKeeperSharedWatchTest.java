@@ -12,6 +12,7 @@ import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,15 +84,15 @@ class ZooKeeperSharedWatchTest {
             leases.add(done(joiner.grant(server.ttl(), LeaseListener.NONE)));
             joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
         }
-        List<Recorders.Queues> seen = new ArrayList<>();
+        List<QueueRecorder> seen = new ArrayList<>();
         List<Watch> watches = new ArrayList<>();
         for (int i = 0; i < WATCHES; i++) {
-            Recorders.Queues listener = new Recorders.Queues();
+            QueueRecorder listener = new QueueRecorder();
             seen.add(listener);
             watches.add(store.watch(key, listener));
         }
-        for (Recorders.Queues listener : seen) {
-            assertEquals(joined, listener.next(WAIT), "every watch starts with the current queue");
+        for (QueueRecorder listener : seen) {
+            assertEquals(joined, listener.next(WAIT).entries(), "every watch starts with the current queue");
         }
         System.out.printf("%d watches of one election in one store, at start: %s%n", WATCHES, requests);
         assertEquals(1, requests.count("AddWatchBuilderImpl"), "one persistent watch: " + requests);
@@ -106,10 +107,10 @@ class ZooKeeperSharedWatchTest {
             joined.add(done(joiner.join(key, head.value(), leases.get(Integer.parseInt(head.value().substring(1))))));
         }
         List<Entry> expected = List.copyOf(joined);
-        for (Recorders.Queues listener : seen) {
+        for (QueueRecorder listener : seen) {
             await(() -> expected.equals(listener.lastEntries()), WAIT, "every watch ending on the latest queue");
-            assertFalse(listener.overlapped);
-            ZooKeeperStoreTest.assertRevisionsCover(listener.all);
+            assertFalse(listener.overlapped());
+            listener.assertInOrder();
         }
         System.out.printf("%d watches of one election in one store, %d joins: %d getData on the store's client%n",
                 WATCHES, handOffs, requests.count("GetDataBuilderImpl"));
@@ -125,7 +126,7 @@ class ZooKeeperSharedWatchTest {
     void aListenerThatBlocksDelaysNoOtherListener() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocked = new CountDownLatch(1);
-        Recorders.Queues slow = new Recorders.Queues();
+        QueueRecorder slow = new QueueRecorder();
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
         QueueListener blocking = new QueueListener() { // blocks on its first non-empty queue until released
@@ -153,9 +154,9 @@ class ZooKeeperSharedWatchTest {
                 }
             }
         };
-        Recorders.Queues fast = new Recorders.Queues();
+        QueueRecorder fast = new QueueRecorder();
         try (Watch slowWatch = store.watch(key, blocking); Watch fastWatch = store.watch(key, fast)) {
-            assertEquals(List.of(), fast.next(WAIT));
+            assertEquals(List.of(), fast.next(WAIT).entries());
             List<Lease> leases = new ArrayList<>();
             List<Entry> joined = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -169,9 +170,9 @@ class ZooKeeperSharedWatchTest {
             List<Entry> expected = List.copyOf(joined);
             await(() -> expected.equals(fast.lastEntries()), WAIT, "the other listener seeing the leave");
             // a watch that subscribes now gets the shared state at once
-            Recorders.Queues late = new Recorders.Queues();
+            QueueRecorder late = new QueueRecorder();
             try (Watch lateWatch = store.watch(key, late)) {
-                assertEquals(expected, late.next(WAIT), "a late watch starts with the current queue");
+                assertEquals(expected, late.next(WAIT).entries(), "a late watch starts with the current queue");
             }
             assertEquals(1, slow.all.stream().filter(q -> !q.entries().isEmpty()).count(), "the slow listener is still blocked");
 
@@ -179,9 +180,9 @@ class ZooKeeperSharedWatchTest {
             await(() -> expected.equals(slow.lastEntries()), WAIT, "the slow listener ending on the latest queue");
             assertTrue(slow.all.size() <= 3, "the slow listener's queues were conflated: " + slow.all);
             assertEquals(0, overlaps.get(), "calls of the slow listener overlapped");
-            assertFalse(fast.overlapped);
-            ZooKeeperStoreTest.assertRevisionsCover(slow.all);
-            ZooKeeperStoreTest.assertRevisionsCover(fast.all);
+            assertFalse(fast.overlapped());
+            slow.assertInOrder();
+            fast.assertInOrder();
             for (Lease lease : leases) {
                 done(lease.revoke());
             }
@@ -190,27 +191,27 @@ class ZooKeeperSharedWatchTest {
 
     @Test
     void theSharedWatchEndsWithItsLastListenerAndANewOneStartsAfresh() throws Exception {
-        Recorders.Queues first = new Recorders.Queues();
-        Recorders.Queues second = new Recorders.Queues();
+        QueueRecorder first = new QueueRecorder();
+        QueueRecorder second = new QueueRecorder();
         Watch one = store.watch(key, first);
         Watch two = store.watch(key, second);
-        assertEquals(List.of(), first.next(WAIT));
-        assertEquals(List.of(), second.next(WAIT));
+        assertEquals(List.of(), first.next(WAIT).entries());
+        assertEquals(List.of(), second.next(WAIT).entries());
         one.close();
         Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
         Entry entry = done(joiner.join(key, "v", lease));
-        assertEquals(List.of(entry), second.next(WAIT), "the other listener keeps the shared watch");
+        assertEquals(List.of(entry), second.next(WAIT).entries(), "the other listener keeps the shared watch");
         two.close();
         await(() -> !persistentRecursiveWatches().contains("/" + key),
                 WAIT, "the persistent watch being removed with its last listener");
         assertTrue(first.queues.isEmpty(), "a closed watch delivered " + first.queues);
 
         requests.reset();
-        Recorders.Queues again = new Recorders.Queues();
+        QueueRecorder again = new QueueRecorder();
         try (Watch three = store.watch(key, again)) {
-            assertEquals(List.of(entry), again.next(WAIT), "a new watch reads afresh");
+            assertEquals(List.of(entry), again.next(WAIT).entries(), "a new watch reads afresh");
             Entry next = done(joiner.join(key, "w", done(joiner.grant(server.ttl(), LeaseListener.NONE))));
-            assertEquals(List.of(entry, next), again.next(WAIT), "and sees joins");
+            assertEquals(List.of(entry, next), again.next(WAIT).entries(), "and sees joins");
         }
         assertEquals(1, requests.count("AddWatchBuilderImpl"), requests.toString());
         assertTrue(second.queues.isEmpty(), "a closed watch delivered " + second.queues);
@@ -222,15 +223,15 @@ class ZooKeeperSharedWatchTest {
         Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
         List<Entry> joined = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
-            Recorders.Queues before = new Recorders.Queues();
+            QueueRecorder before = new QueueRecorder();
             Watch last = store.watch(key, before);
-            assertEquals(joined, before.next(WAIT));
-            Recorders.Queues after = new Recorders.Queues();
+            assertEquals(joined, before.next(WAIT).entries());
+            QueueRecorder after = new QueueRecorder();
             last.close(); // its removal from ZooKeeper is under way while the next watch starts
             try (Watch next = store.watch(key, after)) {
-                assertEquals(joined, after.next(WAIT), "round " + round);
+                assertEquals(joined, after.next(WAIT).entries(), "round " + round);
                 joined.add(done(joiner.join(key, "c" + round, done(joiner.grant(server.ttl(), LeaseListener.NONE)))));
-                assertEquals(joined, after.next(WAIT), "the new watch sees the join, round " + round);
+                assertEquals(joined, after.next(WAIT).entries(), "the new watch sees the join, round " + round);
             }
         }
         done(lease.revoke());
@@ -238,25 +239,25 @@ class ZooKeeperSharedWatchTest {
 
     @Test
     void everyListenerOfTheSharedWatchHearsOfAnOutageAndResumesOnTheCurrentQueue() throws Exception {
-        List<Recorders.Queues> seen = new ArrayList<>();
+        List<QueueRecorder> seen = new ArrayList<>();
         List<Watch> watches = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Recorders.Queues listener = new Recorders.Queues();
+            QueueRecorder listener = new QueueRecorder();
             seen.add(listener);
             watches.add(store.watch(key, listener));
-            assertEquals(List.of(), listener.next(WAIT));
+            assertEquals(List.of(), listener.next(WAIT).entries());
         }
         server.stop();
-        for (Recorders.Queues listener : seen) {
-            assertTrue(listener.errors.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS) != null, "every listener told of the outage");
+        for (QueueRecorder listener : seen) {
+            assertTrue(listener.nextError(WAIT) != null, "every listener told of the outage");
         }
         server.restart();
         Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
         Entry entry = done(joiner.join(key, "after", lease));
-        for (Recorders.Queues listener : seen) {
+        for (QueueRecorder listener : seen) {
             await(() -> List.of(entry).equals(listener.lastEntries()), WAIT, "every listener seeing the join after the outage");
-            assertFalse(listener.overlapped);
-            ZooKeeperStoreTest.assertRevisionsCover(listener.all);
+            assertFalse(listener.overlapped());
+            listener.assertInOrder();
         }
         watches.forEach(Watch::close);
         done(lease.revoke());

@@ -12,9 +12,9 @@ import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
-import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.QueueRecorder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,10 +176,10 @@ class ZooKeeperStoreTest {
         Entry entry = done(store.join(key, "crashed", lease));
         long closedAt = System.nanoTime();
         store.close();
-        Recorders.Queues seen = new Recorders.Queues();
+        QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
-            assertEquals(List.of(entry), seen.next(WAIT), "close does not revoke");
-            assertEquals(List.of(), seen.next(lease.ttl().plusSeconds(3)), "expiry of the closed store's session");
+            assertEquals(List.of(entry), seen.next(WAIT).entries(), "close does not revoke");
+            assertEquals(List.of(), seen.next(lease.ttl().plusSeconds(3)).entries(), "expiry of the closed store's session");
         }
         long goneAfterMs = (System.nanoTime() - closedAt) / 1_000_000;
         System.out.printf("key of a closed store's lease (ttl %d ms) gone after %d ms%n", lease.ttl().toMillis(), goneAfterMs);
@@ -199,7 +199,7 @@ class ZooKeeperStoreTest {
                 lease.ttl().toMillis(), expiredAfterMs);
         assertTrue(expiredAfterMs >= lease.ttl().toMillis(), "expired after " + expiredAfterMs + " ms");
         // expired() comes first; closing the session (which deletes the key) follows at once.
-        await(() -> entriesOf(other, key).isEmpty(), WAIT, "closing the expired lease's session deleting its key");
+        await(() -> Recorders.entries(other, key).isEmpty(), WAIT, "closing the expired lease's session deleting its key");
         assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
         assertEquals(1, signals.expiredCalls.get());
     }
@@ -220,11 +220,11 @@ class ZooKeeperStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper/config", "v", lease));
         assertTrue(e.getMessage().contains("reserve") && e.getMessage().contains("'zookeeper/config'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper", "v", lease));
-        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper", new Recorders.Queues()));
-        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper/quota", new Recorders.Queues()));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper", new QueueRecorder()));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("zookeeper/quota", new QueueRecorder()));
         assertThrows(IllegalArgumentException.class,
                 () -> store.leave(new Entry("zookeeper/x/_c_0-latch-0000000001", "v", 1, lease.id())));
-        assertThrows(IllegalArgumentException.class, () -> store.watch("/leading/slash", new Recorders.Queues()));
+        assertThrows(IllegalArgumentException.class, () -> store.watch("/leading/slash", new QueueRecorder()));
         assertTrue(done(store.join("zookeeperish", "v", lease)).key().startsWith("zookeeperish/"), "only the exact segment is reserved");
         done(lease.revoke());
         try (io.leadership.Session session = io.leadership.Session.open(store, server.ttl())) {
@@ -244,22 +244,22 @@ class ZooKeeperStoreTest {
 
     @Test
     void watchDeliversTheQueueThenEveryChangeInOrder() throws Exception {
-        Recorders.Queues seen = new Recorders.Queues();
+        QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
-            assertEquals(List.of(), seen.next(WAIT), "current queue first: empty");
+            assertEquals(List.of(), seen.next(WAIT).entries(), "current queue first: empty");
             Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
             Lease second = done(store.grant(server.ttl(), LeaseListener.NONE));
             Entry one = done(store.join(key, "one", lease));
-            assertEquals(List.of(one), seen.next(WAIT));
+            assertEquals(List.of(one), seen.next(WAIT).entries());
             Entry two = done(store.join(key, "two", second));
-            assertEquals(List.of(one, two), seen.next(WAIT), "the value is read as the candidate joins");
+            assertEquals(List.of(one, two), seen.next(WAIT).entries(), "the value is read as the candidate joins");
             assertTrue(done(store.leave(one)));
-            assertEquals(List.of(two), seen.next(WAIT));
+            assertEquals(List.of(two), seen.next(WAIT).entries());
             done(second.revoke());
-            assertEquals(List.of(), seen.next(WAIT), "revoke deletes, the watch sees it");
+            assertEquals(List.of(), seen.next(WAIT).entries(), "revoke deletes, the watch sees it");
             done(lease.revoke());
-            assertFalse(seen.overlapped);
-            assertRevisionsCover(seen.all);
+            assertFalse(seen.overlapped());
+            seen.assertInOrder();
         }
     }
 
@@ -271,9 +271,9 @@ class ZooKeeperStoreTest {
             leases.add(done(store.grant(server.ttl(), LeaseListener.NONE)));
             joined.add(done(store.join(key, "c" + i, leases.get(i))));
         }
-        Recorders.Queues seen = new Recorders.Queues();
+        QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
-            assertEquals(joined, seen.next(WAIT));
+            assertEquals(joined, seen.next(WAIT).entries());
             for (int round = 0; round < 20; round++) { // the head resigns to the tail, 20 times back to back
                 Entry head = joined.remove(0);
                 assertTrue(done(store.leave(head)));
@@ -281,8 +281,8 @@ class ZooKeeperStoreTest {
             }
             List<Entry> expected = List.copyOf(joined);
             await(() -> expected.equals(seen.lastEntries()), WAIT, "the watch ending on the latest queue");
-            assertFalse(seen.overlapped);
-            assertRevisionsCover(seen.all);
+            assertFalse(seen.overlapped());
+            seen.assertInOrder();
         }
         for (Lease lease : leases) {
             done(lease.revoke());
@@ -295,13 +295,13 @@ class ZooKeeperStoreTest {
         Lease b = done(store.grant(server.ttl(), LeaseListener.NONE));
         Entry first = done(store.join(key, "a", a));
         Entry second = done(store.join(key, "b", b));
-        Recorders.Queues seen = new Recorders.Queues();
+        QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
-            assertEquals(List.of(first, second), seen.next(WAIT));
-            long revision = seen.last.revision();
+            assertEquals(List.of(first, second), seen.next(WAIT).entries());
+            long revision = seen.last().revision();
             assertTrue(done(store.leave(first)));
-            assertEquals(List.of(second), seen.next(WAIT), "one notification per hand-off");
-            assertEquals(revision, seen.last.revision(), "nothing was read: the revision stays");
+            assertEquals(List.of(second), seen.next(WAIT).entries(), "one notification per hand-off");
+            assertEquals(revision, seen.last().revision(), "nothing was read: the revision stays");
         }
         done(a.revoke());
         done(b.revoke());
@@ -314,14 +314,14 @@ class ZooKeeperStoreTest {
         try (CuratorFramework raw = raw()) {
             raw.create().forPath("/" + key + "/config", "x".getBytes(StandardCharsets.UTF_8));
             raw.create().forPath("/" + key + "/latch-abc");
-            Recorders.Queues seen = new Recorders.Queues();
+            QueueRecorder seen = new QueueRecorder();
             try (Watch watch = other.watch(key, seen)) {
-                assertEquals(List.of(entry), seen.next(WAIT));
+                assertEquals(List.of(entry), seen.next(WAIT).entries());
                 raw.create().forPath("/" + key + "/other");
                 raw.delete().forPath("/" + key + "/config");
                 Lease next = done(store.grant(server.ttl(), LeaseListener.NONE));
                 Entry second = done(store.join(key, "next", next));
-                assertEquals(List.of(entry, second), seen.next(WAIT), "only candidates' nodes change the queue");
+                assertEquals(List.of(entry, second), seen.next(WAIT).entries(), "only candidates' nodes change the queue");
                 done(next.revoke());
             }
             raw.delete().forPath("/" + key + "/other");
@@ -332,9 +332,9 @@ class ZooKeeperStoreTest {
 
     @Test
     void aClosedWatchStopsDelivering() throws Exception {
-        Recorders.Queues seen = new Recorders.Queues();
+        QueueRecorder seen = new QueueRecorder();
         Watch watch = other.watch(key, seen);
-        assertEquals(List.of(), seen.next(WAIT));
+        assertEquals(List.of(), seen.next(WAIT).entries());
         watch.close();
         Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
         Entry entry = done(store.join(key, "v", lease));
@@ -351,25 +351,7 @@ class ZooKeeperStoreTest {
         assertInstanceOf(StoreException.class, failure(store.join(key, "v", lease)));
         assertInstanceOf(StoreException.class, failure(store.leave(new Entry(key + "/_c_x-latch-0000000001", "v", 1, "1"))));
         assertInstanceOf(StoreException.class, failure(store.grant(server.ttl(), LeaseListener.NONE)));
-        assertThrows(IllegalStateException.class, () -> store.watch(key, new Recorders.Queues()));
-    }
-
-    /** Within one history revisions never decrease, and every queue's revision covers the keys it shows. */
-    static void assertRevisionsCover(List<Queue> queues) {
-        long revision = -1;
-        for (Queue q : queues) {
-            assertTrue(q.revision() >= revision, "an older queue after a newer one: " + queues);
-            revision = q.revision();
-            q.entries().forEach(e -> assertTrue(q.covers(e), q + " does not cover " + e));
-        }
-    }
-
-    private static List<Entry> entriesOf(Store s, String election) {
-        try {
-            return Recorders.entries(s, election);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
+        assertThrows(IllegalStateException.class, () -> store.watch(key, new QueueRecorder()));
     }
 
     private static CuratorFramework raw() throws InterruptedException {

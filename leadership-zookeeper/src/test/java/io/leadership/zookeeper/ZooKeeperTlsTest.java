@@ -15,6 +15,7 @@ import io.leadership.spi.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
+import io.leadership.testing.TestCertificates;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +36,7 @@ class ZooKeeperTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.create();
+        certs = TestCertificates.create(java.nio.file.Files.createTempDirectory("leadership-zk-tls"));
         server = new TlsZooKeeperServer(certs);
     }
 
@@ -51,15 +52,15 @@ class ZooKeeperTlsTest {
     }
 
     private static SecretScan scan() {
-        return SecretScan.start().privateKey(certs.clientPem).privateKey(certs.serverPem);
+        return SecretScan.start().privateKey(certs.clientKeyAndChain).privateKey(certs.serverKeyAndChain);
     }
 
     @Test
     void electsAndFollowsWithTheCaAndAClientCertificate() {
         try (SecretScan scan = scan();
-                Store store = (Store) Stores.connect(address("caFile=" + certs.caPem + "&keyFile=" + certs.clientPem));
-                Store watcher = (Store) Stores.connect(address("caFile=" + certs.caPem + "&certFile=" + certs.clientPem
-                        + "&keyFile=" + certs.clientPem));
+                Store store = (Store) Stores.connect(address("caFile=" + certs.ca + "&keyFile=" + certs.clientKeyAndChain));
+                Store watcher = (Store) Stores.connect(address("caFile=" + certs.ca + "&certFile=" + certs.clientKeyAndChain
+                        + "&keyFile=" + certs.clientKeyAndChain));
                 Session session = Session.open(store, ZooKeeperServer.TTL);
                 Candidate candidate = Candidate.create(session, "jobs/tls", "node-1");
                 Follower follower = Follower.create(watcher, "jobs/tls")) {
@@ -75,7 +76,7 @@ class ZooKeeperTlsTest {
     @Test
     void aServerCertificateTheClientDoesNotTrustIsRefusedNamingTheCause() {
         try (SecretScan scan = scan();
-                Store store = (Store) Stores.connect(address("caFile=" + certs.otherCaPem + "&keyFile=" + certs.clientPem))) {
+                Store store = (Store) Stores.connect(address("caFile=" + certs.rogueCa + "&keyFile=" + certs.clientKeyAndChain))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             StoreException e = assertInstanceOf(StoreException.class, error);
             assertEquals("grant", e.operation());
@@ -88,7 +89,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void withoutAClientCertificateTheServerRefusesTheConnection() {
-        try (SecretScan scan = scan(); Store store = (Store) Stores.connect(address("caFile=" + certs.caPem))) {
+        try (SecretScan scan = scan(); Store store = (Store) Stores.connect(address("caFile=" + certs.ca))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             assertInstanceOf(StoreException.class, error);
             assertTrue(error.getMessage().contains("no connection to " + server.connectString() + "/tls within 2000 ms"),
@@ -109,7 +110,7 @@ class ZooKeeperTlsTest {
     @Test
     void aCertificateAndAKeyInTwoFilesAreRefusedWithHowToJoinThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stores.connect(
-                address("caFile=" + certs.caPem + "&certFile=" + certs.caPem + "&keyFile=" + certs.clientPem)));
+                address("caFile=" + certs.ca + "&certFile=" + certs.ca + "&keyFile=" + certs.clientKeyAndChain)));
         assertTrue(e.getMessage().contains("one PEM file") && e.getMessage().contains("parameter keyFile="), e.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> Stores.connect(address("caFile=/no/such/ca.pem")));

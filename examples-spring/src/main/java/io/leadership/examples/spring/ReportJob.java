@@ -1,6 +1,7 @@
 package io.leadership.examples.spring;
 
 import io.leadership.spring.Election;
+import io.leadership.spring.LeaderOnly;
 import io.leadership.spring.LeadershipGranted;
 import io.leadership.spring.LeadershipRevoked;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,7 +11,13 @@ import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
-/** Every instance schedules the job; only the leader runs it, and stamps its work with the epoch. */
+/**
+ * Every instance schedules the job; only the leader runs it ({@link LeaderOnly}), and stamps its
+ * work with the epoch. A run skipped because this instance does not lead is counted
+ * ({@code leadership.work.skipped}); a resign or shutdown during a run interrupts it and hands
+ * leadership on only once it returned, and never sooner than the minimum hold after the last run
+ * started, so no two instances report within that interval.
+ */
 @Component
 public class ReportJob {
 
@@ -24,13 +31,11 @@ public class ReportJob {
     }
 
     @Scheduled(fixedDelayString = "${example.job.interval:2s}")
+    @LeaderOnly(minHold = "${example.job.min-hold:1s}")
     public void run() {
-        // Asked at each run: isLeader() answers from the lease's deadline at this instant, so an
-        // instance cut off from the store stops running the job before its key can expire.
-        if (!election.isLeader()) {
-            return;
-        }
-        long epoch = election.epoch().orElseThrow();
+        // Runs in the leader's term: its epoch is present until the term ends, and the term's end
+        // interrupts this thread (an instance cut off from the store before its key can expire).
+        long epoch = election.epoch().orElse(-1);
         log.info("report #{} by {} (epoch {}, the fencing token to give the systems it writes to)",
                 runs.incrementAndGet(), election.id(), epoch);
     }

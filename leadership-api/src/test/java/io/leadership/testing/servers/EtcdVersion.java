@@ -1,4 +1,4 @@
-package io.leadership.etcd;
+package io.leadership.testing.servers;
 
 import io.leadership.testing.ServersCache;
 import java.io.IOException;
@@ -32,18 +32,18 @@ import java.util.regex.Pattern;
  * <p>{@link #launchFlags} is the one place where the versions' flags differ: flags are written
  * with 3.6's names and translated to the names the binary has (read from its {@code --help}).
  */
-enum EtcdVersion {
+public enum EtcdVersion {
     V3_6("3.6", "ETCD_36_BIN", null),
     V3_5("3.5", "ETCD_35_BIN", null),
     V3_4("3.4", "ETCD_34_BIN", Path.of("/usr/bin/etcd"));
 
-    static final EtcdVersion DEFAULT = V3_6;
+    public static final EtcdVersion DEFAULT = V3_6;
 
     private static final Map<Path, Set<String>> FLAGS = new ConcurrentHashMap<>();
     private static final Map<Path, String> REPORTED = new ConcurrentHashMap<>();
 
-    final String series;
-    final String variable;
+    public final String series;
+    public final String variable;
     private final Path fallback;
 
     EtcdVersion(String series, String variable, Path fallback) {
@@ -53,12 +53,12 @@ enum EtcdVersion {
     }
 
     /** Where this version's binary would come from, for messages. */
-    String source() {
+    public String source() {
         return variable + (fallback != null ? " or " + fallback : "");
     }
 
     /** The binary, if configured and executable (not checked further). */
-    Optional<Path> find() {
+    public Optional<Path> find() {
         Optional<Path> configured = ServersCache.setting(variable).map(Path::of);
         if (configured.isPresent()) {
             return configured.filter(Files::isExecutable);
@@ -70,7 +70,7 @@ enum EtcdVersion {
      * The binary, checked to report this series; throws, saying what is missing and that
      * {@code scripts/build-servers} (or Debian's package, for 3.4) provides it.
      */
-    Path binary() {
+    public Path binary() {
         Optional<String> configured = ServersCache.setting(variable);
         Path binary = find().orElseThrow(() -> new IllegalStateException(missing(configured)));
         String version = version(binary);
@@ -96,7 +96,7 @@ enum EtcdVersion {
     }
 
     /** What {@code binary --version} reports, e.g. {@code 3.6.17}. */
-    static String version(Path binary) {
+    public static String version(Path binary) {
         return REPORTED.computeIfAbsent(binary, b -> {
             String out = run(b, "--version");
             Matcher m = Pattern.compile("etcd Version: (\\S+)").matcher(out);
@@ -115,7 +115,7 @@ enum EtcdVersion {
      * round. A flag the binary has under neither name (3.6 removed {@code --enable-v2}; 3.4 has no
      * {@code --unsafe-no-fsync}) fails at once, naming the version.
      */
-    static List<String> launchFlags(Path binary, List<String> common, List<String> extra) {
+    public static List<String> launchFlags(Path binary, List<String> common, List<String> extra) {
         Set<String> known = FLAGS.computeIfAbsent(binary, EtcdVersion::helpFlags);
         List<String> command = new ArrayList<>(common);
         for (String arg : extra) {
@@ -175,7 +175,7 @@ enum EtcdVersion {
         return "etcd " + series;
     }
 
-    static String describe(Path binary) {
+    public static String describe(Path binary) {
         return "etcd " + version(binary) + " (" + binary + ")";
     }
 }

@@ -1,4 +1,4 @@
-package io.leadership.consul.agent;
+package io.leadership.testing.servers;
 
 import io.leadership.testing.ServersCache;
 import java.nio.file.Files;
@@ -15,8 +15,7 @@ public final class ConsulBinary {
     /** What to tell a user on a machine with no Consul to test against. */
     public static final String MISSING = "no Consul to test against: set CONSUL_BIN to a consul binary (build one with"
             + " `scripts/build-servers consul`; the tests read its servers.env), put `consul` on"
-            + " PATH, set CONSUL_HTTP_ADDR to a running agent, or run Docker for Testcontainers."
-            + " The tests never fall back to the emulator";
+            + " PATH, set CONSUL_HTTP_ADDR to a running agent, or run Docker for Testcontainers.";
 
     private ConsulBinary() {
     }

@@ -1,5 +1,6 @@
-package io.leadership.etcd;
+package io.leadership.testing.servers;
 
+import io.leadership.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -26,15 +27,15 @@ import org.slf4j.LoggerFactory;
  * {@code target/etcd-logs/<name>-<series>-<clientPort>.log}. {@link #kill()} is {@code kill -9};
  * {@link #start()} again reuses the data dir and ports.
  */
-final class EtcdProcess {
+public final class EtcdProcess {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdProcess.class);
-    static final Duration HEALTH_DEADLINE = Duration.ofSeconds(30);
+    public static final Duration HEALTH_DEADLINE = Duration.ofSeconds(30);
 
-    final String name;
-    final EtcdVersion version;
-    final int clientPort;
-    final int peerPort;
+    public final String name;
+    public final EtcdVersion version;
+    public final int clientPort;
+    public final int peerPort;
     private final Path dataDir;
     private final Path logFile;
     private final String initialCluster;
@@ -45,21 +46,14 @@ final class EtcdProcess {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private Process process;
 
-    /** Every running member, killed if the JVM exits without closing its fixture. */
-    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "etcd-reaper"));
-    }
-
     /**
      * TLS on the client port: the member's certificate and key, and the CA its clients'
      * certificates must be signed by, required ({@code --client-cert-auth}) or not.
      */
-    record ServerTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth) {
+    public record ServerTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth) {
     }
 
-    EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
+    public EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
             String clusterToken, List<String> extraFlags) {
         this(version, name, clientPort, peerPort, dataDir, initialCluster, clusterToken, extraFlags, null, 0);
     }
@@ -68,7 +62,7 @@ final class EtcdProcess {
      * A member whose client port speaks TLS ({@code tls} not null); {@code /health} is then read on
      * a plain-HTTP metrics listener on {@code metricsPort} ({@code --listen-metrics-urls}).
      */
-    EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
+    public EtcdProcess(EtcdVersion version, String name, int clientPort, int peerPort, Path dataDir, String initialCluster,
             String clusterToken, List<String> extraFlags, ServerTls tls, int metricsPort) {
         this.tls = tls;
         this.metricsPort = metricsPort;
@@ -84,7 +78,7 @@ final class EtcdProcess {
     }
 
     /** {@code count} distinct free loopback ports (none of them 2379 or 2380). */
-    static int[] freePorts(int count) {
+    public static int[] freePorts(int count) {
         List<ServerSocket> held = new ArrayList<>();
         try {
             int[] ports = new int[count];
@@ -109,32 +103,32 @@ final class EtcdProcess {
         }
     }
 
-    String peerUrl() {
+    public String peerUrl() {
         return "http://127.0.0.1:" + peerPort;
     }
 
-    String clientUrl() {
+    public String clientUrl() {
         return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
     /** Where {@code /health} and {@code /metrics} are served over plain HTTP. */
-    String metricsUrl() {
+    public String metricsUrl() {
         return tls == null ? clientUrl() : "http://127.0.0.1:" + metricsPort;
     }
 
-    InetSocketAddress clientAddress() {
+    public InetSocketAddress clientAddress() {
         return new InetSocketAddress("127.0.0.1", clientPort);
     }
 
-    Path logFile() {
+    public Path logFile() {
         return logFile;
     }
 
-    synchronized boolean alive() {
+    public synchronized boolean alive() {
         return process != null && process.isAlive();
     }
 
-    synchronized void start() throws IOException {
+    public synchronized void start() throws IOException {
         if (alive()) {
             throw new IllegalStateException("etcd " + name + " is already running");
         }
@@ -155,11 +149,10 @@ final class EtcdProcess {
                 "--log-outputs", "stderr")), extraFlags);
         Files.writeString(logFile, "---- " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        process = new ProcessBuilder(command)
+        // Killed if the JVM exits without closing its fixture.
+        process = ChildProcesses.start(new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
-        RUNNING.add(process);
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())));
         log.info("started {} as {} (pid {}) on {}, log {}", EtcdVersion.describe(binary), name, process.pid(), clientUrl(), logFile);
     }
 
@@ -177,7 +170,7 @@ final class EtcdProcess {
     }
 
     /** Waits until {@code GET /health} says true; returns how long that took. */
-    Duration awaitHealthy(long startedNanos) throws InterruptedException {
+    public Duration awaitHealthy(long startedNanos) throws InterruptedException {
         long deadline = startedNanos + HEALTH_DEADLINE.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -208,23 +201,21 @@ final class EtcdProcess {
     }
 
     /** kill -9, and waits until the process is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         Process p;
         synchronized (this) {
             p = process;
             process = null;
         }
         if (p != null && p.isAlive()) {
-            p.destroyForcibly();
-            RUNNING.remove(p);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            if (!ChildProcesses.kill(p, Duration.ofSeconds(10))) {
                 throw new IllegalStateException("etcd " + name + " (pid " + p.pid() + ") survived kill -9 for 10 s");
             }
             log.info("killed etcd {} (pid {})", name, p.pid());
         }
     }
 
-    void deleteData() throws IOException {
+    public void deleteData() throws IOException {
         if (!Files.exists(dataDir)) {
             return;
         }

@@ -1,0 +1,61 @@
+package io.leadership;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.leadership.testing.InMemoryStore;
+import io.reactivex.rxjava3.core.Flowable;
+import io.smallrye.mutiny.Multi;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.FlowAdapters;
+import reactor.adapter.JdkFlowAdapter;
+
+/** The README's one-line adapters of the publishers to Reactor, Mutiny and RxJava 3, each working. */
+class ReactiveAdaptersTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final InMemoryStore.Data data = new InMemoryStore.Data();
+    private InMemoryStore store;
+    private Session session;
+    private Candidate candidate;
+
+    @BeforeEach
+    void start() {
+        store = data.connect();
+        session = Session.open(store, Duration.ofSeconds(2));
+        candidate = Candidate.create(session, "jobs/adapters", "a");
+    }
+
+    @AfterEach
+    void stop() {
+        candidate.close();
+        session.close();
+        store.close();
+        data.close();
+    }
+
+    @Test
+    void reactor() {
+        List<Boolean> flags = JdkFlowAdapter.flowPublisherToFlux(candidate.runForElection())
+                .take(2).collectList().block(WAIT);
+        assertEquals(List.of(false, true), flags);
+    }
+
+    @Test
+    void mutiny() {
+        List<Boolean> flags = Multi.createFrom().publisher(candidate.runForElection())
+                .select().first(2).collect().asList().await().atMost(WAIT);
+        assertEquals(List.of(false, true), flags);
+    }
+
+    @Test
+    void rxJava() {
+        List<Boolean> flags = Flowable.fromPublisher(FlowAdapters.toPublisher(candidate.runForElection()))
+                .take(2).toList().blockingGet();
+        assertEquals(List.of(false, true), flags);
+    }
+}

@@ -1,0 +1,65 @@
+package io.leadership.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The child processes of a test or benchmark JVM (candidate JVMs, servers, peers): every one
+ * started here is killed when this JVM exits, so none outlives its run, even when a test fails
+ * before closing its fixture.
+ */
+public final class ChildProcesses {
+
+    private static final Set<Process> ALIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ALIVE.forEach(Process::destroyForcibly), "child-process-reaper"));
+    }
+
+    private ChildProcesses() {
+    }
+
+    /** {@code java -cp <this JVM's class path> <jvmOptions> <main> <args>}, with this JVM's own {@code java}. */
+    public static List<String> java(List<String> jvmOptions, Class<?> main, List<String> args) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions);
+        command.add(main.getName());
+        command.addAll(args);
+        return command;
+    }
+
+    /** Starts {@code command} with its stderr appended to {@code log} (its directory made); stdin and stdout are the caller's. */
+    public static Process start(List<String> command, Path log) throws IOException {
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        return start(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())));
+    }
+
+    /** Starts {@code builder}'s process, to be killed when this JVM exits. */
+    public static Process start(ProcessBuilder builder) throws IOException {
+        Process p = builder.start();
+        ALIVE.add(p);
+        return p;
+    }
+
+    /** kill -9, and waits up to {@code wait} until it is gone; true if it is. */
+    public static boolean kill(Process p, Duration wait) throws InterruptedException {
+        p.destroyForcibly();
+        boolean gone = p.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+        ALIVE.remove(p);
+        return gone;
+    }
+
+    /** Stops watching {@code p} (it ended, or its owner took care of it). */
+    public static void forget(Process p) {
+        ALIVE.remove(p);
+    }
+}

@@ -1,0 +1,228 @@
+package io.leadership.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Candidate;
+import io.leadership.LeaderTask;
+import io.leadership.LeadershipListener;
+import io.leadership.Session;
+import io.leadership.Term;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Work on the leader against a real server, every candidate on its own connection behind its own
+ * {@link FaultProxy}: the work of consecutive leaders never overlaps on one monotonic clock, a
+ * voluntary hand-off waits for the work, a cut-off leader's work is cancelled before its lease
+ * could expire, and the listener and {@code awaitLeadership} follow a reconnect. After every
+ * scenario the elected flags are checked for overlap, as in {@link ElectionScenarios}.
+ */
+public abstract class LeaderWorkScenarios {
+
+    protected static final Duration ANSWER = Duration.ofSeconds(10);
+
+    private final List<Node> nodes = new ArrayList<>();
+    protected final WorkLog work = new WorkLog();
+    protected String key;
+
+    protected abstract StoreServer server();
+
+    protected Duration ttl() {
+        return server().ttl();
+    }
+
+    /** Resigns in {@link #theWorkOfConsecutiveLeadersNeverOverlaps()}: enough for a loaded 2-core machine. */
+    protected int resigns() {
+        return 200;
+    }
+
+    @BeforeEach
+    void setUp(TestInfo test) {
+        key = "work/" + test.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            java.util.Map<String, Recorder<Boolean>> flags = new java.util.LinkedHashMap<>();
+            nodes.forEach(n -> flags.put(n.id, n.elected));
+            ElectedFlags.assertAlternatingWithoutOverlap(flags);
+        } finally {
+            nodes.forEach(Node::close);
+            nodes.clear();
+        }
+    }
+
+    /** A candidate with its own connection and session, running {@code task} in each term (null: none). */
+    protected final class Node implements AutoCloseable {
+        final String id;
+        final Link link;
+        final Session session;
+        final Candidate candidate;
+        final Recorder<Boolean> elected;
+
+        Node(String id, LeaderTask task) {
+            this.id = id;
+            this.link = Link.open(server());
+            this.session = Session.open(link.store(), ttl());
+            Candidate.Builder b = Candidate.builder(session, key, id);
+            if (task != null) {
+                b.whileLeading(task);
+            }
+            this.candidate = b.build();
+            this.elected = Recorder.subscribe(id, candidate.runForElection());
+        }
+
+        @Override
+        public void close() {
+            candidate.close();
+            session.close();
+            link.close();
+        }
+
+        @Override
+        public String toString() {
+            return id + elected.items();
+        }
+    }
+
+    protected Node candidate(String id, LeaderTask task) {
+        Node n = new Node(id, task);
+        nodes.add(n);
+        return n;
+    }
+
+    private Node leader(List<Node> among) {
+        Await.until(() -> "one leader among " + among, ANSWER, () -> among.stream().filter(n -> n.candidate.isLeader()).count() == 1);
+        return among.stream().filter(n -> n.candidate.isLeader()).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theWorkOfConsecutiveLeadersNeverOverlaps() {
+        List<Node> three = new ArrayList<>();
+        for (String id : List.of("a", "b", "c")) {
+            three.add(candidate(id, work.untilEnded(Duration.ofMillis(3))));
+        }
+        Await.until("the first work started", ANSWER, () -> work.size() == 1);
+        for (int i = 1; i <= resigns(); i++) {
+            WorkLog.Run running = work.last();
+            Node leader = three.stream().filter(n -> n.id.equals(running.id)).findFirst().orElseThrow();
+            assertTrue(Await.result(leader.candidate.resign(), ANSWER), "resign #" + i + " of " + leader.id);
+            int started = i + 1;
+            Await.until(() -> "work #" + started + " started after resign #" + started, ANSWER, () -> work.size() >= started);
+        }
+        work.assertNoOverlap();
+        assertEquals(resigns() + 1, work.size(), "one run per term: " + work.runs().size());
+    }
+
+    @Test
+    void aVoluntaryResignWaitsForTheWorkButNotPastTheDeadline() {
+        Duration cleanup = Duration.ofMillis(300);
+        Node a = candidate("a", work.untilEnded(cleanup));
+        Await.until("a's work started", ANSWER, () -> work.size() == 1);
+        candidate("b", work.untilEnded(cleanup));
+        Await.until("b in the queue", ANSWER, () -> a.candidate.participants().contains("b"));
+
+        long resignedAt = System.nanoTime();
+        assertTrue(Await.result(a.candidate.resign(), ANSWER));
+        Await.until("b's work started", ANSWER, () -> work.size() == 2);
+        WorkLog.Run next = work.runs().get(1);
+        assertEquals("b", next.id);
+        long after = next.started - resignedAt;
+        assertTrue(after >= cleanup.toNanos(), "b's work started " + TimeUnit.NANOSECONDS.toMillis(after)
+                + " ms after the resign; a's work takes 300 ms to return");
+        assertTrue(after < ttl().toNanos(), "the drain is bounded by a's lease deadline: " + TimeUnit.NANOSECONDS.toMillis(after) + " ms");
+        work.assertNoOverlap();
+    }
+
+    @Test
+    void aLeaderCutOffFromTheStoreCancelsItsWorkBeforeItsLeaseCouldExpire() {
+        Node a = candidate("a", work.untilEnded(Duration.ZERO));
+        Await.until("a's work started", ANSWER, () -> work.size() == 1);
+        Node b = candidate("b", work.untilEnded(Duration.ZERO));
+        Await.until("b in the queue", ANSWER, () -> a.candidate.participants().contains("b"));
+
+        long cutAt = System.nanoTime();
+        a.link.blackhole();
+        Await.until("a's work cancelled", ttl().plus(ANSWER), () -> work.runs().get(0).returned != 0);
+        WorkLog.Run old = work.runs().get(0);
+        assertTrue(old.cancelled - cutAt < ttl().toNanos(), "a's work cancelled " + TimeUnit.NANOSECONDS.toMillis(old.cancelled - cutAt)
+                + " ms after the cut; its lease could expire " + ttl().toMillis() + " ms after its last keep-alive");
+        Await.until("b's work started", ttl().multipliedBy(2).plus(ANSWER), () -> work.size() == 2);
+        work.assertNoOverlap();
+        a.link.heal();
+        assertTrue(b.candidate.isLeader());
+    }
+
+    @Test
+    void theListenerAndAwaitLeadershipFollowAReconnect() throws Exception {
+        Node a = candidate("a", null);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        a.candidate.addListener(new LeadershipListener() {
+            @Override
+            public void elected(Term term) {
+                heard.add("elected");
+            }
+
+            @Override
+            public void revoked(Term term) {
+                heard.add("revoked");
+            }
+        }, Runnable::run);
+        assertTrue(a.candidate.awaitLeadership(ANSWER));
+        Await.until("elected heard", ANSWER, () -> heard.equals(List.of("elected")));
+
+        a.link.blackhole();
+        Await.until("revoked heard after the cut: " + heard, ttl().plus(ANSWER), () -> heard.size() == 2);
+        assertFalse(a.candidate.awaitLeadership(Duration.ofMillis(200)), "no leadership while cut off");
+        a.link.heal();
+        assertTrue(a.candidate.awaitLeadership(ttl().multipliedBy(2).plus(ANSWER)), "leads again after the reconnect");
+        Await.until("elected again: " + heard, ANSWER, () -> heard.equals(List.of("elected", "revoked", "elected")));
+    }
+
+    @Test
+    void aSubscriberThatThrowsStillHearsFalseAndTheLogNamesTheCandidateAndElection() {
+        try (LogCapture log = LogCapture.start()) {
+            Node a = candidate("a", null);
+            List<Boolean> seen = new CopyOnWriteArrayList<>();
+            a.candidate.runForElection().subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(Boolean leading) {
+                    seen.add(leading);
+                    if (leading) {
+                        throw new IllegalStateException("a handler bug");
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            Await.until("true heard", ANSWER, () -> seen.contains(true));
+            log.awaitLine(ANSWER, "candidate 'a' in election '" + key + "'", "threw from onNext(true)");
+            a.link.blackhole();
+            Await.until("false heard after the subscriber threw: " + seen, ttl().plus(ANSWER), () -> seen.equals(List.of(false, true, false)));
+            a.link.heal();
+        }
+    }
+}
