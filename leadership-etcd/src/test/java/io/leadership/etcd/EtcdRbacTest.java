@@ -191,7 +191,7 @@ class EtcdRbacTest {
     void aCandidateOfAnotherPrefixNeverLeads() throws Exception {
         try (SecretScan scan = scan()) {
             Throwable first = neverLeads(connect("other", OTHER_PASSWORD),
-                    "etcd watch on 'elections/jobs' failed: PERMISSION_DENIED: etcdserver: permission denied (as etcd user 'other')", false, scan);
+                    "etcd join on 'elections/jobs' failed: PERMISSION_DENIED: etcdserver: permission denied (as etcd user 'other')", false, scan);
             scan.show(first);
         }
     }
