@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Position;
@@ -78,7 +79,7 @@ final class Campaign implements Session.Listener {
     private Loop.Timer drainTimer;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
 
-    private static final ThreadFactory WORK_THREADS = EventThreads.daemon("leadership-work-");
+    private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
 
     /** @param workers runs {@code whileLeading} once per term (null: a new daemon thread each term) */
     Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility,

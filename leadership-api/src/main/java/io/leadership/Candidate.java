@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;

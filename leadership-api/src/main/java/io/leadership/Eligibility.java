@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import java.time.Duration;
 import java.util.concurrent.Flow;
 import java.util.function.BooleanSupplier;

@@ -1,11 +1,11 @@
 package io.leadership;
 
+import io.leadership.spi.DaemonThreads;
 import java.util.concurrent.Executor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that deliver events to subscribers, apart from the election loops so that a slow
@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class EventThreads {
 
-    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static final DaemonThreads THREADS = new DaemonThreads("leadership");
     private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), daemon("leadership-events-"));
+            new SynchronousQueue<>(), THREADS.role("events"));
 
     private EventThreads() {
     }
@@ -25,11 +25,8 @@ final class EventThreads {
         return POOL;
     }
 
-    static ThreadFactory daemon(String prefix) {
-        return runnable -> {
-            Thread t = new Thread(runnable, prefix + COUNT.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+    /** The library's daemon threads of {@code role}, named {@code leadership-<role>-<n>}. */
+    static ThreadFactory threads(String role) {
+        return THREADS.role(role);
     }
 }

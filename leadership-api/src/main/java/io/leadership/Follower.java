@@ -4,7 +4,6 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
-import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -30,7 +29,7 @@ public final class Follower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Follower.class);
 
-    private final Store store;
+    private final io.leadership.spi.Store store;
     private final String election;
     private final StatePublisher<Optional<String>> leaders;
     private final StatePublisher<List<String>> queues;
@@ -42,11 +41,8 @@ public final class Follower implements AutoCloseable {
     private volatile boolean closed;
 
     private Follower(Store store, String election, Executor events) {
-        if (store == null) {
-            throw new IllegalArgumentException("store must not be null: pass the Store from Stores.connect(...)");
-        }
-        this.store = store;
-        this.election = store.checkElection(election);
+        this.store = Stores.backend(store);
+        this.election = this.store.checkElection(election);
         String source = "follower of election '" + this.election + "'";
         this.leaders = StatePublisher.<Optional<String>>states(events).named(source + ": leader");
         this.queues = StatePublisher.<List<String>>states(events).named(source + ": participants");
@@ -56,7 +52,7 @@ public final class Follower implements AutoCloseable {
     /**
      * A follower of {@code election} on {@code store}; it starts watching on {@link #followElection()}.
      *
-     * @throws IllegalArgumentException if {@code store} is null or {@code election} is not a valid name
+     * @throws IllegalArgumentException if {@code store} is null or not a backend store, or {@code election} is not a valid name
      */
     public static Follower create(Store store, String election) {
         return new Follower(store, election, EventThreads.executor());

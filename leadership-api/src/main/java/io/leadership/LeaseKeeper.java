@@ -1,5 +1,6 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Durations;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;

@@ -1,7 +1,7 @@
 package io.leadership;
 
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Lease;
-import io.leadership.spi.Store;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
@@ -47,7 +47,7 @@ public final class Session implements AutoCloseable {
         CompletableFuture<Void> stop();
     }
 
-    private final Store store;
+    private final io.leadership.spi.Store store;
     private final Duration ttl;
     private final double marginShare; // the safety margin as a share of the TTL
     private final Loop loop;
@@ -58,7 +58,7 @@ public final class Session implements AutoCloseable {
     private final Set<String> keys = new HashSet<>(); // guarded by keys
     private volatile boolean closed;
 
-    private Session(Store store, Duration ttl, Duration margin, Loop loop) {
+    private Session(io.leadership.spi.Store store, Duration ttl, Duration margin, Loop loop) {
         this.store = store;
         this.ttl = store.ttlRange().check(store.name(), ttl);
         Duration m = margin != null ? margin
@@ -96,7 +96,8 @@ public final class Session implements AutoCloseable {
      * Opens a session on {@code store} with a lease of {@code ttl}, granted in the background
      * (retried with back-off until the store answers).
      *
-     * @throws IllegalArgumentException if {@code store} is null or {@code ttl} is outside what the store accepts ({@link Store#ttlRange()})
+     * @throws IllegalArgumentException if {@code store} is null or {@code ttl} is outside what the store accepts ({@link io.leadership.spi.Store#ttlRange()}),
+     *         or {@code store} is not a backend store
      */
     public static Session open(Store store, Duration ttl) {
         return builder(store, ttl).open();
@@ -105,14 +106,14 @@ public final class Session implements AutoCloseable {
     /**
      * Settings beyond the TTL: the safety margin.
      *
-     * @throws IllegalArgumentException if {@code store} is null
+     * @throws IllegalArgumentException if {@code store} is null or not a backend store
      */
     public static Builder builder(Store store, Duration ttl) {
         return new Builder(store, ttl);
     }
 
     /** A session whose lease keeping and candidates run on {@code loop} (the simulation passes virtual time). */
-    static Session open(Store store, Duration ttl, Duration margin, Loop loop) {
+    static Session open(io.leadership.spi.Store store, Duration ttl, Duration margin, Loop loop) {
         Session session;
         try {
             session = new Session(store, ttl, margin, loop);
@@ -133,7 +134,7 @@ public final class Session implements AutoCloseable {
         return session;
     }
 
-    Store store() {
+    io.leadership.spi.Store store() {
         return store;
     }
 
@@ -308,15 +309,12 @@ public final class Session implements AutoCloseable {
 
     /** Settings of a {@link Session}. */
     public static final class Builder {
-        private final Store store;
+        private final io.leadership.spi.Store store;
         private final Duration ttl;
         private Duration margin;
 
         private Builder(Store store, Duration ttl) {
-            if (store == null) {
-                throw new IllegalArgumentException("store must not be null: pass the Store from Stores.connect(...)");
-            }
-            this.store = store;
+            this.store = Stores.backend(store);
             this.ttl = ttl;
         }
 
@@ -337,7 +335,7 @@ public final class Session implements AutoCloseable {
          * @throws IllegalArgumentException if the TTL is outside what the store accepts, or the margin outside 20 ms to TTL/2
          */
         public Session open() {
-            return Session.open(store, ttl, margin, new ThreadLoop("leadership-session-"));
+            return Session.open(store, ttl, margin, new ThreadLoop("session"));
         }
     }
 }

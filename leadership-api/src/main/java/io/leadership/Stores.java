@@ -1,6 +1,5 @@
 package io.leadership;
 
-import io.leadership.spi.Store;
 import io.leadership.spi.StoreProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -41,5 +40,17 @@ public final class Stores {
         }
         throw new IllegalArgumentException("no backend for scheme '" + uri.getScheme() + "' in store address '" + address
                 + "'; backends on the class path: " + (known.isEmpty() ? "none" : String.join(", ", known)));
+    }
+
+    /** The backend behind {@code store}, or an {@link IllegalArgumentException} naming what was passed instead. */
+    static io.leadership.spi.Store backend(Store store) {
+        if (store == null) {
+            throw new IllegalArgumentException("store must not be null: pass the Store from Stores.connect(...)");
+        }
+        if (!(store instanceof io.leadership.spi.Store backend)) {
+            throw new IllegalArgumentException("store " + store.getClass().getName()
+                    + " is not a backend store (it does not implement io.leadership.spi.Store): pass the Store from Stores.connect(...) or a backend's builder");
+        }
+        return backend;
     }
 }

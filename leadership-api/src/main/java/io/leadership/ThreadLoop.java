@@ -12,8 +12,8 @@ final class ThreadLoop implements Loop, AutoCloseable {
 
     private final ScheduledThreadPoolExecutor thread;
 
-    ThreadLoop(String prefix) {
-        thread = new ScheduledThreadPoolExecutor(1, EventThreads.daemon(prefix));
+    ThreadLoop(String role) {
+        thread = new ScheduledThreadPoolExecutor(1, EventThreads.threads(role));
         thread.setRemoveOnCancelPolicy(true);
         thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }

@@ -52,6 +52,8 @@ class BadInputTest {
                 bad("null session", () -> Candidate.create(null, "jobs", "id"), "session", "null"),
                 bad("null session in a builder", () -> Candidate.builder(null, "jobs", "id"), "session", "null"),
                 bad("null follower store", () -> Follower.create(null, "jobs"), "store", "null"),
+                bad("a store that is no backend", () -> Session.open(new NoBackend(), Duration.ofSeconds(1)), NoBackend.class.getName(), "io.leadership.spi.Store"),
+                bad("a follower store that is no backend", () -> Follower.create(new NoBackend(), "jobs"), NoBackend.class.getName(), "io.leadership.spi.Store"),
                 bad("null key", () -> Candidate.create(session, null, "id"), "null", "segments"),
                 bad("null id", () -> Candidate.create(session, "jobs", null), "null", "non-blank"),
                 bad("blank id", () -> Candidate.create(session, "jobs", "  "), "'  '", "non-blank"),
@@ -70,6 +72,18 @@ class BadInputTest {
                 bad("address without scheme", () -> Stores.connect("localhost:2181"), "localhost:2181", "scheme"),
                 bad("malformed address", () -> Stores.connect("zk://local host"), "zk://local host", "malformed"),
                 bad("unknown scheme", () -> Stores.connect("redis://localhost:6379"), "redis", "backends on the class path"));
+    }
+
+    /** A user's own implementation of the API type: it offers no operations, so the campaign cannot run on it. */
+    private static final class NoBackend implements Store {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static Arguments bad(String name, Executable call, String... mentions) {

@@ -88,8 +88,8 @@ final class FollowerBench {
             return t;
         });
         Map<String, Lease> leases = new HashMap<>();
-        try (Store writer = Stores.connect(target.uri());
-             Store reader = Stores.connect(target.uri());
+        try (Store writer = (Store) Stores.connect(target.uri());
+             Store reader = (Store) Stores.connect(target.uri());
              Follower follower = Follower.create(reader, key)) {
             follower.followElection().subscribe(new Flow.Subscriber<Optional<String>>() {
                 @Override

@@ -25,7 +25,7 @@ final class Ours implements Library {
 
     @Override
     public Client client(Leases leases) {
-        return new OursClient(new CountingStore(Stores.connect(target.uri())), leases);
+        return new OursClient(new CountingStore((io.leadership.spi.Store) Stores.connect(target.uri())), leases);
     }
 
     /** A store client; with {@link Leases#SHARED} one session for all its candidates. */

@@ -39,7 +39,7 @@ public final class StopRaceProbe {
         int trials = Integer.parseInt(args[1]);
         Duration ttl = Duration.ofSeconds(Long.parseLong(args[2]));
         int stuck = 0;
-        try (Store one = Stores.connect(address); Store two = Stores.connect(address);
+        try (Store one = (Store) Stores.connect(address); Store two = (Store) Stores.connect(address);
              Session x = Session.open(one, ttl); Session y = Session.open(two, ttl)) {
             for (int t = 0; t < trials; t++) {
                 String key = "stop-race/k" + t + "-" + Long.toHexString(System.nanoTime());

@@ -2,6 +2,7 @@ package io.leadership.consumer;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
+import io.leadership.Store;
 import io.leadership.Stores;
 
 import java.time.Duration;
@@ -20,8 +21,7 @@ public final class App {
 
     /** Runs one candidate on {@code address} and returns once it is elected (true) or {@code timeout} passed (false). */
     public static boolean electOnce(String address, String election, Duration timeout) throws Exception {
-        // var: the store's type is io.leadership.Store before the queue SPI and io.leadership.spi.Store after it.
-        try (var store = Stores.connect(address);
+        try (Store store = Stores.connect(address);
              Session session = Session.open(store, Duration.ofSeconds(10));
              Candidate candidate = Candidate.create(session, election, "consumer-app")) {
             CompletableFuture<Boolean> elected = new CompletableFuture<>();

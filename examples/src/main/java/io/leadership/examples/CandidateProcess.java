@@ -2,7 +2,7 @@ package io.leadership.examples;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.Stores;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,7 +1,7 @@
 package io.leadership.examples;
 
 import io.leadership.Follower;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.Stores;
 import java.io.BufferedReader;
 import java.io.File;

@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.leadership.Follower;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;

@@ -6,7 +6,7 @@ import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.Stores;
 import io.leadership.Term;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Follower;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

@@ -21,11 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * operation and the election, carrying the backend's cause. A lease the store no longer knows
  * fails with {@link LeaseExpiredException}. Election names are checked with
  * {@link Keys#check(String)} before they reach a backend.
+ *
+ * <p>Users hold a store as {@link io.leadership.Store}, which offers none of these operations.
  */
-public interface Store extends AutoCloseable {
-
-    /** A short name for messages and logs: {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}. */
-    String name();
+public interface Store extends io.leadership.Store {
 
     /** The lease TTLs this store accepts; {@link #grant} rejects anything else. */
     TtlRange ttlRange();
@@ -108,11 +107,4 @@ public interface Store extends AutoCloseable {
      * store client among its followers.
      */
     Watch watch(String election, QueueListener listener);
-
-    /**
-     * Closes the client: cancels watches, stops keep-alives, releases connections and threads.
-     * Leases are not revoked by close (a crash must look the same); revoke them first.
-     */
-    @Override
-    void close();
 }

@@ -121,7 +121,7 @@ public abstract class UnreachableStoreSuite {
         String endpoint = "127.0.0.1:" + port;
         Set<Thread> before = Threads.alive();
         long start = System.nanoTime();
-        Row row = new Row(endpoint, Stores.connect(address(port)));
+        Row row = new Row(endpoint, (Store) Stores.connect(address(port)));
         Throwable failure;
         Duration arrived;
         try {

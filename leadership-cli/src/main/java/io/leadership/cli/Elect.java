@@ -4,7 +4,7 @@ import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.Stores;
 import io.leadership.spi.Keys;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.spi.StoreAddress;
 import java.net.InetAddress;
 import java.time.Duration;

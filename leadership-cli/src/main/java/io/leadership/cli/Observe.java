@@ -4,7 +4,7 @@ import io.leadership.Follower;
 import io.leadership.Stores;
 import io.leadership.spi.Durations;
 import io.leadership.spi.Keys;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.spi.StoreAddress;
 import java.time.Duration;
 import java.util.List;

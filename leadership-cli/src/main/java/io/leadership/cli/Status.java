@@ -50,7 +50,7 @@ final class Status implements Callable<Integer> {
     public Integer call() throws Exception {
         Keys.check(name);
         CompletableFuture<Queue> first = new CompletableFuture<>();
-        try (Store store = Stores.connect(credentials.address(address))) {
+        try (Store store = (Store) Stores.connect(credentials.address(address))) {
             Watch watch = store.watch(name, new QueueListener() {
                 @Override
                 public void onQueue(Queue queue) {

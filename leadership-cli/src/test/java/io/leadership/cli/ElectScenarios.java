@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Follower;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;

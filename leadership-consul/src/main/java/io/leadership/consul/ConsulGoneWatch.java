@@ -5,7 +5,9 @@ import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import io.leadership.StoreException;
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -14,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConsulGoneWatch {
 
-    private static final long PAUSE_MS = 500;
+    private static final Duration PAUSE = Duration.ofMillis(500);
 
     /** One awaited entry, with the number of the first query asked for after it was awaited. */
     private record Waiter(Entry entry, CompletableFuture<Void> gone, long firstQuery) {
@@ -75,8 +76,7 @@ final class ConsulGoneWatch {
     ConsulGoneWatch(ConsulStore store, String prefix) {
         this.store = store;
         this.prefix = prefix;
-        this.thread = new Thread(this::run, "consul-await-" + prefix);
-        this.thread.setDaemon(true);
+        this.thread = store.threads().named("consul-await-" + prefix, this::run);
     }
 
     String prefix() {
@@ -135,6 +135,7 @@ final class ConsulGoneWatch {
     }
 
     private void run() {
+        Backoff zeroIndexPause = Backoff.seededFromClock(PAUSE, PAUSE); // a jittered pace, not a growing one
         long waitSeconds = store.settings().watchWait().toSeconds();
         String lastKey = null;
         boolean lastPrefix = false;
@@ -166,7 +167,7 @@ final class ConsulGoneWatch {
                 inFlight = current;
                 queried = key;
             }
-            if (index == 0 && zeroBefore && pause(PAUSE_MS / 2 + ThreadLocalRandom.current().nextLong(PAUSE_MS / 2))) {
+            if (index == 0 && zeroBefore && pause(zeroIndexPause.next())) {
                 return;
             }
             zeroBefore = index == 0;
@@ -230,9 +231,9 @@ final class ConsulGoneWatch {
     }
 
     /** Sleeps {@code millis}; returns true if the loop was stopped meanwhile. */
-    private boolean pause(long millis) {
+    private boolean pause(long nanos) {
         try {
-            return stopped.await(millis, TimeUnit.MILLISECONDS);
+            return stopped.await(nanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;

@@ -76,7 +76,7 @@ final class ConsulHttp implements AutoCloseable {
         RegistryBuilder<ConnectionSocketFactory> sockets = RegistryBuilder.<ConnectionSocketFactory>create()
                 .register("http", PlainConnectionSocketFactory.getSocketFactory());
         if (s.https()) {
-            sockets.register("https", new SSLConnectionSocketFactory(TlsContexts.create(s.tlsConfig(), s.caFile())));
+            sockets.register("https", new SSLConnectionSocketFactory(TlsContexts.create(s.keyStores(), s.caFile())));
         }
         Registry<ConnectionSocketFactory> registry = sockets.build();
         // Two pools: blocking queries hold their connection for up to a wait each, so they get a

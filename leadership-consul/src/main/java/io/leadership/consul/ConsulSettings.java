@@ -1,6 +1,5 @@
 package io.leadership.consul;
 
-import com.ecwid.consul.transport.TLSConfig;
 import io.leadership.spi.TtlRange;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +11,7 @@ record ConsulSettings(
         List<Agent> agents,
         boolean https,
         String token,
-        TLSConfig tlsConfig,
+        KeyStores keyStores,
         Path caFile,
         Duration lockDelay,
         String sessionName,

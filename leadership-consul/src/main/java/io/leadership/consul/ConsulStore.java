@@ -16,6 +16,7 @@ import com.google.gson.JsonParser;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
+import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
@@ -39,9 +40,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link Store} on Consul through consul-api, in the layout of Consul's own lock and semaphore
@@ -87,6 +88,8 @@ public final class ConsulStore implements Store {
     private final ConsulSettings settings;
     private final ConsulHttp http;
     private final ConsulFailures failures;
+    // Named consul-store-<n> (operations), consul-store-lease-<n> and consul-watch-/consul-await-<prefix>.
+    private final DaemonThreads threads = new DaemonThreads("consul-store");
     private final ThreadPoolExecutor executor;
     private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
@@ -102,19 +105,19 @@ public final class ConsulStore implements Store {
         this.ttlRange = settings.ttlRange();
         this.failures = new ConsulFailures(settings.agentUrl());
         this.http = new ConsulHttp(settings);
-        this.executor = pool(OPERATION_THREADS, "consul-store-");
+        this.executor = pool(OPERATION_THREADS, threads);
         // Keep-alives get threads of their own: queued behind a burst of key operations (a thousand
         // candidates campaigning at once) they would miss the lease's deadline.
-        this.leaseExecutor = pool(LEASE_THREADS, "consul-store-lease-");
+        this.leaseExecutor = pool(LEASE_THREADS, threads.role("lease"));
     }
 
-    private static ThreadPoolExecutor pool(int threads, String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+    /** This store's threads: the watch loops start theirs from here. */
+    DaemonThreads threads() {
+        return threads;
+    }
+
+    private static ThreadPoolExecutor pool(int size, ThreadFactory factory) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

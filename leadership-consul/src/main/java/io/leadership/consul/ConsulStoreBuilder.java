@@ -1,13 +1,13 @@
 package io.leadership.consul;
 
-import com.ecwid.consul.transport.TLSConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import io.leadership.spi.Durations;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
@@ -32,7 +32,7 @@ public final class ConsulStoreBuilder {
     private List<ConsulSettings.Agent> agents;
     private boolean https;
     private String token;
-    private TLSConfig tlsConfig;
+    private KeyStores keyStores = KeyStores.NONE;
     private Path caFile;
     private Duration lockDelay = Duration.ZERO;
     private String sessionName = "leadership";
@@ -109,21 +109,51 @@ public final class ConsulStoreBuilder {
         return this;
     }
 
-    /** Talk HTTPS to the agent, trusting the JVM's default trust store unless {@link #tls} or {@link #caFile} say otherwise. */
+    /** Talk HTTPS to the agent, trusting the JVM's default trust store unless {@link #trustStore} or {@link #caFile} say otherwise. */
     public ConsulStoreBuilder https(boolean https) {
         this.https = https;
         return this;
     }
 
     /**
-     * HTTPS with consul-api's TLS settings: a client certificate key store ({@code certificatePath},
-     * for agents with {@code verify_incoming}) and a trust store ({@code keyStorePath}), both of
-     * {@code keyStoreInstanceType}. Either path may be {@code null}. Turns HTTPS on.
+     * HTTPS presenting the client certificate and key in the key store {@code path} (of
+     * {@link #keyStoreType}), for agents with {@code verify_incoming}; {@code password} may be
+     * {@code null} for a store without one. Turns HTTPS on.
      */
-    public ConsulStoreBuilder tls(TLSConfig config) {
-        this.tlsConfig = Objects.requireNonNull(config, "tls config");
+    public ConsulStoreBuilder clientCertificate(Path path, String password) {
+        this.keyStores = keyStores.withClientCert(readable("client certificate key store", path), password);
         this.https = true;
         return this;
+    }
+
+    /**
+     * HTTPS trusting the certificates in the key store {@code path} (of {@link #keyStoreType}),
+     * together with any {@link #caFile}; {@code password} may be {@code null}. Turns HTTPS on.
+     */
+    public ConsulStoreBuilder trustStore(Path path, String password) {
+        this.keyStores = keyStores.withTrustStore(readable("trust store", path), password);
+        this.https = true;
+        return this;
+    }
+
+    /** The type of the {@link #clientCertificate} and {@link #trustStore} key stores: JKS, JCEKS or PKCS12 (the default). */
+    public ConsulStoreBuilder keyStoreType(String type) {
+        String upper = type == null ? null : type.toUpperCase(Locale.ROOT);
+        if (upper == null || !KEY_STORE_TYPES.contains(upper)) {
+            throw new IllegalArgumentException("consul keyStoreType " + (type == null ? "null" : "'" + type + "'")
+                    + " is not one of JKS, JCEKS, PKCS12");
+        }
+        this.keyStores = keyStores.withType(upper);
+        return this;
+    }
+
+    private static final Set<String> KEY_STORE_TYPES = Set.of("JKS", "JCEKS", "PKCS12");
+
+    private static Path readable(String what, Path path) {
+        if (path == null || !Files.isReadable(path)) {
+            throw new IllegalArgumentException("consul " + what + " " + (path == null ? "null" : "'" + path + "'") + " is not a readable file");
+        }
+        return path;
     }
 
     /** HTTPS trusting the CA certificates in a PEM file (Consul's {@code CONSUL_CACERT}). Turns HTTPS on. */
@@ -226,7 +256,7 @@ public final class ConsulStoreBuilder {
     /** Creates the store. It does not contact the agent; the first operation does. */
     public ConsulStore build() {
         List<ConsulSettings.Agent> list = agents != null ? agents : List.of(new ConsulSettings.Agent(host, port));
-        return new ConsulStore(new ConsulSettings(list, https, token, tlsConfig, caFile, lockDelay, sessionName,
+        return new ConsulStore(new ConsulSettings(list, https, token, keyStores, caFile, lockDelay, sessionName,
                 requestTimeout, watchWait, maxConnections, sessionTtlMin));
     }
 }

@@ -1,6 +1,5 @@
 package io.leadership.consul;
 
-import com.ecwid.consul.transport.TLSConfig;
 import io.leadership.spi.Store;
 import io.leadership.spi.StoreAddress;
 import io.leadership.spi.StoreProvider;
@@ -8,7 +7,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -89,17 +87,14 @@ public final class ConsulStoreProvider implements StoreProvider {
             throw new IllegalArgumentException("consul address '" + a + "': " + e.getMessage(), e);
         }
         b.https(tls);
-        String keyStoreType = a.text("keyStoreType").orElse("PKCS12").toUpperCase(Locale.ROOT);
-        TLSConfig.KeyStoreInstanceType type;
+        String keyStoreType = a.text("keyStoreType").orElse("PKCS12");
         try {
-            type = TLSConfig.KeyStoreInstanceType.valueOf(keyStoreType);
+            b.keyStoreType(keyStoreType);
         } catch (IllegalArgumentException e) {
             throw a.bad("keyStoreType", keyStoreType, "expected one of JKS, JCEKS, PKCS12");
         }
-        if (a.has("clientCert") || a.has("trustStore")) {
-            b.tls(new TLSConfig(type, a.text("clientCert").orElse(null), a.text("clientCertPassword").orElse(null),
-                    a.text("trustStore").orElse(null), a.text("trustStorePassword").orElse(null)));
-        }
+        a.file("clientCert").ifPresent(f -> b.clientCertificate(f, a.text("clientCertPassword").orElse(null)));
+        a.file("trustStore").ifPresent(f -> b.trustStore(f, a.text("trustStorePassword").orElse(null)));
         a.file("caFile").ifPresent(b::caFile);
         a.text("token").ifPresent(b::token);
         a.duration("lockDelay").ifPresent(d -> named(a, "lockDelay", () -> b.lockDelay(d)));

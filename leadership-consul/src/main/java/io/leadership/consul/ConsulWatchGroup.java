@@ -5,15 +5,16 @@ import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import io.leadership.StoreException;
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,8 +57,10 @@ import org.slf4j.LoggerFactory;
 final class ConsulWatchGroup {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulWatchGroup.class);
-    private static final long MIN_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 2000;
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    /** Between two queries from index 0 (an agent that answers with no index): about half a second. */
+    private static final Duration ZERO_INDEX_PAUSE = Duration.ofMillis(500);
 
     /** One answer, split by election: the held keys of each, and the revision to deliver. */
     record Snapshot(long sequence, Map<String, List<Entry>> byElection, long revision) {
@@ -77,8 +80,7 @@ final class ConsulWatchGroup {
     ConsulWatchGroup(ConsulStore store, String prefix) {
         this.store = store;
         this.prefix = prefix;
-        this.thread = new Thread(this::run, "consul-watch-" + prefix);
-        this.thread.setDaemon(true);
+        this.thread = store.threads().named("consul-watch-" + prefix, this::run);
     }
 
     /** The prefix whose loop watches {@code election}: its parent's ({@code a/b/} for {@code a/b/c}), or its own for a top-level one. */
@@ -152,9 +154,10 @@ final class ConsulWatchGroup {
         Answer seen = null; // the last answer read
         long revision = 0; // the last revision offered (0: none yet)
         long sequence = 0;
-        long backoff = MIN_BACKOFF_MS;
+        Backoff backoff = Backoff.seededFromClock(MIN_BACKOFF, MAX_BACKOFF);
+        Backoff zeroIndexPause = Backoff.seededFromClock(ZERO_INDEX_PAUSE, ZERO_INDEX_PAUSE);
         while (!isStopped()) {
-            if (index == 0 && lastUsedZero && pause(jitter(MIN_BACKOFF_MS * 5))) {
+            if (index == 0 && lastUsedZero && pause(zeroIndexPause.next())) {
                 return;
             }
             lastUsedZero = index == 0;
@@ -168,20 +171,20 @@ final class ConsulWatchGroup {
                     return;
                 }
                 latest = null;
-                LOG.debug("consul watch on {} failed, retrying in about {} ms", prefix, backoff, e);
+                long delay = backoff.next();
+                LOG.debug("consul watch on {} failed, retrying in {} ms", prefix, delay / 1_000_000, e);
                 for (ConsulWatch w : watches) {
                     StoreException error = store.failures().translate("watch", w.election(), e);
                     w.failed(error);
                 }
                 index = 0;
                 lastUsedZero = false;
-                if (pause(jitter(backoff))) {
+                if (pause(delay)) {
                     return;
                 }
-                backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
                 continue;
             }
-            backoff = MIN_BACKOFF_MS;
+            backoff.reset();
             revision = revision(answer, seen, revision);
             Snapshot snapshot = new Snapshot(++sequence, answer.byElection(), revision);
             latest = snapshot;
@@ -230,16 +233,12 @@ final class ConsulWatchGroup {
     }
 
     /** Sleeps {@code millis}; returns true if the loop was stopped meanwhile. */
-    private boolean pause(long millis) {
+    private boolean pause(long nanos) {
         try {
-            return stopped.await(millis, TimeUnit.MILLISECONDS);
+            return stopped.await(nanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;
         }
-    }
-
-    private static long jitter(long millis) {
-        return millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1);
     }
 }

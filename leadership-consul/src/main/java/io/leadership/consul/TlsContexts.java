@@ -1,6 +1,5 @@
 package io.leadership.consul;
 
-import com.ecwid.consul.transport.TLSConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,8 +17,8 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * <b>What consul-api lacks:</b> HTTPS that verifies the agent (its transport trusts any self-signed certificate) and PEM CA files.
  *
- * <p>Builds the SSLContext for HTTPS to the agent from consul-api's {@link TLSConfig} (a client
- * certificate key store and a trust store, both of {@code keyStoreInstanceType}) and/or a PEM CA
+ * <p>Builds the SSLContext for HTTPS to the agent from {@link KeyStores} (a client
+ * certificate key store and a trust store, both of one type) and/or a PEM CA
  * file (Consul's own {@code -ca-file} / {@code CONSUL_CACERT}). Unlike consul-api's own HTTPS
  * transport it does not trust self-signed certificates blindly: server certificates must chain to
  * the given trust store or CA file, or to the JVM's default trust store when neither is given,
@@ -30,20 +29,18 @@ final class TlsContexts {
     private TlsContexts() {
     }
 
-    static SSLContext create(TLSConfig config, Path caFile) {
+    static SSLContext create(KeyStores stores, Path caFile) {
         try {
             KeyManager[] keyManagers = null;
             KeyStore trust = null;
-            if (config != null && config.getCertificatePath() != null) {
-                KeyStore identity = load(config.getKeyStoreInstanceType().name(), config.getCertificatePath(),
-                        config.getCertificatePassword(), "client certificate key store");
+            if (stores.clientCert() != null) {
+                KeyStore identity = load(stores.type(), stores.clientCert(), stores.clientCertPassword(), "client certificate key store");
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(identity, password(config.getCertificatePassword()));
+                kmf.init(identity, password(stores.clientCertPassword()));
                 keyManagers = kmf.getKeyManagers();
             }
-            if (config != null && config.getKeyStorePath() != null) {
-                trust = load(config.getKeyStoreInstanceType().name(), config.getKeyStorePath(),
-                        config.getKeyStorePassword(), "trust store");
+            if (stores.trustStore() != null) {
+                trust = load(stores.type(), stores.trustStore(), stores.trustStorePassword(), "trust store");
             }
             if (caFile != null) {
                 trust = addPemCertificates(trust, caFile);
@@ -62,9 +59,9 @@ final class TlsContexts {
         }
     }
 
-    private static KeyStore load(String type, String path, String password, String what) throws GeneralSecurityException {
+    private static KeyStore load(String type, Path path, String password, String what) throws GeneralSecurityException {
         KeyStore store = KeyStore.getInstance(type);
-        try (InputStream in = Files.newInputStream(Path.of(path))) {
+        try (InputStream in = Files.newInputStream(path)) {
             store.load(in, password(password));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read consul TLS " + what + " '" + path + "' as " + type + ": " + e.getMessage(), e);

@@ -172,7 +172,7 @@ class ConsulSecurityTest {
 
     /** A store on the proxy with this token (null: none), by the address with its {@code token} parameter, as users write it. */
     private Store connect(String token) {
-        return open(io.leadership.Stores.connect("consul://127.0.0.1:" + proxy.port() + "?requestTimeout=3s&watchWait=5s&sessionTtlMin=1s"
+        return open((Store) io.leadership.Stores.connect("consul://127.0.0.1:" + proxy.port() + "?requestTimeout=3s&watchWait=5s&sessionTtlMin=1s"
                 + (token == null ? "" : "&token=" + token)));
     }
 

@@ -73,8 +73,8 @@ class ConsulStoreSettingsTest {
 
     @Test
     void sessionTtlMinLowersTheTtlRangeWithinOneToTenSeconds() {
-        try (Store s = Stores.connect("consul://127.0.0.1:1?sessionTtlMin=1s");
-             Store d = Stores.connect("consul://127.0.0.1:1")) {
+        try (Store s = (Store) Stores.connect("consul://127.0.0.1:1?sessionTtlMin=1s");
+             Store d = (Store) Stores.connect("consul://127.0.0.1:1")) {
             assertEquals(Duration.ofSeconds(1), s.ttlRange().min());
             assertEquals(Duration.ofHours(24), s.ttlRange().max());
             assertEquals(Duration.ofSeconds(10), d.ttlRange().min(), "Consul's default session_ttl_min");

@@ -380,7 +380,7 @@ class ConsulStoreTest {
         var a = server.addresses().get(0);
         String address = "consul://" + a.getHostString() + ":" + a.getPort() + "?lockDelay=0s&requestTimeout=3s"
                 + (server.token() == null ? "" : "&token=" + server.token());
-        try (Store s = Stores.connect(address)) {
+        try (Store s = (Store) Stores.connect(address)) {
             assertInstanceOf(ConsulStore.class, s);
             assertEquals("consul", s.name());
             Lease lease = await(s.grant(Duration.ofSeconds(10), LeaseListener.NONE));

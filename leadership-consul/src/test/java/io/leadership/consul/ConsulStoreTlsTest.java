@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.ecwid.consul.transport.TLSConfig;
 import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.consul.agent.ConsulAgent;
@@ -67,9 +66,9 @@ class ConsulStoreTlsTest {
         return consul.httpsPort();
     }
 
-    private static TLSConfig clientCertificate() {
-        return new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12.toString(), certs.password,
-                certs.trustP12.toString(), certs.password);
+    private static ConsulStoreBuilder withClientCertificate() {
+        return ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password)
+                .trustStore(certs.trustP12, certs.password);
     }
 
     private static void electsOverHttps(Store store) throws Exception {
@@ -90,7 +89,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void aClientCertificateAndAPemCaFileElect() throws Exception {
-        try (ConsulStore store = ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertificate())
+        try (ConsulStore store = withClientCertificate()
                 .caFile(certs.ca).sessionTtlMin(Duration.ofSeconds(1)).build()) {
             assertEquals("https://127.0.0.1:" + port(), store.agent());
             electsOverHttps(store);
@@ -99,7 +98,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void consulApisKeyStoresFromTheAddressElect() throws Exception {
-        try (Store store = Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12
+        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?clientCert=" + certs.clientP12
                 + "&clientCertPassword=" + certs.password + "&trustStore=" + certs.trustP12 + "&trustStorePassword="
                 + certs.password + "&sessionTtlMin=1s")) {
             electsOverHttps(store);
@@ -126,7 +125,7 @@ class ConsulStoreTlsTest {
 
     @Test
     void anAgentNobodyTrustsIsRefused() {
-        try (Store store = Stores.connect("consul://127.0.0.1:" + port() + "?tls=true")) {
+        try (Store store = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?tls=true")) {
             Throwable e = refused(store);
             assertTrue(e.getMessage().contains("cannot reach the agent at https://127.0.0.1:" + port()), e.getMessage());
             Throwable root = e;
@@ -139,9 +138,8 @@ class ConsulStoreTlsTest {
 
     @Test
     void aMissingTrustStoreIsNamed() {
-        TLSConfig tls = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, null, null, dir.resolve("none.p12").toString(), "changeit");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ConsulStore.builder().address("127.0.0.1", port()).tls(tls).build());
+                () -> ConsulStore.builder().address("127.0.0.1", port()).trustStore(dir.resolve("none.p12"), "changeit"));
         assertTrue(e.getMessage().contains("trust store '" + dir.resolve("none.p12") + "'"), e.getMessage());
     }
 
@@ -155,13 +153,10 @@ class ConsulStoreTlsTest {
      */
     @Test
     void aServerCertificateFromAnotherCaIsRefused() {
-        TLSConfig otherTrust = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12.toString(), certs.password,
-                certs.impostorTrustP12.toString(), certs.password);
-        TLSConfig clientCertOnly = new TLSConfig(TLSConfig.KeyStoreInstanceType.PKCS12, certs.clientP12.toString(), certs.password,
-                null, null);
         for (ConsulStoreBuilder b : List.of(
-                ConsulStore.builder().address("127.0.0.1", port()).tls(clientCertOnly).caFile(certs.impostorCa),
-                ConsulStore.builder().address("127.0.0.1", port()).tls(otherTrust))) {
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password).caFile(certs.impostorCa),
+                ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password)
+                        .trustStore(certs.impostorTrustP12, certs.password))) {
             try (Store store = b.build()) {
                 Throwable e = refused(store);
                 assertTrue(e.getMessage().startsWith("consul leave on 'tls/k/s' failed: cannot reach the agent at https://127.0.0.1:" + port()
@@ -212,7 +207,7 @@ class ConsulStoreTlsTest {
                 + "&trustStore=" + certs.trustP12 + "&trustStorePassword=" + certs.password + "&sessionTtlMin=1s";
         try (SecretScan scan = SecretScan.start().password(certs.password).privateKey(certs.server.key())
                 .privateKey(certs.client.key())) {
-            try (Store store = Stores.connect(address);
+            try (Store store = (Store) Stores.connect(address);
                  Session session = Session.open(store, Duration.ofSeconds(2));
                  Candidate candidate = Candidate.create(session, "tls/scan", "node-a");
                  Follower follower = Follower.create(store, "tls/scan")) {
@@ -220,10 +215,10 @@ class ConsulStoreTlsTest {
                 Recorder.subscribe("leader", follower.followElection()).awaitMatching(Optional.of("node-a")::equals, Duration.ofSeconds(20));
                 scan.show(store, session, candidate, follower);
             }
-            try (Store untrusting = Stores.connect(address.replace(certs.trustP12.toString(), certs.impostorTrustP12.toString()))) {
+            try (Store untrusting = (Store) Stores.connect(address.replace(certs.trustP12.toString(), certs.impostorTrustP12.toString()))) {
                 scan.show(refused(untrusting), untrusting);
             }
-            try (Store noClientCert = Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12
+            try (Store noClientCert = (Store) Stores.connect("consul://127.0.0.1:" + port() + "?trustStore=" + certs.trustP12
                     + "&trustStorePassword=" + certs.password)) {
                 scan.show(refused(noClientCert), noClientCert);
             }

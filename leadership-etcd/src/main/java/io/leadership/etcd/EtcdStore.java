@@ -12,6 +12,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
+import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
@@ -74,7 +75,7 @@ public final class EtcdStore implements Store {
     private final ScheduledThreadPoolExecutor executor;
     private final ThreadPoolExecutor leaseLane;
     private final ScheduledThreadPoolExecutor timer;
-    private final StoreThreads threads;
+    private final DaemonThreads threads;
     private final Client client;
     private final ChannelTap tap;
     private final KeepAliveStream keepAlives;
@@ -83,21 +84,21 @@ public final class EtcdStore implements Store {
 
     EtcdStore(EtcdSettings settings) {
         this.settings = settings;
-        this.threads = new StoreThreads("leadership-etcd-" + STORES.incrementAndGet());
+        this.threads = new DaemonThreads("leadership-etcd-" + STORES.incrementAndGet());
         // A fixed set of threads, ending when idle, that run gRPC's callbacks, jetcd's retries, the
         // completion of every returned future and the watch listeners: a burst of a thousand
         // requests queues here instead of starting a thousand threads. Continuations must not block.
         // A scheduled pool, so that Failsafe (jetcd's retries) waits out its back-off here: given a
         // plain pool, it would start its own JVM-wide "FailsafeDelayScheduler" thread, which no
         // close() ends.
-        this.executor = new ScheduledThreadPoolExecutor(WORKERS, threads.factory("worker"));
+        this.executor = new ScheduledThreadPoolExecutor(WORKERS, threads.role("worker"));
         this.executor.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.executor.allowCoreThreadTimeOut(true);
         this.executor.setRemoveOnCancelPolicy(true);
         this.leaseLane = new ThreadPoolExecutor(1, 1, IDLE.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threads.factory("lease"));
+                new LinkedBlockingQueue<>(), threads.role("lease"));
         this.leaseLane.allowCoreThreadTimeOut(true);
-        this.timer = new ScheduledThreadPoolExecutor(1, threads.factory("timer"));
+        this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         this.timer.setKeepAliveTime(IDLE.toMillis(), TimeUnit.MILLISECONDS);
         this.timer.allowCoreThreadTimeOut(true);
         this.timer.setRemoveOnCancelPolicy(true);
@@ -289,7 +290,7 @@ public final class EtcdStore implements Store {
 
     /** The prefix of the names of this store's own threads, e.g. {@code leadership-etcd-3-}. */
     String threadNamePrefix() {
-        return threads.prefix + "-";
+        return threads.prefix() + "-";
     }
 
     // ---- shared with EtcdLease and EtcdWatch
@@ -451,36 +452,6 @@ public final class EtcdStore implements Store {
             } catch (RejectedExecutionException e) {
                 task.run();
             }
-        }
-    }
-
-    /** Names the store's threads and tells whether the current thread is one of them. */
-    private static final class StoreThreads {
-        private final String prefix;
-        private final Set<Thread> members = ConcurrentHashMap.newKeySet();
-        private final AtomicInteger count = new AtomicInteger();
-
-        StoreThreads(String prefix) {
-            this.prefix = prefix;
-        }
-
-        ThreadFactory factory(String role) {
-            return r -> {
-                Thread t = new Thread(() -> {
-                    try {
-                        r.run();
-                    } finally {
-                        members.remove(Thread.currentThread());
-                    }
-                }, prefix + "-" + role + "-" + count.incrementAndGet());
-                t.setDaemon(true);
-                members.add(t);
-                return t;
-            };
-        }
-
-        boolean isCurrent() {
-            return members.contains(Thread.currentThread());
         }
     }
 }

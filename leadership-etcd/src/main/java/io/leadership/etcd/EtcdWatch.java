@@ -11,6 +11,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.leadership.HistoryResetException;
 import io.leadership.StoreException;
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Queue;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * anything) the error is reported, the jetcd watcher is dropped and the cycle starts again with a
  * fresh read; jetcd's own resumption is never relied on, because it restarts from a revision it
  * guesses, never re-reads, and its watcher then starts unsynced. Reads that fail are retried with
- * a backoff of 50 ms doubling to 2 s, until the watch or the store is closed.
+ * the shared jittered {@link Backoff} of 50 ms doubling to 2 s, until the watch or the store is closed.
  *
  * <p>Opening at R + 1 rather than at R matters for speed: etcd serves a watcher whose start
  * revision is past the current one at once (synced), while one opened at an old revision waits
@@ -59,8 +60,8 @@ import org.slf4j.LoggerFactory;
 final class EtcdWatch implements Watch {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
-    private static final long MIN_BACKOFF_MS = 50;
-    private static final long MAX_BACKOFF_MS = Duration.ofSeconds(2).toMillis();
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(50);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
     private final EtcdStore store;
     private final String election;
@@ -77,6 +78,7 @@ final class EtcdWatch implements Watch {
     private Queue last; // null until the first delivery
     private long clusterId;
     private int failures;
+    private final Backoff backoff = Backoff.seededFromClock(MIN_BACKOFF, MAX_BACKOFF);
 
     EtcdWatch(EtcdStore store, String election, QueueListener listener) {
         this.store = store;
@@ -164,6 +166,7 @@ final class EtcdWatch implements Watch {
         }
         if (response.isCreatedNotify()) {
             failures = 0; // the stream is up: the next failure is retried at once
+            backoff.reset();
             return;
         }
         List<WatchEvent> events = response.getEvents();
@@ -223,10 +226,10 @@ final class EtcdWatch implements Watch {
 
     private void retryLater(StoreException failure) {
         report(failure);
-        long delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(failures, 10));
+        long delay = backoff.next();
         failures++;
         try {
-            store.timer().schedule(() -> submit(this::resync), delay, TimeUnit.MILLISECONDS);
+            store.timer().schedule(() -> submit(this::resync), delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             // the store is closed
         }

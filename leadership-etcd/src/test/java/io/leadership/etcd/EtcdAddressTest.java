@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.Stores;
 import java.net.URI;
 import java.nio.file.Files;

@@ -107,7 +107,7 @@ class EtcdRbacTest {
     /** A store as {@code user}, through an address (the password percent-encoded, as a service would write it). */
     private Store connect(String user, String password) {
         InetSocketAddress a = etcd.addresses().get(0);
-        return open(Stores.connect("etcd://" + a.getHostString() + ":" + a.getPort() + "?connectTimeout=1s&requestTimeout=2s"
+        return open((Store) Stores.connect("etcd://" + a.getHostString() + ":" + a.getPort() + "?connectTimeout=1s&requestTimeout=2s"
                 + (user == null ? "" : "&user=" + user + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8))));
     }
 
@@ -191,7 +191,7 @@ class EtcdRbacTest {
     void aCandidateOfAnotherPrefixNeverLeads() throws Exception {
         try (SecretScan scan = scan()) {
             Throwable first = neverLeads(connect("other", OTHER_PASSWORD),
-                    "etcd watch on 'elections/jobs' failed: PERMISSION_DENIED: etcdserver: permission denied (as etcd user 'other')", false, scan);
+                    "etcd join on 'elections/jobs' failed: PERMISSION_DENIED: etcdserver: permission denied (as etcd user 'other')", false, scan);
             scan.show(first);
         }
     }

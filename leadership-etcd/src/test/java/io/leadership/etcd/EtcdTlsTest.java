@@ -112,7 +112,7 @@ class EtcdTlsTest {
         Recorder.subscribe("elected", candidate.runForElection()).awaitMatching(Boolean::booleanValue, WAIT);
 
         // The same files in an address, as a service would configure them.
-        Store byAddress = open(Stores.connect(address(etcd, "caFile=" + CERTS.ca + "&certFile=" + CERTS.client.cert()
+        Store byAddress = open((Store) Stores.connect(address(etcd, "caFile=" + CERTS.ca + "&certFile=" + CERTS.client.cert()
                 + "&keyFile=" + CERTS.client.key())));
         Follower follower = open(Follower.create(byAddress, "tls/main"));
         Recorder.subscribe("leader", follower.followElection()).awaitMatching(l -> l.equals(Optional.of("node-1")), WAIT);
@@ -157,7 +157,7 @@ class EtcdTlsTest {
     @Test
     void aServerCertificateTheSystemDoesNotTrustIsRefused() {
         // tls=true without caFile: the JVM's trusted CAs, which do not include the test CA.
-        Store store = open(Stores.connect(address(etcd, "tls=true")));
+        Store store = open((Store) Stores.connect(address(etcd, "tls=true")));
         StoreException e = refused((EtcdStore) store);
         assertTrue(e.getMessage().contains("failed: TLS handshake with etcd at ")
                 && e.getMessage().contains("set caFile to the CA that signed it"), e.getMessage());

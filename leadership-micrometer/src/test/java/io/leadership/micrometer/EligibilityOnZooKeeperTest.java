@@ -8,7 +8,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.Term;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.servers.InProcessZooKeeper;

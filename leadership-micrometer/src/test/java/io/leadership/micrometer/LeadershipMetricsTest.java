@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.Term;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Recorder;

@@ -7,7 +7,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;

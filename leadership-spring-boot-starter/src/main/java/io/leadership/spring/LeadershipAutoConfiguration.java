@@ -3,7 +3,7 @@ package io.leadership.spring;
 import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;

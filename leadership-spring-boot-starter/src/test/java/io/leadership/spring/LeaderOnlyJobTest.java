@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.testing.Await;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import io.leadership.testing.WorkLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Session;
 import io.leadership.micrometer.LeadershipMetrics;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -34,7 +34,7 @@ class SpringConventionsTest {
 
     private final String address = "memory://conventions-" + UUID.randomUUID().toString().substring(0, 8);
     /** Another client of the same memory store: what the store holds, seen from outside the application. */
-    private final Store outside = Stores.connect(address);
+    private final Store outside = (Store) Stores.connect(address);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(LeadershipAutoConfiguration.class, LeadershipActuatorAutoConfiguration.class))

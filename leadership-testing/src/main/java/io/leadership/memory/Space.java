@@ -1,6 +1,7 @@
 package io.leadership.memory;
 
 import io.leadership.LeaseExpiredException;
+import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
@@ -30,6 +31,7 @@ final class Space {
 
     private static final Logger log = LoggerFactory.getLogger(Space.class);
     private static final ConcurrentMap<String, Space> SPACES = new ConcurrentHashMap<>();
+    private static final DaemonThreads THREADS = new DaemonThreads("leadership-memory");
 
     final String name;
 
@@ -63,11 +65,7 @@ final class Space {
 
     synchronized void connect(MemoryStore client) {
         if (clients.isEmpty()) {
-            thread = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "leadership-memory-" + name);
-                t.setDaemon(true);
-                return t;
-            });
+            thread = new ScheduledThreadPoolExecutor(1, r -> THREADS.named("leadership-memory-" + name, r));
             thread.setRemoveOnCancelPolicy(true);
             thread.prestartAllCoreThreads(); // the client's thread exists from its connect to its close
             // Leases left by clients that closed without revoking expire on time from now on.

@@ -29,7 +29,7 @@ public final class MemoryServer implements StoreServer {
 
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
-        return Stores.connect(uri(addresses));
+        return (Store) Stores.connect(uri(addresses));
     }
 
     @Override

@@ -41,7 +41,7 @@ class MemoryStoreProviderTest {
     @Test
     void storesOfOneNameShareTheirElectionsAndStoresOfAnotherDoNot() {
         String address = unique();
-        try (Store a = Stores.connect(address); Store b = Stores.connect(address); Store other = Stores.connect(unique())) {
+        try (Store a = (Store) Stores.connect(address); Store b = (Store) Stores.connect(address); Store other = (Store) Stores.connect(unique())) {
             Lease lease = Await.result(a.grant(Duration.ofSeconds(5), LeaseListener.NONE), WAIT);
             Entry entry = Await.result(a.join("jobs", "node-a", lease), WAIT);
             assertEquals("jobs/" + lease.id(), entry.key());
@@ -53,11 +53,11 @@ class MemoryStoreProviderTest {
     @Test
     void aClientClosedWithoutRevokingLeavesItsKeyUntilTheLeaseExpiresAsACrashedOneWould() {
         String address = unique();
-        Store crashed = Stores.connect(address);
+        Store crashed = (Store) Stores.connect(address);
         Lease lease = Await.result(crashed.grant(Duration.ofMillis(300), LeaseListener.NONE), WAIT);
         Entry entry = Await.result(crashed.join("jobs", "node-a", lease), WAIT);
         crashed.close();
-        try (Store later = Stores.connect(address)) {
+        try (Store later = (Store) Stores.connect(address)) {
             Queue seen = first(later, "jobs");
             assertTrue(seen.entries().isEmpty() || seen.entries().equals(List.of(entry)), "queue " + seen);
             Await.until("the crashed client's key expires with its lease", WAIT, () -> first(later, "jobs").entries().isEmpty());
@@ -68,7 +68,7 @@ class MemoryStoreProviderTest {
     void aCandidateLeadsOnAMemoryStoreAndItsThreadEndsWithTheLastClient() {
         String address = unique();
         String thread = "leadership-memory-" + address.substring("memory://".length());
-        try (Store store = Stores.connect(address); Session session = Session.open(store, Duration.ofSeconds(2));
+        try (Store store = (Store) Stores.connect(address); Session session = Session.open(store, Duration.ofSeconds(2));
              Candidate candidate = Candidate.create(session, "jobs", "node-a")) {
             candidate.runForElection();
             Await.until("the only candidate leads", WAIT, candidate::isLeader);

@@ -3,9 +3,7 @@ package io.leadership.zookeeper;
 import io.leadership.spi.StoreAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.List;
 import java.util.Set;
-import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 
 /**
@@ -107,11 +105,11 @@ final class ZooKeeperAddress {
         }
     }
 
-    private static List<ACL> acl(String value, boolean authenticated) {
-        List<ACL> acl = switch (value) {
-            case "open" -> ZooDefs.Ids.OPEN_ACL_UNSAFE;
-            case "creator" -> ZooDefs.Ids.CREATOR_ALL_ACL;
-            case "creator-read" -> List.of(ZooDefs.Ids.CREATOR_ALL_ACL.get(0), ZooDefs.Ids.READ_ACL_UNSAFE.get(0));
+    private static KeyAcl acl(String value, boolean authenticated) {
+        KeyAcl acl = switch (value) {
+            case "open" -> KeyAcl.open();
+            case "creator" -> KeyAcl.creator();
+            case "creator-read" -> KeyAcl.creator().anyone(KeyAcl.Access.READ);
             default -> throw new IllegalArgumentException("expected one of open, creator, creator-read");
         };
         if (!value.equals("open") && !authenticated) {

@@ -2,6 +2,7 @@ package io.leadership.zookeeper;
 
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
+import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -57,6 +58,9 @@ import org.slf4j.LoggerFactory;
 final class ZooKeeperLease implements Lease {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLease.class);
+    /** The pace of listing again after a lost join answer. */
+    private static final Duration RECOVER_MIN = Duration.ofMillis(10);
+    private static final Duration RECOVER_MAX = Duration.ofSeconds(1);
 
     private enum State {
         CONNECTING, LIVE, EXPIRED, REVOKED, CLOSED
@@ -206,7 +210,8 @@ final class ZooKeeperLease implements Lease {
             return create(election, parent, value, data, UUID.randomUUID().toString(), 1);
         }
         if (previous.entry() == null) {
-            return recover(election, parent, value, data, previous.uuid(), System.nanoTime() + ttl.toNanos(), 0);
+            return recover(election, parent, value, data, previous.uuid(), System.nanoTime() + ttl.toNanos(),
+                    Backoff.seededFromClock(RECOVER_MIN, RECOVER_MAX));
         }
         Entry known = previous.entry();
         String node = parent + known.key().substring(known.key().lastIndexOf('/'));
@@ -239,7 +244,8 @@ final class ZooKeeperLease implements Lease {
                         yield store.createContainers(election, parent)
                                 .thenCompose(created -> create(election, parent, value, data, uuid, attempt + 1));
                     }
-                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> recover(election, parent, value, data, uuid, System.nanoTime() + ttl.toNanos(), 0);
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT -> recover(election, parent, value, data, uuid, System.nanoTime() + ttl.toNanos(),
+                            Backoff.seededFromClock(RECOVER_MIN, RECOVER_MAX));
                     default -> {
                         joins.remove(election, joining); // nothing was created
                         throw Failures.of("join", election, reply.code(), prefix, store.settings());
@@ -252,13 +258,13 @@ final class ZooKeeperLease implements Lease {
      * Curator's protected mode does, the children are listed once the session is reachable, and
      * a node of that uuid is adopted; if a create applied late made two, the oldest is adopted
      * and the others are deleted; if there is none, the node is created again under the same uuid.
-     * Lost answers are retried, 10 ms doubling to 1 s apart, until {@code until} (a TTL after the
+     * Lost answers are retried after the shared jittered back-off, 10 ms doubling to 1 s, until {@code until} (a TTL after the
      * loss): by then either the connection is back or the lease has expired, and the session's
      * nodes went with it. So the recovery happens here, once, and a join never leaves a node of
      * this lease that its caller does not know of.
      */
     private CompletableFuture<Entry> recover(String election, String parent, String value, byte[] data, String uuid, long until,
-            int attempt) {
+            Backoff backoff) {
         String prefix = ZooKeeperStore.PROTECTED + uuid + "-";
         return call("join", election, zk -> AsyncZooKeeper.getChildren(zk, full(parent), store.callbacks())).thenCompose(reply -> {
             switch (reply.code()) {
@@ -267,13 +273,13 @@ final class ZooKeeperLease implements Lease {
                             .filter(child -> child.startsWith(prefix) && ZooKeeperWatch.isCandidate(child))
                             .sorted(java.util.Comparator.comparingLong(KeyWatches::sequence)).toList();
                     return ours.isEmpty() ? create(election, parent, value, data, uuid, 1)
-                            : adopt(election, parent, value, data, uuid, ours, until, attempt);
+                            : adopt(election, parent, value, data, uuid, ours, until, backoff);
                 }
                 case NONODE -> {
                     return create(election, parent, value, data, uuid, 1);
                 }
                 case CONNECTIONLOSS, OPERATIONTIMEOUT -> {
-                    return again(election, parent, value, data, uuid, until, attempt, reply.code());
+                    return again(election, parent, value, data, uuid, until, backoff, reply.code());
                 }
                 default -> throw Failures.of("join", election, reply.code(), full(parent), store.settings());
             }
@@ -282,11 +288,11 @@ final class ZooKeeperLease implements Lease {
 
     /** Adopts the oldest of {@code ours} (nodes of this uuid, oldest first) if this session owns it, and deletes the others. */
     private CompletableFuture<Entry> adopt(String election, String parent, String value, byte[] data, String uuid, List<String> ours,
-            long until, int attempt) {
+            long until, Backoff backoff) {
         String node = parent + "/" + ours.get(0);
         return call("join", election, zk -> AsyncZooKeeper.exists(zk, full(node), store.callbacks())).thenCompose(reply -> {
             if (reply.is(Code.CONNECTIONLOSS) || reply.is(Code.OPERATIONTIMEOUT) || reply.is(Code.NONODE)) {
-                return again(election, parent, value, data, uuid, until, attempt, reply.code()); // NONODE: list again
+                return again(election, parent, value, data, uuid, until, backoff, reply.code()); // NONODE: list again
             }
             if (!reply.is(Code.OK)) {
                 throw Failures.of("join", election, reply.code(), full(node), store.settings());
@@ -303,7 +309,7 @@ final class ZooKeeperLease implements Lease {
                 for (CompletableFuture<Reply> delete : deletes) {
                     Code code = delete.join().code();
                     if (code != Code.OK && code != Code.NONODE) {
-                        return again(election, parent, value, data, uuid, until, attempt, code);
+                        return again(election, parent, value, data, uuid, until, backoff, code);
                     }
                 }
                 LOG.debug("lease {}: adopted {} after a lost join answer, deleted {} other node(s) of it", id(), node, deletes.size());
@@ -312,18 +318,18 @@ final class ZooKeeperLease implements Lease {
         });
     }
 
-    /** Lists again after a backoff, unless {@code until} passed: then the join fails and the next one recovers. */
+    /** Lists again after the next back-off step, unless {@code until} passed: then the join fails and the next one recovers. */
     private CompletableFuture<Entry> again(String election, String parent, String value, byte[] data, String uuid, long until,
-            int attempt, Code code) {
-        long backoff = Math.min(1_000, 10L << Math.min(attempt, 7));
-        if (System.nanoTime() + backoff * 1_000_000 - until >= 0) {
+            Backoff backoff, Code code) {
+        long delay = backoff.next();
+        if (System.nanoTime() + delay - until >= 0) {
             return CompletableFuture.failedFuture(Failures.of("join", election, code, full(parent), store.settings()));
         }
         CompletableFuture<Void> later = new CompletableFuture<>();
-        if (store.schedule(() -> later.complete(null), Duration.ofMillis(backoff)) == null) {
+        if (store.schedule(() -> later.complete(null), Duration.ofNanos(delay)) == null) {
             return CompletableFuture.failedFuture(store.closedError("join", election));
         }
-        return later.thenCompose(x -> recover(election, parent, value, data, uuid, until, attempt + 1));
+        return later.thenCompose(x -> recover(election, parent, value, data, uuid, until, backoff));
     }
 
     private Entry joined(String election, String uuid, String node, String value, long czxid) {

@@ -2,6 +2,7 @@ package io.leadership.zookeeper;
 
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
+import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
 import io.leadership.spi.Lease;
@@ -125,8 +126,7 @@ public final class ZooKeeperStore implements Store {
     };
 
     private final Settings settings;
-    private final String threadPrefix;
-    private final AtomicInteger threadCount = new AtomicInteger();
+    private final DaemonThreads threads;
     private final ExecutorService executor;
     private final ScheduledThreadPoolExecutor timer;
     private final Executor callbacks = this::execute;
@@ -140,7 +140,7 @@ public final class ZooKeeperStore implements Store {
 
     ZooKeeperStore(Settings settings) {
         this.settings = settings;
-        this.threadPrefix = "leadership-zk-" + STORES.incrementAndGet();
+        this.threads = new DaemonThreads("leadership-zk-" + STORES.incrementAndGet());
         // Threads end after a second idle: an idle store holds only its client's threads.
         this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("worker"));
         this.timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
@@ -551,11 +551,7 @@ public final class ZooKeeperStore implements Store {
     }
 
     ThreadFactory threads(String role) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, threadPrefix + "-" + role + "-" + threadCount.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        return threads.role(role);
     }
 
     /** The executor that callbacks hop onto, so that they never run on a ZooKeeper or Curator thread. */

@@ -7,13 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.regex.Pattern;
 import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.framework.imps.DefaultACLProvider;
 import org.apache.zookeeper.data.ACL;
 
 /**
@@ -44,7 +41,7 @@ public final class ZooKeeperStoreBuilder {
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private Duration sessionTimeout = Duration.ofSeconds(30);
     private final List<AuthInfo> authInfos = new ArrayList<>();
-    private ACLProvider aclProvider = new DefaultACLProvider();
+    private KeyAcl keyAcl = KeyAcl.open();
     private final List<String> principals = new ArrayList<>();
     private boolean tls;
     private Path caFile;
@@ -234,29 +231,15 @@ public final class ZooKeeperStoreBuilder {
         }
     }
 
-    /** The ACL of election keys and of the parent nodes created for them. Default: open to all. */
-    public ZooKeeperStoreBuilder keyAcl(List<ACL> acl) {
-        if (acl == null || acl.isEmpty()) {
-            throw new IllegalArgumentException("key ACL must be a non-empty list, e.g. ZooDefs.Ids.CREATOR_ALL_ACL");
+    /**
+     * The ACL of election keys and of the parent nodes created for them, e.g.
+     * {@code KeyAcl.creator().digestUser("monitor", password, Access.READ)}. Default: {@link KeyAcl#open()}.
+     */
+    public ZooKeeperStoreBuilder keyAcl(KeyAcl acl) {
+        if (acl == null) {
+            throw new IllegalArgumentException("key ACL must not be null; expected e.g. KeyAcl.open() or KeyAcl.creator()");
         }
-        // Not List.copyOf: ZooKeeper checks ACL lists with contains(null), which immutable lists reject.
-        List<ACL> copy = Collections.unmodifiableList(new ArrayList<>(acl));
-        return aclProvider(new ACLProvider() {
-            @Override
-            public List<ACL> getDefaultAcl() {
-                return copy;
-            }
-
-            @Override
-            public List<ACL> getAclForPath(String path) {
-                return copy;
-            }
-        });
-    }
-
-    /** The ACLs by path, for election keys and the parent nodes created for them (Curator's {@code aclProvider}). */
-    public ZooKeeperStoreBuilder aclProvider(ACLProvider provider) {
-        this.aclProvider = Objects.requireNonNull(provider, "aclProvider");
+        this.keyAcl = acl;
         return this;
     }
 
@@ -288,6 +271,20 @@ public final class ZooKeeperStoreBuilder {
         }
     }
 
+    private static ACLProvider aclProvider(List<ACL> acl) {
+        return new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+                return acl;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+                return acl;
+            }
+        };
+    }
+
     /** Starts the store's client (without waiting for a connection) and returns the store. */
     public ZooKeeperStore build() {
         if (connectString == null) {
@@ -295,7 +292,7 @@ public final class ZooKeeperStoreBuilder {
         }
         requireAHostThatResolves(connectString);
         return new ZooKeeperStore(new Settings(connectString, namespace, connectionTimeout, sessionTimeout,
-                List.copyOf(authInfos), aclProvider, tls ? new Tls(caFile, keyFile) : null,
+                List.copyOf(authInfos), aclProvider(keyAcl.toZooKeeper()), tls ? new Tls(caFile, keyFile) : null,
                 principals.isEmpty() ? "no credentials" : String.join(", ", principals)));
     }
 }

@@ -61,7 +61,7 @@ class ZooKeeperAddressTest {
         System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
-                try (Store store = Stores.connect("zk://no-such-host.invalid:2181?connectTimeout=500ms")) {
+                try (Store store = (Store) Stores.connect("zk://no-such-host.invalid:2181?connectTimeout=500ms")) {
                     Thread.sleep(1000); // the fault was that it connected: let its client try, and log
                 }
             });
@@ -93,8 +93,8 @@ class ZooKeeperAddressTest {
     void anAddressWithChrootAndCredentialsConnectsThroughStores() throws Exception {
         try (ZooKeeperServer server = new ZooKeeperServer()) {
             String hostPort = ZooKeeperServer.connectString(server.addresses());
-            try (Store chrooted = Stores.connect("zk://elector:pw@" + hostPort + "/apps/billing?connectTimeout=2s&sessionTimeout=2s&acl=creator-read");
-                    Store root = Stores.connect("zk://" + hostPort + "?connectTimeout=2s")) {
+            try (Store chrooted = (Store) Stores.connect("zk://elector:pw@" + hostPort + "/apps/billing?connectTimeout=2s&sessionTimeout=2s&acl=creator-read");
+                    Store root = (Store) Stores.connect("zk://" + hostPort + "?connectTimeout=2s")) {
                 assertInstanceOf(ZooKeeperStore.class, chrooted);
                 Lease lease = done(chrooted.grant(Duration.ofSeconds(2), LeaseListener.NONE));
                 Entry entry = done(chrooted.join("elections/job", "node-1", lease));

@@ -8,7 +8,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
@@ -184,8 +184,7 @@ class ZooKeeperSecurityTest {
             // The elector grants the reader READ on the election's nodes, and nothing else.
             Store store = open(ZooKeeperServer.builder(server.addresses()).namespace("secure")
                     .digest("elector", ELECTOR_PASSWORD)
-                    .keyAcl(List.of(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.AUTH_IDS),
-                            new ACL(ZooDefs.Perms.READ, digest("reader", READER_PASSWORD))))
+                    .keyAcl(KeyAcl.creator().digestUser("reader", READER_PASSWORD, KeyAcl.Access.READ))
                     .build());
             Candidate candidate = elect(store, "node-1");
             Store reader = connect("reader:" + READER_PASSWORD, null);

@@ -58,8 +58,8 @@ class ZooKeeperTlsTest {
     @Test
     void electsAndFollowsWithTheCaAndAClientCertificate() {
         try (SecretScan scan = scan();
-                Store store = Stores.connect(address("caFile=" + certs.ca + "&keyFile=" + certs.clientKeyAndChain));
-                Store watcher = Stores.connect(address("caFile=" + certs.ca + "&certFile=" + certs.clientKeyAndChain
+                Store store = (Store) Stores.connect(address("caFile=" + certs.ca + "&keyFile=" + certs.clientKeyAndChain));
+                Store watcher = (Store) Stores.connect(address("caFile=" + certs.ca + "&certFile=" + certs.clientKeyAndChain
                         + "&keyFile=" + certs.clientKeyAndChain));
                 Session session = Session.open(store, ZooKeeperServer.TTL);
                 Candidate candidate = Candidate.create(session, "jobs/tls", "node-1");
@@ -76,7 +76,7 @@ class ZooKeeperTlsTest {
     @Test
     void aServerCertificateTheClientDoesNotTrustIsRefusedNamingTheCause() {
         try (SecretScan scan = scan();
-                Store store = Stores.connect(address("caFile=" + certs.rogueCa + "&keyFile=" + certs.clientKeyAndChain))) {
+                Store store = (Store) Stores.connect(address("caFile=" + certs.rogueCa + "&keyFile=" + certs.clientKeyAndChain))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             StoreException e = assertInstanceOf(StoreException.class, error);
             assertEquals("grant", e.operation());
@@ -89,7 +89,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void withoutAClientCertificateTheServerRefusesTheConnection() {
-        try (SecretScan scan = scan(); Store store = Stores.connect(address("caFile=" + certs.ca))) {
+        try (SecretScan scan = scan(); Store store = (Store) Stores.connect(address("caFile=" + certs.ca))) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             assertInstanceOf(StoreException.class, error);
             assertTrue(error.getMessage().contains("no connection to " + server.connectString() + "/tls within 2000 ms"),
@@ -101,7 +101,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void aPlainClientGetsNoSessionOnTheTlsPort() {
-        try (Store store = Stores.connect("zk://" + server.connectString() + "?connectTimeout=1s")) {
+        try (Store store = (Store) Stores.connect("zk://" + server.connectString() + "?connectTimeout=1s")) {
             Throwable error = Await.failure(store.grant(ZooKeeperServer.TTL, LeaseListener.NONE), WAIT);
             assertTrue(error.getMessage().contains("no connection"), error.getMessage());
         }

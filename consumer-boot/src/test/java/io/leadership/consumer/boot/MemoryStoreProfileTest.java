@@ -3,7 +3,7 @@ package io.leadership.consumer.boot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import io.leadership.spring.Election;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;

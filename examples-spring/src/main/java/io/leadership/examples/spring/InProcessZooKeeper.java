@@ -1,7 +1,7 @@
 package io.leadership.examples.spring;
 
 import io.leadership.Stores;
-import io.leadership.spi.Store;
+import io.leadership.Store;
 import org.apache.curator.test.TestingServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -54,7 +54,7 @@ public final class InProcessZooKeeper implements AutoCloseable {
 
     /** A client of the server, straight or through a proxy in front of it (leadership-zookeeper on the classpath). */
     public static Store connect(InetSocketAddress address) {
-        return Stores.connect(uri(address));
+        return (Store) Stores.connect(uri(address));
     }
 
     public Store connect() {
