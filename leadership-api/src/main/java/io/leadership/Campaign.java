@@ -54,8 +54,11 @@ final class Campaign implements Session.Listener {
      * deadline when the term ended. Then Leaving.
      */
     private record Draining(Entry entry, Tenure work, long deadline, List<CompletableFuture<Boolean>> resigns) implements Key { }
-    /** Deleting our key; {@code resigns} complete {@code true} once it is gone. */
-    private record Leaving(Entry entry, List<CompletableFuture<Boolean>> resigns) implements Key { }
+    /**
+     * Deleting our key. If it headed the queue ({@code head}) when we chose to leave, {@code resigns}
+     * (also those asked meanwhile) complete {@code true} once it is gone.
+     */
+    private record Leaving(Entry entry, boolean head, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
     private static final Key NONE = new None();
 
@@ -157,8 +160,8 @@ final class Campaign implements Session.Listener {
             return;
         }
         key = NONE;
-        answerResigns(false);
         if (error == null) {
+            answerResigns(false);
             leave(e); // then joins again, unless stopped or ineligible
         } else {
             // The key may exist all the same, on a lease the session keeps alive: it would block
@@ -173,6 +176,7 @@ final class Campaign implements Session.Listener {
     private void settle(Unsure unsure) {
         if (session.current() != unsure.lease()) {
             key = NONE; // the lease is gone, and any key of it with it
+            answerResigns(false);
             if (stopping) {
                 completeStop();
             } else {
@@ -230,12 +234,14 @@ final class Campaign implements Session.Listener {
     private void headed(Entry mine, Lease lease) {
         if (!resigns.isEmpty()) {
             log.info("candidate '{}' resigns election '{}' before leading (epoch {})", id, election, mine.version());
-            handOff(mine); // a head asked to resign leaves without ever saying true
+            handOff(mine, takeResigns()); // a head asked to resign leaves without ever saying true
             return;
         }
         Lease usable = session.usableLease();
         if (usable == null || usable != lease) {
-            leave(mine); // a head whose lease is in doubt gives up its key: the next need not wait for it to expire
+            // A head whose lease is in doubt gives up its key, so the next need not wait for it to expire;
+            // the key may be gone already, with its lease, so this is no hand-off a resign could count on.
+            leave(mine);
             return;
         }
         backoff.reset();
@@ -292,16 +298,15 @@ final class Campaign implements Session.Listener {
             resigns.add(result);
             waiting.gone().cancel(true);
             read(waiting);
-        } else if (key instanceof Joining || key instanceof Reading) {
-            resigns.add(result); // the answer in flight tells where our key stands
+        } else if (key instanceof Leaving leaving && leaving.head()) {
+            leaving.resigns().add(result); // our key, heading at our last view, is being deleted: answered with that delete
+        } else if (key instanceof Joining || key instanceof Reading || key instanceof Unsure) {
+            resigns.add(result); // the answer in flight, or the join again, tells where our key stands
         } else {
             result.complete(false); // no key of ours can head the election
         }
     }
 
-    private void handOff(Entry mine) {
-        leave(mine, takeResigns());
-    }
 
     /** The resigns a hand-off answers once its delete is done. */
     private List<CompletableFuture<Boolean>> takeResigns() {
@@ -323,7 +328,7 @@ final class Campaign implements Session.Listener {
         long deadline = session.deadline(leading.lease());
         Tenure work = published.ended(cause);
         if (work == null || (work.drained().isDone() && work.holdUntil() == null)) {
-            leave(leading.entry(), handingOff);
+            handOff(leading.entry(), handingOff);
             return;
         }
         cancelWatch();
@@ -354,7 +359,7 @@ final class Campaign implements Session.Listener {
             log.warn("candidate '{}' in election '{}': the work of epoch {} still runs at the lease's safety deadline; "
                     + "its key is deleted anyway (the epoch fences what the work still writes)", id, election, draining.entry().version());
         }
-        leave(draining.entry(), draining.resigns());
+        handOff(draining.entry(), draining.resigns());
     }
 
     private void cancelDrainTimer() {
@@ -377,7 +382,7 @@ final class Campaign implements Session.Listener {
             } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
                 settle(unsure); // any key of it went with it
             } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
-                Leaving deleted = new Leaving(draining.entry(), draining.resigns());
+                Leaving deleted = new Leaving(draining.entry(), true, draining.resigns());
                 key = deleted;
                 left(deleted, null); // deleted with the lease
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
@@ -386,25 +391,30 @@ final class Campaign implements Session.Listener {
         } else if (key instanceof Leading leading && !Broken.ignoreDoubt) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
             published.ended(Term.Cause.LEASE_IN_DOUBT);
-            leave(leading.entry());
+            handOff(leading.entry(), List.of());
         } else if (key instanceof Draining draining) {
             log.warn("candidate '{}' in election '{}': lease {} in doubt while the work of epoch {} drains; its key is deleted at once",
                     id, election, lease.id(), draining.entry().version());
-            leave(draining.entry(), draining.resigns());
+            handOff(draining.entry(), draining.resigns());
         }
     }
 
-    /** Deletes our key (retrying until the store answers or the lease is gone), then joins again unless stopped. */
+    /** Deletes our key, which does not head the queue as far as we know, then joins again unless stopped or ineligible. */
     private void leave(Entry mine) {
-        leave(mine, new ArrayList<>());
+        leave(new Leaving(mine, false, new ArrayList<>()));
     }
 
-    private void leave(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
+    /** Deletes our key, which heads the queue as far as we know; {@code handingOff} are answered once it is gone. */
+    private void handOff(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
+        leave(new Leaving(mine, true, new ArrayList<>(handingOff)));
+    }
+
+    /** Sends the delete (again, until the store answers or the lease is gone). */
+    private void leave(Leaving leaving) {
         cancelWatch();
         cancelDrainTimer();
-        Leaving leaving = new Leaving(mine, handingOff);
         key = leaving;
-        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, error)));
     }
 
     private void left(Leaving leaving, Throwable error) {
@@ -414,7 +424,7 @@ final class Campaign implements Session.Listener {
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
             // Also when stopped: a key left on a lease the session keeps alive would block everyone
             // behind it. The stop completes once the key is deleted or its lease is gone.
-            retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
+            retryAfter(error, leaving, () -> leave(leaving));
             return;
         }
         key = NONE;
@@ -470,7 +480,7 @@ final class Campaign implements Session.Listener {
         } else if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
-            leave(leaving.entry(), leaving.resigns()); // once more, in case its retry was just cancelled
+            leave(leaving); // once more, in case its retry was just cancelled
         } else if (key instanceof Unsure unsure) {
             settle(unsure); // at once: its retry was just cancelled
         } else if (key == NONE) {

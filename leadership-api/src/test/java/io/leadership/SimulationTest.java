@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 import io.leadership.sim.Checker;
 import java.util.concurrent.atomic.AtomicLong;
@@ -146,21 +145,6 @@ class SimulationTest {
         return b.toString();
     }
 
-    /**
-     * Rules the real core still breaks on some seeds, found by this simulation and not fixed yet
-     * (issue #17, FAULTS.md): each is printed with its count and first seeds, shrunk, with a trace;
-     * every other rule fails the test. Remove a rule from here once it is fixed.
-     * <ul>
-     * <li>"lead on an ended history" (about 0.4 % of seeds): a read answered by the old history
-     *     arrives, delayed, after the store was wiped, and the candidate leads on it. A wipe drops
-     *     every lease at once, without the TTL the safety deadline relies on, so no client can rule
-     *     this out; the README tells fencing consumers to fence on (generation, epoch) across resets;</li>
-     * <li>"resign false" (about 0.9 % of seeds): a resign while the key, which still heads the
-     *     queue, is already being deleted (a lease in doubt) answers false.</li>
-     * </ul>
-     */
-    static final java.util.Set<String> OPEN = java.util.Set.of("lead on an ended history", "resign false");
-
     @Test
     void theRealCoreKeepsTheHistoryRulesForTenThousandSeeds() {
         long count = Long.getLong("leadership.sim.seeds", 10_000);
@@ -175,16 +159,12 @@ class SimulationTest {
                 seconds, threads, sweep.cpuNanos() / 1e9);
         if (sweep.failed() > 0) {
             sweep.firsts().forEach((rule, some) -> System.out.println("  " + rule + ": " + sweep.counts().get(rule) + " seeds, first "
-                    + some.stream().map(Simulation.Result::seed).toList() + (OPEN.contains(rule) ? " (open finding, issue #17)" : "")));
+                    + some.stream().map(Simulation.Result::seed).toList()));
             for (List<Simulation.Result> some : sweep.firsts().values()) {
                 System.out.println(report(some.get(0)));
             }
-            Map<String, Long> broken = new java.util.TreeMap<>(sweep.counts());
-            broken.keySet().removeAll(OPEN);
-            if (!broken.isEmpty()) {
-                throw new AssertionError(sweep.failed() + " of " + count + " seeds failed, by rule: " + sweep.counts()
-                        + "; each rule's first seed is reported above with its replay command, shrunk, with its trace");
-            }
+            throw new AssertionError(sweep.failed() + " of " + count + " seeds failed, by rule: " + sweep.counts()
+                    + "; each rule's first seed is reported above with its replay command, shrunk, with its trace");
         }
     }
 

@@ -16,12 +16,17 @@ import java.util.Map;
  *
  * <p>A store whose history starts again loses every lease without telling their holders: a term
  * that began before that may go on until its holder learns it (its next keep-alive fails or its
- * deadline passes), so such terms do not count as overlaps. A term that <em>starts</em> after the
- * history ended, on a key of it, is a violation: that key is gone.
+ * deadline passes), so such terms do not count as overlaps. So does a term that <em>starts</em> after
+ * its history ended, on a key that lived until the end: it rests on a read the old history answered
+ * before it ended, delayed in the network (a wipe drops every lease at once, without the TTL the
+ * safety deadline relies on, so no client can rule it out; fencing consumers fence on (history,
+ * epoch), see the README). Such a late term is a violation if its key was deleted before its history
+ * ended: then it led on a view older than the delete.
  *
  * <p>Rules: no two candidates in a term at one instant; terms' epochs strictly increase in the order
- * terms start, within one store history (a history that started again starts epochs low, so the
- * order is by (history, epoch)); each candidate's flags alternate, {@code false} first; no
+ * terms start, within one store history, and histories follow each other (a history that started
+ * again starts epochs low, so the order is by (history, epoch); a late term of an ended history is
+ * ordered within it); each candidate's flags alternate, {@code false} first; no
  * candidate leads in an epoch it already said {@code false} for; a running candidate's last
  * published flag is not {@code true} once its key is gone from the store (it publishes {@code false}
  * before its key can expire; the instant a paused process wakes and catches up is exempt); a leader within the bound after
@@ -45,7 +50,7 @@ public final class Checker {
     private final Map<String, TermId> currentTerm = new LinkedHashMap<>();
     private final Map<String, List<TermId>> downs = new LinkedHashMap<>();
     private long lastGen = Long.MIN_VALUE;
-    private long lastEpoch = Long.MIN_VALUE;
+    private final Map<Long, Long> lastEpochOf = new java.util.HashMap<>(); // the highest epoch begun, per store history
     private String lastTerm = "none";
     private long terms;
     private long awaitingSince = -1; // the heal a leader is awaited since, or -1
@@ -130,7 +135,7 @@ public final class Checker {
      * A candidate is seen in a term of {@code epoch} (in store history {@code generation}); the
      * first sighting of a (candidate, epoch) starts a term, and answers {@code true}.
      */
-    public boolean leading(String candidate, long epoch, long generation, long currentGeneration) {
+    public boolean leading(String candidate, long epoch, long generation, long currentGeneration, boolean keyEndedWithHistory) {
         TermId term = new TermId(generation, epoch);
         List<TermId> said = downs.get(candidate);
         if (said != null && said.contains(term)) {
@@ -141,17 +146,21 @@ public final class Checker {
         }
         currentTerm.put(candidate, term);
         terms++;
-        if (generation < currentGeneration) {
+        boolean late = generation < currentGeneration;
+        if (late && !keyEndedWithHistory) {
             violation(candidate + " starts a term on its key " + epoch + " of store history " + generation
-                    + ", which had ended: the store's history started again (" + currentGeneration + ") and that key is gone");
+                    + ", deleted before that history ended (" + currentGeneration + " runs now): it led on a view older than the delete");
         }
-        if (world.verbose()) world.trace(candidate + " starts a term, epoch " + epoch + " (history " + generation + ")");
-        if (generation < lastGen || (generation == lastGen && epoch <= lastEpoch)) {
+        if (world.verbose()) world.trace(candidate + " starts a term, epoch " + epoch + " (history " + generation + ")" + (late ? ", late" : ""));
+        Long last = lastEpochOf.get(generation);
+        if ((!late && generation < lastGen) || (last != null && epoch <= last)) {
             violation("epoch did not increase: " + lastTerm + " then " + candidate + "@" + epoch + " (history " + generation + ")");
         }
-        lastGen = generation;
-        lastEpoch = epoch;
-        lastTerm = candidate + "@" + epoch + " (history " + generation + ")";
+        lastEpochOf.merge(generation, epoch, Math::max);
+        if (!late) {
+            lastGen = generation;
+            lastTerm = candidate + "@" + epoch + " (history " + generation + ")";
+        }
         return true;
     }
 

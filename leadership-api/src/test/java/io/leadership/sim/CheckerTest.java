@@ -28,11 +28,11 @@ class CheckerTest {
 
     @Test
     void epochsIncreaseWithinAHistoryAndMayStartLowInANewOne() {
-        checker.leading("a", 10, 0, 0);
-        checker.leading("b", 12, 0, 0);
-        checker.leading("a", 3, 1, 1); // a new history: epochs start again
+        checker.leading("a", 10, 0, 0, false);
+        checker.leading("b", 12, 0, 0, false);
+        checker.leading("a", 3, 1, 1, false); // a new history: epochs start again
         assertFalse(checker.failed(), checker.violations().toString());
-        checker.leading("b", 2, 1, 1);
+        checker.leading("b", 2, 1, 1, false);
         assertEquals("epoch", only());
     }
 
@@ -50,14 +50,21 @@ class CheckerTest {
     void noTermAfterFalseInTheSameEpochAndNoneOnAnEndedHistory() {
         checker.flag("a", false);
         checker.flag("a", true);
-        checker.leading("a", 5, 0, 0);
+        checker.leading("a", 5, 0, 0, false);
         checker.flag("a", false);
-        checker.leading("a", 5, 0, 0);
+        checker.leading("a", 5, 0, 0, false);
         assertEquals("lead after false", only());
 
         Checker other = new Checker(world);
-        other.leading("b", 7, 0, 1);
-        assertEquals("lead on an ended history", Checker.rule(other.violations().get(0)));
+        other.leading("b", 7, 0, 1, true); // late, on a key that lived until its history ended: a delayed read
+        other.leading("c", 9, 1, 1, false);
+        other.leading("d", 8, 0, 1, true); // late again, ordered within its ended history
+        assertFalse(other.failed(), other.violations().toString());
+        other.leading("e", 6, 0, 1, true);
+        assertEquals("epoch", Checker.rule(other.violations().get(0)));
+        Checker third = new Checker(world);
+        third.leading("b", 7, 0, 1, false); // its key had been deleted before the history ended
+        assertEquals("lead on an ended history", Checker.rule(third.violations().get(0)));
     }
 
     @Test

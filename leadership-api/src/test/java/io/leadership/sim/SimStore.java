@@ -75,7 +75,8 @@ public final class SimStore {
     }
 
     /** What the server did, for the checker: a key deleted, with whether it headed and who remained. */
-    public record Deletion(long at, Entry entry, boolean headed, List<Entry> remaining, boolean byLeave) {
+    /** A key deleted at {@code at}: by a leave, with its lease, or with its whole history ({@code wiped}). */
+    public record Deletion(long at, Entry entry, boolean headed, List<Entry> remaining, boolean byLeave, boolean wiped) {
     }
 
     public final World world;
@@ -86,6 +87,7 @@ public final class SimStore {
     private final List<SimWatch> watches = new ArrayList<>();
     private final List<Client> clients = new ArrayList<>();
     private final List<Deletion> deletions = new ArrayList<>();
+    private final Map<Entry, Long> leaveRequested = new java.util.HashMap<>();
     private final Map<String, Integer> generationOfLease = new LinkedHashMap<>();
     private int generation;
     private long revision;
@@ -130,6 +132,11 @@ public final class SimStore {
         return deletions;
     }
 
+    /** When a client first asked to delete {@code entry}, or {@code Long.MAX_VALUE}. */
+    public long leaveRequested(Entry entry) {
+        return leaveRequested.getOrDefault(entry, Long.MAX_VALUE);
+    }
+
     public boolean holdsLease(String leaseId) {
         return leases.containsKey(leaseId);
     }
@@ -141,7 +148,7 @@ public final class SimStore {
         List<String> names = new ArrayList<>(elections.keySet());
         for (String election : names) {
             for (Entry e : entries(election)) {
-                deletions.add(new Deletion(world.now(), e, e.equals(entries(election).get(0)), List.of(), false));
+                deletions.add(new Deletion(world.now(), e, e.equals(entries(election).get(0)), List.of(), false, true));
             }
         }
         for (LeaseState l : leases.values()) {
@@ -211,7 +218,7 @@ public final class SimStore {
         boolean headed = keys.firstKey() == e.version();
         keys.remove(e.version());
         revision++;
-        deletions.add(new Deletion(world.now(), e, headed, List.copyOf(keys.values()), byLeave));
+        deletions.add(new Deletion(world.now(), e, headed, List.copyOf(keys.values()), byLeave, false));
         if (world.verbose()) world.trace("store: " + e.value() + "'s key " + e.version() + " deleted" + (byLeave ? "" : " (lease gone)")
                 + (headed ? ", it headed" : ""));
         changed(election);
@@ -388,6 +395,7 @@ public final class SimStore {
             long sentOn = connection;
             Network n = network;
             if (world.chance(n.lostBefore)) {
+                if (world.verbose()) world.trace("store: " + node.name + "'s " + op + " of " + key + " lost on its way");
                 node.at(n.timeout, () -> f.completeExceptionally(new StoreException("sim", op, key, "timed out (request lost)", null)));
                 return f;
             }
@@ -400,10 +408,12 @@ public final class SimStore {
                 try {
                     result = apply.get();
                 } catch (StoreException e) {
+                    if (world.verbose()) world.trace("store: " + node.name + "'s " + op + " of " + key + " fails: " + e.getMessage());
                     node.at(delay(), () -> f.completeExceptionally(e));
                     return;
                 }
                 if (world.chance(network.lostAfter)) {
+                    if (world.verbose()) world.trace("store: the answer to " + node.name + "'s " + op + " of " + key + " is lost");
                     node.at(network.timeout, () -> f.completeExceptionally(
                             new StoreException("sim", op, key, "timed out (answer lost)", null)));
                     return;
@@ -495,6 +505,7 @@ public final class SimStore {
 
         @Override
         public CompletableFuture<Boolean> leave(Entry entry) {
+            leaveRequested.putIfAbsent(entry, world.now());
             return call("leave", entry.key(), () -> SimStore.this.leave(entry));
         }
 
