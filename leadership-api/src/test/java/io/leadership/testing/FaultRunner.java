@@ -52,7 +52,7 @@ public final class FaultRunner {
     /** Runs up to {@code rounds} rounds, stopping early (between rounds) once {@code budget} has passed. */
     public FaultReport run(int rounds, Duration budget) throws Exception {
         long began = System.nanoTime();
-        String store = server.name() + (server instanceof ClusterServer cluster ? " (" + cluster.size() + " members)" : "");
+        String store = server.name() + (server.serverVersion().isEmpty() ? "" : " " + server.serverVersion()) + (server instanceof ClusterServer cluster ? " (" + cluster.size() + " members)" : "");
         say("seed=%d store=%s ttl=%d ms rounds=%d budget=%d s faults=%s", seed, store, ttl.toMillis(), rounds,
                 budget.toSeconds(), kinds);
         Random random = new Random(seed);

@@ -15,6 +15,11 @@ public interface StoreServer extends AutoCloseable {
     /** {@code "zookeeper"}, {@code "etcd"}, {@code "consul"}: as in {@code Store.name()}. */
     String name();
 
+    /** The server's version as it reports it (e.g. {@code 3.6.17}), for reports; empty if unknown. */
+    default String serverVersion() {
+        return "";
+    }
+
     /** The client addresses of the server's members (one for a single server). */
     List<InetSocketAddress> addresses();
 

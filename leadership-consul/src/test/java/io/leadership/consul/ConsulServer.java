@@ -114,6 +114,11 @@ public final class ConsulServer implements StoreServer {
     }
 
     @Override
+    public String serverVersion() {
+        return System.getenv().getOrDefault("CONSUL_VERSION", "");
+    }
+
+    @Override
     public List<InetSocketAddress> addresses() {
         return List.of(address);
     }

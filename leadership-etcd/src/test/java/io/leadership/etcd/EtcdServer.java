@@ -157,6 +157,11 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
     }
 
     @Override
+    public String serverVersion() {
+        return version.find().map(io.leadership.testing.servers.EtcdVersion::version).orElse(version.series);
+    }
+
+    @Override
     public synchronized List<InetSocketAddress> addresses() {
         if (external != null) {
             return external;

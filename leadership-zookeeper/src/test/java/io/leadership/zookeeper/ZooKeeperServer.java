@@ -38,6 +38,11 @@ public final class ZooKeeperServer implements StoreServer {
     }
 
     @Override
+    public String serverVersion() {
+        return org.apache.zookeeper.Version.getFullVersion().split("[- ]")[0];
+    }
+
+    @Override
     public List<InetSocketAddress> addresses() {
         return List.of(server.address());
     }
