@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps one lease of a session alive and knows until when its keys are certainly held: up to
  * {@code sent + ttl - margin}, counted from the send of the last keep-alive the store
- * acknowledged. Past that deadline, or while the store says the connection is suspended, the
- * lease is <em>in doubt</em> until a keep-alive sent after the doubt arose is acknowledged. A lease
+ * acknowledged. Past that deadline the lease is <em>in doubt</em> until a keep-alive sent after
+ * the doubt arose is acknowledged. A lost connection alone is no doubt: a store expires a lease
+ * no earlier than a TTL after it last heard from the client, which is after that send, so a
+ * connection that comes back within the deadline (a ZooKeeper server restarted, or a member
+ * failed over) costs no term. A lease
  * the store reports gone is replaced by a new grant.
  *
  * <p>A state machine on its {@link Loop}: its inputs are store answers, lease signals and timer
@@ -33,7 +36,7 @@ final class LeaseKeeper {
         /** The lease can be used: newly granted, or acknowledged again after a doubt. */
         void valid(Lease lease);
 
-        /** The lease is in doubt (deadline passed or connection suspended), or gone for good. */
+        /** The lease is in doubt (its deadline passed), or gone for good. */
         void inDoubt(Lease lease, boolean gone);
 
         /** A problem the keeper survived. */
@@ -229,7 +232,7 @@ final class LeaseKeeper {
             return;
         }
         view = new View(lease, v.deadline, true, loop.nanoTime(), v.upSince,
-                down("lease " + lease.id() + " in doubt: not acknowledged within its deadline, or its connection suspended"));
+                down("lease " + lease.id() + " in doubt: not acknowledged within its deadline"));
         owner.inDoubt(lease, false);
     }
 
@@ -279,16 +282,6 @@ final class LeaseKeeper {
     /** Signals the store pushes about one granted lease (from any thread), moved onto the loop. */
     private final class Signals implements LeaseListener {
         Lease lease; // set and read on the loop
-
-        @Override
-        public void suspended() {
-            loop.execute(() -> {
-                if (lease != null) {
-                    log.warn("{}: connection of lease {} suspended: stepping down", store.name(), lease.id());
-                    doubt(lease);
-                }
-            });
-        }
 
         @Override
         public void expired() {

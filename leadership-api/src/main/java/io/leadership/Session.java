@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * lease, so a thousand elections keep one lease alive, not a thousand.
  *
  * <p>Guarantee: keys bound to the lease are taken as held only until {@code sent + ttl - margin},
- * counted from the send of the last keep-alive the store acknowledged; past that deadline, or on
- * a suspended connection, candidates step down at once, even if the store is unreachable (see the
+ * counted from the send of the last keep-alive the store acknowledged; past that deadline
+ * candidates step down at once, even if the store is unreachable (see the
  * package documentation for why). A lease the store reports gone is replaced by a new one.
  *
  * <p>The session runs one event loop thread, shared by its candidates' campaigns; nothing on it
@@ -38,7 +38,7 @@ public final class Session implements AutoCloseable {
         /** The lease can be used: newly granted, or acknowledged again after a doubt. */
         void leaseValid(Lease lease);
 
-        /** The lease is in doubt (deadline passed or connection suspended) or gone: leaders step down. */
+        /** The lease is in doubt (its deadline passed) or gone: leaders step down. */
         void leaseInDoubt(Lease lease, boolean gone);
 
         void error(Throwable error);

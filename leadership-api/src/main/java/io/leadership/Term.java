@@ -14,7 +14,7 @@ public record Term(String election, String id, long epoch, boolean leading, Caus
         RESIGN,
         /** {@link Candidate#stop()} or the session's close. */
         STOP,
-        /** The lease's safety deadline passed without an acknowledged keep-alive, or its connection was suspended. */
+        /** The lease's safety deadline passed without an acknowledged keep-alive. */
         LEASE_IN_DOUBT,
         /** The store said the lease is gone (expired or revoked). */
         LEASE_GONE,

@@ -32,7 +32,7 @@
  * different rates in our process and in the store. The same deadline answers
  * {@link io.leadership.Candidate#isLeader()} on the monotonic clock at the moment of the call, so a
  * process paused past it answers {@code false} the instant it wakes. A leader whose lease is in
- * doubt (the deadline passed, or the store's connection is suspended) steps down and deletes its
+ * doubt (its deadline passed) steps down and deletes its
  * key, so the next candidate need not wait for the lease to expire.
  *
  * <p><b>Resign acts on the store's view.</b> A leader steps down ({@code false} is published

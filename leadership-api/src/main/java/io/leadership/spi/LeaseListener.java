@@ -6,13 +6,6 @@ package io.leadership.spi;
  */
 public interface LeaseListener {
 
-    /**
-     * The connection the lease depends on is in doubt (ZooKeeper's SUSPENDED): the lease must be
-     * treated as possibly lost until a later {@link Lease#keepAlive()} is acknowledged.
-     */
-    default void suspended() {
-    }
-
     /** The store reported the lease gone (expired or revoked); it will never be valid again. */
     default void expired() {
     }

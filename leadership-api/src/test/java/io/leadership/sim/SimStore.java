@@ -284,7 +284,7 @@ public final class SimStore {
     /** One process's connection to the store: the SPI. */
     public final class Client implements Store {
         final World.Node node;
-        final boolean signalsLease; // pushes suspended/expired as ZooKeeper's client does
+        final boolean signalsLease; // pushes expired as ZooKeeper's client does
         private final Map<String, LeaseListener> listeners = new LinkedHashMap<>();
         boolean connected = true;
         private long connection; // incarnation of the connection: answers of an older one are lost
@@ -334,11 +334,6 @@ public final class SimStore {
             for (SimWatch w : watches) {
                 if (w.client == this) {
                     w.error("connection lost");
-                }
-            }
-            if (signalsLease) {
-                for (LeaseListener l : List.copyOf(listeners.values())) {
-                    deliver(l::suspended);
                 }
             }
             world.at(nanos, this::reconnect);

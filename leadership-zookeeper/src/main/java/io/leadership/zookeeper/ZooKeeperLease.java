@@ -39,9 +39,12 @@ import org.slf4j.LoggerFactory;
  * <li>Every lease operation goes to the ZooKeeper handle of the session granted, never to a later
  *     session of the same client: after an expiry, Curator opens a new session, and an ephemeral
  *     node created there would be a key held by no lease (CURATOR-696).
- * <li>Curator's SUSPENDED is told as {@link LeaseListener#suspended()}, its LOST (the server
- *     expired the session, or the client saw no server for a whole session timeout) as
- *     {@link LeaseListener#expired()}, once; the client is then closed, the lease is over.
+ * <li>Curator's LOST (the server expired the session, or the client saw no server for a whole
+ *     session timeout) is told as {@link LeaseListener#expired()}, once; the client is then
+ *     closed, the lease is over. Its SUSPENDED is no signal: the session's deadline, counted from
+ *     keep-alives, already bounds how long a lost connection can go unnoticed, and a server that
+ *     restarts or a member that fails over within it costs no term (as Curator's
+ *     {@code SessionConnectionStateErrorPolicy}).
  * <li>A lease is kept alive by {@link #keepAlive()}, not by the client's own pings: the ZooKeeper
  *     client pings for as long as it runs, which would keep the keys of a lease whose holder
  *     stopped renewing it (a stuck or abandoned campaign) for ever. So when no keep-alive has been
@@ -400,11 +403,7 @@ final class ZooKeeperLease implements Lease {
     private void stateChanged(ConnectionState newState) {
         switch (newState) {
             case CONNECTED -> connected();
-            case SUSPENDED -> {
-                if (state.get() == State.LIVE) {
-                    notify("suspended", listener::suspended);
-                }
-            }
+            case SUSPENDED -> LOG.debug("lease {}: connection suspended; the lease holds until its deadline unless a keep-alive is acknowledged", id());
             case LOST -> expire("Curator reported the session LOST");
             case RECONNECTED -> {
                 if (state.get() == State.LIVE && session != null && currentSessionId() != sessionId) {

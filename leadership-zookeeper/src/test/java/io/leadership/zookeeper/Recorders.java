@@ -24,14 +24,8 @@ final class Recorders {
 
     /** Records lease signals. */
     static final class Signals implements LeaseListener {
-        final CountDownLatch suspended = new CountDownLatch(1);
         final CountDownLatch expired = new CountDownLatch(1);
         final AtomicInteger expiredCalls = new AtomicInteger();
-
-        @Override
-        public void suspended() {
-            suspended.countDown();
-        }
 
         @Override
         public void expired() {

@@ -1,0 +1,85 @@
+package io.leadership.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Candidate;
+import io.leadership.Health;
+import io.leadership.Session;
+import io.leadership.Term;
+import io.leadership.spi.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A store server restarted on its data, many elections on one session (issue #17): while the
+ * session stays up, no term ends. A server that comes back must be taken for the same history
+ * (Consul answers its first reads from a partly replayed log, hashicorp/consul #2644 and #4008;
+ * etcd and ZooKeeper replay their logs too), and a reconnect must not be taken for a lost key.
+ */
+public abstract class RestartScenarios {
+
+    private static final Duration ANSWER = Duration.ofSeconds(60);
+
+    protected abstract StoreServer server();
+
+    /** The session's TTL: long enough for the server to restart within the safety deadline. */
+    protected Duration ttl() {
+        return server().ttl();
+    }
+
+    /** Elections on the one session. */
+    protected int elections() {
+        return 1000;
+    }
+
+    @Test
+    void aServerRestartedOnItsDataWithinTheDeadlineEndsNoTerm() throws Exception {
+        String prefix = "restart-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Candidate> candidates = new ArrayList<>();
+        List<Recorder<Term>> terms = new ArrayList<>();
+        try (Store store = server().connect(); Session session = Session.open(store, ttl())) {
+            for (int i = 0; i < elections(); i++) {
+                Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);
+                terms.add(Recorder.subscribe("c" + i, c.terms()));
+                c.runForElection();
+                candidates.add(c);
+            }
+            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections() + " lead", ANSWER,
+                    () -> candidates.stream().allMatch(Candidate::isLeader));
+            Health upBefore = session.health();
+            Instant restarted = Instant.now();
+            long t0 = System.nanoTime();
+            server().restart();
+            long restartMs = (System.nanoTime() - t0) / 1_000_000;
+
+            // The store serves again, and the session's lease is acknowledged for a whole TTL after the restart.
+            Candidate probe = Candidate.create(session, prefix + "/probe", "probe");
+            candidates.add(probe);
+            probe.runForElection();
+            Await.until("a new election on the session leads after the restart", ANSWER, probe::isLeader);
+            Recorder<Duration> acks = Recorder.subscribe("keep-alives", session.keepAliveLatencies());
+            Await.until(() -> acks.items().size() + " keep-alives acknowledged after the restart", ANSWER.plus(ttl()),
+                    () -> acks.items().size() >= 4);
+
+            Health health = session.health();
+            assertTrue(health.up() && !health.since().isAfter(restarted), "the session must stay up across a restart of " + restartMs
+                    + " ms within its deadline (TTL " + ttl().toMillis() + " ms): " + upBefore + " then " + health);
+            List<String> ended = new ArrayList<>();
+            for (int i = 0; i < elections(); i++) {
+                List<Term> seen = terms.get(i).items();
+                if (seen.size() != 1 || !candidates.get(i).isLeader()) {
+                    ended.add("c" + i + " " + seen);
+                }
+            }
+            assertEquals(List.of(), ended.subList(0, Math.min(10, ended.size())),
+                    ended.size() + " of " + elections() + " terms ended across a restart of " + restartMs + " ms (the first 10)");
+        } finally {
+            candidates.forEach(Candidate::close);
+        }
+    }
+}
