@@ -4,6 +4,7 @@ import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
@@ -28,8 +29,12 @@ final class CountingStore implements Store {
     static final LongAdder WATCHES = new LongAdder();
     static final LongAdder KEEP_ALIVES = new LongAdder();
     static final LongAdder REVOKES = new LongAdder();
+    static final LongAdder POSITIONS = new LongAdder();
+    static final LongAdder AWAITS = new LongAdder();
     /** Queues delivered to watch listeners: notifications, not requests. */
     static final LongAdder DELIVERIES = new LongAdder();
+    /** awaitGone calls that completed because their key went: the notifications a campaign gets. */
+    static final LongAdder GONE = new LongAdder();
 
     /** A timestamped step of a Store call on the store numbered {@code store}, recorded while {@link #tracing}. */
     record Mark(long nanos, String what, int store) {
@@ -64,16 +69,19 @@ final class CountingStore implements Store {
 
     /** Store calls so far (every request the library asked for), deliveries not included. */
     static long total() {
-        return GRANTS.sum() + JOINS.sum() + LEAVES.sum() + WATCHES.sum() + KEEP_ALIVES.sum() + REVOKES.sum();
+        return GRANTS.sum() + JOINS.sum() + LEAVES.sum() + WATCHES.sum() + KEEP_ALIVES.sum() + REVOKES.sum() + POSITIONS.sum() + AWAITS.sum();
     }
 
-    static final String[] NAMES = {"grant", "join", "leave", "watch", "keepAlive", "revoke", "queues delivered"};
+    static final String[] NAMES = {"grant", "join", "leave", "watch", "keepAlive", "revoke", "position", "awaitGone",
+        "queues delivered", "keys gone delivered"};
     static final int KEEP_ALIVE = 4;
-    static final int DELIVERED = 6;
+    static final int DELIVERED = 8;
+    static final int GONE_DELIVERED = 9;
 
     /** The counts now, in the order of {@link #NAMES}. */
     static long[] snapshot() {
-        return new long[] {GRANTS.sum(), JOINS.sum(), LEAVES.sum(), WATCHES.sum(), KEEP_ALIVES.sum(), REVOKES.sum(), DELIVERIES.sum()};
+        return new long[] {GRANTS.sum(), JOINS.sum(), LEAVES.sum(), WATCHES.sum(), KEEP_ALIVES.sum(), REVOKES.sum(), POSITIONS.sum(),
+            AWAITS.sum(), DELIVERIES.sum(), GONE.sum()};
     }
 
     /** Each count's growth from {@code from} to {@code to}, divided by {@code per}. */
@@ -89,7 +97,7 @@ final class CountingStore implements Store {
     static double electionCalls(double[] per) {
         double sum = 0;
         for (int i = 0; i < per.length; i++) {
-            if (i != KEEP_ALIVE && i != DELIVERED) {
+            if (i != KEEP_ALIVE && i != DELIVERED && i != GONE_DELIVERED) {
                 sum += per[i];
             }
         }
@@ -140,6 +148,26 @@ final class CountingStore implements Store {
         LEAVES.increment();
         mark("leave.sent");
         return traced("leave", store.leave(entry));
+    }
+
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        POSITIONS.increment();
+        mark("position.sent");
+        return traced("position", store.position(election, mine));
+    }
+
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        AWAITS.increment();
+        CompletableFuture<Void> gone = store.awaitGone(election, entry);
+        gone.whenComplete((v, e) -> {
+            if (e == null) {
+                GONE.increment();
+                mark("gone");
+            }
+        });
+        return gone; // cancelling it cancels the store's wait
     }
 
     @Override

@@ -17,7 +17,7 @@ final class HandOffBench {
 
     /**
      * One run's result: latencies, server-side store operations per hand-off, and for ours the
-     * Store calls other than keep-alives and the queues delivered to watch listeners per hand-off
+     * Store calls other than keep-alives and the notifications (keys gone, queues) delivered per hand-off
      * (SPI counts).
      */
     /** {@code windows}: per measured hand-off {start, end, resigner's store number, successor's store number} (see {@link #store}). */
@@ -95,7 +95,8 @@ final class HandOffBench {
                 return new Result(latencies, requests / measured, Double.NaN, Double.NaN, "", reelections, windows);
             }
             double[] per = CountingStore.per(spiFrom, spiTo, measured);
-            return new Result(latencies, requests / measured, CountingStore.electionCalls(per), per[CountingStore.DELIVERED],
+            return new Result(latencies, requests / measured, CountingStore.electionCalls(per),
+                    per[CountingStore.DELIVERED] + per[CountingStore.GONE_DELIVERED],
                     CountingStore.describe(per), reelections, windows);
         } finally {
             Pool.closeAll(open);

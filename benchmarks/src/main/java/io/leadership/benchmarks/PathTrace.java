@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * Where the time of one of our hand-offs goes: hand-offs of three candidates with every Store
- * call and every delivered queue timestamped ({@link CountingStore#tracing}), read as a timeline
+ * call and every notification timestamped ({@link CountingStore#tracing}), read as a timeline
  * from {@code resign()}: median time at which the resigner's leave was sent and acknowledged, the
- * successor's watch delivered its first queue after the leave was sent, the successor published
+ * successor's wait on its predecessor ({@code awaitGone}) completed after the leave was sent, the successor published
  * {@code true}, and the resigner's join at the tail was sent and acknowledged (off the hand-off
  * path). Each candidate has a client of its own, so its calls are told apart by their store. Read it against the floor
  * ({@link FloorBench}): the store's own delete-to-watch time.
@@ -22,11 +22,11 @@ final class PathTrace {
     private PathTrace() {
     }
 
-    static final List<String> STEPS = List.of("leave.sent", "leave.done", "queue", "join.sent", "join.done");
+    static final List<String> STEPS = List.of("leave.sent", "leave.done", "gone", "join.sent", "join.done");
 
     /**
-     * Step name to its median offset from resign() in ms, "elected", and "calls" / "queues":
-     * Store calls (keep-alives apart) and queues delivered per hand-off.
+     * Step name to its median offset from resign() in ms, "elected", and "calls" / "notifications":
+     * Store calls (keep-alives apart) and notifications (keys gone, queues) delivered per hand-off.
      */
     static Map<String, Double> handOff(Target target, ServerCounter counter, int handOffs) throws Exception {
         CountingStore.MARKS.clear();
@@ -48,9 +48,9 @@ final class PathTrace {
             int successor = (int) w[3];
             long leaveSent = -1;
             for (String step : STEPS) {
-                // The resigner's calls, and the first queue the successor's watch delivered after the leave was sent.
-                int who = step.equals("queue") ? successor : resigner;
-                long after = step.equals("queue") && leaveSent > 0 ? leaveSent : from;
+                // The resigner's calls, and the successor's wait on its predecessor completing after the leave was sent.
+                int who = step.equals("gone") ? successor : resigner;
+                long after = step.equals("gone") && leaveSent > 0 ? leaveSent : from;
                 for (CountingStore.Mark m : marks) {
                     if (m.nanos() >= after && m.store() == who && m.what().equals(step)) {
                         offsets.computeIfAbsent(step, k -> new ArrayList<>()).add((m.nanos() - from) / 1e6);
@@ -66,7 +66,7 @@ final class PathTrace {
         Map<String, Double> medians = new LinkedHashMap<>();
         offsets.forEach((k, v) -> medians.put(k, Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray())));
         medians.put("calls", r.spiCallsPerHandOff());
-        medians.put("queues", r.deliveriesPerHandOff());
+        medians.put("notifications", r.deliveriesPerHandOff());
         return medians;
     }
 
@@ -80,7 +80,7 @@ final class PathTrace {
         for (String step : order) {
             s.append(s.length() == 0 ? "" : " → ").append(step).append(String.format(Locale.ROOT, " %.2f", t.get(step)));
         }
-        return s + String.format(Locale.ROOT, " ms; %.1f Store calls (keep-alives apart) and %.1f queues delivered per hand-off",
-                t.getOrDefault("calls", Double.NaN), t.getOrDefault("queues", Double.NaN));
+        return s + String.format(Locale.ROOT, " ms; %.1f Store calls (keep-alives apart) and %.1f notifications delivered per hand-off",
+                t.getOrDefault("calls", Double.NaN), t.getOrDefault("notifications", Double.NaN));
     }
 }

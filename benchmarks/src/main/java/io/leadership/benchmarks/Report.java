@@ -230,7 +230,7 @@ final class Report {
 
         if (!traces.isEmpty()) {
             md.append("## Where our hand-off time goes\n\n");
-            md.append("Three candidates, every Store call and delivered queue of ours timestamped (a separate, traced run); ")
+            md.append("Three candidates, every Store call and notification of ours timestamped (a separate, traced run); ")
                     .append("medians from resign(), in time order.\n\n");
             for (String t : traces) {
                 md.append("- ").append(t).append('\n');
@@ -518,12 +518,13 @@ final class Report {
             restarted etcd: after a herd of jetcd campaigns, etcd 3.4.23's election service stopped returning contended \
             campaigns and `observe` states for good (reproduced with 100 campaigns on 10 clients, five back-to-back \
             hand-offs, teardown, twice more: the third round's first resign was never followed by a new leader).
-            - **SPI counts** (ours only, notes above): every call through the `Store` SPI (grant, join, leave, watch, \
-            keepAlive, revoke) and every queue a watch delivered, counted by a wrapping `Store`; per hand-off over the \
+            - **SPI counts** (ours only, notes above): every call through the `Store` SPI (grant, join, leave, position, \
+            awaitGone, watch, keepAlive, revoke) and every notification (a key gone, a queue a watch delivered), counted by a \
+            wrapping `Store`; per hand-off over the \
             measured hand-offs, per second at rest.
             - **Where our hand-off time goes**: a separate traced run of three candidates, every SPI call's start and end and \
-            every delivered queue timestamped; medians from `resign()` of the resigner's `leave` sent and acknowledged, the \
-            first queue the successor's watch delivered after the leave was sent, the successor's `true`, and the resigner's `join` at \
+            every notification timestamped; medians from `resign()` of the resigner's `leave` sent and acknowledged, the \
+            successor's wait on its predecessor completing after the leave was sent, the successor's `true`, and the resigner's `join` at \
             the tail (off the hand-off path).
             - **Crash fail-over**: the leader runs in a JVM of its own, two standbys in the benchmark JVM; `kill -9` of the \
             leader's JVM until a standby is told it leads. Nothing tells the store of a crash: the lease must expire first, \

@@ -69,15 +69,10 @@ public interface Store extends io.leadership.Store {
      * Reads where {@code mine} stands in {@code election}, in one read at a revision no older than
      * {@code mine}'s version: whether its key still holds that version, the nearest key ahead of it
      * and the number of keys ahead. A revision lower than {@code mine.version()} means the store's
-     * history started again, and then {@code mine} is reported absent.
-     *
-     * <p>Transitional default: answered from the first queue of a {@link #watch} that covers
-     * {@code mine}; backends answer with one native read (etcd: a range bounded by the create
-     * revision; ZooKeeper: the children; Consul: the prefix).
+     * history started again, and then {@code mine} is reported absent. One native read (etcd: a
+     * range bounded by the create revision; ZooKeeper: the children; Consul: the prefix).
      */
-    default CompletableFuture<Position> position(String election, Entry mine) {
-        return QueueWatches.first(this, election, q -> q.covers(mine) ? Position.in(q, mine) : null);
-    }
+    CompletableFuture<Position> position(String election, Entry mine);
 
     /**
      * Completes once {@code entry}'s key no longer holds {@code entry.version()} in the store's
@@ -89,12 +84,8 @@ public interface Store extends io.leadership.Store {
      * on it): the caller reads the {@link #position} again. Cancelling the returned future ends the
      * store-side watch. A waiting candidate watches only its predecessor this way (no herd), and a
      * leader its own key.
-     *
-     * <p>Transitional default: from a {@link #watch} of the whole election; backends watch the one key.
      */
-    default CompletableFuture<Void> awaitGone(String election, Entry entry) {
-        return QueueWatches.gone(this, election, entry);
-    }
+    CompletableFuture<Void> awaitGone(String election, Entry entry);
 
     /**
      * Watches {@code election}: the listener receives the election's queue first, then after its

@@ -1,5 +1,6 @@
 package io.leadership.testing;
 
+import io.leadership.HistoryResetException;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
@@ -332,6 +333,35 @@ public final class InMemoryStore implements Store {
         }
         read.run();
         return answer;
+    }
+
+    /**
+     * On a watch of the whole election, so that {@link #holdWatches} holds it too: completes on the
+     * first queue without the key, fails on one of a new history (a revision lower than one seen)
+     * and on the watch's first error.
+     */
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        long[] highest = {entry.version()};
+        Watch w = watch(election, new QueueListener() {
+            @Override
+            public void onQueue(Queue q) {
+                if (q.revision() < highest[0]) {
+                    result.completeExceptionally(new HistoryResetException(name(), election, highest[0], q.revision()));
+                } else if (!q.contains(entry)) {
+                    result.complete(null);
+                }
+                highest[0] = Math.max(highest[0], q.revision());
+            }
+
+            @Override
+            public void onError(StoreException error) {
+                result.completeExceptionally(error);
+            }
+        });
+        result.whenComplete((v, e) -> w.close());
+        return result;
     }
 
     @Override
