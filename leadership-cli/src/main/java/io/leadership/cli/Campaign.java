@@ -22,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  * a child lives, asks {@link Candidate#isLeader()}, which answers from the lease deadline at that
  * instant. Either one ending the term sends SIGTERM to the child, so a missed or late event
  * cannot keep the child running; SIGKILL follows {@code --kill-after} later (see {@link Bound}).
- * The key is deleted ({@link Candidate#stop()}) only after the child is dead.
+ * The key is deleted ({@link Candidate#stop()}, or {@link Candidate#resign()} on SIGHUP) only after
+ * the child is dead, so the next leader's command never starts while ours still runs.
  */
 final class Campaign {
 
@@ -59,6 +60,7 @@ final class Campaign {
     private volatile Child child;
     private boolean ran;
     private boolean resigning;
+    private boolean resignWhenChildGone; // SIGHUP while the command ran: resign once it exited
     private boolean stopping;
     private int exitCode = Main.OK;
     // The last error and when it came, and when the current term began, all under termLock: an
@@ -139,9 +141,16 @@ final class Campaign {
         } else if (e instanceof Flag) {
             deposed();
         } else if (e instanceof Signalled s && s.name().equals("HUP")) {
-            if (!stopping) {
-                resigning = true;
-                candidate.resign().whenComplete((ok, error) -> events.add(new ResignAnswer(Boolean.TRUE.equals(ok), error)));
+            Child c = child;
+            if (stopping) {
+                return;
+            }
+            resigning = true;
+            if (c != null) {
+                resignWhenChildGone = true; // drained: the key stays until the command exited (SIGKILL after --kill-after)
+                c.terminate();
+            } else {
+                resign();
             }
         } else if (e instanceof Signalled s) {
             Child c = child;
@@ -217,6 +226,13 @@ final class Campaign {
     private void ended(Child c) {
         child = null;
         int code = c.exitCode();
+        if (resignWhenChildGone) {
+            resignWhenChildGone = false;
+            if (!stopping && !once) {
+                resign();
+                return;
+            }
+        }
         if (once) {
             stopping = true;
             exitCode = code;
@@ -224,8 +240,12 @@ final class Campaign {
             // A daemon that dies while leading: the next candidate gets its turn; ours comes again later.
             warn("the command exited with code " + code + " while leading: handing off");
             resigning = true;
-            candidate.resign().whenComplete((ok, error) -> events.add(new ResignAnswer(Boolean.TRUE.equals(ok), error)));
+            resign();
         }
+    }
+
+    private void resign() {
+        candidate.resign().whenComplete((ok, error) -> events.add(new ResignAnswer(Boolean.TRUE.equals(ok), error)));
     }
 
     /** The child is dead: now the key may go. */

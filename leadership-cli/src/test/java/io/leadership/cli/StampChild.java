@@ -15,7 +15,8 @@ import sun.misc.Signal;
  * the stamps of all children compare. Each line is one append (atomic between processes).
  *
  * <p>Modes: {@code run} (until SIGTERM), {@code exit:<code>:<millis>} (exits by itself),
- * {@code ignore-term} (stamps SIGTERM and keeps running: only SIGKILL ends it).
+ * {@code ignore-term} (stamps SIGTERM and keeps running: only SIGKILL ends it), {@code slow-term:<millis>}
+ * (exits that long after SIGTERM, as a service that finishes its work first).
  */
 public final class StampChild {
 
@@ -26,6 +27,13 @@ public final class StampChild {
         long pid = ProcessHandle.current().pid();
         Signal.handle(new Signal("TERM"), s -> {
             stamp(file, "term " + tag + " " + pid + " " + System.nanoTime());
+            if (mode.startsWith("slow-term:")) {
+                try {
+                    Thread.sleep(Long.parseLong(mode.substring("slow-term:".length())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (!mode.equals("ignore-term")) {
                 stamp(file, "end " + tag + " " + pid + " " + System.nanoTime());
                 Runtime.getRuntime().halt(143);
