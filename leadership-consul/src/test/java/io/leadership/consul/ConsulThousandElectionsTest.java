@@ -116,6 +116,7 @@ class ConsulThousandElectionsTest {
         int mostStoreThreads = 0;
         long mostQueries = 0;
         int mostConnections = 0;
+        java.util.Map<String, Long> mostByKind = new java.util.TreeMap<>(); // every JVM thread, by name less its number
         try (Store store = agent.connect(); Session session = Session.open(store, agent.ttl())) {
             for (int i = 0; i < ELECTIONS; i++) {
                 Candidate c = Candidate.create(session, name.apply(i), "c" + i);
@@ -129,6 +130,9 @@ class ConsulThousandElectionsTest {
                 mostStoreThreads = Math.max(mostStoreThreads, (int) libraryThreads().stream().filter(n -> n.startsWith("consul-")).count());
                 mostQueries = Math.max(mostQueries, blockingQueries());
                 mostConnections = Math.max(mostConnections, connectionsTo(agent.httpPort()) - connectionsBefore);
+                Thread.getAllStackTraces().keySet().stream().collect(java.util.stream.Collectors.groupingBy(
+                        t -> t.getName().replaceAll("[0-9]+$", "*"), java.util.stream.Collectors.counting()))
+                        .forEach((kind, n) -> mostByKind.merge(kind, n, Math::max));
                 assertTrue(System.nanoTime() < deadline, candidates.stream().filter(Candidate::isLeader).count() + " of "
                         + ELECTIONS + " lead after 120 s; errors " + errors);
                 Thread.sleep(50);
@@ -137,8 +141,8 @@ class ConsulThousandElectionsTest {
             List<String> threads = libraryThreads();
             int connections = connectionsTo(agent.httpPort()) - connectionsBefore;
             LOG.info("{} elections ({}, ...) led after {} ms: {} library threads {}, at most {} consul-* and {} blocking queries"
-                    + " while campaigning; +{} connections to the agent (at most +{})", ELECTIONS, name.apply(0), ms, threads.size(),
-                    threads, mostStoreThreads, mostQueries, connections, mostConnections);
+                    + " while campaigning; +{} connections to the agent (at most +{}); most threads of each kind: {}", ELECTIONS,
+                    name.apply(0), ms, threads.size(), threads, mostStoreThreads, mostQueries, connections, mostConnections, mostByKind);
             assertEquals(List.of(), List.copyOf(errors), "errors");
             assertTrue(mostQueries <= 4, mostQueries + " blocking-query loops for " + ELECTIONS + " elections");
             assertTrue(mostStoreThreads <= STORE_THREADS, mostStoreThreads + " consul-* threads for " + ELECTIONS + " elections");
