@@ -73,9 +73,36 @@ final class ConsulQueryLoop {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     private static final Duration ZERO_INDEX_PAUSE = Duration.ofMillis(500);
 
-    /** One answer of a prefix query, split by election, and the revision it is offered with. */
-    record Snapshot(long sequence, String cover, Map<String, List<Entry>> byElection, long revision) {
-        List<Entry> entries(String election) {
+    /**
+     * One answer of a prefix query and the revision it is offered with, split by election when a watch
+     * first asks (a loop of waits alone, say 10,000 leaders each on its own key, never splits).
+     */
+    static final class Snapshot {
+        private final long sequence;
+        private final String cover;
+        private final Answer answer;
+        private final long revision;
+        private Map<String, List<Entry>> byElection; // guarded by this
+
+        private Snapshot(long sequence, String cover, Answer answer, long revision) {
+            this.sequence = sequence;
+            this.cover = cover;
+            this.answer = answer;
+            this.revision = revision;
+        }
+
+        long sequence() {
+            return sequence;
+        }
+
+        long revision() {
+            return revision;
+        }
+
+        synchronized List<Entry> entries(String election) {
+            if (byElection == null) {
+                byElection = byElection(answer);
+            }
             return byElection.getOrDefault(election, List.of());
         }
 
@@ -313,7 +340,7 @@ final class ConsulQueryLoop {
             if (prefix != null) {
                 revision = revision(answer, seen, revision);
                 seen = answer;
-                offer(new Snapshot(++sequence, prefix, byElection(answer), revision), answer, number);
+                offer(new Snapshot(++sequence, prefix, answer, revision), answer, number);
             } else {
                 offer(null, answer, number);
             }
