@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
  * accepted range when it refuses one. Defaults: agent {@code localhost:8500} over plain HTTP, no
- * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 64 pooled
- * connections, session TTLs from Consul's default minimum of 10 s.
+ * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, at most 4 blocking
+ * queries (22 connections in all), session TTLs from Consul's default minimum of 10 s.
  */
 public final class ConsulStoreBuilder {
 
