@@ -168,6 +168,34 @@ public final class Bench {
                 }
             }
         }
+        if (o.measures("scale")) {
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                ServerCounter counter = servers.counter(kind);
+                Duration rest = o.rest().compareTo(target.ttl()) < 0 && !o.quick() ? target.ttl() : o.rest();
+                Duration settle = o.quick() ? Duration.ofMillis(300) : Duration.ofSeconds(1);
+                for (LoadBench.Layout layout : LoadBench.Layout.values()) {
+                    for (int n : o.scaleCandidates()) {
+                        for (String lib : target.peer() == null ? List.of("ours") : List.of("ours", target.peer())) {
+                            String label = (lib.equals("ours") ? "ours" : "peer") + "-" + layout.name().toLowerCase(Locale.ROOT) + "-" + n;
+                            attempt(report, kind.label + " scale " + label, () -> {
+                                LoadBench.Result r;
+                                try {
+                                    r = LoadBench.run(target, target.library(lib), counter, Library.Leases.SHARED, layout,
+                                            "bench/scale-" + label, n, rest, settle);
+                                } catch (Exception e) {
+                                    report.scaleFailed(kind, lib.equals("ours"), layout, n, e.getMessage());
+                                    throw e;
+                                }
+                                report.scale(kind, lib.equals("ours"), layout, n, r);
+                                say("%s scale %s: %d elected in %.1f s, %.1f requests/s at rest, threads %+.0f (peak %+.0f), connections %+.0f, heap %+.1f MiB",
+                                        kind.label, label, n, r.setupSeconds(), r.requestsPerSecond(), r.threads(), r.peakThreads(), r.connections(), r.heapMiB());
+                            });
+                        }
+                    }
+                }
+            }
+        }
         // Herds last: after a herd of jetcd campaigns, etcd 3.4's election service stopped returning
         // contended campaigns and observe for the rest of its life (see the report), so every etcd herd
         // run starts on a restarted etcd, and nothing runs after them.

@@ -6,8 +6,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Store load at rest and client footprint: {@code n} candidates, each on a key of its own, all
- * elected; then the requests the store receives per second while nothing changes (server-side
+ * Store load at rest and client footprint: {@code n} candidates, each in an election of its own
+ * (named in one of the {@link Layout}s), all elected; then the requests the store receives per second while nothing changes (server-side
  * count, see {@link ServerCounter}), and the heap (used, after full GCs) and threads they added
  * to this JVM. The servers run in other processes, so only the clients are in this JVM.
  */
@@ -17,10 +17,30 @@ final class LoadBench {
     /**
      * {@code heapMiB}, {@code threads}: added to this JVM (NaN for a library whose clients run in
      * another process); {@code connections}: established TCP connections to the server's client
-     * port (from any process, {@link Machine#connectionsTo}) at rest, less those before.
+     * port (from any process, {@link Machine#connectionsTo}) at rest, less those before; {@code peakThreads}: the most
+     * live threads of this JVM from the start of the campaigns to the end of the rest window, less those before (NaN
+     * for a library not in this JVM).
      */
     record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, String spiBreakdown, double heapMiB,
-                  double threads, double setupSeconds, double idleBefore, double connections) {
+                  double threads, double setupSeconds, double idleBefore, double connections, double peakThreads) {
+    }
+
+    /** How the elections' names are laid out: the layout decides which blocking queries a Consul client can share. */
+    enum Layout {
+        /** {@code <prefix>/k<i>}: every election under one parent. */
+        ONE_PARENT("all under one parent"),
+        /** {@code <prefix>-<i>/leader}: each election under a parent of its own (issue #18's {@code svc-1/leader}, ...). */
+        OWN_PARENT("each under a parent of its own");
+
+        final String title;
+
+        Layout(String title) {
+            this.title = title;
+        }
+
+        String name(String prefix, int i) {
+            return this == ONE_PARENT ? prefix + "/k" + i : prefix + "-" + i + "/leader";
+        }
     }
 
     private LoadBench() {
@@ -28,6 +48,11 @@ final class LoadBench {
 
     static Result run(Target target, Library library, ServerCounter counter, Library.Leases leases, String keyPrefix, int n, Duration rest,
             Duration settle) throws Exception {
+        return run(target, library, counter, leases, Layout.ONE_PARENT, keyPrefix, n, rest, settle);
+    }
+
+    static Result run(Target target, Library library, ServerCounter counter, Library.Leases leases, Layout layout, String keyPrefix, int n,
+            Duration rest, Duration settle) throws Exception {
         Thread.sleep(2 * settle.toMillis()); // threads of the previous configuration's clients have ended
         Footprint before = Footprint.now();
         int port = Integer.parseInt(target.endpoint().substring(target.endpoint().lastIndexOf(':') + 1));
@@ -39,10 +64,11 @@ final class LoadBench {
         double idleBefore = idle0 < 0 ? Double.NaN : (counter.requests() - idle0) / ((System.nanoTime() - idleFrom) / 1e9);
         long setupFrom = System.nanoTime();
         CountDownLatch elected = new CountDownLatch(n);
+        ManagementFactory.getThreadMXBean().resetPeakThreadCount();
         Library.Client client = library.client(leases);
         try {
             for (int i = 0; i < n; i++) {
-                client.contender(keyPrefix + "/k" + i, "c" + i, (c, nanos) -> elected.countDown());
+                client.contender(layout.name(keyPrefix, i), "c" + i, (c, nanos) -> elected.countDown());
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (!elected.await(1, TimeUnit.SECONDS)) {
@@ -75,7 +101,8 @@ final class LoadBench {
                     ours ? CountingStore.describe(spi) : "",
                     here ? (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0) : Double.NaN,
                     here ? after.threads - before.threads : Double.NaN, setup, idleBefore,
-                    connectionsBefore < 0 ? Double.NaN : connectionsAfter - connectionsBefore);
+                    connectionsBefore < 0 ? Double.NaN : connectionsAfter - connectionsBefore,
+                    here ? ManagementFactory.getThreadMXBean().getPeakThreadCount() - before.threads : Double.NaN);
         } finally {
             client.close();
         }

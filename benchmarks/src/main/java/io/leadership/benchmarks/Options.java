@@ -14,7 +14,9 @@ import java.util.Set;
  * <ul>
  * <li>{@code quick}: a smoke run of a few minutes (one run, few rounds, 100 candidates and a 2 s window for the load,
  *     no lease-per-candidate load, one fail-over round of each library, the Consul peer's defaults included: about 45 s);
- * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load} (default all);
+ * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale} (default all);
+ * <li>{@code scale=1,1000,10000}: the numbers of elections on one lease that the scale measure runs, ours and the peer, with names
+ *     all under one parent and each under a parent of its own (quick: 1,100);
  * <li>{@code runs=3}: how many times the floor, hand-off, follower and herd measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
  * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md);
@@ -24,9 +26,11 @@ import java.util.Set;
 record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, int runs, Map<Target.Kind, String> external,
                Path out, int handOffs, int handOffWarmup, int herdCandidates, int herdHandOffs, int failOverRounds,
                /* rounds of the Consul peer with api.Lock's defaults (15 s session, 15 s lock-delay): about 40 s each */
-               int consulDefaultsFailOverRounds, int loadCandidates, Duration rest, Targets targets) {
+               int consulDefaultsFailOverRounds, int loadCandidates, Duration rest, Targets targets,
+               /* the numbers of elections on one lease the scale measure runs, in both name layouts */
+               List<Integer> scaleCandidates) {
 
-    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load");
+    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load", "scale");
 
     static Options parse(String[] args) {
         boolean quick = false;
@@ -36,6 +40,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
         Map<Target.Kind, String> external = new EnumMap<>(Target.Kind.class);
         Path out = Path.of("BENCHMARKS.md");
         Path targets = Path.of("targets.properties");
+        List<Integer> scale = null;
         for (String arg : args) {
             if (arg.isBlank()) {
                 continue;
@@ -63,18 +68,28 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                         }
                     }
                 }
+                case "scale" -> {
+                    scale = new ArrayList<>();
+                    for (String n : value.split(",")) {
+                        int count = Integer.parseInt(n.trim());
+                        if (count < 1 || count > 100_000) {
+                            throw new IllegalArgumentException("scale count " + count + " is outside 1 to 100000");
+                        }
+                        scale.add(count);
+                    }
+                }
                 case "zookeeper", "zk", "etcd", "consul" -> external.put(Target.Kind.parse(name), value);
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'; known: quick, runs=N, "
                         + "stores=zookeeper,etcd,consul, measures=" + String.join(",", MEASURES)
-                        + ", zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
+                        + ", scale=1,1000,10000, zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
             }
         }
         if (quick) {
             return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 1, 100,
-                    Duration.ofSeconds(2), Targets.read(targets));
+                    Duration.ofSeconds(2), Targets.read(targets), scale == null ? List.of(1, 100) : List.copyOf(scale));
         }
         return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,
-                Duration.ofSeconds(10), Targets.read(targets));
+                Duration.ofSeconds(10), Targets.read(targets), scale == null ? List.of(1, 1000, 10000) : List.copyOf(scale));
     }
 
     boolean measures(String measure) {

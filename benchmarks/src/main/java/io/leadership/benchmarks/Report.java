@@ -77,6 +77,11 @@ final class Report {
     private final Map<Measure, Map<Target.Kind, Cell>> cells = new EnumMap<>(Measure.class);
     private final Map<Target.Kind, Map<Integer, FloorBench.Result>> floors = new EnumMap<>(Target.Kind.class);
     private final Map<Target.Kind, Map<String, LoadBench.Result>> loads = new EnumMap<>(Target.Kind.class);
+    /** The scale measure's rows: a result, or why it failed. */
+    private record Scale(Target.Kind kind, boolean ours, LoadBench.Layout layout, int n, LoadBench.Result result, String failure) {
+    }
+
+    private final List<Scale> scales = new ArrayList<>();
     private final Map<Target.Kind, String> peers = new EnumMap<>(Target.Kind.class);
     private final List<String> notes = new ArrayList<>();
     private final List<String> traces = new ArrayList<>();
@@ -130,6 +135,14 @@ final class Report {
 
     void load(Target.Kind kind, String config, LoadBench.Result r) {
         loads.computeIfAbsent(kind, k -> new LinkedHashMap<>()).put(config, r);
+    }
+
+    void scale(Target.Kind kind, boolean ours, LoadBench.Layout layout, int n, LoadBench.Result r) {
+        scales.add(new Scale(kind, ours, layout, n, r, null));
+    }
+
+    void scaleFailed(Target.Kind kind, boolean ours, LoadBench.Layout layout, int n, String why) {
+        scales.add(new Scale(kind, ours, layout, n, null, why));
     }
 
     void trace(String line) {
@@ -226,6 +239,10 @@ final class Report {
             loads.forEach((kind, results) -> md.append(loadRows(kind, results)));
             cells.getOrDefault(Measure.HERD, Map.of()).forEach((kind, c) -> md.append(herdRequestsRow(kind, c)));
             md.append('\n');
+        }
+
+        if (!scales.isEmpty()) {
+            md.append(scaleSection());
         }
 
         if (!traces.isEmpty()) {
@@ -440,6 +457,32 @@ final class Report {
                         : String.format(Locale.ROOT, " (through the SPI, per second: %s)", x.spiBreakdown()),
                 fmt(x.idleBefore()), fmt(x.connections()))));
         return md.toString();
+    }
+
+    private String scaleSection() {
+        StringBuilder md = new StringBuilder("## Elections on one lease, two layouts of names\n\n");
+        md.append("n candidates, each in an election of its own, all on one lease (one client), named either all under one parent ")
+                .append("(`bench/scale-…/k<i>`) or each under a parent of its own (`bench/scale-…-<i>/leader`, as `svc-1/leader`, ")
+                .append("`svc-2/leader`, …). Time from the first candidate's start until all are elected; then the requests per second ")
+                .append("the store received (its own count) at rest, over at least a TTL; threads added at rest and at the peak (from the first ")
+                .append("campaign to the end of the rest window), connections to the server added at rest; heap used after full GCs. A peer running in another process adds no threads or heap here.\n\n");
+        md.append("| store | library | layout | elections | all elected in s | requests/s at rest | threads | peak threads | connections | heap MiB |\n");
+        md.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (Scale s : scales) {
+            String lib = s.ours() ? "ours" : peers.getOrDefault(s.kind(), "peer");
+            if (s.result() == null) {
+                md.append("| ").append(s.kind().label).append(" | ").append(lib).append(" | ").append(s.layout().title).append(" | ")
+                        .append(s.n()).append(" | failed: ").append(s.failure() == null ? "" : s.failure().replace("|", "\\|"))
+                        .append(" | | | | | |\n");
+                continue;
+            }
+            LoadBench.Result r = s.result();
+            md.append("| ").append(s.kind().label).append(" | ").append(lib).append(" | ").append(s.layout().title).append(" | ")
+                    .append(s.n()).append(" | ").append(String.format(Locale.ROOT, "%.1f", r.setupSeconds())).append(" | ")
+                    .append(fmt(r.requestsPerSecond())).append(" | ").append(fmt(r.threads())).append(" | ").append(fmt(r.peakThreads())).append(" | ")
+                    .append(fmt(r.connections())).append(" | ").append(fmt(r.heapMiB())).append(" |\n");
+        }
+        return md.append('\n').toString();
     }
 
     private String herdRequestsRow(Target.Kind kind, Cell c) {

@@ -29,7 +29,6 @@ import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,8 +47,8 @@ import java.util.concurrent.TimeUnit;
  * {@link Store} on Consul through consul-api, in the layout of Consul's own lock and semaphore
  * recipes: a lease is a session ({@code TTL}, {@code Behavior=delete}, the configured lock-delay);
  * a candidate's key in election {@code <name>} is {@code <name>/<session id>}, acquired with that
- * session and holding the candidate's id; keys are ordered by their {@code CreateIndex}; watches share
- * one loop of blocking queries per parent prefix (see {@link #watch}). Create one with {@link #builder()} or
+ * session and holding the candidate's id; keys are ordered by their {@code CreateIndex}; watches and waits share
+ * a bounded number of blocking queries (see {@link #watch}). Create one with {@link #builder()} or
  * {@code Stores.connect("consul://host:8500?token=...")} (see {@link ConsulStoreProvider}).
  *
  * <p>consul-api is synchronous: every call runs on this store's own threads, never on the
@@ -88,13 +87,12 @@ public final class ConsulStore implements Store {
     private final ConsulSettings settings;
     private final ConsulHttp http;
     private final ConsulFailures failures;
-    // Named consul-store-<n> (operations), consul-store-lease-<n> and consul-watch-/consul-await-<prefix>.
+    // Named consul-store-<n> (operations), consul-store-lease-<n> and consul-watch-<n> (at most maxConnections).
     private final DaemonThreads threads = new DaemonThreads("consul-store");
     private final ThreadPoolExecutor executor;
     private final ThreadPoolExecutor leaseExecutor;
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
-    private final Map<String, ConsulWatchGroup> groups = new HashMap<>(); // by prefix; guarded by itself
-    private final Map<String, ConsulGoneWatch> awaiting = new HashMap<>(); // by prefix; guarded by itself
+    private final ConsulWatcher watcher;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final Map<String, Long> joined = new ConcurrentHashMap<>(); // election -> highest CreateIndex a join answered
     private final TtlRange ttlRange;
@@ -109,6 +107,7 @@ public final class ConsulStore implements Store {
         // Keep-alives get threads of their own: queued behind a burst of key operations (a thousand
         // candidates campaigning at once) they would miss the lease's deadline.
         this.leaseExecutor = pool(LEASE_THREADS, threads.role("lease"));
+        this.watcher = new ConsulWatcher(this, settings.maxConnections());
     }
 
     /** This store's threads: the watch loops start theirs from here. */
@@ -308,101 +307,39 @@ public final class ConsulStore implements Store {
     }
 
     /**
-     * A blocking query on {@code entry}'s key ({@code GET /v1/kv/<key>?consistent&index=<i>&wait=<w>},
-     * starting at {@code i = entry.version()} and going on from each answer's index), completing when
-     * the key is absent, has another CreateIndex or another session. Waits of one store are grouped
-     * by parent prefix as watches are: N waiting candidates whose elections share a parent hold one
-     * thread and one connection of the blocking pool, asking for the parent's keys while more than one
-     * key is awaited (see {@link ConsulGoneWatch}). Fails with a {@link StoreException} naming
-     * {@code awaitGone} and the key when a query fails; cancelling the future aborts its query if no
-     * other wait needs it.
+     * Completes when {@code entry}'s key is absent, has another CreateIndex or another session, as
+     * blocking queries show: {@code GET /v1/kv/<key>?consistent&index=<i>&wait=<w>} from
+     * {@code i = entry.version()} while it is the only key its loop awaits, else the keys under the
+     * loop's cover ({@code ?recurse}). Waits and watches of one store share at most
+     * {@code maxConnections} loops, whatever their names (see {@link ConsulWatcher}). Fails with a
+     * {@link StoreException} naming {@code awaitGone} and the key when a query fails; cancelling the
+     * future aborts its query if no other wait needs it.
      */
     @Override
     public CompletableFuture<Void> awaitGone(String election, Entry entry) {
         Keys.check(election);
         Objects.requireNonNull(entry, "entry");
         CompletableFuture<Void> gone = new CompletableFuture<>();
-        ConsulGoneWatch started = null;
-        synchronized (awaiting) {
-            if (closed) {
-                gone.completeExceptionally(new StoreClosedException(NAME, "awaitGone"));
-                return gone;
-            }
-            String prefix = ConsulWatchGroup.prefixOf(election);
-            ConsulGoneWatch w = awaiting.get(prefix);
-            if (w == null) {
-                w = new ConsulGoneWatch(this, prefix);
-                awaiting.put(prefix, w);
-                started = w;
-            }
-            w.add(entry, gone);
-        }
-        if (started != null) {
-            started.start();
-        }
+        watcher.awaitGone(election, entry, gone);
         return gone;
     }
 
-    /** Called by an awaiting loop that has nothing left to wait for: true if it was retired (and must end). */
-    boolean retire(ConsulGoneWatch w) {
-        synchronized (awaiting) {
-            if (!w.idle()) {
-                return false;
-            }
-            awaiting.remove(w.prefix(), w);
-            return true;
-        }
-    }
-
     /**
-     * Watches share blocking queries: every election directly under one parent prefix (say
-     * {@code elections/a}, {@code elections/b}, ... under {@code elections/}) is watched by one loop
-     * of {@code GET /v1/kv/elections/?recurse&index=<i>&wait=<w>} on one thread and one connection,
-     * whose answers are split by election; a top-level election {@code name} shares the loop of
-     * {@code name/}. So a thousand elections under one parent cost one thread and one connection,
+     * Watches share blocking queries {@code GET /v1/kv/<cover>?recurse&consistent&index=<i>&wait=<w>}:
+     * every election directly under one parent prefix (say {@code elections/a}, {@code elections/b},
+     * ... under {@code elections/}) is watched by one query whose answers are split by election (a
+     * top-level election {@code name} is under {@code name/}); and a store never holds more than
+     * {@code maxConnections} such queries (default 4), each one thread and one connection, however many
+     * parents its elections have: beyond that, parents share the query of their longest common prefix
+     * (see {@link ConsulWatcher}). So a thousand elections cost at most four threads and four connections,
      * not a thousand (an agent refuses more than {@code limits.http_max_conns_per_client}, 200 by
-     * default, from one client). The loop stops when its last watch closes. See
-     * {@link ConsulWatchGroup} for what each watch is delivered.
+     * default, from one client). See {@link ConsulWatch} for what each watch is delivered.
      */
     @Override
     public Watch watch(String election, QueueListener listener) {
         Keys.check(election);
         Objects.requireNonNull(listener, "listener");
-        ConsulWatch watch;
-        ConsulWatchGroup started = null;
-        synchronized (groups) {
-            if (closed) {
-                throw new IllegalStateException("consul store for " + agent() + " is closed");
-            }
-            String prefix = ConsulWatchGroup.prefixOf(election);
-            ConsulWatchGroup group = groups.get(prefix);
-            if (group == null) {
-                group = new ConsulWatchGroup(this, prefix);
-                groups.put(prefix, group);
-                started = group;
-            }
-            watch = new ConsulWatch(group, election, listener);
-            group.add(watch);
-        }
-        if (started != null) {
-            started.start();
-        }
-        return watch;
-    }
-
-    /** Called by a closing watch: its group's loop ends with its last watch. */
-    void closed(ConsulWatch watch) {
-        ConsulWatchGroup group = watch.group();
-        boolean last;
-        synchronized (groups) {
-            last = group.remove(watch) && groups.get(group.prefix()) == group;
-            if (last) {
-                groups.remove(group.prefix());
-            }
-        }
-        if (last) {
-            group.stop();
-        }
+        return watcher.watch(election, listener);
     }
 
     /** The highest CreateIndex a join of this store answered in {@code election}, or 0. */
@@ -424,41 +361,20 @@ public final class ConsulStore implements Store {
         if (closed) {
             return;
         }
-        List<ConsulWatchGroup> open;
-        synchronized (groups) {
-            closed = true;
-            open = List.copyOf(groups.values());
-            groups.clear();
-        }
-        open.forEach(ConsulWatchGroup::stop);
-        List<ConsulGoneWatch> waits;
-        synchronized (awaiting) {
-            waits = List.copyOf(awaiting.values());
-            awaiting.clear();
-        }
-        waits.forEach(w -> w.stop(new StoreClosedException(NAME, "awaitGone")));
+        closed = true;
+        watcher.close();
         executor.shutdownNow();
         leaseExecutor.shutdownNow();
         http.close();
         StoreException gone = new StoreClosedException(NAME, "operation");
         pending.forEach(f -> f.completeExceptionally(gone));
-        Thread self = Thread.currentThread();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
-            if (!self.getName().startsWith("consul-store-")) {
+            if (!Thread.currentThread().getName().startsWith("consul-store-")) {
                 executor.awaitTermination(5, TimeUnit.SECONDS);
                 leaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
             }
-            for (ConsulWatchGroup g : open) {
-                if (g.thread() != self) {
-                    g.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                }
-            }
-            for (ConsulGoneWatch w : waits) {
-                if (w.thread() != self && w.thread().isAlive()) {
-                    w.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                }
-            }
+            watcher.join(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Settings of a {@link ConsulStore}; every setter checks its argument at once and names the
  * accepted range when it refuses one. Defaults: agent {@code localhost:8500} over plain HTTP, no
- * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, up to 64 pooled
- * connections, session TTLs from Consul's default minimum of 10 s.
+ * ACL token, lock-delay 0 s, request timeout 10 s, blocking-query wait 60 s, at most 4 blocking
+ * queries (22 connections in all), session TTLs from Consul's default minimum of 10 s.
  */
 public final class ConsulStoreBuilder {
 
@@ -38,7 +38,9 @@ public final class ConsulStoreBuilder {
     private String sessionName = "leadership";
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration watchWait = Duration.ofSeconds(60);
-    private int maxConnections = 64;
+    /** The most blocking queries (threads and connections) a store may be given. */
+    static final int MAX_BLOCKING_QUERIES = 64;
+    private int maxConnections = 4;
     private Duration sessionTtlMin = ConsulStore.TTL_RANGE.min();
 
     ConsulStoreBuilder() {
@@ -222,16 +224,18 @@ public final class ConsulStoreBuilder {
     }
 
     /**
-     * The size of the blocking queries' connection pool, 2 to 65536; default 64. The store holds one
-     * blocking query per watched parent prefix ({@link ConsulStore#watch}) and one per parent prefix
-     * with awaited keys ({@link ConsulStore#awaitGone}); its other requests have a pool of their own,
-     * one connection per thread that sends them (18), so that a keep-alive never waits behind a
-     * blocking query. At most {@code max + 18} connections in all: 82 by default, well below an
-     * agent's default {@code limits.http_max_conns_per_client} of 200.
+     * How many blocking queries the store holds at most, 1 to 64; default 4. Each is one thread and
+     * one connection of a pool of their own, and serves the watches ({@link ConsulStore#watch}) and
+     * waits ({@link ConsulStore#awaitGone}) of any number of elections: those under one parent share
+     * a query, and beyond this many parents, parents share the query of their longest common prefix
+     * (larger answers, filtered client-side). The store's other requests have a pool of their own, one
+     * connection per thread that sends them (18), so that a keep-alive never waits behind a blocking
+     * query. At most {@code max + 18} connections in all: 22 by default, well below an agent's default
+     * {@code limits.http_max_conns_per_client} of 200.
      */
     public ConsulStoreBuilder maxConnections(int max) {
-        if (max < 2 || max > 65536) {
-            throw new IllegalArgumentException("consul maxConnections " + max + " is outside 2 to 65536");
+        if (max < 1 || max > MAX_BLOCKING_QUERIES) {
+            throw new IllegalArgumentException("consul maxConnections " + max + " is outside 1 to " + MAX_BLOCKING_QUERIES);
         }
         this.maxConnections = max;
         return this;

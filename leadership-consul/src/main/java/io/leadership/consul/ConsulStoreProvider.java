@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * <p>Settings (see {@link ConsulStoreBuilder} for each): {@code token}, {@code lockDelay}
  * ({@code 0s}–{@code 60s}), {@code sessionName}, {@code requestTimeout}, {@code watchWait},
- * {@code maxConnections}, {@code sessionTtlMin} ({@code 1s}–{@code 10s}, default {@code 10s}: the
+ * {@code maxConnections} (blocking queries, 1–64, default 4), {@code sessionTtlMin} ({@code 1s}–{@code 10s}, default {@code 10s}: the
  * agents' {@code session_ttl_min}); TLS: {@code tls=true}, {@code caFile} (PEM), and consul-api's
  * key stores {@code keyStoreType} (JKS, JCEKS, PKCS12; default PKCS12), {@code clientCert} +
  * {@code clientCertPassword} (client certificate key store), {@code trustStore} +
@@ -101,7 +101,7 @@ public final class ConsulStoreProvider implements StoreProvider {
         a.text("sessionName").ifPresent(b::sessionName);
         a.duration("requestTimeout").ifPresent(d -> named(a, "requestTimeout", () -> b.requestTimeout(d)));
         a.duration("watchWait").ifPresent(d -> named(a, "watchWait", () -> b.watchWait(d)));
-        a.integer("maxConnections", 2, 65536).ifPresent(b::maxConnections);
+        a.integer("maxConnections", 1, ConsulStoreBuilder.MAX_BLOCKING_QUERIES).ifPresent(b::maxConnections);
         a.duration("sessionTtlMin").ifPresent(d -> named(a, "sessionTtlMin", () -> b.sessionTtlMin(d)));
         return b;
     }

@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One election's watch, fed by the {@link ConsulWatchGroup} of its parent prefix.
+ * One election's watch, fed by the {@link ConsulQueryLoop} that {@link ConsulWatcher} assigned it to.
  *
- * <p>Guarantees: the first queue is delivered (the group's last answer, or its next one), then a
+ * <p>Guarantees: the first queue is delivered (the loop's last answer that covers it, or its next one), then a
  * queue whenever the election's keys differ from the last delivered, in the order the agent
  * answered, never an older answer after a newer one; after an error the next answer is delivered
  * even if unchanged (it is the store's current state). An answer whose keys are unchanged is also
@@ -19,14 +19,14 @@ import org.slf4j.LoggerFactory;
  * it learns that it is gone; and when the store's history started again (a lower revision). Other
  * answers with unchanged keys (another election under the prefix changed) are conflated away:
  * their revision is higher, but the delivered queue stays true. Callbacks never run concurrently
- * (they run on the group's thread, or once, for the first queue, on one of the store's threads);
+ * (they run on the loop's thread, or once, for the first queue, on one of the store's threads);
  * none starts after {@link #close()}.
  */
 final class ConsulWatch implements Watch {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulWatch.class);
 
-    private final ConsulWatchGroup group;
+    private final ConsulQueryLoop loop;
     private final ConsulStore store;
     private final String election;
     private final QueueListener listener;
@@ -36,27 +36,19 @@ final class ConsulWatch implements Watch {
     private Queue delivered;
     private boolean resync = true;
 
-    ConsulWatch(ConsulWatchGroup group, String election, QueueListener listener) {
-        this.group = group;
-        this.store = groupStore(group);
+    ConsulWatch(ConsulQueryLoop loop, ConsulStore store, String election, QueueListener listener) {
+        this.loop = loop;
+        this.store = store;
         this.election = election;
         this.listener = listener;
-    }
-
-    private static ConsulStore groupStore(ConsulWatchGroup group) {
-        return group.store();
-    }
-
-    ConsulWatchGroup group() {
-        return group;
     }
 
     String election() {
         return election;
     }
 
-    /** One answer of the group: delivered if newer than the last offered and it changes what this watch last delivered. */
-    synchronized void offer(ConsulWatchGroup.Snapshot s) {
+    /** One answer of the loop: delivered if newer than the last offered and it changes what this watch last delivered. */
+    synchronized void offer(ConsulQueryLoop.Snapshot s) {
         if (closed || s.sequence() <= offered) {
             return;
         }
@@ -78,7 +70,7 @@ final class ConsulWatch implements Watch {
         }
     }
 
-    /** The group's query failed: told to the listener; the next answer is delivered even if unchanged. */
+    /** The loop's query failed: told to the listener; the next answer is delivered even if unchanged. */
     synchronized void failed(StoreException error) {
         if (closed) {
             return;
@@ -91,13 +83,13 @@ final class ConsulWatch implements Watch {
         }
     }
 
-    /** Stops deliveries (one already running may finish); the group's loop ends with its last watch. */
+    /** Stops deliveries (one already running may finish); the loop ends with its last interest. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        store.closed(this);
+        loop.remove(this);
     }
 }

@@ -62,6 +62,10 @@ class ConsulStoreSettingsTest {
         refused("host must be a host name", () -> ConsulStore.builder().host("http://x"));
         refused("token must be non-blank", () -> ConsulStore.builder().token("a b"));
         refused("watch wait 0 s is outside 1 s to 10 min", () -> ConsulStore.builder().watchWait(Duration.ZERO));
+        refused("consul maxConnections 0 is outside 1 to 64", () -> ConsulStore.builder().maxConnections(0));
+        refused("parameter maxConnections='65' in consul address 'consul://127.0.0.1?maxConnections=65'",
+                () -> Stores.connect("consul://127.0.0.1?maxConnections=65"));
+        ConsulStore.builder().maxConnections(1).maxConnections(64);
     }
 
     @Test

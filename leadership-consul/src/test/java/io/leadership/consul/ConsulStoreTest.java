@@ -87,7 +87,7 @@ class ConsulStoreTest {
         Entry y = await(s.join(election, "y", two));
         CompletableFuture<Void> xGone = s.awaitGone(election, x);
         CompletableFuture<Void> yGone = s.awaitGone(election, y);
-        Predicate<Thread> loop = t -> t.getName().equals("consul-await-tests/");
+        Predicate<Thread> loop = t -> t.getName().startsWith("consul-watch-");
         assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(loop).count(), "waiting loops");
         assertTrue(await(s.leave(x)));
         await(xGone);
@@ -102,6 +102,46 @@ class ConsulStoreTest {
         CompletableFuture<Void> again = s.awaitGone(election, y);
         assertTrue(await(s.leave(y)));
         await(again);
+    }
+
+    /**
+     * A store allowed one blocking query ({@code maxConnections=1}) watches two elections under parents
+     * with nothing in common and waits on a key under a third: the one loop covers all three (its cover
+     * widens to their common prefix), each watch is delivered only its own election's keys, in order,
+     * and the wait ends when its key goes, not when another election changes.
+     */
+    @Test
+    void oneBlockingQueryServesWatchesAndWaitsUnderUnrelatedParents() throws Exception {
+        Store s = server.builder(server.addresses().get(0)).maxConnections(1).build();
+        stores.add(s);
+        String tag = Long.toString(System.nanoTime(), 36);
+        String a = "a" + tag + "/e";
+        String b = "b" + tag + "/x/e";
+        String c = "c" + tag + "/e";
+        Lease lease = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry inC = await(s.join(c, "c", lease));
+        QueueRecorder seenA = new QueueRecorder();
+        QueueRecorder seenB = new QueueRecorder();
+        try (Watch wa = s.watch(a, seenA); Watch wb = s.watch(b, seenB)) {
+            assertEquals(List.of(), seenA.next().entries());
+            assertEquals(List.of(), seenB.next().entries());
+            CompletableFuture<Void> cGone = s.awaitGone(c, inC);
+            Entry inA = await(s.join(a, "a", lease));
+            seenA.untilEntries(List.of(inA));
+            Entry inB = await(s.join(b, "b", lease));
+            seenB.untilEntries(List.of(inB));
+            assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("consul-watch-")).count(),
+                    "blocking-query loops");
+            assertFalse(cGone.isDone(), "the wait on a key still there ended: " + cGone);
+            assertTrue(await(s.leave(inC)));
+            await(cGone);
+            assertTrue(await(s.leave(inA)));
+            seenA.untilEntries(List.of());
+            assertTrue(seenA.all.stream().allMatch(q -> q.entries().stream().allMatch(e -> e.key().startsWith(a + "/"))), "a's queues: " + seenA.all);
+            assertTrue(seenB.all.stream().allMatch(q -> q.entries().stream().allMatch(e -> e.key().startsWith(b + "/"))), "b's queues: " + seenB.all);
+            seenA.assertInOrder();
+            seenB.assertInOrder();
+        }
     }
 
     /**
