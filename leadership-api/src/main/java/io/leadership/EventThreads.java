@@ -2,21 +2,30 @@ package io.leadership;
 
 import io.leadership.spi.DaemonThreads;
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The threads that deliver events to subscribers, apart from the election loops so that a slow
- * or stuck subscriber can never delay a keep-alive. Threads are created on demand and end after
- * a second idle, so nothing lingers after the last candidate or follower is closed.
+ * or stuck subscriber can never delay a keep-alive. At most {@value #MAX} per JVM, however many
+ * candidates and followers publish (10,000 elections elected at once must not mean thousands of
+ * threads); more deliveries queue. A subscriber that blocks holds one of them: {@value #MAX}
+ * blocked at once delay other subscribers' deliveries, never an election. Threads are created on
+ * demand and end after a second idle, so nothing lingers after the last candidate or follower is closed.
  */
 final class EventThreads {
 
+    static final int MAX = 16;
     private static final DaemonThreads THREADS = new DaemonThreads("leadership");
-    private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), THREADS.role("events"));
+    private static final ThreadPoolExecutor POOL = pool();
+
+    private static ThreadPoolExecutor pool() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(MAX, MAX, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), THREADS.role("events"));
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
 
     private EventThreads() {
     }

@@ -52,15 +52,21 @@ class SimulationTest {
         AtomicLong next = new AtomicLong(start);
         AtomicLong total = new AtomicLong();
         AtomicLong cpu = new AtomicLong();
+        AtomicLong failedSoFar = new AtomicLong();
         java.util.SortedMap<String, Long> counts = new java.util.TreeMap<>();
         java.util.SortedMap<String, List<Simulation.Result>> firsts = new java.util.TreeMap<>();
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(() -> {
                 for (long seed = next.getAndIncrement(); seed < start + count; seed = next.getAndIncrement()) {
+                    if (count >= 100_000 && (seed - start) % 100_000 == 0 && seed > start) { // long mode: progress
+                        System.out.printf(Locale.ROOT, "simulation: %,d of %,d seeds started, %d failed so far%n", seed - start, count,
+                                failedSoFar.get());
+                    }
                     Simulation.Result r = Simulation.run(seed, shape, false);
                     total.addAndGet(r.events());
                     if (!r.ok()) {
+                        failedSoFar.incrementAndGet();
                         String rule = Checker.rule(r.violations().get(0));
                         synchronized (counts) {
                             counts.merge(rule, 1L, Long::sum);
