@@ -126,8 +126,9 @@ public final class ElectionGroup implements AutoCloseable {
     /**
      * The assignment every member computes alike: bounded-load rendezvous hashing. Each name, in
      * sorted order, goes to the member that ranks it highest (a 64-bit hash of name and member id)
-     * among those that still hold fewer than ⌈N / M⌉ names. Each member gets ⌊N / M⌋ or ⌈N / M⌉
-     * names; a member joining or leaving moves mostly the names it gains or loses.
+     * among those with room: fewer than ⌊N / M⌋ names, or exactly that many while fewer than
+     * {@code N mod M} members took a name beyond it. So each member gets ⌊N / M⌋ or ⌈N / M⌉
+     * names, and a member joining or leaving moves mostly the names it gains or loses.
      *
      * @return name to member id, for every name; empty if there are no members
      */
@@ -138,7 +139,10 @@ public final class ElectionGroup implements AutoCloseable {
             return result;
         }
         List<String> sorted = List.copyOf(new TreeSet<>(names));
-        int capacity = (sorted.size() + ids.size() - 1) / ids.size();
+        // Room: up to the floor for everyone, one more for only as many members as the remainder,
+        // so every member ends with the floor or the ceiling, never less.
+        int floor = sorted.size() / ids.size();
+        int ceilings = sorted.size() % ids.size();
         int[] load = new int[ids.size()];
         long[] idHashes = ids.stream().mapToLong(ElectionGroup::hash).toArray();
         Integer[] order = new Integer[ids.size()];
@@ -151,8 +155,10 @@ public final class ElectionGroup implements AutoCloseable {
             }
             java.util.Arrays.sort(order, (x, y) -> score[x] != score[y] ? Long.compareUnsigned(score[y], score[x]) : ids.get(x).compareTo(ids.get(y)));
             for (int m : order) {
-                if (load[m] < capacity) {
-                    load[m]++;
+                if (load[m] < floor || (load[m] == floor && ceilings > 0)) {
+                    if (load[m]++ == floor) {
+                        ceilings--;
+                    }
                     result.put(name, ids.get(m));
                     break;
                 }

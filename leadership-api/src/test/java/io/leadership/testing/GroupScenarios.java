@@ -131,12 +131,12 @@ public abstract class GroupScenarios {
                 () -> balanced(live));
         long balancedAt = System.nanoTime();
         Map<String, String> before = GroupHistory.owners(live.stream().map(m -> m.group).toList());
-        long handOffsBefore = handOffs(live);
         System.out.printf("%s group of %d names, 5 members: balanced %s after the last join; %d terms, %d hand-offs%n",
-                server().name(), n, ms(balancedAt - lastJoin), history.terms(), handOffsBefore);
+                server().name(), n, ms(balancedAt - lastJoin), history.terms(), handOffs(live));
 
         // A member cut off from the store: its lease and its membership expire together.
         Member victim = live.remove(0);
+        long handOffsBefore = handOffs(live);
         int victimOwned = (int) before.values().stream().filter(victim.id::equals).count();
         long cutAt = System.nanoTime();
         victim.link.blackhole();
