@@ -19,10 +19,41 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class GroupHistory {
 
     private final Map<String, WorkLog> perName = new ConcurrentHashMap<>();
+    private final Map<String, WorkLog.Run> open = new ConcurrentHashMap<>(); // "<member> <name> <epoch>" -> a child's run not ended
 
-    /** The work of one name's term: runs until the term ends, then returns at once (stamped as it returns). */
+    /** The work of one name's term in this JVM: runs until the term ends, then returns at once (stamped as it returns). */
     public LeaderTask work(String name) {
-        return perName.computeIfAbsent(name, n -> new WorkLog()).untilEnded(Duration.ZERO);
+        return log(name).untilEnded(Duration.ZERO);
+    }
+
+    private WorkLog log(String name) {
+        return perName.computeIfAbsent(name, n -> new WorkLog());
+    }
+
+    /** A member in another JVM started the work of {@code name}'s term {@code epoch} at {@code stamp} (the machine's monotonic clock). */
+    public void started(String member, String name, long epoch, long stamp) {
+        open.put(member + " " + name + " " + epoch, log(name).started(member, epoch, stamp));
+    }
+
+    /** That work returned at {@code stamp}. */
+    public void returned(String member, String name, long epoch, long stamp) {
+        WorkLog.Run run = open.remove(member + " " + name + " " + epoch);
+        if (run != null) {
+            run.cancelled = stamp;
+            run.returned = stamp;
+        }
+    }
+
+    /** A member killed at {@code stamp} (taken once its process was gone): its work still open ended then. */
+    public void killed(String member, long stamp) {
+        open.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(member + " ")) {
+                e.getValue().cancelled = stamp;
+                e.getValue().returned = stamp;
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Every violation: overlapping terms of a name, or epochs that did not strictly increase; empty if none. */
@@ -50,7 +81,7 @@ public final class GroupHistory {
         return perName.values().stream().mapToInt(WorkLog::size).sum();
     }
 
-    /** The longest time a name had no running work between two terms that started after {@code since} (this JVM's nanoTime). */
+    /** The longest time a name had no running work between two terms that started after {@code since} (the machine's nanoTime). */
     public long longestGapNanos(long since) {
         long worst = 0;
         for (WorkLog log : perName.values()) {
@@ -63,6 +94,14 @@ public final class GroupHistory {
             }
         }
         return worst;
+    }
+
+    /** Name to owner id: the member whose work of that name runs now (started, not returned). */
+    public Map<String, String> owners() {
+        Map<String, String> owners = new TreeMap<>();
+        perName.forEach((name, log) -> log.runs().stream().max(Comparator.comparingLong(r -> r.started))
+                .filter(last -> last.returned == 0).ifPresent(last -> owners.put(name, last.id)));
+        return owners;
     }
 
     /** Name to owner id, from the members' own snapshots; fails if a name appears under two members. */
