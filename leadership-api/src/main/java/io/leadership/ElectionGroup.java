@@ -75,6 +75,7 @@ public final class ElectionGroup implements AutoCloseable {
     private final AtomicLong handOffs = new AtomicLong();
     private final AtomicLong acquired = new AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closeCalled = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     // Confined to the group's thread.
@@ -406,10 +407,13 @@ public final class ElectionGroup implements AutoCloseable {
     /**
      * Leaves the group: stops every candidate of this member (each leading one drains its work,
      * then deletes its key, so the others take its names over by one delete each), then its
-     * membership, waiting at most the session's TTL. Does not close the session.
+     * membership, waiting at most the session's TTL. Does not close the session. Idempotent.
      */
     @Override
     public void close() {
+        if (!closeCalled.compareAndSet(false, true)) {
+            return;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         execute(() -> {
             closing = true;
