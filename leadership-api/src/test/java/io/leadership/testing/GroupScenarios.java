@@ -96,7 +96,8 @@ public abstract class GroupScenarios {
 
         @Override
         public String toString() {
-            return id + " owns " + group.owned().size() + " (assigned " + group.assigned().size() + ", sees " + group.members() + ")";
+            return id + " owns " + group.owned().size() + " (assigned " + group.assigned().size() + ", sees " + group.members()
+                    + ", session " + session.health() + ")";
         }
     }
 
