@@ -65,6 +65,7 @@ public final class ElectionGroup implements AutoCloseable {
     private final Function<String, LeaderTask> work;
     private final long minHold;
     private final long settle;
+    private final long grace;
     private final long handOffTimeout;
     private final Candidate membership;
     private final Follower members;
@@ -81,13 +82,16 @@ public final class ElectionGroup implements AutoCloseable {
     // Confined to the group's thread.
     private final Map<String, Claim> claims = new HashMap<>(); // names this member campaigns for
     private final Map<String, Candidate> leaving = new HashMap<>(); // names whose candidate is stopping
-    private List<String> seen = List.of(); // live members as last seen in the store
+    private List<String> inStore = List.of(); // members as the store last listed them
+    private final Map<String, Long> departedAt = new HashMap<>(); // members gone from the store, still counted until their grace ends
+    private List<String> seen = List.of(); // live members: in the store, or departed within the grace
     private long seenAt; // nanoTime of the last change of seen
     private long pendingSince = -1; // nanoTime of the first change not yet applied
     private volatile List<String> applied = List.of(); // live members the assignment was computed from
     private volatile Set<String> assigned = Set.of(); // this member's names under applied
     private Map<String, String> assignment = Map.of();
     private boolean closing;
+    private CompletableFuture<Void> departing; // set by close(): hand every name to its next owner, then complete
 
     /** A candidate of this member for one name; {@code givingUpSince} is set once the name is no longer assigned here. */
     private static final class Claim {
@@ -107,6 +111,7 @@ public final class ElectionGroup implements AutoCloseable {
         this.work = b.work;
         this.minHold = b.minHold.toNanos();
         this.settle = b.settle.toNanos();
+        this.grace = b.grace.toNanos();
         this.handOffTimeout = (b.handOffTimeout != null ? b.handOffTimeout : session.ttl()).toNanos();
         this.events = new StatePublisher<Term>(EventThreads.executor(), Math.max(1024, 4 * names.size()), false, null, null)
                 .named("group '" + group + "' member '" + memberId + "': ownership");
@@ -279,15 +284,31 @@ public final class ElectionGroup implements AutoCloseable {
     }
 
     private void membersSeen(List<String> ids) {
-        List<String> now = List.copyOf(new TreeSet<>(ids));
-        if (now.size() != ids.size()) {
+        List<String> listed = List.copyOf(new TreeSet<>(ids));
+        if (listed.size() != ids.size()) {
             log.warn("group '{}': a member id appears twice in {}; ids must be unique", group, ids);
         }
-        if (!now.equals(seen)) {
-            seen = now;
-            seenAt = System.nanoTime();
+        long now = System.nanoTime();
+        for (String id : inStore) {
+            if (!listed.contains(id)) {
+                departedAt.put(id, now);
+            }
+        }
+        listed.forEach(departedAt::remove);
+        inStore = listed;
+    }
+
+    /** The live members: those in the store, and those that left it less than the grace ago (a lease in doubt that may come back). */
+    private void countMembers(long now) {
+        departedAt.values().removeIf(t -> now - t >= grace);
+        TreeSet<String> live = new TreeSet<>(inStore);
+        live.addAll(departedAt.keySet());
+        List<String> members = List.copyOf(live);
+        if (!members.equals(seen)) {
+            seen = members;
+            seenAt = now;
             if (pendingSince < 0) {
-                pendingSince = seenAt;
+                pendingSince = now;
             }
         }
     }
@@ -306,9 +327,18 @@ public final class ElectionGroup implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        countMembers(now);
         // Settle: apply a membership change once it held still for the settle interval (at most
         // four intervals after the first change), so a burst of joins moves each name once.
-        if (pendingSince >= 0 && (now - seenAt >= settle || now - pendingSince >= 4 * settle)) {
+        if (departing != null) {
+            // Leaving: the others' names, computed as they will once they no longer count this member.
+            List<String> others = seen.stream().filter(id -> !id.equals(memberId)).toList();
+            if (!others.equals(applied)) {
+                applied = others;
+                assignment = assign(names, others);
+                assigned = Set.of();
+            }
+        } else if (pendingSince >= 0 && (now - seenAt >= settle || now - pendingSince >= 4 * settle)) {
             pendingSince = -1;
             if (!seen.equals(applied)) {
                 applied = seen;
@@ -346,7 +376,9 @@ public final class ElectionGroup implements AutoCloseable {
                 boolean held = since == null || now - since >= minHold;
                 String next = assignment.get(name);
                 boolean queued = next != null && claim.candidate.participants().contains(next);
-                if (!held || !(queued || now - claim.givingUpSince >= handOffTimeout)) {
+                // A leaver waits for the others to stop counting it (the grace) and settle, too.
+                long patience = departing == null ? handOffTimeout : handOffTimeout + grace + 4 * settle;
+                if (!held || !(queued || now - claim.givingUpSince >= patience)) {
                     continue;
                 }
                 handOffs.incrementAndGet();
@@ -354,6 +386,9 @@ public final class ElectionGroup implements AutoCloseable {
             }
             it.remove();
             stop(name, claim.candidate);
+        }
+        if (departing != null && claims.isEmpty() && leaving.isEmpty()) {
+            departing.complete(null);
         }
     }
 
@@ -405,14 +440,31 @@ public final class ElectionGroup implements AutoCloseable {
     }
 
     /**
-     * Leaves the group: stops every candidate of this member (each leading one drains its work,
-     * then deletes its key, so the others take its names over by one delete each), then its
-     * membership, waiting at most the session's TTL. Does not close the session. Idempotent.
+     * Leaves the group: first its membership, so the others compute the assignment without this
+     * member and queue for its names; then each name goes as on any move (its work drained, then
+     * one delete elects the next owner), waiting for the others at most the hand-off timeout plus
+     * the departure grace and four settle intervals; what is left then is stopped (its keys
+     * deleted, at most one TTL). Does not close the session. Idempotent.
      */
     @Override
     public void close() {
         if (!closeCalled.compareAndSet(false, true)) {
             return;
+        }
+        if (started.get()) {
+            // Leave the membership first, so the others compute the assignment without this member
+            // and queue behind it for its names; each name then goes by a drained hand-off.
+            CompletableFuture<Void> handedOff = new CompletableFuture<>();
+            membership.stop();
+            execute(() -> departing = handedOff);
+            long patience = TimeUnit.NANOSECONDS.toMillis(handOffTimeout + grace + 4 * settle + minHold) + 1000;
+            try {
+                handedOff.get(patience, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.warn("group '{}' member '{}': names not handed off within {} ms; stopping their candidates", group, memberId, patience);
+            }
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         execute(() -> {
@@ -455,6 +507,7 @@ public final class ElectionGroup implements AutoCloseable {
         private Function<String, LeaderTask> work;
         private Duration minHold = Duration.ofSeconds(1);
         private Duration settle = Duration.ofMillis(500);
+        private Duration grace = Duration.ofSeconds(2);
         private Duration handOffTimeout;
 
         private Builder(Session session, String group, String memberId) {
@@ -531,6 +584,17 @@ public final class ElectionGroup implements AutoCloseable {
          */
         public Builder settle(Duration settle) {
             this.settle = Backoff.check("settle interval", settle, Duration.ZERO, Duration.ofMinutes(1));
+            return this;
+        }
+
+        /**
+         * How long a member that left the membership election is still counted: 0 to 1 h, default
+         * 2 s. A member whose lease is in doubt leaves it and steps down from its names; if its
+         * lease is acknowledged again within the grace, it takes its own names back and nothing
+         * moves. A crashed member's names wait this much longer than its lease's expiry.
+         */
+        public Builder departureGrace(Duration grace) {
+            this.grace = Backoff.check("departure grace", grace, Duration.ZERO, Duration.ofHours(1));
             return this;
         }
 
