@@ -331,8 +331,9 @@ public final class ElectionGroup implements AutoCloseable {
         // Settle: apply a membership change once it held still for the settle interval (at most
         // four intervals after the first change), so a burst of joins moves each name once.
         if (departing != null) {
-            // Leaving: the others' names, computed as they will once they no longer count this member.
-            List<String> others = seen.stream().filter(id -> !id.equals(memberId)).toList();
+            // Leaving: the others' names, computed as they will once they no longer count this member
+            // (and without members that left the store: none of them will take a name).
+            List<String> others = inStore.stream().filter(id -> !id.equals(memberId)).toList();
             if (!others.equals(applied)) {
                 applied = others;
                 assignment = assign(names, others);
@@ -377,7 +378,7 @@ public final class ElectionGroup implements AutoCloseable {
                 String next = assignment.get(name);
                 boolean queued = next != null && claim.candidate.participants().contains(next);
                 // A leaver waits for the others to stop counting it (the grace) and settle, too.
-                long patience = departing == null ? handOffTimeout : handOffTimeout + grace + 4 * settle;
+                long patience = departing == null ? handOffTimeout : next == null ? 0 : handOffTimeout + grace + 4 * settle;
                 if (!held || !(queued || now - claim.givingUpSince >= patience)) {
                     continue;
                 }
