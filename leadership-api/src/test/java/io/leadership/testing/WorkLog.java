@@ -72,8 +72,13 @@ public final class WorkLog {
         return started(term.id(), term.epoch());
     }
 
-    public synchronized Run started(String id, long epoch) {
-        Run run = new Run(id, epoch, System.nanoTime());
+    public Run started(String id, long epoch) {
+        return started(id, epoch, System.nanoTime());
+    }
+
+    /** A run that started at {@code stamp} (the machine's monotonic clock), as another JVM reported it. */
+    public synchronized Run started(String id, long epoch, long stamp) {
+        Run run = new Run(id, epoch, stamp);
         runs.add(run);
         return run;
     }

@@ -76,6 +76,14 @@ class ArgumentsTest {
         assertEquals(2, run("observe", "zk://127.0.0.1:1", ".."));
         assertEquals(2, run("status", "nosuch://127.0.0.1:1", "jobs/a"));
         assertTrue(err.contains("no backend for scheme 'nosuch'") && err.contains("etcd") && err.contains("consul") && err.contains("zk"), err);
+        assertEquals(2, run("status", "--group", "g", "zk://127.0.0.1:1"));
+        assertTrue(err.contains("--group needs --names"), err);
+        assertEquals(2, run("status", "--group", "g", "--names", "s-%d", "--count", "0", "zk://127.0.0.1:1"));
+        assertTrue(err.contains("--count must be 1 to 100000, got 0"), err);
+        assertEquals(2, run("status", "--group", "g", "--names", "a,b/c", "zk://127.0.0.1:1"));
+        assertTrue(err.contains("'b/c'"), err);
+        assertEquals(2, run("status", "--group", "g", "--names", "a", "zk://127.0.0.1:1", "jobs/a"));
+        assertTrue(err.contains("either <name> or --group"), err);
         assertEquals(2, run("elect", "--once", "zk://127.0.0.1:1", "jobs/a"));
         assertTrue(err.contains("--once needs a command"), err);
         assertEquals(2, run("elect", "--id", " ", "zk://127.0.0.1:1", "jobs/a"));

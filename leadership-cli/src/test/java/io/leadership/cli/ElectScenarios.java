@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.ElectionGroup;
 import io.leadership.Follower;
+import io.leadership.Session;
 import io.leadership.Stores;
 import io.leadership.Store;
 import io.leadership.testing.FaultProxy;
@@ -281,6 +283,39 @@ abstract class ElectScenarios {
         observe.signal("TERM");
         assertEquals(0, observe.exitCode(START));
         assertEquals(List.of("none", "a", "b", "none"), observe.out(), "every change, in order");
+    }
+
+    @Test
+    void statusOfAGroupPrintsItsMembersAndTheOwnerOfEachName() throws Exception {
+        String group = election.replace("cli/", "cli-groups/");
+        String uri = server().uri();
+        CliProcess empty = cli("group-empty", "status", "--group", group, "--names", "s-%d", "--count", "6", uri);
+        assertEquals(Main.NO_LEADER, empty.exitCode(START), "no member yet: " + empty.out());
+        assertEquals("members none", empty.out().get(0));
+
+        List<ElectionGroup> members = new ArrayList<>();
+        for (String id : List.of("a", "b")) {
+            Session session = Session.open(store, ttl());
+            ElectionGroup g = ElectionGroup.builder(session, group, id).names("s-%d", 6).build();
+            closing.add(session);
+            closing.add(g);
+            g.join();
+            members.add(g);
+        }
+        await("3 names each", START, () -> members.stream().allMatch(g -> g.owned().size() == 3 && g.owned().keySet().equals(g.assigned())));
+        CliProcess status = cli("group", "status", "--group", group, "--names", "s-%d", "--count", "6", uri);
+        assertEquals(Main.OK, status.exitCode(START), status.out().toString());
+        List<String> expected = new ArrayList<>(List.of("members a b", "a owns 3", "b owns 3"));
+        for (int i = 0; i < 6; i++) {
+            String n = "s-" + i;
+            ElectionGroup owner = members.stream().filter(g -> g.owned().containsKey(n)).findFirst().orElseThrow();
+            expected.add(n + " " + owner.memberId() + " epoch " + owner.owned().get(n));
+        }
+        expected.add("unowned none");
+        assertEquals(expected, status.out());
+        CliProcess json = cli("group-json", "status", "--json", "--group", group, "--names", "s-0,s-1", uri);
+        assertEquals(Main.OK, json.exitCode(START));
+        assertEquals("{\"members\":[\"a\",\"b\"],\"unowned\":[]}", json.out().get(0));
     }
 
     @Test

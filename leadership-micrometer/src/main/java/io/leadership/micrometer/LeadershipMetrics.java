@@ -1,6 +1,7 @@
 package io.leadership.micrometer;
 
 import io.leadership.Candidate;
+import io.leadership.ElectionGroup;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.StoreException;
@@ -33,8 +34,8 @@ import java.util.function.IntSupplier;
 
 /**
  * Micrometer meters for sessions, candidates and followers, every one tagged {@code name} (the
- * election's, or {@value #SESSION} for a session's meters) and, unless made {@link #withoutIdTag()},
- * {@code id} (the candidate's, or the one given for a session or follower):
+ * election's, the group's for a group member's, or {@value #SESSION} for a session's meters) and, unless
+ * made {@link #withoutIdTag()}, {@code id} (the candidate's or member's, or the one given for a session or follower):
  *
  * <table>
  * <caption>Meters</caption>
@@ -53,6 +54,14 @@ import java.util.function.IntSupplier;
  * <tr><td>{@code leadership.keepalive}</td><td>timer</td><td>session</td><td>round trip of each acknowledged keep-alive</td></tr>
  * <tr><td>{@code leadership.lease.margin}</td><td>time gauge</td><td>session</td><td>time left to the lease's safety deadline
  *     (zero or less once passed)</td></tr>
+ * <tr><td>{@code leadership.group.owned}</td><td>gauge</td><td>group member</td><td>names this member owns</td></tr>
+ * <tr><td>{@code leadership.group.assigned}</td><td>gauge</td><td>group member</td><td>names the assignment gives this member</td></tr>
+ * <tr><td>{@code leadership.group.members}</td><td>gauge</td><td>group member</td><td>live members the assignment was computed from</td></tr>
+ * <tr><td>{@code leadership.group.pending}</td><td>gauge</td><td>group member</td><td>names assigned here but not owned yet
+ *     (a move under way, or a name without an owner)</td></tr>
+ * <tr><td>{@code leadership.group.handoffs}</td><td>function counter</td><td>group member</td><td>names this member gave up
+ *     ({@link ElectionGroup#handOffs()}); its rate is the moves per minute</td></tr>
+ * <tr><td>{@code leadership.group.acquisitions}</td><td>function counter</td><td>group member</td><td>times this member came to own a name</td></tr>
  * </table>
  *
  * <p>Sessions, candidates and followers may be added before or after {@link #bindTo}: each is
@@ -155,6 +164,32 @@ public final class LeadershipMetrics implements MeterBinder {
             participants(registry, source, tags, () -> follower.participants().size());
             follower.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, false),
                     () -> remove(source, registry)));
+        });
+    }
+
+    /**
+     * Meters of a member of an {@link ElectionGroup}, tagged with the group's name and the member's
+     * id; removed once it is closed. Its candidates are not metered one by one (a thousand names
+     * would make a thousand series): add one with {@link #candidate} to meter it.
+     */
+    public LeadershipMetrics group(ElectionGroup group) {
+        Objects.requireNonNull(group, "group must not be null");
+        Tags tags = tags(group.group(), group.memberId());
+        return add((registry, source) -> {
+            source.register(registry, r -> Gauge.builder("leadership.group.owned", group, g -> g.owned().size()).tags(tags)
+                    .description("Names this member owns").register(r));
+            source.register(registry, r -> Gauge.builder("leadership.group.assigned", group, g -> g.assigned().size()).tags(tags)
+                    .description("Names the assignment gives this member").register(r));
+            source.register(registry, r -> Gauge.builder("leadership.group.members", group, g -> g.members().size()).tags(tags)
+                    .description("Live members the assignment was computed from").register(r));
+            source.register(registry, r -> Gauge.builder("leadership.group.pending", group,
+                            g -> g.assigned().stream().filter(n -> !g.owned().containsKey(n)).count()).tags(tags)
+                    .description("Names assigned to this member that it does not own yet").register(r));
+            source.register(registry, r -> FunctionCounter.builder("leadership.group.handoffs", group, ElectionGroup::handOffs).tags(tags)
+                    .description("Names this member gave up to another").register(r));
+            source.register(registry, r -> FunctionCounter.builder("leadership.group.acquisitions", group, ElectionGroup::acquisitions)
+                    .tags(tags).description("Times this member came to own a name").register(r));
+            group.events().subscribe(new Each<Term>(term -> { }, () -> remove(source, registry)));
         });
     }
 

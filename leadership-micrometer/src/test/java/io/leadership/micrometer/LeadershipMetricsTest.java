@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
+import io.leadership.ElectionGroup;
 import io.leadership.Session;
 import io.leadership.Term;
 import io.leadership.Store;
@@ -122,6 +123,47 @@ class LeadershipMetricsTest {
             assertEquals(0, registry.find("leadership.store.errors").tags("name", "metered", "operation", "keepAlive").counters().size(),
                     "lease errors count on the session, not again on each candidate");
         }
+    }
+
+    @Test
+    void aGroupMembersMetersFollowItsNamesAndGoWhenItCloses() {
+        LeadershipMetrics metrics = new LeadershipMetrics();
+        metrics.bindTo(registry);
+        try (Store storeA = zookeeper.connect();
+             Store storeB = zookeeper.connect();
+             Session a = Session.open(storeA, InProcessZooKeeper.TTL);
+             Session b = Session.open(storeB, InProcessZooKeeper.TTL)) {
+            ElectionGroup ga = ElectionGroup.builder(a, "metered-group", "a").names("s-%d", 10).minimumHold(Duration.ZERO).build();
+            ElectionGroup gb = ElectionGroup.builder(b, "metered-group", "b").names("s-%d", 10).minimumHold(Duration.ZERO).build();
+            metrics.group(ga).group(gb);
+            ga.join();
+            settles(10, () -> groupGauge("leadership.group.owned", "a"));
+            settles(1, () -> groupGauge("leadership.group.members", "a"));
+            assertEquals(10, groupCounter("leadership.group.acquisitions", "a"));
+
+            gb.join();
+            settles(5, () -> groupGauge("leadership.group.owned", "a"));
+            settles(5, () -> groupGauge("leadership.group.owned", "b"));
+            settles(0, () -> groupGauge("leadership.group.pending", "b"));
+            assertEquals(2, groupGauge("leadership.group.members", "b"));
+            assertEquals(5, groupGauge("leadership.group.assigned", "b"));
+            assertEquals(5, groupCounter("leadership.group.handoffs", "a"), "a gave b its 5 names");
+            assertEquals(5, groupCounter("leadership.group.acquisitions", "b"));
+
+            gb.close();
+            Await.until("b's meters removed", WAIT, () -> registry.find("leadership.group.owned").tags("id", "b").meters().isEmpty());
+            settles(10, () -> groupGauge("leadership.group.owned", "a"));
+            ga.close();
+            Await.until("a's meters removed", WAIT, () -> registry.find("leadership.group.owned").tags("id", "a").meters().isEmpty());
+        }
+    }
+
+    private double groupGauge(String name, String id) {
+        return registry.get(name).tags("name", "metered-group", "id", id).gauge().value();
+    }
+
+    private double groupCounter(String name, String id) {
+        return registry.get(name).tags("name", "metered-group", "id", id).functionCounter().count();
     }
 
     /** The meters move on the binder's own subscriber thread, just after the events the test waits for. */

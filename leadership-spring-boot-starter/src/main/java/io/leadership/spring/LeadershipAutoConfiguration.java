@@ -1,9 +1,11 @@
 package io.leadership.spring;
 
 import io.leadership.Candidate;
+import io.leadership.ElectionGroup;
 import io.leadership.Session;
 import io.leadership.Stores;
 import io.leadership.Store;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -42,6 +44,43 @@ public class LeadershipAutoConfiguration {
     @ConditionalOnBean(Store.class)
     public Session leadershipSession(Store store, LeadershipProperties properties) {
         return Session.open(store, properties.ttl());
+    }
+
+    /**
+     * The application's member of the {@link ElectionGroup} {@code leadership.group.name}, with
+     * {@code leadership.id} as member id and, if the application declares a {@link GroupWork}
+     * bean, its work on each owned name. It joins when the context starts
+     * ({@link GroupLifecycle}) and leaves, giving every name up, before the session closes.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = ENABLED, havingValue = "true", matchIfMissing = true)
+    @ConditionalOnProperty(prefix = "leadership.group", name = "name")
+    @ConditionalOnBean(Session.class)
+    public ElectionGroup leadershipGroup(Session session, LeadershipProperties properties, ObjectProvider<GroupWork> work) {
+        LeadershipProperties.Group g = properties.group();
+        ElectionGroup.Builder b = ElectionGroup.builder(session, g.name(), properties.idOrDefault())
+                .minimumHold(g.minimumHold()).settle(g.settle());
+        if (g.format() != null || g.count() != null) {
+            if (g.format() == null || g.count() == null || g.names() != null) {
+                throw new IllegalArgumentException("leadership.group: give either names, or format with count; got names " + g.names()
+                        + ", format " + g.format() + ", count " + g.count());
+            }
+            b.names(g.format(), g.count());
+        } else {
+            b.names(g.names());
+        }
+        GroupWork w = work.getIfUnique();
+        if (w != null) {
+            b.whileOwning(w::work);
+        }
+        return b.build();
+    }
+
+    @Bean
+    @ConditionalOnBean(ElectionGroup.class)
+    public GroupLifecycle leadershipGroupLifecycle(ElectionGroup group, LeadershipProperties properties) {
+        return new GroupLifecycle(group, properties.phase(), properties.autoStartup());
     }
 
     /** Always, even with {@code leadership.enabled=false}: a {@link LeaderOnly} method then never runs, rather than on every node. */

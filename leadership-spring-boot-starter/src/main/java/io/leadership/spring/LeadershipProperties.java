@@ -3,6 +3,7 @@ package io.leadership.spring;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -28,6 +29,8 @@ import org.springframework.context.SmartLifecycle;
  * @param elections   Elections declared by name (leadership.elections.name.*), each with its own phase, readiness
  *                    and auto-startup if set.
  * @param metrics     Micrometer meters of the sessions and elections.
+ * @param group       An ElectionGroup this application is a member of (leadership.group.*): its names spread
+ *                    evenly over the live members, each owning its fair share.
  */
 @ConfigurationProperties("leadership")
 public record LeadershipProperties(
@@ -39,7 +42,8 @@ public record LeadershipProperties(
         @DefaultValue("" + SmartLifecycle.DEFAULT_PHASE) int phase,
         @DefaultValue("true") boolean readiness,
         Map<String, ElectionSettings> elections,
-        @DefaultValue Metrics metrics) {
+        @DefaultValue Metrics metrics,
+        @DefaultValue Group group) {
 
     /**
      * {@code leadership.elections.<name>.*}: unset values fall back to {@code leadership.phase},
@@ -62,9 +66,25 @@ public record LeadershipProperties(
     public record Metrics(@DefaultValue("false") boolean idTag) {
     }
 
+    /**
+     * {@code leadership.group.*}: with a name, the application is a member of that ElectionGroup,
+     * with leadership.id as its member id, on the application's session.
+     *
+     * @param name         The group's name: its names are the elections name/each-name, its members those of name/members.
+     * @param names        The group's names, each one segment of [A-Za-z0-9._-]; or use format and count.
+     * @param format       A format for the names, such as shard-%04d, with count: the names for 0 to count - 1.
+     * @param count        How many names format makes (1 to 100000).
+     * @param minimumHold  The least time a name is owned before it is given up to another member.
+     * @param settle       How long membership must hold still before the names follow it.
+     */
+    public record Group(String name, List<String> names, String format, Integer count,
+                        @DefaultValue("1s") Duration minimumHold, @DefaultValue("500ms") Duration settle) {
+    }
+
     public LeadershipProperties {
         elections = elections == null ? Map.of() : Map.copyOf(elections);
         metrics = metrics == null ? new Metrics(false) : metrics;
+        group = group == null ? new Group(null, null, null, null, Duration.ofSeconds(1), Duration.ofMillis(500)) : group;
     }
 
     /** {@link #id()}, or {@code <host>-<pid>} when none is set. */

@@ -30,7 +30,9 @@ class ConfigurationMetadataTest {
         Map<String, JsonNode> properties = new TreeMap<>();
         metadata.get("properties").forEach(p -> properties.put(p.get("name").asText(), p));
         assertEquals(Set.of("leadership.enabled", "leadership.auto-startup", "leadership.store", "leadership.ttl", "leadership.id",
-                "leadership.phase", "leadership.readiness", "leadership.elections", "leadership.metrics.id-tag"),
+                "leadership.phase", "leadership.readiness", "leadership.elections", "leadership.metrics.id-tag",
+                "leadership.group.name", "leadership.group.names", "leadership.group.format", "leadership.group.count",
+                "leadership.group.minimum-hold", "leadership.group.settle"),
                 properties.keySet());
         Set<String> undescribed = new TreeSet<>();
         properties.forEach((name, p) -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.ElectionGroup;
 import io.leadership.Session;
 import io.leadership.micrometer.LeadershipMetrics;
 import io.leadership.Store;
@@ -66,6 +67,32 @@ class LeadershipAutoConfigurationTest {
                     MeterRegistry registry = context.getBean(MeterRegistry.class);
                     context.getBean(LeadershipMetrics.class).bindTo(registry); // what Boot's metrics auto-configuration does
                     assertEquals(1, registry.get("leadership.leader").tags("name", "reports").gauge().value());
+                });
+    }
+
+    @Test
+    void aGroupDeclaredByPropertiesJoinsWithTheContextAndLeavesBeforeTheSessionCloses() {
+        java.util.Set<String> worked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+                        "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4")
+                .withBean(GroupWork.class, () -> name -> term -> {
+                    worked.add(name);
+                    term.ended().get();
+                })
+                .run(context -> {
+                    ElectionGroup group = context.getBean(ElectionGroup.class);
+                    assertEquals("runner", group.memberId());
+                    assertTrue(context.getBean(GroupLifecycle.class).isRunning());
+                    Await.until("the only member owns the 4 names and works on each", WAIT,
+                            () -> group.owned().size() == 4 && worked.size() == 4);
+                    context.close();
+                    assertTrue(group.owned().isEmpty(), "every name given up on shutdown: " + group.owned());
+                });
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+                        "leadership.group.name=shards", "leadership.group.format=s-%d")
+                .run(context -> {
+                    assertTrue(context.getStartupFailure() != null, "format without count is refused");
+                    assertTrue(context.getStartupFailure().getMessage().contains("format with count"), context.getStartupFailure().getMessage());
                 });
     }
 
