@@ -85,6 +85,7 @@ final class Campaign implements Session.Listener {
     private Key key = NONE;
     private boolean eligible;
     private boolean stopping;
+    private boolean leaveFailed; // an attempt of the current hand-off's delete failed: its answer may have been lost
     private Loop.Timer retry;
     private Loop.Timer drainTimer;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
@@ -419,13 +420,13 @@ final class Campaign implements Session.Listener {
     public void leaseInDoubt(Lease lease, boolean gone) {
         if (gone) {
             if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
-                left(leaving, null); // deleted with the lease
+                left(leaving, null, null); // deleted with the lease
             } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
                 settle(unsure); // any key of it went with it
             } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
                 Leaving deleted = new Leaving(draining.entry(), draining.resigns());
                 key = deleted;
-                left(deleted, null); // deleted with the lease
+                left(deleted, null, null); // deleted with the lease
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
                 lose("lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE); // leaseValid() of the next lease joins again
             }
@@ -450,26 +451,33 @@ final class Campaign implements Session.Listener {
         abandonTransfer();
         cancelWatch();
         cancelDrainTimer();
+        if (!(key instanceof Leaving)) {
+            leaveFailed = false; // a new hand-off, not a retry of one
+        }
         Leaving leaving = new Leaving(mine, handingOff);
         key = leaving;
-        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, error)));
+        Session.call(() -> store.leave(mine)).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
         syncPost();
     }
 
-    private void left(Leaving leaving, Throwable error) {
+    private void left(Leaving leaving, Boolean deleted, Throwable error) {
         if (key != leaving) {
             return; // the lease went meanwhile, and the key with it
         }
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
             // Also when stopped: a key left on a lease the session keeps alive would block everyone
             // behind it. The stop completes once the key is deleted or its lease is gone.
+            leaveFailed = true;
             retryAfter(error, leaving, () -> leave(leaving.entry(), leaving.resigns()));
             return;
         }
         key = NONE;
         // The key is gone (deleted by this leave, or by one whose answer was lost, or with its
         // lease), after every resign that asked for this hand-off: each of them is answered true.
-        leaving.resigns().forEach(r -> r.complete(true));
+        // But a first delete that found no key (no earlier attempt could have deleted it) shows a
+        // key that was already gone, with its lease, when the hand-off began: nothing was handed off.
+        boolean handedOff = !Boolean.FALSE.equals(deleted) || leaveFailed;
+        leaving.resigns().forEach(r -> r.complete(handedOff));
         if (stopping) {
             completeStopWhenPostGone();
         } else {
