@@ -65,14 +65,7 @@ public final class Transfers {
                 return CompletableFuture.completedFuture(false);
             }
             CompletableFuture<Lease> lease = new CompletableFuture<>();
-            loop.execute(() -> {
-                Lease l = session.usableLease();
-                if (l == null) {
-                    lease.completeExceptionally(new IllegalStateException("session has no lease in good standing to hold the transfer signal"));
-                } else {
-                    lease.complete(l);
-                }
-            });
+            loop.execute(() -> awaitLease(session, lease, result));
             String signal = Mailbox.transfer(head.get().version(), target.get().version(), id);
             return lease.thenCompose(l -> Session.call(() -> store.join(mailbox, signal, l))).thenCompose(e -> {
                 if (!e.value().equals(signal)) {
@@ -101,6 +94,18 @@ public final class Transfers {
                 }
             });
         });
+    }
+
+    /** Completes {@code lease} with the session's lease once it is in good standing (a new session's grant may be under way); gives up once {@code until} is done. */
+    private static void awaitLease(Session session, CompletableFuture<Lease> lease, CompletableFuture<?> until) {
+        Lease l = session.usableLease();
+        if (l != null) {
+            lease.complete(l);
+        } else if (until.isDone()) {
+            lease.completeExceptionally(new IllegalStateException("session has no lease in good standing to hold the transfer signal"));
+        } else {
+            session.loop().schedule(() -> awaitLease(session, lease, until), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+        }
     }
 
     /** Completes {@code led} once {@code target} heads ({@code true}) or is gone ({@code false}); stops once {@code until} is done. */

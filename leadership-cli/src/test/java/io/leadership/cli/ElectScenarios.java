@@ -295,7 +295,7 @@ abstract class ElectScenarios {
         await("the follower sees a, b, c", START, () -> follower.participants().equals(List.of("a", "b", "c")));
 
         CliProcess transfer = cli("transfer", "transfer", "--ttl", ttl, uri, election, "c");
-        assertEquals(Main.OK, transfer.exitCode(START), "transfer: " + transfer.out());
+        assertEquals(Main.OK, transfer.exitCode(START), "transfer: " + transfer.out() + " " + transfer.err());
         assertEquals(List.of("transferred to c"), transfer.out());
         long epochC = Long.parseLong(c.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
         assertTrue(epochC > epochA);
