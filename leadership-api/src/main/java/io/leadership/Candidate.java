@@ -341,7 +341,7 @@ public final class Candidate implements AutoCloseable {
      * @param id the target's candidate id, see {@link Keys#checkId(String)}
      * @return completes with {@code true} once the target's key heads the election after this
      *         leader's key was deleted; with {@code false} at once if this candidate does not
-     *         lead or {@code id} is not waiting behind it, and with {@code false} if the target left
+     *         lead or {@code id} is not waiting behind it (its own id included), and with {@code false} if the target left
      *         first, the keys ahead of it did not step aside within the session's TTL, this term
      *         ended otherwise (resign, stop, lease in doubt), or a transfer to another id is under
      *         way. A second transfer to the same id joins the one under way.
