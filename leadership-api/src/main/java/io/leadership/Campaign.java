@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * The campaign of one {@link Candidate}: <em>join</em> → read our <em>position</em> → lead if our
  * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
  * leader waits for its own key to go (deleted by someone else: it steps down and rejoins). A term
- * that ends voluntarily (resign, stop, ineligible) <em>drains</em> its work before its key is
- * deleted; one that ends involuntarily cancels the work and leaves at once.
+ * that ends voluntarily (resign, stop, transfer, ineligible) <em>drains</em> its work before its key is
+ * deleted; one that ends involuntarily cancels the work and leaves at once. A transfer (asked here,
+ * through the election's {@link Mailbox}, or for a preferred candidate) first waits for the keys
+ * between ours and the target's to step aside: waiting keys of this library that read a transfer
+ * signal covering them leave and join at the tail.
  * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
  *
  * <p>A state machine on its session's {@link Loop}: inputs are store answers, lease signals,
