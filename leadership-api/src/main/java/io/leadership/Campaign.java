@@ -132,9 +132,14 @@ final class Campaign implements Session.Listener {
         eligibility.start(loop, this::eligible, this::report);
         if (mailbox != null) {
             mailboxWatch = SharedWatches.watch(store, mailbox, new QueueListener() {
+                private List<Entry> last; // deliveries never overlap
+
                 @Override
                 public void onQueue(Queue q) {
-                    loop.execute(() -> signalsChanged(q));
+                    if (!q.entries().equals(last)) { // the mailbox is mostly empty: its new revisions alone are no news
+                        last = q.entries();
+                        loop.execute(() -> signalsChanged(q));
+                    }
                 }
             });
         }
