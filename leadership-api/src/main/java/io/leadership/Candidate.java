@@ -71,7 +71,7 @@ public final class Candidate implements AutoCloseable {
         long seed = session.loop().nanoTime() ^ ((long) election.hashCode() << 32 | id.hashCode());
         this.campaign = new Campaign(b.session, b.election, b.id, new Backoff(b.backoffMin, b.backoffMax, seed),
                 new Eligibility(b.eligibility, b.eligibleWhen, b.eligibilityInterval, new Backoff(b.backoffMin, b.backoffMax, ~seed)),
-                b.whileLeading, b.workers);
+                b.whileLeading, b.workers, b.priority, b.preferenceHold);
         campaign.stopped.whenComplete((v, e) -> {
             closeParticipantsWatch();
             synchronized (campaign.published) {
@@ -330,6 +330,35 @@ public final class Candidate implements AutoCloseable {
     }
 
     /**
+     * Hands leadership to the waiting candidate {@code id} (its oldest key, if it runs more than
+     * one). The candidates of this library whose keys stand between this leader's and the
+     * target's step aside: each leaves and joins again at the tail, so no key is ever created
+     * ahead of an existing one. Then this leader's term ends as on {@link #resign()} (its work
+     * drained, cause {@link Term.Cause#TRANSFER}) and its key rejoins at the tail; the target,
+     * now next, leads after that one delete. Curator and etcd candidates in a mixed election do
+     * not step aside: a transfer past one of them waits for it to leave, at most the session's TTL.
+     *
+     * @param id the target's candidate id, see {@link Keys#checkId(String)}
+     * @return completes with {@code true} once the target's key heads the election after this
+     *         leader's key was deleted; with {@code false} at once if this candidate does not
+     *         lead or {@code id} is not waiting behind it (its own id included), and with {@code false} if the target left
+     *         first, the keys ahead of it did not step aside within the session's TTL, this term
+     *         ended otherwise (resign, stop, lease in doubt), or a transfer to another id is under
+     *         way. A second transfer to the same id joins the one under way.
+     * @throws IllegalArgumentException if {@code id} is null, blank or not a valid candidate id
+     */
+    public CompletableFuture<Boolean> transfer(String id) {
+        Keys.checkId(id);
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        if (!started.get() || campaign.stopped.isDone()) {
+            result.complete(false);
+        } else {
+            session.loop().execute(() -> campaign.transfer(id, result));
+        }
+        return result;
+    }
+
+    /**
      * Ends the campaign: steps down if leader, deletes the key, completes the publishers.
      * The future completes when the key is deleted (or was never held). Idempotent.
      */
@@ -360,6 +389,9 @@ public final class Candidate implements AutoCloseable {
 
     /** Settings of a {@link Candidate}. */
     public static final class Builder {
+        /** The default {@link #preferenceHold(Duration)} in seconds. */
+        public static final int DEFAULT_PREFERENCE_HOLD_SECONDS = 10;
+        private static final Duration DEFAULT_PREFERENCE_HOLD = Duration.ofSeconds(DEFAULT_PREFERENCE_HOLD_SECONDS);
         private final Session session;
         private final String election;
         private final String id;
@@ -370,6 +402,8 @@ public final class Candidate implements AutoCloseable {
         private Duration eligibilityInterval;
         private LeaderTask whileLeading;
         private Executor workers;
+        private int priority;
+        private Duration preferenceHold = DEFAULT_PREFERENCE_HOLD;
 
         private Builder(Session session, String election, String id) {
             if (session == null) {
@@ -439,6 +473,37 @@ public final class Candidate implements AutoCloseable {
             }
             this.whileLeading = task;
             this.workers = executor;
+            return this;
+        }
+
+        /**
+         * Marks this candidate preferred with {@code priority} (1 to 1000; 0, the default, is not
+         * preferred). While it waits (eligible, its key in the queue), it signals so through the
+         * store, and a leader of this library with a lower priority hands leadership to it once,
+         * by {@link Candidate#transfer(String)}, after leading for at least its
+         * {@link #preferenceHold(Duration) preference hold}; the highest priority wins, the oldest
+         * key among equals. E.g. the new version during a rolling upgrade, or the replica nearest
+         * to its clients.
+         *
+         * @throws IllegalArgumentException if {@code priority} is outside 0 to 1000
+         */
+        public Builder preferred(int priority) {
+            if (priority < 0 || priority > 1000) {
+                throw new IllegalArgumentException("priority must be between 0 (not preferred) and 1000, got " + priority);
+            }
+            this.priority = priority;
+            return this;
+        }
+
+        /**
+         * While this candidate leads, how long it leads at least before handing off to a preferred
+         * candidate (0 to 1 h, default {@value #DEFAULT_PREFERENCE_HOLD_SECONDS} s), and how long it
+         * waits again after such a hand-off failed. Every leader holds it, so preferences move
+         * leadership at most once per hold, however often a preferred candidate joins and leaves.
+         * Transfers asked explicitly are not held.
+         */
+        public Builder preferenceHold(Duration hold) {
+            this.preferenceHold = Backoff.check("preference hold", hold, Duration.ZERO, Duration.ofHours(1));
             return this;
         }
 

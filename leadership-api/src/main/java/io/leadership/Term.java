@@ -12,6 +12,8 @@ public record Term(String election, String id, long epoch, boolean leading, Caus
         ELECTED,
         /** {@link Candidate#resign()}, or the candidate turned ineligible. */
         RESIGN,
+        /** {@link Candidate#transfer(String)}, a transfer asked through the store, or a hand-off to a preferred candidate. */
+        TRANSFER,
         /** {@link Candidate#stop()} or the session's close. */
         STOP,
         /** The lease's safety deadline passed without an acknowledged keep-alive. */

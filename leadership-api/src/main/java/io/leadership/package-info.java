@@ -50,6 +50,16 @@
  * involuntary end (lease in doubt, key taken over) cannot wait: the successor may be elected as
  * soon as the store expires our lease, so the work is cancelled and the key left at once.
  *
+ * <p><b>Why a transfer keeps one leader.</b> A transfer moves no key forward: the keys between
+ * the leader's and the target's leave and join again at the tail (they read a signal in the
+ * election's mailbox, {@code <election>.transfers}, a name beside the election that no Curator or
+ * etcd client reads), then the leader ends its term as on a resign and rejoins at the tail. Every
+ * step is a delete or a join at the tail, the steps a campaign already takes, so the argument
+ * above holds unchanged; the target simply finds itself next and leads after one delete. A
+ * preferred candidate's signal in the same mailbox lets a leader of lower priority transfer to it,
+ * no sooner than its preference hold into its term, which bounds how often preferences move
+ * leadership.
+ *
  * <p><b>No clock, no thread of its own.</b> The campaign ({@code Campaign}) and the lease keeping
  * ({@code LeaseKeeper}) are state machines: their inputs are store answers, wait completions, lease
  * signals, timer expiries and user calls, their outputs store calls, publications and timers. They

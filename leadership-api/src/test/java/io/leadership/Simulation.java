@@ -25,7 +25,9 @@ final class Simulation {
 
     /** What may happen in a run; shrinking tries smaller shapes of a failing seed. */
     enum Fault {
-        DISCONNECT, PAUSE, CRASH, JOIN, RESIGN, STOP, ELIGIBILITY, RESET, COMPACT, STORM, LOSS, SLOW
+        DISCONNECT, PAUSE, CRASH, JOIN, RESIGN, STOP, ELIGIBILITY, RESET, COMPACT, STORM, LOSS, SLOW,
+        /** {@code transfer(id)} calls, and candidates marked preferred (some of them). */
+        TRANSFER
     }
 
     /** The size of a run: at most {@code candidates} at the start, {@code steps} chaos actions, the faults allowed. */
@@ -103,7 +105,11 @@ final class Simulation {
             this.loop = new SimLoop(node);
             this.client = store.client(node, world.chance(0.5));
             this.session = Session.open(client, ttl, null, loop);
-            this.candidate = Candidate.builder(session, ELECTION, id).eligibility(eligible).build();
+            Candidate.Builder b = Candidate.builder(session, ELECTION, id).eligibility(eligible);
+            if (shape.allows(Fault.TRANSFER) && world.chance(0.25)) {
+                b.preferred(1 + world.nextInt(3)).preferenceHold(Duration.ofNanos(world.between(0, 2 * ttl.toNanos())));
+            }
+            this.candidate = b.build();
         }
 
         boolean live() {
@@ -206,7 +212,7 @@ final class Simulation {
             if (!p.node.crashed()) {
                 for (CompletableFuture<?> c : p.calls) {
                     if (!c.isDone()) {
-                        checker.violation(p.id + "'s resign() or stop() never completed");
+                        checker.violation(p.id + "'s resign(), transfer() or stop() never completed");
                     }
                 }
             }
@@ -377,6 +383,12 @@ final class Simulation {
                     p.node.at(0, () -> resign(p));
                 }
             }
+            case TRANSFER -> {
+                Proc target = pick();
+                if (p != null && target != null) {
+                    p.node.at(0, () -> transfer(p, target.id));
+                }
+            }
             case STOP -> {
                 if (p != null) {
                     p.stopping = true; // decided now, though a paused process calls it when it wakes
@@ -428,6 +440,31 @@ final class Simulation {
                 // the run's network, chosen at its start
             }
         }
+    }
+
+    /**
+     * A user's {@code transfer(id)}: every call completes, and {@code true} only once a key of this
+     * candidate that headed the queue was deleted during the call (the hand-off: by it, or with its
+     * lease). The history rules judge the rest: one leader at a time, epochs increasing.
+     */
+    private void transfer(Proc p, String target) {
+        long calledAt = world.now();
+        if (world.verbose()) {
+            world.trace(p.id + ": transfer(" + target + ")");
+        }
+        CompletableFuture<Boolean> r = p.candidate.transfer(target);
+        p.calls.add(r);
+        r.whenComplete((answer, error) -> {
+            if (world.verbose()) {
+                world.trace(p.id + ": transfer(" + target + ") answered " + (error == null ? answer : error));
+            }
+            if (error != null) {
+                checker.violation(p.id + "'s transfer(" + target + ") failed: " + error);
+            } else if (answer && store.deletions().stream()
+                    .noneMatch(d -> d.at() >= calledAt && d.headed() && d.entry().value().equals(p.id))) {
+                checker.violation(p.id + "'s transfer(" + target + ") answered true but no key of it that headed the queue was deleted during the call");
+            }
+        });
     }
 
     private Proc pick() {

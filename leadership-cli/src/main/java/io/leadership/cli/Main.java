@@ -12,28 +12,30 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code leadership} command: {@code elect}, {@code observe}, {@code status}.
+ * The {@code leadership} command: {@code elect}, {@code observe}, {@code status}, {@code transfer}.
  *
  * <p>Exit codes: 0 success (for {@code status}: there is a leader), 1 the store could not be reached
  * within {@code --timeout} or another failure, 2 bad arguments (the message names the value and its
- * accepted range), 3 {@code status} found no leader; {@code elect --once} exits with the command's code.
+ * accepted range), 3 {@code status} found no leader, 4 {@code transfer}
+ * did not make the candidate lead; {@code elect --once} exits with the command's code.
  */
 @Command(name = "leadership", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {Elect.class, Observe.class, Status.class},
-        description = "Leader election on etcd, Consul and ZooKeeper: run a command only while leader, observe, status.")
+        subcommands = {Elect.class, Observe.class, Status.class, Transfer.class},
+        description = "Leader election on etcd, Consul and ZooKeeper: run a command only while leader, observe, status, transfer.")
 public final class Main implements Runnable {
 
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final int NO_LEADER = 3;
+    static final int NOT_TRANSFERRED = 4;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: elect, observe or status");
+        throw new ParameterException(spec.commandLine(), "missing command: elect, observe, status or transfer");
     }
 
     public static void main(String[] args) {

@@ -319,6 +319,33 @@ abstract class ElectScenarios {
     }
 
     @Test
+    void transferHandsLeadershipToTheNamedWaitingCandidate() throws Exception {
+        Follower follower = follower();
+        String uri = server().uri();
+        String ttl = ttl().toMillis() + "ms";
+        CliProcess a = cli("a", "elect", "--id", "a", "--ttl", ttl, uri, election);
+        long epochA = Long.parseLong(a.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        cli("b", "elect", "--id", "b", "--ttl", ttl, uri, election);
+        await("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
+        CliProcess c = cli("c", "elect", "--id", "c", "--ttl", ttl, uri, election);
+        await("the follower sees a, b, c", START, () -> follower.participants().equals(List.of("a", "b", "c")));
+
+        CliProcess transfer = cli("transfer", "transfer", "--ttl", ttl, uri, election, "c");
+        assertEquals(Main.OK, transfer.exitCode(START), "transfer: " + transfer.out() + " " + transfer.err());
+        assertEquals(List.of("transferred to c"), transfer.out());
+        long epochC = Long.parseLong(c.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        assertTrue(epochC > epochA);
+        a.awaitOut(START, l -> l.startsWith("deposed "));
+        await("c leads, b stepped aside before a rejoined", START, () -> follower.participants().equals(List.of("c", "b", "a")));
+
+        CliProcess none = cli("transfer-none", "transfer", "--ttl", ttl, uri, election, "nobody");
+        assertEquals(Main.NOT_TRANSFERRED, none.exitCode(START), "no such candidate: " + none.out());
+        CliProcess blank = cli("transfer-blank", "transfer", uri, election, " ");
+        assertEquals(Main.USAGE, blank.exitCode(START));
+        assertTrue(blank.err().stream().anyMatch(l -> l.contains("candidate id")), "names the id: " + blank.err());
+    }
+
+    @Test
     void onceExitsWithTheCommandsExitCodeAndLeavesNoKey() throws Exception {
         CliProcess once = elect("once", server().uri(), "exit:7:100", "--once");
         assertEquals(7, once.exitCode(START));

@@ -1,0 +1,267 @@
+package io.leadership.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leadership.Candidate;
+import io.leadership.Session;
+import io.leadership.Term;
+import io.leadership.Transfers;
+import io.leadership.spi.Store;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Transfer to a chosen candidate and preferred leaders against a real server, every candidate on
+ * a store client and session of its own (as in separate processes): a transfer reaches each
+ * waiting candidate in turn, a transfer asked through the store from a process that does not lead
+ * is acted on, a preferred candidate that joins last leads after one hand-off, and one that keeps
+ * leaving and joining moves leadership at most once per preference hold. After every scenario the
+ * fault suite's {@link History} check judges what every candidate did, sampled about every
+ * millisecond on this JVM's monotonic clock.
+ */
+public abstract class TransferScenarios {
+
+    protected static final Duration ANSWER = Duration.ofSeconds(20);
+
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+    private final History history = new History();
+    private volatile boolean sampling = true;
+    private Thread sampler;
+    protected String key;
+
+    protected abstract StoreServer server();
+
+    /** A new client of the store, as another process would have. */
+    protected Store connect() {
+        return server().connect();
+    }
+
+    protected Duration ttl() {
+        return server().ttl();
+    }
+
+    @BeforeEach
+    void setUp(TestInfo test) {
+        key = "transfer/" + test.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        sampler = new Thread(this::sample, "transfer-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            sampling = false;
+            sampler.join(5_000);
+            History.Verdict v = history.check(ttl(), ttl().multipliedBy(3));
+            assertTrue(v.ok(), () -> "history: " + v.violations() + "\n" + v.excerpt());
+        } finally {
+            nodes.forEach(Node::close);
+            for (AutoCloseable c : closeLater) {
+                c.close();
+            }
+        }
+    }
+
+    /** Every millisecond, each candidate's epoch while it leads, stamped before the call (as the children of the fault suite do). */
+    private void sample() {
+        while (sampling) {
+            for (Node n : nodes) {
+                long at = System.nanoTime();
+                OptionalLong epoch = n.candidate.epoch();
+                if (epoch.isPresent()) {
+                    history.record(n.id, "act " + at + " " + epoch.getAsLong() + " " + at, System.nanoTime());
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** A candidate with a store client and session of its own. */
+    protected final class Node implements AutoCloseable {
+        final String id;
+        final Store store;
+        final Session session;
+        final Candidate candidate;
+        final List<Term> terms = new CopyOnWriteArrayList<>();
+
+        Node(String id, UnaryOperator<Candidate.Builder> settings) {
+            this.id = id;
+            this.store = connect();
+            this.session = Session.open(store, ttl());
+            this.candidate = settings.apply(Candidate.builder(session, key, id)).build();
+            candidate.terms().subscribe(new java.util.concurrent.Flow.Subscriber<Term>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(Term t) {
+                    terms.add(t);
+                    history.record(id, (t.leading() ? "elected " : "down ") + System.nanoTime() + " -1", System.nanoTime());
+                }
+
+                @Override
+                public void onError(Throwable e) {
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            history.record(id, "down " + System.nanoTime() + " -1", System.nanoTime()); // the flag starts false
+            candidate.runForElection();
+        }
+
+        boolean leads() {
+            return candidate.isLeader();
+        }
+
+        @Override
+        public void close() {
+            candidate.close();
+            session.close();
+            store.close();
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
+
+    protected Node candidate(String id, UnaryOperator<Candidate.Builder> settings) {
+        Node n = new Node(id, settings);
+        nodes.add(n);
+        return n;
+    }
+
+    protected Node candidate(String id) {
+        return candidate(id, b -> b);
+    }
+
+    private Node leader() {
+        Await.until(() -> "one leader among " + nodes, ANSWER, () -> nodes.stream().filter(Node::leads).count() == 1);
+        return nodes.stream().filter(Node::leads).findFirst().orElseThrow();
+    }
+
+    private void awaitQueue(Node seen, List<String> ids) {
+        Await.until(() -> "the queue " + ids + ", seen " + seen.candidate.participants(), ANSWER,
+                () -> seen.candidate.participants().equals(ids));
+    }
+
+    private static boolean answer(java.util.concurrent.CompletableFuture<Boolean> f) {
+        try {
+            return f.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("no answer within " + ANSWER, e);
+        }
+    }
+
+    @Test
+    void aTransferReachesEachWaitingCandidateInTurn() {
+        Node a = candidate("a");
+        Await.until("a leads", ANSWER, a::leads);
+        List<String> queue = new ArrayList<>(List.of("a"));
+        for (String id : List.of("b", "c", "d")) {
+            candidate(id);
+            queue.add(id);
+            awaitQueue(a, queue);
+        }
+        assertFalse(answer(a.candidate.transfer("nobody")), "no such candidate: false at once");
+        assertFalse(answer(nodes.get(1).candidate.transfer("c")), "only the leader transfers");
+        assertThrows(IllegalArgumentException.class, () -> a.candidate.transfer(" "));
+
+        // The last first (two keys step aside), then each other one, from whoever leads.
+        for (String target : List.of("d", "b", "a", "c", "b", "d", "a")) {
+            Node from = leader();
+            long epoch = from.candidate.epoch().orElse(-1);
+            assertTrue(answer(from.candidate.transfer(target)), from + " transfers to " + target);
+            Node to = nodes.stream().filter(n -> n.id.equals(target)).findFirst().orElseThrow();
+            Await.until(target + " leads", ANSWER, to::leads);
+            assertTrue(to.candidate.epoch().orElse(-1) > epoch, "a new term, a greater epoch");
+            Await.until(from + " ended its term for it", ANSWER,
+                    () -> from.terms.stream().anyMatch(t -> !t.leading() && t.epoch() == epoch && t.cause() == Term.Cause.TRANSFER));
+            Await.until("four keys, no more", ANSWER, () -> to.candidate.participants().size() == 4
+                    && to.candidate.participants().get(0).equals(target));
+        }
+    }
+
+    @Test
+    void aTransferAskedThroughTheStoreIsActedOnByTheLeader() throws Exception {
+        Node a = candidate("a");
+        Await.until("a leads", ANSWER, a::leads);
+        candidate("b");
+        awaitQueue(a, List.of("a", "b"));
+        Node c = candidate("c");
+        awaitQueue(a, List.of("a", "b", "c"));
+        Store operatorStore = connect();
+        closeLater.add(operatorStore);
+        Session operator = Session.open(operatorStore, ttl());
+        closeLater.add(0, operator);
+        assertFalse(answer(Transfers.request(operator, key, "nobody", ANSWER)));
+        assertTrue(answer(Transfers.request(operator, key, "c", ANSWER)), "c leads");
+        Await.until("c leads", ANSWER, c::leads);
+        Await.until("b and a rejoined behind c", ANSWER, () -> c.candidate.participants().size() == 3);
+    }
+
+    @Test
+    void aPreferredCandidateThatJoinsLastLeadsAfterOneHandOff() {
+        Duration hold = Duration.ofMillis(300);
+        Node a = candidate("a", b -> b.preferenceHold(hold));
+        Await.until("a leads", ANSWER, a::leads);
+        candidate("b", b -> b.preferenceHold(hold));
+        awaitQueue(a, List.of("a", "b"));
+        candidate("c", b -> b.preferenceHold(hold));
+        awaitQueue(a, List.of("a", "b", "c"));
+        Node p = candidate("p", b -> b.preferred(5).preferenceHold(hold));
+        Await.until("p leads", ANSWER, () -> p.leads() && p.terms.stream().anyMatch(Term::leading));
+        List<String> leaders = new ArrayList<>();
+        for (Node n : nodes) {
+            n.terms.stream().filter(Term::leading).forEach(t -> leaders.add(t.epoch() + " " + n.id));
+        }
+        leaders.sort(java.util.Comparator.comparingLong(s -> Long.parseLong(s.split(" ")[0])));
+        assertEquals(List.of("a", "p"), leaders.stream().map(s -> s.split(" ")[1]).toList(), "one hand-off, from a to p");
+        Await.until("a ended its term for p", ANSWER, () -> a.terms.stream().anyMatch(t -> !t.leading() && t.cause() == Term.Cause.TRANSFER));
+    }
+
+    @Test
+    void aPreferredCandidateThatKeepsLeavingMovesLeadershipAtMostOncePerHold() {
+        Duration hold = Duration.ofSeconds(1);
+        candidate("a", b -> b.preferenceHold(hold));
+        candidate("b", b -> b.preferenceHold(hold));
+        Node p = null;
+        List<Long> preferredTermsBegan = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            p = candidate("p" + i, b -> b.preferred(1).preferenceHold(hold));
+            Node joined = p;
+            Await.until(joined + " leads", ANSWER, joined::leads);
+            preferredTermsBegan.add(System.nanoTime());
+            nodes.remove(joined);
+            joined.close(); // leaves: a or b leads, and holds before handing off to the next one
+        }
+        for (int i = 1; i < preferredTermsBegan.size(); i++) {
+            long apart = preferredTermsBegan.get(i) - preferredTermsBegan.get(i - 1);
+            assertTrue(apart >= hold.toNanos(), "preferred leaders " + Duration.ofNanos(apart) + " apart, the hold is " + hold);
+        }
+    }
+}
