@@ -91,6 +91,7 @@ final class Campaign implements Session.Listener {
     private Key key = NONE;
     private boolean eligible;
     private boolean stopping;
+    private Leaving sending; // whose delete is in flight, if any
     private boolean leaveFailed; // an attempt of the current hand-off's delete failed: its answer may have been lost
     private Loop.Timer retry;
     private Loop.Timer drainTimer;
@@ -352,8 +353,11 @@ final class Campaign implements Session.Listener {
             read(waiting);
         } else if (key instanceof Leaving leaving && leaving.head()) {
             leaving.resigns().add(result); // our key, heading at our last view, is being deleted: answered with that delete
-        } else if (key instanceof Joining || key instanceof Reading || key instanceof Unsure) {
-            resigns.add(result); // the answer in flight, or the join again, tells where our key stands
+        } else if (key instanceof Reading reading) {
+            resigns.add(result);
+            read(new Reading(reading.entry(), reading.lease())); // a read sent now: the one in flight may predate the call
+        } else if (key instanceof Joining || key instanceof Unsure) {
+            resigns.add(result); // the join's answer, or the join again, is followed by a read sent after the call
         } else {
             result.complete(false); // no key of ours can head the election
         }
@@ -474,6 +478,7 @@ final class Campaign implements Session.Listener {
             leaveFailed = false; // a new hand-off, not a retry of one
         }
         key = leaving;
+        sending = leaving;
         Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
         syncPost();
     }
@@ -482,6 +487,7 @@ final class Campaign implements Session.Listener {
         if (key != leaving) {
             return; // the lease went meanwhile, and the key with it
         }
+        sending = null;
         if (error != null && !(Session.unwrap(error) instanceof LeaseExpiredException)) {
             // Also when stopped: a key left on a lease the session keeps alive would block everyone
             // behind it. The stop completes once the key is deleted or its lease is gone.
@@ -549,7 +555,9 @@ final class Campaign implements Session.Listener {
         } else if (key instanceof Held held) {
             leave(held.entry());
         } else if (key instanceof Leaving leaving) {
-            leave(leaving); // once more, in case its retry was just cancelled
+            if (sending != leaving) {
+                leave(leaving); // its retry was just cancelled; a delete in flight decides by itself
+            }
         } else if (key instanceof Unsure unsure) {
             settle(unsure); // at once: its retry was just cancelled
         } else if (key == NONE) {
