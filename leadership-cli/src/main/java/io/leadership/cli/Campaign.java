@@ -22,10 +22,34 @@ import java.util.concurrent.TimeoutException;
  * a child lives, asks {@link Candidate#isLeader()}, which answers from the lease deadline at that
  * instant. Either one ending the term sends SIGTERM to the child, so a missed or late event
  * cannot keep the child running; SIGKILL follows {@code --kill-after} later (see {@link Bound}).
- * The key is deleted ({@link Candidate#stop()}, or {@link Candidate#resign()} on SIGHUP) only after
- * the child is dead, so the next leader's command never starts while ours still runs.
+ * The key is deleted ({@link Candidate#stop()}, {@link Candidate#resign()} on SIGHUP, or a transfer)
+ * only after the child is dead ({@link ChildGate}, the candidate's drained work), so the next leader's
+ * command never starts while ours still runs.
  */
 final class Campaign {
+
+    /**
+     * The candidate's work in each term ({@link io.leadership.LeaderTask}): it returns once the term
+     * ended and the command of that term, if one was started, has exited. So the library's drained
+     * hand-off deletes the key only after the command is gone, whatever ended the term voluntarily.
+     */
+    static final class ChildGate implements io.leadership.LeaderTask {
+        private volatile java.util.concurrent.CompletableFuture<Void> gone = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+        void starting() {
+            gone = new java.util.concurrent.CompletableFuture<>();
+        }
+
+        void exited() {
+            gone.complete(null);
+        }
+
+        @Override
+        public void run(io.leadership.Leadership term) {
+            term.ended().join(); // the main thread sees the term end too, and stops the command
+            gone.join();
+        }
+    }
 
     /** The watchdog's period while leading: part of {@link Bound#SLACK}. */
     static final long WATCH_MILLIS = 5;
@@ -42,6 +66,7 @@ final class Campaign {
     private record ResignAnswer(boolean handedOff, Throwable error) implements Event { }
 
     private final Candidate candidate;
+    private final ChildGate gate;
     private final String name;
     private final String id;
     private final Bound bound;
@@ -60,7 +85,6 @@ final class Campaign {
     private volatile Child child;
     private boolean ran;
     private boolean resigning;
-    private boolean resignWhenChildGone; // SIGHUP while the command ran: resign once it exited
     private boolean stopping;
     private int exitCode = Main.OK;
     // The last error and when it came, and when the current term began, all under termLock: an
@@ -70,9 +94,10 @@ final class Campaign {
     private long lastErrorAt;
     private long termBegan;
 
-    Campaign(Candidate candidate, String name, String id, Bound bound, List<String> command, boolean once,
+    Campaign(Candidate candidate, ChildGate gate, String name, String id, Bound bound, List<String> command, boolean once,
              Duration timeout, String store, Output out, PrintStream err) {
         this.candidate = candidate;
+        this.gate = gate;
         this.name = name;
         this.id = id;
         this.bound = bound;
@@ -141,16 +166,9 @@ final class Campaign {
         } else if (e instanceof Flag) {
             deposed();
         } else if (e instanceof Signalled s && s.name().equals("HUP")) {
-            Child c = child;
-            if (stopping) {
-                return;
-            }
-            resigning = true;
-            if (c != null) {
-                resignWhenChildGone = true; // drained: the key stays until the command exited (SIGKILL after --kill-after)
-                c.terminate();
-            } else {
-                resign();
+            if (!stopping) {
+                resigning = true;
+                resign(); // drained: the term ends, the command is stopped, and only then is the key deleted
             }
         } else if (e instanceof Signalled s) {
             Child c = child;
@@ -212,10 +230,12 @@ final class Campaign {
         } else if (pending && inTerm && leader && !stopping) {
             pending = false;
             ran = true;
+            gate.starting();
             try {
                 child = Child.start(command, Map.of("LEADERSHIP_NAME", name, "LEADERSHIP_ID", id,
                         "LEADERSHIP_EPOCH", String.valueOf(epoch.getAsLong())));
             } catch (IOException e) {
+                gate.exited();
                 warn("cannot run " + command.get(0) + ": " + e.getMessage());
                 stopping = true;
                 exitCode = CANNOT_RUN;
@@ -225,14 +245,8 @@ final class Campaign {
 
     private void ended(Child c) {
         child = null;
+        gate.exited();
         int code = c.exitCode();
-        if (resignWhenChildGone) {
-            resignWhenChildGone = false;
-            if (!stopping && !once) {
-                resign();
-                return;
-            }
-        }
         if (once) {
             stopping = true;
             exitCode = code;

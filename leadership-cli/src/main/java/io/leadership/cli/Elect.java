@@ -75,8 +75,10 @@ final class Elect implements Callable<Integer> {
         try (Store store = Stores.connect(credentials.address(address))) {
             Session session = Session.builder(store, bound.ttl()).safetyMargin(bound.margin()).open();
             try {
-                Candidate candidate = Candidate.create(session, name, me);
-                return new Campaign(candidate, name, me, bound, List.copyOf(command), once, timeout,
+                Campaign.ChildGate gate = new Campaign.ChildGate();
+                // The term's work is the command: a voluntary end (SIGHUP, a transfer, stop) deletes the key only once it exited.
+                Candidate candidate = Candidate.builder(session, name, me).whileLeading(gate).build();
+                return new Campaign(candidate, gate, name, me, bound, List.copyOf(command), once, timeout,
                         StoreAddress.redact(address), out, System.err).run();
             } finally {
                 session.close();

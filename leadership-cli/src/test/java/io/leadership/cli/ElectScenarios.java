@@ -323,19 +323,22 @@ abstract class ElectScenarios {
         Follower follower = follower();
         String uri = server().uri();
         String ttl = ttl().toMillis() + "ms";
-        CliProcess a = cli("a", "elect", "--id", "a", "--ttl", ttl, uri, election);
-        long epochA = Long.parseLong(a.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
-        cli("b", "elect", "--id", "b", "--ttl", ttl, uri, election);
+        // Commands that take 300 ms to exit: the transferred-from leader's must end before the target's starts.
+        CliProcess a = elect("a", uri, "slow-term:300");
+        long epochA = Long.parseLong(a.awaitErr(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        elect("b", uri, "slow-term:300");
         await("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
-        CliProcess c = cli("c", "elect", "--id", "c", "--ttl", ttl, uri, election);
+        CliProcess c = elect("c", uri, "slow-term:300");
         await("the follower sees a, b, c", START, () -> follower.participants().equals(List.of("a", "b", "c")));
 
         CliProcess transfer = cli("transfer", "transfer", "--ttl", ttl, uri, election, "c");
         assertEquals(Main.OK, transfer.exitCode(START), "transfer: " + transfer.out() + " " + transfer.err());
         assertEquals(List.of("transferred to c"), transfer.out());
-        long epochC = Long.parseLong(c.awaitOut(START, l -> l.startsWith("elected ")).substring("elected ".length()));
+        long epochC = Long.parseLong(c.awaitErr(START, l -> l.startsWith("elected ")).substring("elected ".length()));
         assertTrue(epochC > epochA);
-        a.awaitOut(START, l -> l.startsWith("deposed "));
+        a.awaitErr(START, l -> l.startsWith("deposed "));
+        running("c");
+        stamps.assertNoOverlap();
         await("c leads, b stepped aside before a rejoined", START, () -> follower.participants().equals(List.of("c", "b", "a")));
 
         CliProcess none = cli("transfer-none", "transfer", "--ttl", ttl, uri, election, "nobody");
