@@ -187,7 +187,8 @@ final class Status implements Callable<Integer> {
                 watches.forEach(Watch::close);
             }
         }
-        List<String> members = first.get(group + "/members").values();
+        // Sorted, as the assignment reads them: the store's order changes whenever a member joins the membership again.
+        List<String> members = first.get(group + "/members").values().stream().sorted().toList();
         Map<String, Integer> owns = new TreeMap<>();
         members.forEach(m -> owns.put(m, 0));
         List<String> unowned = new ArrayList<>();
