@@ -8,38 +8,52 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * One {@link Store#watch} per election per store client, shared by every follower of that election
  * in the process: a thousand followers of one election cost the store one watch. A listener that
  * joins a running watch first receives the last queue it delivered, then every later one, in store
  * order. Deliveries of one election never overlap; listeners are this package's own, which only
- * publish without blocking. The store's watch closes with its last listener.
+ * publish without blocking. The store's watch closes with its last listener, and a store's entry
+ * leaves the registry with its last election: nothing stays behind for a closed store, and stores
+ * do not contend on one lock.
  */
 final class SharedWatches {
 
-    private static final Map<Store, SharedWatches> BY_STORE = new WeakHashMap<>(); // guarded by itself
+    private static final ConcurrentMap<Store, SharedWatches> BY_STORE = new ConcurrentHashMap<>();
 
     private final Store store;
     private final Map<String, Election> elections = new HashMap<>(); // guarded by this
+    private boolean retired; // guarded by this: out of BY_STORE, where a new one takes its place
 
     private SharedWatches(Store store) {
         this.store = store;
     }
 
     static Watch watch(Store store, String election, QueueListener listener) {
-        SharedWatches shared;
-        synchronized (BY_STORE) {
-            shared = BY_STORE.computeIfAbsent(store, SharedWatches::new);
+        while (true) {
+            Watch watch = BY_STORE.computeIfAbsent(store, SharedWatches::new).add(election, listener);
+            if (watch != null) {
+                return watch;
+            }
         }
-        return shared.add(election, listener);
     }
 
+    /** Whether {@code store} has a shared watch open (for tests: a closed store leaves nothing behind). */
+    static boolean registered(Store store) {
+        return BY_STORE.containsKey(store);
+    }
+
+    /** Adds {@code listener}, opening the election's watch if it is the first; null if this one retired. */
     private Watch add(String election, QueueListener listener) {
         Election e;
         boolean open;
         synchronized (this) {
+            if (retired) {
+                return null;
+            }
             e = elections.computeIfAbsent(election, Election::new);
             open = e.listeners.isEmpty() && e.watch == null;
             e.add(listener);
@@ -69,6 +83,10 @@ final class SharedWatches {
             if (elections.get(e.name) == e) {
                 elections.remove(e.name);
                 close = e.watch;
+            }
+            if (elections.isEmpty() && !retired) {
+                retired = true;
+                BY_STORE.remove(store, this);
             }
         }
         if (close != null) {

@@ -1,6 +1,8 @@
 package io.leadership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spi.LeaseListener;
 import io.leadership.testing.Await;
@@ -44,6 +46,15 @@ class SharedWatchesTest {
             assertEquals(1, store.openWatches(), "the last follower of shared/a closed its watch");
             other.close();
             assertEquals(0, store.openWatches(), "nothing left open");
+            assertFalse(SharedWatches.registered(store), "the store left the registry with its last election");
+
+            Follower again = Follower.create(store, "shared/a");
+            again.followElection();
+            assertTrue(SharedWatches.registered(store));
+            Await.until("a new follower after the last closed watches again", ANSWER, () -> again.leader().equals(Optional.of("node-1")));
+            assertEquals(1, store.openWatches());
+            again.close();
+            assertFalse(SharedWatches.registered(store));
         }
     }
 }
