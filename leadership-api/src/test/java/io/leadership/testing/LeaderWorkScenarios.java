@@ -42,8 +42,11 @@ public abstract class LeaderWorkScenarios {
         return server().ttl();
     }
 
-    /** Resigns in {@link #theWorkOfConsecutiveLeadersNeverOverlaps()}: enough for a loaded 2-core machine. */
-    protected int resigns() {
+    /**
+     * Hand-offs in {@link #theWorkOfConsecutiveLeadersNeverOverlaps()}, resigns and transfers in
+     * turn: enough for a loaded 2-core machine.
+     */
+    protected int handOffs() {
         return 200;
     }
 
@@ -108,6 +111,11 @@ public abstract class LeaderWorkScenarios {
         return among.stream().filter(n -> n.candidate.isLeader()).findFirst().orElseThrow();
     }
 
+    /**
+     * Odd hand-offs are resigns (to the next in line), even ones transfers, alternately to either
+     * other candidate: to the last in line, the one between steps aside first, and its work must
+     * not start either.
+     */
     @Test
     void theWorkOfConsecutiveLeadersNeverOverlaps() {
         List<Node> three = new ArrayList<>();
@@ -115,15 +123,28 @@ public abstract class LeaderWorkScenarios {
             three.add(candidate(id, work.untilEnded(Duration.ofMillis(3))));
         }
         Await.until("the first work started", ANSWER, () -> work.size() == 1);
-        for (int i = 1; i <= resigns(); i++) {
+        for (int i = 1; i <= handOffs(); i++) {
             WorkLog.Run running = work.last();
             Node leader = three.stream().filter(n -> n.id.equals(running.id)).findFirst().orElseThrow();
-            assertTrue(Await.result(leader.candidate.resign(), ANSWER), "resign #" + i + " of " + leader.id);
+            int round = i;
             int started = i + 1;
-            Await.until(() -> "work #" + started + " started after resign #" + started, ANSWER, () -> work.size() >= started);
+            if (i % 2 == 1) {
+                assertTrue(Await.result(leader.candidate.resign(), ANSWER), "resign #" + i + " of " + leader.id);
+            } else {
+                List<Node> others = three.stream().filter(n -> n != leader).toList();
+                String target = others.get((i / 2) % 2).id;
+                // A transfer answers false to a candidate not (yet) waiting: the last resigner may still be rejoining.
+                Await.until(() -> target + " waits in the election: " + leader.candidate.participants(), ANSWER,
+                        () -> leader.candidate.participants().contains(target));
+                assertTrue(Await.result(leader.candidate.transfer(target), ANSWER), "transfer #" + i + " of " + leader.id + " to " + target);
+                Await.until(() -> "work #" + started + " started after transfer #" + round + ", on " + target, ANSWER,
+                        () -> work.size() >= started);
+                assertEquals(target, work.last().id, "the transfer's target leads: " + work.runs());
+            }
+            Await.until(() -> "work #" + started + " started after hand-off #" + round, ANSWER, () -> work.size() >= started);
         }
         work.assertNoOverlap();
-        assertEquals(resigns() + 1, work.size(), "one run per term: " + work.runs().size());
+        assertEquals(handOffs() + 1, work.size(), "one run per term: " + work.runs().size());
     }
 
     @Test
