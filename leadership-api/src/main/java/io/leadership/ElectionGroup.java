@@ -151,24 +151,24 @@ public final class ElectionGroup implements AutoCloseable {
         int ceilings = sorted.size() % ids.size();
         int[] load = new int[ids.size()];
         long[] idHashes = ids.stream().mapToLong(ElectionGroup::hash).toArray();
-        Integer[] order = new Integer[ids.size()];
-        long[] score = new long[ids.size()];
         for (String name : sorted) {
+            // The highest-ranked member with room: one pass, ties to the lower id (ids are sorted).
             long h = hash(name);
+            int best = -1;
+            long bestScore = 0;
             for (int m = 0; m < ids.size(); m++) {
-                order[m] = m;
-                score[m] = mix(h ^ Long.rotateLeft(idHashes[m], 29));
-            }
-            java.util.Arrays.sort(order, (x, y) -> score[x] != score[y] ? Long.compareUnsigned(score[y], score[x]) : ids.get(x).compareTo(ids.get(y)));
-            for (int m : order) {
                 if (load[m] < floor || (load[m] == floor && ceilings > 0)) {
-                    if (load[m]++ == floor) {
-                        ceilings--;
+                    long score = mix(h ^ Long.rotateLeft(idHashes[m], 29));
+                    if (best < 0 || Long.compareUnsigned(score, bestScore) > 0) {
+                        best = m;
+                        bestScore = score;
                     }
-                    result.put(name, ids.get(m));
-                    break;
                 }
             }
+            if (load[best]++ == floor) {
+                ceilings--;
+            }
+            result.put(name, ids.get(best));
         }
         return result;
     }
@@ -301,9 +301,12 @@ public final class ElectionGroup implements AutoCloseable {
     /** The live members: those in the store, and those that left it less than the grace ago (a lease in doubt that may come back). */
     private void countMembers(long now) {
         departedAt.values().removeIf(t -> now - t >= grace);
-        TreeSet<String> live = new TreeSet<>(inStore);
-        live.addAll(departedAt.keySet());
-        List<String> members = List.copyOf(live);
+        List<String> members = inStore; // sorted; a new list only while a departed member is still counted
+        if (!departedAt.isEmpty()) {
+            TreeSet<String> live = new TreeSet<>(inStore);
+            live.addAll(departedAt.keySet());
+            members = List.copyOf(live);
+        }
         if (!members.equals(seen)) {
             seen = members;
             seenAt = now;
