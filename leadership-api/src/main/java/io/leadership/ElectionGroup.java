@@ -151,24 +151,24 @@ public final class ElectionGroup implements AutoCloseable {
         int ceilings = sorted.size() % ids.size();
         int[] load = new int[ids.size()];
         long[] idHashes = ids.stream().mapToLong(ElectionGroup::hash).toArray();
-        Integer[] order = new Integer[ids.size()];
-        long[] score = new long[ids.size()];
         for (String name : sorted) {
+            // The highest-ranked member with room: one pass, ties to the lower id (ids are sorted).
             long h = hash(name);
+            int best = -1;
+            long bestScore = 0;
             for (int m = 0; m < ids.size(); m++) {
-                order[m] = m;
-                score[m] = mix(h ^ Long.rotateLeft(idHashes[m], 29));
-            }
-            java.util.Arrays.sort(order, (x, y) -> score[x] != score[y] ? Long.compareUnsigned(score[y], score[x]) : ids.get(x).compareTo(ids.get(y)));
-            for (int m : order) {
                 if (load[m] < floor || (load[m] == floor && ceilings > 0)) {
-                    if (load[m]++ == floor) {
-                        ceilings--;
+                    long score = mix(h ^ Long.rotateLeft(idHashes[m], 29));
+                    if (best < 0 || Long.compareUnsigned(score, bestScore) > 0) {
+                        best = m;
+                        bestScore = score;
                     }
-                    result.put(name, ids.get(m));
-                    break;
                 }
             }
+            if (load[best]++ == floor) {
+                ceilings--;
+            }
+            result.put(name, ids.get(best));
         }
         return result;
     }
@@ -206,25 +206,7 @@ public final class ElectionGroup implements AutoCloseable {
             throw new IllegalStateException("group '" + group + "' member '" + memberId + "' was closed; build a new one");
         }
         if (started.compareAndSet(false, true)) {
-            members.followParticipants().subscribe(new Flow.Subscriber<List<String>>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscription.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(List<String> ids) {
-                    execute(() -> membersSeen(ids));
-                }
-
-                @Override
-                public void onError(Throwable throwable) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            members.followParticipants().subscribe(new Each<List<String>>(ids -> execute(() -> membersSeen(ids))));
             membership.runForElection();
             thread.scheduleWithFixedDelay(this::reconcileSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -301,9 +283,12 @@ public final class ElectionGroup implements AutoCloseable {
     /** The live members: those in the store, and those that left it less than the grace ago (a lease in doubt that may come back). */
     private void countMembers(long now) {
         departedAt.values().removeIf(t -> now - t >= grace);
-        TreeSet<String> live = new TreeSet<>(inStore);
-        live.addAll(departedAt.keySet());
-        List<String> members = List.copyOf(live);
+        List<String> members = inStore; // sorted; a new list only while a departed member is still counted
+        if (!departedAt.isEmpty()) {
+            TreeSet<String> live = new TreeSet<>(inStore);
+            live.addAll(departedAt.keySet());
+            members = List.copyOf(live);
+        }
         if (!members.equals(seen)) {
             seen = members;
             seenAt = now;
@@ -378,7 +363,7 @@ public final class ElectionGroup implements AutoCloseable {
                 String next = assignment.get(name);
                 boolean queued = next != null && claim.candidate.participants().contains(next);
                 // A leaver waits for the others to stop counting it (the grace) and settle, too.
-                long patience = departing == null ? handOffTimeout : next == null ? 0 : handOffTimeout + grace + 4 * settle;
+                long patience = departing == null ? handOffTimeout : next == null ? 0 : leaverPatience();
                 if (!held || !(queued || now - claim.givingUpSince >= patience)) {
                     continue;
                 }
@@ -393,6 +378,11 @@ public final class ElectionGroup implements AutoCloseable {
         }
     }
 
+    /** How long a leaver waits for a name's next owner: the hand-off timeout, plus the others' grace and settle before they count it gone. */
+    private long leaverPatience() {
+        return handOffTimeout + grace + 4 * settle;
+    }
+
     private void campaign(String name) {
         Candidate.Builder b = Candidate.builder(session, group + "/" + name, memberId);
         if (work != null) {
@@ -402,36 +392,43 @@ public final class ElectionGroup implements AutoCloseable {
             }
         }
         Candidate c = b.build();
-        c.terms().subscribe(new Flow.Subscriber<Term>() {
-            @Override
-            public void onSubscribe(Flow.Subscription subscription) {
-                subscription.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(Term t) {
-                Term mine = new Term(name, t.id(), t.epoch(), t.leading(), t.cause());
-                if (t.leading()) {
-                    ownedSince.put(name, System.nanoTime());
-                    owned.put(name, t.epoch());
-                    acquired.incrementAndGet();
-                } else {
-                    owned.remove(name, t.epoch());
-                    ownedSince.remove(name);
-                }
-                events.publish(mine);
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        c.terms().subscribe(new Each<Term>(t -> termChanged(name, t)));
         claims.put(name, new Claim(c));
         c.runForElection();
+    }
+
+    /** A term of {@code name}'s candidate began or ended: published as the group's, with the name as its election. */
+    private void termChanged(String name, Term t) {
+        if (t.leading()) {
+            ownedSince.put(name, System.nanoTime());
+            owned.put(name, t.epoch());
+            acquired.incrementAndGet();
+        } else {
+            owned.remove(name, t.epoch());
+            ownedSince.remove(name);
+        }
+        events.publish(new Term(name, t.id(), t.epoch(), t.leading(), t.cause()));
+    }
+
+    /** Takes every item of a publisher this group follows until it completes; its errors are the candidates' own to report. */
+    private record Each<T>(java.util.function.Consumer<T> action) implements Flow.Subscriber<T> {
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(T item) {
+            action.accept(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
     }
 
     /** Stops {@code candidate} (drained if it leads); the name is campaigned for again only once that is done. */
@@ -458,7 +455,7 @@ public final class ElectionGroup implements AutoCloseable {
             CompletableFuture<Void> handedOff = new CompletableFuture<>();
             membership.stop();
             execute(() -> departing = handedOff);
-            long patience = TimeUnit.NANOSECONDS.toMillis(handOffTimeout + grace + 4 * settle + minHold) + 1000;
+            long patience = TimeUnit.NANOSECONDS.toMillis(leaverPatience() + minHold) + 1000;
             try {
                 handedOff.get(patience, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {

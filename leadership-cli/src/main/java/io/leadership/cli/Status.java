@@ -1,5 +1,6 @@
 package io.leadership.cli;
 
+import io.leadership.ElectionGroup;
 import io.leadership.StoreException;
 import io.leadership.Stores;
 import io.leadership.spi.Durations;
@@ -79,43 +80,22 @@ final class Status implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "missing <name>: the election, or --group <group> --names <names>");
         }
         Keys.check(name);
-        CompletableFuture<Queue> first = new CompletableFuture<>();
-        try (Store store = (Store) Stores.connect(credentials.address(address))) {
-            Watch watch = store.watch(name, new QueueListener() {
-                @Override
-                public void onQueue(Queue queue) {
-                    first.complete(queue);
-                }
-
-                @Override
-                public void onError(StoreException error) {
-                    if (!first.isDone()) {
-                        System.err.println("leadership status: " + error.getMessage());
-                    }
-                }
-            });
-            Queue queue;
-            try {
-                queue = first.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                System.err.println("leadership status: no answer from " + StoreAddress.redact(address) + " within --timeout "
-                        + Durations.format(timeout));
-                return Main.FAILED;
-            } finally {
-                watch.close();
-            }
-            Optional<Entry> head = queue.head();
-            Output out = new Output(System.out, json);
-            if (json) {
-                out.line("", Output.fields("leader", head.map(Entry::value).orElse(null),
-                        "epoch", head.map(Entry::version).orElse(null), "participants", queue.values()));
-            } else {
-                out.line("leader " + head.map(Entry::value).orElse("none"), null);
-                head.ifPresent(h -> out.line("epoch " + h.version(), null));
-                out.line("participants " + Output.ids(queue.values()), null);
-            }
-            return head.isPresent() ? Main.OK : Main.NO_LEADER;
+        Map<String, Queue> first = firstQueues(List.of(name), "no answer");
+        if (first == null) {
+            return Main.FAILED;
         }
+        Queue queue = first.get(name);
+        Optional<Entry> head = queue.head();
+        Output out = new Output(System.out, json);
+        if (json) {
+            out.line("", Output.fields("leader", head.map(Entry::value).orElse(null),
+                    "epoch", head.map(Entry::version).orElse(null), "participants", queue.values()));
+        } else {
+            out.line("leader " + head.map(Entry::value).orElse("none"), null);
+            head.ifPresent(h -> out.line("epoch " + h.version(), null));
+            out.line("participants " + Output.ids(queue.values()), null);
+        }
+        return head.isPresent() ? Main.OK : Main.NO_LEADER;
     }
 
     /** The group's names as the members pass them to {@code ElectionGroup.Builder.names}. */
@@ -139,8 +119,8 @@ final class Status implements Callable<Integer> {
             list.addAll(List.of(names.split(",")));
         }
         for (String n : list) {
-            if (n.contains("/") || n.equals("members")) {
-                throw new ParameterException(spec.commandLine(), "name " + Keys.quote(n) + " must be one segment of [A-Za-z0-9._-], not 'members'");
+            if (n.contains("/") || n.equals(ElectionGroup.MEMBERS)) {
+                throw new ParameterException(spec.commandLine(), "name " + Keys.quote(n) + " must be one segment of [A-Za-z0-9._-], not '" + ElectionGroup.MEMBERS + "'");
             }
             Keys.check(group + "/" + n);
         }
@@ -154,41 +134,14 @@ final class Status implements Callable<Integer> {
     private int callGroup() throws Exception {
         List<String> all = groupNames();
         List<String> elections = new ArrayList<>();
-        elections.add(group + "/members");
+        elections.add(group + "/" + ElectionGroup.MEMBERS);
         all.forEach(n -> elections.add(group + "/" + n));
-        Map<String, Queue> first = new ConcurrentHashMap<>();
-        CompletableFuture<Void> complete = new CompletableFuture<>();
-        try (Store store = (Store) Stores.connect(credentials.address(address))) {
-            List<Watch> watches = new ArrayList<>();
-            try {
-                for (String election : elections) {
-                    watches.add(store.watch(election, new QueueListener() {
-                        @Override
-                        public void onQueue(Queue queue) {
-                            if (first.putIfAbsent(election, queue) == null && first.size() == elections.size()) {
-                                complete.complete(null);
-                            }
-                        }
-
-                        @Override
-                        public void onError(StoreException error) {
-                            if (!first.containsKey(election)) {
-                                System.err.println("leadership status: " + error.getMessage());
-                            }
-                        }
-                    }));
-                }
-                complete.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                System.err.println("leadership status: " + first.size() + " of " + elections.size() + " elections of group '" + group
-                        + "' answered from " + StoreAddress.redact(address) + " within --timeout " + Durations.format(timeout));
-                return Main.FAILED;
-            } finally {
-                watches.forEach(Watch::close);
-            }
+        Map<String, Queue> first = firstQueues(elections, "not all " + elections.size() + " elections of group '" + group + "' answered");
+        if (first == null) {
+            return Main.FAILED;
         }
         // Sorted, as the assignment reads them: the store's order changes whenever a member joins the membership again.
-        List<String> members = first.get(group + "/members").values().stream().sorted().toList();
+        List<String> members = first.get(group + "/" + ElectionGroup.MEMBERS).values().stream().sorted().toList();
         Map<String, Integer> owns = new TreeMap<>();
         members.forEach(m -> owns.put(m, 0));
         List<String> unowned = new ArrayList<>();
@@ -214,5 +167,44 @@ final class Status implements Callable<Integer> {
             out.line("unowned " + Output.ids(unowned), null);
         }
         return unowned.isEmpty() ? Main.OK : Main.NO_LEADER;
+    }
+
+    /**
+     * The first queue of each of {@code elections}, all watched at once on one store client; null
+     * (after saying {@code what} and how many answered on stderr) if they did not all answer within --timeout.
+     */
+    private Map<String, Queue> firstQueues(List<String> elections, String what) throws Exception {
+        Map<String, Queue> first = new ConcurrentHashMap<>();
+        CompletableFuture<Void> complete = new CompletableFuture<>();
+        try (Store store = (Store) Stores.connect(credentials.address(address))) {
+            List<Watch> watches = new ArrayList<>();
+            try {
+                for (String election : elections) {
+                    watches.add(store.watch(election, new QueueListener() {
+                        @Override
+                        public void onQueue(Queue queue) {
+                            if (first.putIfAbsent(election, queue) == null && first.size() == elections.size()) {
+                                complete.complete(null);
+                            }
+                        }
+
+                        @Override
+                        public void onError(StoreException error) {
+                            if (!first.containsKey(election)) {
+                                System.err.println("leadership status: " + error.getMessage());
+                            }
+                        }
+                    }));
+                }
+                complete.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return first;
+            } catch (TimeoutException e) {
+                System.err.println("leadership status: " + what + " from " + StoreAddress.redact(address) + " within --timeout "
+                        + Durations.format(timeout) + (elections.size() > 1 ? " (" + first.size() + " answered)" : ""));
+                return null;
+            } finally {
+                watches.forEach(Watch::close);
+            }
+        }
     }
 }

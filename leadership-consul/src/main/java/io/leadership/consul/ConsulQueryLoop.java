@@ -186,7 +186,7 @@ final class ConsulQueryLoop {
 
     /** Adds a watch: offered the last answer at once (on the store's threads) if that answer covers it, else the next. */
     synchronized void add(ConsulWatch watch) {
-        String home = homeOf(watch.election());
+        String home = watch.home();
         widen(home);
         watches.add(watch);
         Snapshot s = snapshot;
@@ -278,13 +278,10 @@ final class ConsulQueryLoop {
                 if (watches.isEmpty() && waiters.isEmpty()) {
                     continue; // a new interest came and went at once: ask the watcher again
                 }
-                Set<String> keys = new LinkedHashSet<>();
-                waiters.forEach(w -> keys.add(w.entry().key()));
-                key = watches.isEmpty() && keys.size() == 1 ? keys.iterator().next() : null;
+                key = watches.isEmpty() ? onlyKey() : null;
                 String narrowest = null;
                 for (ConsulWatch w : watches) {
-                    String home = homeOf(w.election());
-                    narrowest = narrowest == null ? home : commonPrefix(narrowest, home);
+                    narrowest = narrowest == null ? w.home() : commonPrefix(narrowest, w.home());
                 }
                 for (Waiter w : waiters) {
                     narrowest = narrowest == null ? w.home() : commonPrefix(narrowest, w.home());
@@ -350,6 +347,19 @@ final class ConsulQueryLoop {
         }
     }
 
+    /** The key every wait is on, or null if they await more than one (or none). */
+    private String onlyKey() {
+        String key = null;
+        for (Waiter w : waiters) {
+            if (key == null) {
+                key = w.entry().key();
+            } else if (!key.equals(w.entry().key())) {
+                return null;
+            }
+        }
+        return key;
+    }
+
     private synchronized boolean hasWatches() {
         return !watches.isEmpty();
     }
@@ -382,7 +392,7 @@ final class ConsulQueryLoop {
             if (s != null) {
                 snapshot = s;
                 for (ConsulWatch w : watches) {
-                    if (s.covers(homeOf(w.election()))) {
+                    if (s.covers(w.home())) {
                         offered.add(w);
                     }
                 }

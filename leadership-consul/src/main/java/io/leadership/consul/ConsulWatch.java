@@ -29,6 +29,7 @@ final class ConsulWatch implements Watch {
     private final ConsulQueryLoop loop;
     private final ConsulStore store;
     private final String election;
+    private final String home; // the prefix it is watched under, asked for by every query and answer of its loop
     private final QueueListener listener;
     private volatile boolean closed;
     // guarded by this
@@ -40,11 +41,16 @@ final class ConsulWatch implements Watch {
         this.loop = loop;
         this.store = store;
         this.election = election;
+        this.home = ConsulQueryLoop.homeOf(election);
         this.listener = listener;
     }
 
     String election() {
         return election;
+    }
+
+    String home() {
+        return home;
     }
 
     /** One answer of the loop: delivered if newer than the last offered and it changes what this watch last delivered. */

@@ -183,7 +183,7 @@ public final class LeadershipMetrics implements MeterBinder {
             source.register(registry, r -> Gauge.builder("leadership.group.members", group, g -> g.members().size()).tags(tags)
                     .description("Live members the assignment was computed from").register(r));
             source.register(registry, r -> Gauge.builder("leadership.group.pending", group,
-                            g -> g.assigned().stream().filter(n -> !g.owned().containsKey(n)).count()).tags(tags)
+                            LeadershipMetrics::pending).tags(tags)
                     .description("Names assigned to this member that it does not own yet").register(r));
             source.register(registry, r -> FunctionCounter.builder("leadership.group.handoffs", group, ElectionGroup::handOffs).tags(tags)
                     .description("Names this member gave up to another").register(r));
@@ -191,6 +191,12 @@ public final class LeadershipMetrics implements MeterBinder {
                     .tags(tags).description("Times this member came to own a name").register(r));
             group.events().subscribe(new Each<Term>(term -> { }, () -> remove(source, registry)));
         });
+    }
+
+    /** Names assigned to the member that it does not own: one snapshot of what it owns, not one per name. */
+    private static long pending(ElectionGroup group) {
+        Map<String, Long> owned = group.owned();
+        return group.assigned().stream().filter(n -> !owned.containsKey(n)).count();
     }
 
     @Override
