@@ -18,14 +18,9 @@ public abstract class ClusterFaultSuite {
         return cluster().ttl();
     }
 
-    /** How long after its last keep-alive the store may take at most to expire a lease (Consul: 2 × TTL). */
-    protected Duration expiryBound(Duration ttl) {
-        return ttl;
-    }
-
     /** How long the key may stay leaderless after a fault heals: a member's return may cost a store election too. */
     protected Duration recoveryBound(Duration ttl) {
-        return expiryBound(ttl).plusSeconds(5);
+        return cluster().expiryBound(ttl).plusSeconds(5);
     }
 
     /** Member faults twice as often as the others. */
@@ -44,7 +39,7 @@ public abstract class ClusterFaultSuite {
     /** Randomized rounds on the cluster; a soak with {@code -Dleadership.faults.rounds=N}. */
     @Test
     void randomFaults() throws Exception {
-        FaultSuite.runRandomFaults(cluster(), ttl(), expiryBound(ttl()), recoveryBound(ttl()), faults(), quickRounds(),
+        FaultSuite.runRandomFaults(cluster(), ttl(), cluster().expiryBound(ttl()), recoveryBound(ttl()), faults(), quickRounds(),
                 quickBudget(), Path.of("target", "fault-logs", cluster().name() + "-cluster-randomFaults"));
     }
 }

@@ -34,10 +34,6 @@ public abstract class ClusterScenarios {
 
     protected abstract ClusterServer cluster();
 
-    protected Duration expiryBound(Duration ttl) {
-        return ttl;
-    }
-
     private record Node(String id, Link link, Session session, Candidate candidate, Recorder<Boolean> elected) {
         void close() {
             candidate.close();
@@ -95,7 +91,7 @@ public abstract class ClusterScenarios {
     }
 
     private Duration reelectionBound() {
-        return expiryBound(cluster().ttl()).plusSeconds(1);
+        return cluster().expiryBound(cluster().ttl()).plusSeconds(1);
     }
 
     @Test

@@ -45,11 +45,6 @@ public abstract class ElectionScenarios {
 
     protected abstract StoreServer server();
 
-    /** How long after its last keep-alive the store may take at most to expire a lease (Consul: 2 × TTL). */
-    protected Duration expiryBound(Duration ttl) {
-        return ttl;
-    }
-
     /** How many candidates share one lease in {@link #aThousandCandidatesOnAThousandKeysKeepOneLease()}. */
     protected int manyCandidates() {
         return 1000;
@@ -289,7 +284,7 @@ public abstract class ElectionScenarios {
         fault.accept(leader.link);
         Recorder.Event<Boolean> stepDown = leader.elected.expect(false, ttl().plus(ANSWER));
         assertFalse(leader.candidate.isLeader());
-        Duration bound = expiryBound(ttl()).plusSeconds(1);
+        Duration bound = server().expiryBound(ttl()).plusSeconds(1);
         Node next = awaitLeader(others, bound.plus(ANSWER));
         Recorder.Event<Boolean> elected = next.elected.awaitMatching(Boolean::booleanValue, ANSWER);
         long electedAfter = elected.at() - cutAt;

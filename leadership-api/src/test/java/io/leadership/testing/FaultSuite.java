@@ -42,14 +42,9 @@ public abstract class FaultSuite {
         return server().ttl();
     }
 
-    /** How long after its last keep-alive the store may take at most to expire a lease (Consul: 2 × TTL). */
-    protected Duration expiryBound(Duration ttl) {
-        return ttl;
-    }
-
     /** How long the key may stay leaderless after a fault heals. */
     protected Duration recoveryBound(Duration ttl) {
-        return expiryBound(ttl).plusSeconds(5);
+        return server().expiryBound(ttl).plusSeconds(5);
     }
 
     /** Rounds of {@link #randomFaults()} in the quick mode CI runs: each fault kind twice. */
@@ -139,7 +134,7 @@ public abstract class FaultSuite {
         long killedAt = System.nanoTime();
         leader.kill();
         history.fault("kill", leader.id(), killedAt, killedAt);
-        Duration bound = expiryBound(ttl()).plusSeconds(1);
+        Duration bound = server().expiryBound(ttl()).plusSeconds(1);
         ChildCandidate next = awaitLeader(others, bound.plusSeconds(30));
         long electedAt = history.terms().stream().filter(t -> t.candidate().equals(next.id()) && t.start() - killedAt > 0)
                 .mapToLong(History.Term::start).min().orElseThrow();
@@ -164,7 +159,7 @@ public abstract class FaultSuite {
 
         long pausedAt = System.nanoTime();
         leader.pause();
-        ChildCandidate next = awaitLeader(others, expiryBound(ttl()).plusSeconds(30));
+        ChildCandidate next = awaitLeader(others, server().expiryBound(ttl()).plusSeconds(30));
         long wakeAt = pausedAt + ttl().multipliedBy(2).toNanos();
         if (wakeAt - System.nanoTime() > 0) {
             TimeUnit.NANOSECONDS.sleep(wakeAt - System.nanoTime()); // the pause lasts 2 × TTL: the schedule, not a wait
@@ -192,7 +187,7 @@ public abstract class FaultSuite {
     /** Randomized rounds of every fault; quick in CI, a soak with {@code -Dleadership.faults.rounds=N}. */
     @Test
     void randomFaults() throws Exception {
-        runRandomFaults(server(), ttl(), expiryBound(ttl()), recoveryBound(ttl()), faults(), quickRounds(), quickBudget(), logs);
+        runRandomFaults(server(), ttl(), server().expiryBound(ttl()), recoveryBound(ttl()), faults(), quickRounds(), quickBudget(), logs);
     }
 
     /**

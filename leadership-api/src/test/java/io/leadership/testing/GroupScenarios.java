@@ -38,11 +38,6 @@ public abstract class GroupScenarios {
         return server().ttl();
     }
 
-    /** When the store expires a lease at the latest after its last keep-alive (Consul: up to twice the TTL). */
-    protected Duration leaseExpiry() {
-        return ttl();
-    }
-
     /** How many names the group shares. */
     protected int names() {
         return 1000;
@@ -152,7 +147,7 @@ public abstract class GroupScenarios {
         int victimOwned = (int) before.values().stream().filter(victim.id::equals).count();
         long cutAt = System.nanoTime();
         victim.link.blackhole();
-        Duration bound = leaseExpiry().plus(Duration.ofSeconds(5));
+        Duration bound = server().expiryBound(ttl()).plus(Duration.ofSeconds(5));
         Await.until(() -> "the other four own " + n / 4 + " ± 1 within the lease expiry + 5 s: " + live, bound, () -> balanced(live));
         long crashBalancedAt = System.nanoTime();
         Map<String, String> afterCrash = GroupHistory.owners(live.stream().map(m -> m.group).toList());
@@ -160,7 +155,7 @@ public abstract class GroupScenarios {
         long handOffsCrash = handOffs(live) - handOffsBefore;
         System.out.printf("%s: %s cut off: the others own %d ± 1 %s after the cut (lease expiry %s); %d names changed owner"
                         + " (minimum %d: the names it owned), %d of them by hand-off between live members; longest time without an owner %s%n",
-                server().name(), victim.id, n / 4, ms(crashBalancedAt - cutAt), leaseExpiry(), movedCrash, victimOwned, handOffsCrash,
+                server().name(), victim.id, n / 4, ms(crashBalancedAt - cutAt), server().expiryBound(ttl()), movedCrash, victimOwned, handOffsCrash,
                 ms(history.longestGapNanos(cutAt)));
         assertTrue(movedCrash >= victimOwned, "at least the victim's names moved");
         victim.link.close(); // the crashed member's process is gone: its client too
@@ -231,14 +226,14 @@ public abstract class GroupScenarios {
             long handOffsBefore = live.stream().mapToLong(m -> m.state().handOffs()).sum();
             long killedAt = System.nanoTime();
             victim.kill();
-            Duration bound = leaseExpiry().plus(Duration.ofSeconds(5));
+            Duration bound = server().expiryBound(ttl()).plus(Duration.ofSeconds(5));
             Await.until(() -> "the other four own " + n / 4 + " ± 1 within the lease expiry + 5 s of the kill -9: " + states(live), bound,
                     () -> balancedChildren(live));
             long killBalancedAt = System.nanoTime();
             Map<String, String> afterKill = history.owners();
             System.out.printf("%s, JVMs of their own: %s killed -9: the others own %d ± 1 %s after the kill (lease expiry %s);"
                             + " %d names changed owner (minimum %d), %d by hand-off between live members; longest time without an owner %s%n",
-                    server().name(), victim.id(), n / 4, ms(killBalancedAt - killedAt), leaseExpiry(), GroupHistory.moved(before, afterKill),
+                    server().name(), victim.id(), n / 4, ms(killBalancedAt - killedAt), server().expiryBound(ttl()), GroupHistory.moved(before, afterKill),
                     victimOwned, live.stream().mapToLong(m -> m.state().handOffs()).sum() - handOffsBefore,
                     ms(history.longestGapNanos(killedAt)));
             victim.close();

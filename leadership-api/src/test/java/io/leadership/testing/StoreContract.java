@@ -50,11 +50,6 @@ public abstract class StoreContract {
     /** The running server, shared by the tests of the class. */
     protected abstract StoreServer server();
 
-    /** How long after its last keep-alive the store may take at most to expire a lease. */
-    protected Duration expiryBound(Duration ttl) {
-        return ttl;
-    }
-
     @BeforeEach
     void openClient(TestInfo test) {
         key = "contract/" + test.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -107,7 +102,7 @@ public abstract class StoreContract {
         assertTrue(entry.heldBy(lease), "entry " + entry + " held by lease " + lease.id());
         seen.awaitLast("after the join", ANSWER, List.of(entry));
         // No keep-alives from now on: the store must delete the key within its expiry bound.
-        Duration bound = expiryBound(lease.ttl()).plusSeconds(3);
+        Duration bound = server().expiryBound(lease.ttl()).plusSeconds(3);
         Await.until(() -> "the key expires with its lease; queues: " + seen.all, bound, () -> seen.lastEntries().isEmpty());
         Throwable late = Await.failure(lease.keepAlive(), ANSWER);
         assertInstanceOf(LeaseExpiredException.class, late, "keep-alive of an expired lease");
@@ -347,7 +342,7 @@ public abstract class StoreContract {
         Lease lease = grant(store);
         Entry a = join(store, "node-a", lease);
         CompletableFuture<Void> gone = store.awaitGone(key, a);
-        Await.result(gone, expiryBound(lease.ttl()).plusSeconds(5));
+        Await.result(gone, server().expiryBound(lease.ttl()).plusSeconds(5));
     }
 
     @Test

@@ -51,6 +51,11 @@ public interface StoreServer extends AutoCloseable {
     /** The lease TTL the suites use: short, but one the store accepts and honours. */
     Duration ttl();
 
+    /** The latest the store expires a lease of {@code ttl} after its last keep-alive (Consul: twice the TTL). */
+    default Duration expiryBound(Duration ttl) {
+        return ttl;
+    }
+
     /** Stops the server and starts it again on the same data and addresses (a store outage). */
     void restart() throws Exception;
 

@@ -26,10 +26,4 @@ class ConsulClusterFaultSuiteTest extends ClusterFaultSuite {
     protected ClusterServer cluster() {
         return cluster;
     }
-
-    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
-    @Override
-    protected Duration expiryBound(Duration ttl) {
-        return ttl.multipliedBy(2);
-    }
 }

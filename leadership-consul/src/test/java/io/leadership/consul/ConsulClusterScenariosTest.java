@@ -65,7 +65,7 @@ class ConsulClusterScenariosTest extends ClusterScenarios {
                     return false;
                 }
             });
-            Await.until("one leader after the raft leader stopped", expiryBound(cluster.ttl()).plusSeconds(1).plusSeconds(20),
+            Await.until("one leader after the raft leader stopped", cluster.expiryBound(cluster.ttl()).plusSeconds(1).plusSeconds(20),
                     () -> candidates.stream().filter(Candidate::isLeader).count() == 1);
             cluster.restart(raftLeader);
             Await.until("one leader after it started again", Duration.ofSeconds(20),
@@ -75,11 +75,5 @@ class ConsulClusterScenariosTest extends ClusterScenarios {
                 c.close();
             }
         }
-    }
-
-    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
-    @Override
-    protected Duration expiryBound(Duration ttl) {
-        return ttl.multipliedBy(2);
     }
 }

@@ -1,34 +1,18 @@
 package io.leadership.consul;
 
 import io.leadership.testing.FaultSuite;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The fault suite against {@link ConsulServer} (a real agent, leases of 2 s), candidates in JVMs of their own. */
 class ConsulFaultSuiteTest extends FaultSuite {
 
-    private static ConsulServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = ConsulServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ConsulServer> server = PerClass.of(ConsulServer::start);
 
     @Override
     protected StoreServer server() {
-        return server;
-    }
-
-    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
-    @Override
-    protected Duration expiryBound(Duration ttl) {
-        return ttl.multipliedBy(2);
+        return server.get();
     }
 }

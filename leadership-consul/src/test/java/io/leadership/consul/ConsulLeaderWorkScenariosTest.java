@@ -1,27 +1,18 @@
 package io.leadership.consul;
 
 import io.leadership.testing.LeaderWorkScenarios;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Work on the leader against {@link ConsulServer} (a real agent, leases of 2 s). */
 class ConsulLeaderWorkScenariosTest extends LeaderWorkScenarios {
 
-    private static ConsulServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = ConsulServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ConsulServer> server = PerClass.of(ConsulServer::start);
 
     @Override
     protected StoreServer server() {
-        return server;
+        return server.get();
     }
 }

@@ -1,10 +1,10 @@
 package io.leadership.consul;
 
 import io.leadership.testing.RestartScenarios;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Consul agent (a single server) restarted on its data under 1,000 elections of one session: its
@@ -12,21 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ConsulRestartScenariosTest extends RestartScenarios {
 
-    private static ConsulServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = ConsulServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ConsulServer> server = PerClass.of(ConsulServer::start);
 
     @Override
     protected StoreServer server() {
-        return server;
+        return server.get();
     }
 
     /** An agent's restart (stop, start, raft log replay, leader election) takes seconds: Consul's default minimum TTL. */

@@ -153,6 +153,12 @@ public final class ConsulServer implements StoreServer {
         return sessionTtlMin.compareTo(Duration.ofSeconds(2)) <= 0 ? Duration.ofSeconds(2) : sessionTtlMin;
     }
 
+    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
+    @Override
+    public Duration expiryBound(Duration ttl) {
+        return ttl.multipliedBy(2);
+    }
+
     @Override
     public void restart() throws Exception {
         if (agent != null) {

@@ -1,10 +1,10 @@
 package io.leadership.zookeeper;
 
 import io.leadership.testing.FaultSuite;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fault suite against one real ZooKeeper server: candidates in JVMs of their own, killed,
@@ -12,21 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ZooKeeperFaultSuiteTest extends FaultSuite {
 
-    private static ZooKeeperServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     @Override
     protected StoreServer server() {
-        return server;
+        return server.get();
     }
 
     /**

@@ -1,29 +1,20 @@
 package io.leadership.zookeeper;
 
 import io.leadership.testing.StoreContract;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared Store contract against one real ZooKeeper server. */
 class ZooKeeperStoreContractTest extends StoreContract {
 
-    private static ZooKeeperServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     @Override
     protected StoreServer server() {
-        return server;
+        return server.get();
     }
 
     /** The in-process server starts connection worker threads as clients arrive; they are not the client's. */

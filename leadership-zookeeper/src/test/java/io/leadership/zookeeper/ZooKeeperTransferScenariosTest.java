@@ -1,27 +1,18 @@
 package io.leadership.zookeeper;
 
 import io.leadership.testing.TransferScenarios;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Transfer and preferred leaders against one real ZooKeeper server. */
 class ZooKeeperTransferScenariosTest extends TransferScenarios {
 
-    private static ZooKeeperServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     @Override
     protected StoreServer server() {
-        return server;
+        return server.get();
     }
 }

@@ -98,4 +98,10 @@ public final class ConsulAgent extends ConsulProcess implements StoreServer {
     public Duration ttl() {
         return ttl;
     }
+
+    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
+    @Override
+    public Duration expiryBound(Duration ttl) {
+        return ttl.multipliedBy(2);
+    }
 }

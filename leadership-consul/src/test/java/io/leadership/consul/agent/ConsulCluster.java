@@ -156,6 +156,12 @@ public final class ConsulCluster implements ClusterServer {
         return ttl;
     }
 
+    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
+    @Override
+    public Duration expiryBound(Duration ttl) {
+        return ttl.multipliedBy(2);
+    }
+
     /** Restarts every member on its data (SIGTERM all, start all). */
     @Override
     public void restart() throws IOException {
