@@ -3,12 +3,10 @@ package io.leadership;
 import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
-import io.leadership.spi.Position;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -19,12 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A campaign's side of its election's {@link Mailbox}: the signal it posts, the transfer it runs,
- * the requests and preferences it acts on (see package-info). A transfer (asked through
- * {@link Candidate#transfer(String)}, through the mailbox, or for a preferred candidate) first
- * waits for the keys between ours and the target's to step aside: waiting keys of this library
- * that read a transfer signal covering them leave and join at the tail. Then our term ends as on
- * a resign, and the answer is the target's position once our key is gone.
+ * A campaign's side of its election's {@link Mailbox} (see package-info): the signal it posts (a
+ * preferred candidate's key while it waits, a {@link Transfer}'s request while keys step aside),
+ * the waiting key it steps aside when a transfer's signal covers it, and, while it leads, the
+ * {@link Transfer} it runs: asked through {@link Candidate#transfer(String)}, by a request in the
+ * mailbox, or for a preferred candidate once its preference hold into the term passed.
  *
  * <p>Part of its {@link Campaign}'s state machine, on the same {@link Loop}: it reads the
  * campaign's key and acts on it only through {@link Owner}.
@@ -62,13 +59,13 @@ final class Handover {
         void completeStop();
     }
 
-    private final Owner owner;
-    private final Session session;
-    private final Loop loop;
-    private final Store store;
-    private final String election;
-    private final String id;
-    private final Backoff backoff;
+    final Owner owner; // this and the next six are its transfers' too
+    final Session session;
+    final Loop loop;
+    final Store store;
+    final String election;
+    final String id;
+    final Backoff backoff;
     private final int priority; // 0: not preferred
     private final long preferenceHold;
     private final String mailbox; // null: none (the name would be too long)
@@ -142,29 +139,6 @@ final class Handover {
         }
     }
 
-    /** A hand-off under way to the candidate {@code id} (its key {@code target} once read), from the term {@code from}. */
-    private static final class Transfer {
-        final String id;
-        final long version; // the target's key version a request named; 0: the first waiting key of {@code id}
-        final Lead from;
-        final boolean preferred;
-        final List<CompletableFuture<Boolean>> results = new ArrayList<>();
-        Entry target;
-        String request; // our mailbox signal while keys between us and the target step aside
-        boolean resigned; // the term ended for it: the answer is the store's view once our key is gone
-        Loop.Timer timeout;
-        Loop.Timer retry;
-        CompletableFuture<?> pending; // the read or watch in flight
-        int reads;
-
-        Transfer(String id, long version, Lead from, boolean preferred) {
-            this.id = id;
-            this.version = version;
-            this.from = from;
-            this.preferred = preferred;
-        }
-    }
-
     /** Answers {@code false} unless leading; a second transfer to the same id joins the one under way, to another id gets {@code false}. */
     void transfer(String target, CompletableFuture<Boolean> result) {
         Lead leading = owner.leading();
@@ -177,165 +151,26 @@ final class Handover {
                 result.complete(false);
             }
         } else {
-            begin(new Transfer(target, 0, leading, false)).results.add(result);
+            begin(new Transfer(this, target, 0, leading, false)).results.add(result);
         }
     }
 
     private Transfer begin(Transfer t) {
         transfer = t;
-        log.info("candidate '{}' transfers election '{}' (epoch {}) to '{}'", id, election, t.from.entry().version(), t.id);
-        // Bounds the wait for the keys ahead of the target (a Curator or etcd candidate never steps aside).
-        t.timeout = loop.schedule(() -> {
-            if (transfer == t && !t.resigned) {
-                log.warn("candidate '{}' in election '{}': the keys ahead of '{}' did not step aside within {}; transfer abandoned",
-                        id, election, t.id, session.ttl());
-                finish(t, false);
-            }
-        }, session.ttl().toNanos());
-        readQueue(t);
+        t.start();
         return t;
     }
 
-    private void readQueue(Transfer t) {
-        CompletableFuture<Queue> read = new CompletableFuture<>();
-        Watch w = store.watch(election, new QueueListener() {
-            @Override
-            public void onQueue(Queue q) {
-                if (q.covers(t.from.entry())) {
-                    read.complete(q);
-                }
-            }
-
-            @Override
-            public void onError(StoreException error) {
-                read.completeExceptionally(error);
-            }
-        });
-        read.whenComplete((q, e) -> w.close());
-        t.pending = read;
-        read.whenComplete((q, e) -> loop.execute(() -> queueRead(t, q, e)));
-    }
-
-    private void queueRead(Transfer t, Queue q, Throwable error) {
-        if (transfer != t || t.resigned) {
-            return;
-        }
-        if (error != null) {
-            retryTransfer(t, error, () -> readQueue(t));
-            return;
-        }
-        long mine = t.from.entry().version();
-        Optional<Entry> target = q.entries().stream()
-                .filter(e -> e.version() > mine && e.value().equals(t.id) && (t.version == 0 || e.version() == t.version))
-                .findFirst();
-        if (!q.contains(t.from.entry()) || target.isEmpty()) {
-            log.info("candidate '{}' in election '{}': '{}' is not a waiting candidate; no transfer", id, election, t.id);
-            finish(t, false);
-            return;
-        }
-        t.target = target.get();
-        if (q.entries().stream().anyMatch(e -> e.version() > mine && e.version() < t.target.version())) {
-            t.request = Mailbox.transfer(mine, t.target.version(), t.id);
-            syncPost();
-        }
-        awaitAhead(t);
-    }
-
-    /** Reads the target's position: hands off once our key is the only one ahead of it, else waits for its predecessor to go. */
-    private void awaitAhead(Transfer t) {
-        CompletableFuture<Position> read = Session.call(() -> store.position(election, t.target));
-        t.pending = read;
-        read.whenComplete((p, e) -> loop.execute(() -> targetPositioned(t, p, e)));
-    }
-
-    private void targetPositioned(Transfer t, Position p, Throwable error) {
-        if (transfer != t || t.resigned) {
-            return;
-        }
-        if (error != null) {
-            retryTransfer(t, error, () -> awaitAhead(t));
-        } else if (!p.present()) {
-            log.info("candidate '{}' in election '{}': '{}' left before the transfer; no transfer", id, election, t.id);
-            finish(t, false);
-        } else if (p.ahead() == 1 && p.predecessor().orElseThrow().version() == t.from.entry().version() && owner.leading() == t.from) {
-            handOver(t);
-        } else if (p.ahead() == 0) {
-            finish(t, true); // it heads already: our key went meanwhile (our watch tells us)
-        } else {
-            Entry ahead = p.predecessor().orElseThrow();
-            CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, ahead));
-            t.pending = gone;
-            gone.whenComplete((v, e) -> loop.execute(() -> {
-                if (transfer == t && !t.resigned) {
-                    if (e != null) {
-                        retryTransfer(t, e, () -> awaitAhead(t));
-                    } else {
-                        awaitAhead(t);
-                    }
-                }
-            }));
-        }
-    }
-
-    private void retryTransfer(Transfer t, Throwable error, Runnable again) {
-        owner.report(error);
-        t.retry = loop.schedule(() -> {
-            t.retry = null;
-            if (transfer == t) {
-                again.run();
-            }
-        }, backoff.next());
-    }
-
-    /** Ends our term for the target, drained as a resign is; the answer is the target's position once our key is gone. */
-    private void handOver(Transfer t) {
-        t.resigned = true;
-        t.timeout.cancel();
-        CompletableFuture<Boolean> deleted = new CompletableFuture<>();
-        deleted.whenComplete((d, e) -> loop.execute(() -> confirm(t)));
-        log.info("candidate '{}' hands election '{}' (epoch {}) to '{}'", id, election, t.from.entry().version(), t.id);
-        owner.endTermForTransfer(deleted);
-    }
-
-    private void confirm(Transfer t) {
-        if (transfer != t) {
-            return;
-        }
-        CompletableFuture<Position> read = Session.call(() -> store.position(election, t.target));
-        t.pending = read;
-        read.whenComplete((p, e) -> loop.execute(() -> {
-            if (transfer != t) {
-                return;
-            }
-            if (e == null) {
-                finish(t, p.heads());
-            } else if (++t.reads < 5) {
-                retryTransfer(t, e, () -> confirm(t));
-            } else {
-                finish(t, false);
-            }
-        }));
-    }
-
-    /** A transfer not yet handed off ends with {@code false} when the term ends otherwise. */
+    /** Our term ends otherwise: a transfer not yet handed off ends with {@code false}. */
     void abandonTransfer() {
-        if (transfer != null && !transfer.resigned) {
-            finish(transfer, false);
+        if (transfer != null) {
+            transfer.abandon();
         }
     }
 
-    private void finish(Transfer t, boolean done) {
-        if (transfer != t) {
-            return;
-        }
+    /** {@code t} is over: answers its callers, and brings our signal and our reading of the mailbox up to date. */
+    void finished(Transfer t, boolean done) {
         transfer = null;
-        t.timeout.cancel();
-        if (t.retry != null) {
-            t.retry.cancel();
-        }
-        if (t.pending != null) {
-            t.pending.cancel(true);
-        }
         if (!done && t.preferred) {
             preferredSince = loop.nanoTime(); // not again within the hold
         }
@@ -382,7 +217,7 @@ final class Handover {
         if (request.isPresent()) {
             Mailbox.Signal s = request.get();
             handled.add(s.entry().key() + "@" + s.entry().version());
-            begin(new Transfer(s.id(), s.version(), leading, false));
+            begin(new Transfer(this, s.id(), s.version(), leading, false));
             return;
         }
         Optional<Mailbox.Signal> preferred = Mailbox.signals(signals)
@@ -404,7 +239,7 @@ final class Handover {
         }
         log.info("candidate '{}' in election '{}' hands off to the preferred candidate '{}' (priority {})",
                 id, election, preferred.get().id(), preferred.get().priority());
-        begin(new Transfer(preferred.get().id(), preferred.get().version(), leading, true));
+        begin(new Transfer(this, preferred.get().id(), preferred.get().version(), leading, true));
     }
 
     /** What our mailbox signal should say now: a transfer's request, a waiting preferred key, or nothing. */
