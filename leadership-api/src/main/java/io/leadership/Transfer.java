@@ -187,7 +187,7 @@ final class Transfer {
         }
     }
 
-    void finish(boolean done) {
+    private void finish(boolean done) {
         if (over) {
             return;
         }
