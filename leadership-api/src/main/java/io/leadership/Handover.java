@@ -37,6 +37,7 @@ final class Handover {
 
     /** What the hand-offs need of the campaign that owns them; all on the loop. */
     interface Owner {
+        /** The campaign stops: no transfer begins, our signal goes, and the mailbox is no longer read. */
         boolean stopping();
 
         /** Our key while it leads, else null. */
@@ -54,8 +55,10 @@ final class Handover {
         /** Leaves our waiting key {@code mine} to join again at the tail. */
         void stepAside(Entry mine);
 
+        /** Publishes a store error (one that is retried), unless stopping. */
         void report(Throwable error);
 
+        /** Completes the stop: our key and our signal are gone. */
         void completeStop();
     }
 
