@@ -4,16 +4,9 @@ import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Position;
-import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
-import io.leadership.spi.Watch;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,10 +19,8 @@ import org.slf4j.LoggerFactory;
  * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
  * leader waits for its own key to go (deleted by someone else: it steps down and rejoins). A term
  * that ends voluntarily (resign, stop, transfer, ineligible) <em>drains</em> its work before its key is
- * deleted; one that ends involuntarily cancels the work and leaves at once. A transfer (asked here,
- * through the election's {@link Mailbox}, or for a preferred candidate) first waits for the keys
- * between ours and the target's to step aside: waiting keys of this library that read a transfer
- * signal covering them leave and join at the tail.
+ * deleted; one that ends involuntarily cancels the work and leaves at once. Transfers, and the
+ * signals of the election's {@link Mailbox}, are its {@link Handover}'s.
  * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
  *
  * <p>A state machine on its session's {@link Loop}: inputs are store answers, lease signals,
@@ -37,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * timers. It reads no clock but the loop's. Only {@link #published}'s current term and
  * {@link #unhealthy} are read from other threads.
  */
-final class Campaign implements Session.Listener {
+final class Campaign implements Session.Listener, Handover.Owner {
 
     private static final Logger log = LoggerFactory.getLogger(Candidate.class);
 
@@ -57,7 +48,7 @@ final class Campaign implements Session.Listener {
     private record Reading(Entry entry, Lease lease) implements Held { }
     /** {@code ahead} keys were ahead of ours at the last read. */
     private record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
-    private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
+    private record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching, Handover.Lead { }
     /**
      * A term ended voluntarily and its {@code work} was cancelled: our key stays until the work
      * returned (and its hold passed), at the latest until {@code deadline}, the lease's safety
@@ -81,9 +72,6 @@ final class Campaign implements Session.Listener {
     private final Eligibility eligibility;
     private final LeaderTask whileLeading; // null: none
     private final Executor workers;
-    private final int priority; // 0: not preferred
-    private final long preferenceHold;
-    private final String mailbox; // null: none (the name would be too long)
     final TermPublisher published;
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     volatile Health unhealthy; // why the candidate itself is down (ineligible, stopped); null while it campaigns
@@ -96,19 +84,7 @@ final class Campaign implements Session.Listener {
     private Loop.Timer retry;
     private Loop.Timer drainTimer;
     private final List<CompletableFuture<Boolean>> resigns = new ArrayList<>(); // until the store's view of our key is known
-
-    private volatile Watch mailboxWatch; // opened by start(), closed by completeStop()
-    private Queue signals; // the mailbox as last seen
-    private Entry posted; // our signal in the mailbox, as the store last answered
-    private String unsurePost; // the value of a signal whose join failed: it may exist all the same
-    private Lease unsurePostLease;
-    private boolean posting; // a join or leave of our signal is in flight
-    private Loop.Timer postRetry;
-    private boolean stopWhenPostGone;
-    private Transfer transfer; // the hand-off under way, if any
-    private final Set<String> handled = new HashSet<>(); // the requests this term acted on
-    private long preferredSince; // when this term began, or its last hand-off to a preferred candidate failed
-    private Loop.Timer preferTimer;
+    private final Handover handover;
 
     private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
 
@@ -124,36 +100,22 @@ final class Campaign implements Session.Listener {
         this.eligibility = eligibility;
         this.whileLeading = whileLeading;
         this.workers = workers != null ? workers : task -> WORK_THREADS.newThread(task).start();
-        this.priority = priority;
-        this.preferenceHold = preferenceHold.toNanos();
-        this.mailbox = Mailbox.of(election).orElse(null);
         this.eligible = eligibility.initially();
         this.unhealthy = eligible ? null : new Health(false, "candidate not eligible", loop.now());
         this.published = new TermPublisher(election, id, loop.events());
+        this.handover = new Handover(this, session, election, id, backoff, priority, preferenceHold.toNanos());
     }
 
     void start() {
         eligibility.start(loop, this::eligible, this::report);
-        if (mailbox != null) {
-            mailboxWatch = SharedWatches.watch(store, mailbox, new QueueListener() {
-                private List<Entry> last; // deliveries never overlap
-
-                @Override
-                public void onQueue(Queue q) {
-                    if (!q.entries().equals(last)) { // the mailbox is mostly empty: its new revisions alone are no news
-                        last = q.entries();
-                        loop.execute(() -> signalsChanged(q));
-                    }
-                }
-            });
-        }
+        handover.start();
         join();
     }
 
     @Override
     public void leaseValid(Lease lease) {
         join();
-        syncPost();
+        handover.syncPost();
     }
 
     @Override
@@ -223,7 +185,7 @@ final class Campaign implements Session.Listener {
             key = NONE; // the lease is gone, and any key of it with it
             answerResigns(false);
             if (stopping) {
-                completeStopWhenPostGone();
+                handover.completeStopWhenPostGone();
             } else {
                 join();
             }
@@ -258,9 +220,9 @@ final class Campaign implements Session.Listener {
             Waiting waiting = new Waiting(reading.entry(), reading.lease(), p.ahead(), gone);
             key = waiting;
             gone.whenComplete((v, e) -> loop.execute(() -> predecessorGone(waiting, e)));
-            stepAsideIfAsked();
+            handover.stepAsideIfAsked();
         }
-        syncPost();
+        handover.syncPost();
     }
 
     private void predecessorGone(Waiting waiting, Throwable error) {
@@ -295,10 +257,7 @@ final class Campaign implements Session.Listener {
         Tenure work = new Tenure(election, id, mine.version(), () -> session.holds(lease), loop);
         published.began(mine, lease, work);
         watchOwnKey(mine, lease);
-        handled.clear();
-        preferredSince = loop.nanoTime();
-        syncPost();
-        actOnSignals();
+        handover.headed();
         if (whileLeading != null) {
             try {
                 workers.execute(() -> work.run(whileLeading, 0));
@@ -328,13 +287,13 @@ final class Campaign implements Session.Listener {
 
     /** Our key is gone from the store: step down (saying why) if leading, and join again. */
     private void lose(String why, Term.Cause cause) {
-        abandonTransfer();
+        handover.abandonTransfer();
         published.lost(why, cause);
         cancelWatch();
         key = NONE;
         answerResigns(false);
         join();
-        syncPost();
+        handover.syncPost();
     }
 
     /** Answers on the store's view: a leader hands off at once, a waiting key reads its position first. */
@@ -382,7 +341,7 @@ final class Campaign implements Session.Listener {
      */
     private void endTerm(Leading leading, Term.Cause cause, List<CompletableFuture<Boolean>> handingOff) {
         if (cause != Term.Cause.TRANSFER) {
-            abandonTransfer();
+            handover.abandonTransfer();
         }
         long deadline = session.deadline(leading.lease());
         Tenure work = published.ended(cause);
@@ -456,7 +415,7 @@ final class Campaign implements Session.Listener {
                     id, election, lease.id(), draining.entry().version());
             handOff(draining.entry(), draining.resigns());
         }
-        syncPost();
+        handover.syncPost();
     }
 
     /** Deletes our key, which does not head the queue as far as we know, then joins again unless stopped or ineligible. */
@@ -471,7 +430,7 @@ final class Campaign implements Session.Listener {
 
     /** Sends the delete (again, until the store answers or the lease is gone). */
     private void leave(Leaving leaving) {
-        abandonTransfer();
+        handover.abandonTransfer();
         cancelWatch();
         cancelDrainTimer();
         if (key != leaving) {
@@ -480,7 +439,7 @@ final class Campaign implements Session.Listener {
         key = leaving;
         sending = leaving;
         Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
-        syncPost();
+        handover.syncPost();
     }
 
     private void left(Leaving leaving, Boolean deleted, Throwable error) {
@@ -503,7 +462,7 @@ final class Campaign implements Session.Listener {
         boolean handedOff = !Boolean.FALSE.equals(deleted) || leaveFailed;
         leaving.resigns().forEach(r -> r.complete(handedOff));
         if (stopping) {
-            completeStopWhenPostGone();
+            handover.completeStopWhenPostGone();
         } else {
             join();
         }
@@ -529,7 +488,8 @@ final class Campaign implements Session.Listener {
         }, backoff.next());
     }
 
-    private void report(Throwable error) {
+    @Override
+    public void report(Throwable error) {
         if (!stopping) {
             published.error(error);
         }
@@ -546,10 +506,7 @@ final class Campaign implements Session.Listener {
         }
         session.unregister(election, this);
         answerResigns(false);
-        abandonTransfer();
-        if (preferTimer != null) {
-            preferTimer.cancel();
-        }
+        handover.stop();
         if (key instanceof Leading leading) {
             endTerm(leading, Term.Cause.STOP, List.of());
         } else if (key instanceof Held held) {
@@ -561,372 +518,59 @@ final class Campaign implements Session.Listener {
         } else if (key instanceof Unsure unsure) {
             settle(unsure); // at once: its retry was just cancelled
         } else if (key == NONE) {
-            completeStopWhenPostGone();
+            handover.completeStopWhenPostGone();
         } // else the join in flight, or the drain, continues the stop
-        syncPost();
+        handover.syncPost();
     }
 
     /** Completes the publishers and the stop; safe from any thread once nothing runs on the loop for this campaign. */
-    void completeStop() {
+    @Override
+    public void completeStop() {
         if (!stopped.isDone()) {
             log.debug("candidate '{}' stopped in election '{}'", id, election);
             unhealthy = new Health(false, "candidate stopped", loop.now());
         }
         published.complete();
         stopped.complete(null);
-        Watch w = mailboxWatch;
-        mailboxWatch = null;
-        if (w != null) {
-            w.close();
-        }
+        handover.close();
     }
 
 
-    // Transfer and preferred leaders (see package-info): a hand-off to a chosen waiting key, whose
-    // predecessors of this library step aside (leave and join at the tail) before the leader resigns.
-
-    /** A hand-off under way to the candidate {@code id} (its key {@code target} once read), from the term {@code from}. */
-    private static final class Transfer {
-        final String id;
-        final long version; // the target's key version a request named; 0: the first waiting key of {@code id}
-        final Leading from;
-        final boolean preferred;
-        final List<CompletableFuture<Boolean>> results = new ArrayList<>();
-        Entry target;
-        String request; // our mailbox signal while keys between us and the target step aside
-        boolean resigned; // the term ended for it: the answer is the store's view once our key is gone
-        Loop.Timer timeout;
-        Loop.Timer retry;
-        CompletableFuture<?> pending; // the read or watch in flight
-        int reads;
-
-        Transfer(String id, long version, Leading from, boolean preferred) {
-            this.id = id;
-            this.version = version;
-            this.from = from;
-            this.preferred = preferred;
-        }
-    }
-
-    /** Answers {@code false} unless leading; a second transfer to the same id joins the one under way, to another id gets {@code false}. */
+    /** Answers {@code false} unless leading; see {@link Handover#transfer}. */
     void transfer(String target, CompletableFuture<Boolean> result) {
-        if (stopping || !(key instanceof Leading leading)) {
-            result.complete(false);
-        } else if (transfer != null) {
-            if (transfer.id.equals(target) && !transfer.resigned) {
-                transfer.results.add(result);
-            } else {
-                result.complete(false);
-            }
-        } else {
-            begin(new Transfer(target, 0, leading, false)).results.add(result);
+        handover.transfer(target, result);
+    }
+
+    @Override
+    public boolean stopping() {
+        return stopping;
+    }
+
+    @Override
+    public Handover.Lead leading() {
+        return key instanceof Leading leading ? leading : null;
+    }
+
+    @Override
+    public Entry waiting() {
+        return key instanceof Waiting waiting ? waiting.entry() : null;
+    }
+
+    @Override
+    public Entry queued() {
+        return key instanceof Held held && !(key instanceof Leading) ? held.entry() : null;
+    }
+
+    @Override
+    public void endTermForTransfer(CompletableFuture<Boolean> deleted) {
+        if (key instanceof Leading leading) { // always: the handover asks only while the term it runs for is ours
+            endTerm(leading, Term.Cause.TRANSFER, new ArrayList<>(List.of(deleted)));
         }
     }
 
-    private Transfer begin(Transfer t) {
-        transfer = t;
-        log.info("candidate '{}' transfers election '{}' (epoch {}) to '{}'", id, election, t.from.entry().version(), t.id);
-        // Bounds the wait for the keys ahead of the target (a Curator or etcd candidate never steps aside).
-        t.timeout = loop.schedule(() -> {
-            if (transfer == t && !t.resigned) {
-                log.warn("candidate '{}' in election '{}': the keys ahead of '{}' did not step aside within {}; transfer abandoned",
-                        id, election, t.id, session.ttl());
-                finish(t, false);
-            }
-        }, session.ttl().toNanos());
-        readQueue(t);
-        return t;
-    }
-
-    private void readQueue(Transfer t) {
-        CompletableFuture<Queue> read = new CompletableFuture<>();
-        Watch w = store.watch(election, new QueueListener() {
-            @Override
-            public void onQueue(Queue q) {
-                if (q.covers(t.from.entry())) {
-                    read.complete(q);
-                }
-            }
-
-            @Override
-            public void onError(StoreException error) {
-                read.completeExceptionally(error);
-            }
-        });
-        read.whenComplete((q, e) -> w.close());
-        t.pending = read;
-        read.whenComplete((q, e) -> loop.execute(() -> queueRead(t, q, e)));
-    }
-
-    private void queueRead(Transfer t, Queue q, Throwable error) {
-        if (transfer != t || t.resigned) {
-            return;
-        }
-        if (error != null) {
-            retryTransfer(t, error, () -> readQueue(t));
-            return;
-        }
-        long mine = t.from.entry().version();
-        Optional<Entry> target = q.entries().stream()
-                .filter(e -> e.version() > mine && e.value().equals(t.id) && (t.version == 0 || e.version() == t.version))
-                .findFirst();
-        if (!q.contains(t.from.entry()) || target.isEmpty()) {
-            log.info("candidate '{}' in election '{}': '{}' is not a waiting candidate; no transfer", id, election, t.id);
-            finish(t, false);
-            return;
-        }
-        t.target = target.get();
-        if (q.entries().stream().anyMatch(e -> e.version() > mine && e.version() < t.target.version())) {
-            t.request = Mailbox.transfer(mine, t.target.version(), t.id);
-            syncPost();
-        }
-        awaitAhead(t);
-    }
-
-    /** Reads the target's position: hands off once our key is the only one ahead of it, else waits for its predecessor to go. */
-    private void awaitAhead(Transfer t) {
-        CompletableFuture<Position> read = Session.call(() -> store.position(election, t.target));
-        t.pending = read;
-        read.whenComplete((p, e) -> loop.execute(() -> targetPositioned(t, p, e)));
-    }
-
-    private void targetPositioned(Transfer t, Position p, Throwable error) {
-        if (transfer != t || t.resigned) {
-            return;
-        }
-        if (error != null) {
-            retryTransfer(t, error, () -> awaitAhead(t));
-        } else if (!p.present()) {
-            log.info("candidate '{}' in election '{}': '{}' left before the transfer; no transfer", id, election, t.id);
-            finish(t, false);
-        } else if (p.ahead() == 1 && p.predecessor().orElseThrow().version() == t.from.entry().version() && key == t.from) {
-            handOver(t);
-        } else if (p.ahead() == 0) {
-            finish(t, true); // it heads already: our key went meanwhile (our watch tells us)
-        } else {
-            Entry ahead = p.predecessor().orElseThrow();
-            CompletableFuture<Void> gone = Session.call(() -> store.awaitGone(election, ahead));
-            t.pending = gone;
-            gone.whenComplete((v, e) -> loop.execute(() -> {
-                if (transfer == t && !t.resigned) {
-                    if (e != null) {
-                        retryTransfer(t, e, () -> awaitAhead(t));
-                    } else {
-                        awaitAhead(t);
-                    }
-                }
-            }));
-        }
-    }
-
-    private void retryTransfer(Transfer t, Throwable error, Runnable again) {
-        report(error);
-        t.retry = loop.schedule(() -> {
-            t.retry = null;
-            if (transfer == t) {
-                again.run();
-            }
-        }, backoff.next());
-    }
-
-    /** Ends our term for the target, drained as a resign is; the answer is the target's position once our key is gone. */
-    private void handOver(Transfer t) {
-        t.resigned = true;
-        t.timeout.cancel();
-        CompletableFuture<Boolean> deleted = new CompletableFuture<>();
-        deleted.whenComplete((d, e) -> loop.execute(() -> confirm(t)));
-        log.info("candidate '{}' hands election '{}' (epoch {}) to '{}'", id, election, t.from.entry().version(), t.id);
-        endTerm(t.from, Term.Cause.TRANSFER, new ArrayList<>(List.of(deleted)));
-    }
-
-    private void confirm(Transfer t) {
-        if (transfer != t) {
-            return;
-        }
-        CompletableFuture<Position> read = Session.call(() -> store.position(election, t.target));
-        t.pending = read;
-        read.whenComplete((p, e) -> loop.execute(() -> {
-            if (transfer != t) {
-                return;
-            }
-            if (e == null) {
-                finish(t, p.heads());
-            } else if (++t.reads < 5) {
-                retryTransfer(t, e, () -> confirm(t));
-            } else {
-                finish(t, false);
-            }
-        }));
-    }
-
-    /** A transfer not yet handed off ends with {@code false} when the term ends otherwise. */
-    private void abandonTransfer() {
-        if (transfer != null && !transfer.resigned) {
-            finish(transfer, false);
-        }
-    }
-
-    private void finish(Transfer t, boolean done) {
-        if (transfer != t) {
-            return;
-        }
-        transfer = null;
-        t.timeout.cancel();
-        if (t.retry != null) {
-            t.retry.cancel();
-        }
-        if (t.pending != null) {
-            t.pending.cancel(true);
-        }
-        if (!done && t.preferred) {
-            preferredSince = loop.nanoTime(); // not again within the hold
-        }
-        log.info("candidate '{}' in election '{}': transfer to '{}' {}", id, election, t.id, done ? "done" : "failed");
-        t.results.forEach(r -> r.complete(done));
-        syncPost();
-        actOnSignals();
-    }
-
-    private void signalsChanged(Queue q) {
-        if (stopping) {
-            return;
-        }
-        signals = q;
-        stepAsideIfAsked();
-        actOnSignals();
-    }
-
-    /** A waiting key between a transfer's leader and its target leaves and joins at the tail. */
-    private void stepAsideIfAsked() {
-        if (key instanceof Waiting waiting) {
-            long mine = waiting.entry().version();
-            Optional<Mailbox.Signal> asked = Mailbox.signals(signals)
-                    .filter(s -> s.transfer() && s.epoch() < mine && mine < s.version()).findFirst();
-            if (asked.isPresent()) {
-                log.info("candidate '{}' steps aside in election '{}' for the transfer to '{}'", id, election, asked.get().id());
-                leave(waiting.entry());
-            }
-        }
-    }
-
-    /** A leader acts on a request for its term, else hands off to a better preferred candidate once its hold passed. */
-    private void actOnSignals() {
-        if (stopping || transfer != null || !(key instanceof Leading leading)) {
-            return;
-        }
-        long mine = leading.entry().version();
-        Optional<Mailbox.Signal> request = Mailbox.signals(signals)
-                .filter(s -> s.transfer() && s.epoch() == mine && s.version() > mine)
-                .filter(s -> !handled.contains(s.entry().key() + "@" + s.entry().version()))
-                .findFirst();
-        if (request.isPresent()) {
-            Mailbox.Signal s = request.get();
-            handled.add(s.entry().key() + "@" + s.entry().version());
-            begin(new Transfer(s.id(), s.version(), leading, false));
-            return;
-        }
-        Optional<Mailbox.Signal> preferred = Mailbox.signals(signals)
-                .filter(s -> !s.transfer() && s.priority() > priority && s.version() > mine)
-                .min(Comparator.comparingLong((Mailbox.Signal s) -> -s.priority()).thenComparingLong(Mailbox.Signal::version));
-        if (preferred.isEmpty()) {
-            return;
-        }
-        long wait = preferredSince + preferenceHold - loop.nanoTime();
-        if (wait > 0) {
-            if (preferTimer != null) {
-                preferTimer.cancel();
-            }
-            preferTimer = loop.schedule(() -> {
-                preferTimer = null;
-                actOnSignals();
-            }, wait);
-            return;
-        }
-        log.info("candidate '{}' in election '{}' hands off to the preferred candidate '{}' (priority {})",
-                id, election, preferred.get().id(), preferred.get().priority());
-        begin(new Transfer(preferred.get().id(), preferred.get().version(), leading, true));
-    }
-
-    /** What our mailbox signal should say now: a transfer's request, a waiting preferred key, or nothing. */
-    private String wantedPost() {
-        if (stopping) {
-            return null;
-        }
-        if (transfer != null && transfer.request != null) {
-            return transfer.request;
-        }
-        if (priority > 0 && key instanceof Held held && !(key instanceof Leading)) {
-            return Mailbox.prefer(priority, held.entry().version(), id);
-        }
-        return null;
-    }
-
-    /** Brings our mailbox signal to {@link #wantedPost()}, one store call at a time, retrying after errors. */
-    private void syncPost() {
-        if (posting) {
-            return;
-        }
-        Lease current = session.current();
-        if (posted != null && (current == null || !posted.heldBy(current))) {
-            posted = null; // it went with its lease
-        }
-        if (unsurePost != null && current != unsurePostLease) {
-            unsurePost = null;
-        }
-        String wanted = wantedPost();
-        Lease lease = session.usableLease();
-        if (posted != null && !posted.value().equals(wanted)) {
-            Entry old = posted;
-            posting = true;
-            Session.call(() -> store.leave(old)).whenComplete((d, error) -> loop.execute(() -> {
-                posting = false;
-                if (error == null || Session.unwrap(error) instanceof LeaseExpiredException) {
-                    posted = null;
-                    syncPost();
-                } else {
-                    retryPost(error);
-                }
-            }));
-        } else if (mailbox != null && posted == null && (wanted != null || unsurePost != null) && lease != null) {
-            // A join is idempotent per lease: joining again finds a signal whose answer was lost, to keep or leave it.
-            String value = unsurePost != null ? unsurePost : wanted;
-            posting = true;
-            Session.call(() -> store.join(mailbox, value, lease)).whenComplete((e, error) -> loop.execute(() -> {
-                posting = false;
-                if (error == null) {
-                    posted = e;
-                    unsurePost = null;
-                    syncPost(); // leaves it if our wish changed meanwhile
-                } else if (Session.unwrap(error) instanceof LeaseExpiredException) {
-                    unsurePost = null; // no key of a lease that is gone
-                    syncPost();
-                } else {
-                    unsurePost = value;
-                    unsurePostLease = lease;
-                    retryPost(error);
-                }
-            }));
-        } else if (stopWhenPostGone && posted == null && unsurePost == null && transfer == null) {
-            stopWhenPostGone = false;
-            completeStop();
-        }
-    }
-
-    private void retryPost(Throwable error) {
-        report(error);
-        if (postRetry != null) {
-            postRetry.cancel();
-        }
-        postRetry = loop.schedule(() -> {
-            postRetry = null;
-            syncPost();
-        }, backoff.next());
-    }
-
-    /** Completes the stop once our mailbox signal is gone too (nothing of ours stays on a live lease). */
-    private void completeStopWhenPostGone() {
-        stopWhenPostGone = true;
-        syncPost();
+    @Override
+    public void stepAside(Entry mine) {
+        leave(mine);
     }
 
     @Override
