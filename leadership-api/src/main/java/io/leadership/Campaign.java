@@ -57,9 +57,11 @@ final class Campaign implements Session.Listener, Handover.Owner {
     private record Draining(Entry entry, Tenure work, long deadline, List<CompletableFuture<Boolean>> resigns) implements Key { }
     /**
      * Deleting our key. If it headed the queue ({@code head}) when we chose to leave, {@code resigns}
-     * (also those asked meanwhile) complete {@code true} once it is gone.
+     * (also those asked meanwhile) complete {@code true} once it is gone. {@code inDoubt}: we chose to
+     * leave because the lease was in doubt, so the key may have gone with it already, before a
+     * resign was asked: then only a delete that removed it answers {@code true}.
      */
-    private record Leaving(Entry entry, boolean head, List<CompletableFuture<Boolean>> resigns) implements Key { }
+    private record Leaving(Entry entry, boolean head, boolean inDoubt, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
     private static final Key NONE = new None();
 
@@ -248,9 +250,9 @@ final class Campaign implements Session.Listener, Handover.Owner {
         }
         Lease usable = session.usableLease();
         if (usable == null || usable != lease) {
-            // A head whose lease is in doubt gives up its key, so the next need not wait for it to expire;
-            // the key may be gone already, with its lease, so this is no hand-off a resign could count on.
-            leave(mine);
+            // A head whose lease is in doubt gives up its key, so the next need not wait for it to
+            // expire. A resign asked meanwhile goes with this delete (see Leaving.inDoubt).
+            leave(new Leaving(mine, true, true, new ArrayList<>()));
             return;
         }
         backoff.reset();
@@ -400,7 +402,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
             } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
                 settle(unsure); // any key of it went with it
             } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
-                Leaving deleted = new Leaving(draining.entry(), true, draining.resigns());
+                Leaving deleted = new Leaving(draining.entry(), true, false, draining.resigns());
                 key = deleted;
                 left(deleted, null, null); // deleted with the lease
             } else if (key instanceof Held held && held.entry().heldBy(lease)) {
@@ -409,23 +411,23 @@ final class Campaign implements Session.Listener, Handover.Owner {
         } else if (key instanceof Leading leading && !Broken.ignoreDoubt) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
             published.ended(Term.Cause.LEASE_IN_DOUBT);
-            handOff(leading.entry(), List.of());
+            leave(new Leaving(leading.entry(), true, true, new ArrayList<>()));
         } else if (key instanceof Draining draining) {
             log.warn("candidate '{}' in election '{}': lease {} in doubt while the work of epoch {} drains; its key is deleted at once",
                     id, election, lease.id(), draining.entry().version());
-            handOff(draining.entry(), draining.resigns());
+            leave(new Leaving(draining.entry(), true, true, new ArrayList<>(draining.resigns())));
         }
         handover.syncPost();
     }
 
     /** Deletes our key, which does not head the queue as far as we know, then joins again unless stopped or ineligible. */
     private void leave(Entry mine) {
-        leave(new Leaving(mine, false, new ArrayList<>()));
+        leave(new Leaving(mine, false, false, new ArrayList<>()));
     }
 
     /** Deletes our key, which heads the queue as far as we know; {@code handingOff} are answered once it is gone. */
     private void handOff(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
-        leave(new Leaving(mine, true, new ArrayList<>(handingOff)));
+        leave(new Leaving(mine, true, false, new ArrayList<>(handingOff)));
     }
 
     /** Sends the delete (again, until the store answers or the lease is gone). */
@@ -459,7 +461,9 @@ final class Campaign implements Session.Listener, Handover.Owner {
         // lease), after every resign that asked for this hand-off: each of them is answered true.
         // But a first delete that found no key (no earlier attempt could have deleted it) shows a
         // key that was already gone, with its lease, when the hand-off began: nothing was handed off.
-        boolean handedOff = !Boolean.FALSE.equals(deleted) || leaveFailed;
+        // A leave for a lease in doubt counts only its own delete: the key may have expired before
+        // the resign was asked (false is right too if it went during the call).
+        boolean handedOff = leaving.inDoubt() ? Boolean.TRUE.equals(deleted) : !Boolean.FALSE.equals(deleted) || leaveFailed;
         leaving.resigns().forEach(r -> r.complete(handedOff));
         if (stopping) {
             handover.completeStopWhenPostGone();
@@ -504,7 +508,9 @@ final class Campaign implements Session.Listener, Handover.Owner {
         if (retry != null) {
             retry.cancel();
         }
-        session.unregister(election, this);
+        // The lease's news still reaches a stopping campaign: a stop that waits for a key or a
+        // signal to go learns from it that their lease is gone, or usable again to delete them.
+        session.release(election);
         answerResigns(false);
         handover.stop();
         if (key instanceof Leading leading) {
@@ -530,6 +536,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
             log.debug("candidate '{}' stopped in election '{}'", id, election);
             unhealthy = new Health(false, "candidate stopped", loop.now());
         }
+        session.unregister(this);
         published.complete();
         stopped.complete(null);
         handover.close();

@@ -225,11 +225,16 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    void unregister(String key, Listener listener) {
+    /** Frees {@code key} for another candidate of this session: its campaign is stopping. */
+    void release(String key) {
         synchronized (keys) {
-            listeners.remove(listener);
             keys.remove(key);
         }
+    }
+
+    /** Stops telling {@code listener} about the lease: its stop is complete. */
+    void unregister(Listener listener) {
+        listeners.remove(listener);
     }
 
     /** A store call that throws instead of failing its future still fails a future. */
