@@ -46,6 +46,20 @@ final class SharedWatches {
         return BY_STORE.containsKey(store);
     }
 
+    /**
+     * Forgets {@code store}'s shared watches without closing them: for the simulation, which drops a
+     * whole simulated world with candidates that crashed (never closed). A real process that
+     * abandons a store that way exits.
+     */
+    static void forget(Store store) {
+        SharedWatches shared = BY_STORE.remove(store);
+        if (shared != null) {
+            synchronized (shared) {
+                shared.retired = true;
+            }
+        }
+    }
+
     /** Adds {@code listener}, opening the election's watch if it is the first; null if this one retired. */
     private Watch add(String election, QueueListener listener) {
         Election e;
