@@ -79,6 +79,9 @@ public final class ElectionGroup implements AutoCloseable {
     private final AtomicBoolean closeCalled = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
+    // A future per candidate whose terms() has not completed: close() publishes every last term before it completes the group's.
+    private final java.util.Set<CompletableFuture<Void>> termsOpen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     // Confined to the group's thread.
     private final Map<String, Claim> claims = new HashMap<>(); // names this member campaigns for
     private final Map<String, Candidate> leaving = new HashMap<>(); // names whose candidate is stopping
@@ -206,7 +209,7 @@ public final class ElectionGroup implements AutoCloseable {
             throw new IllegalStateException("group '" + group + "' member '" + memberId + "' was closed; build a new one");
         }
         if (started.compareAndSet(false, true)) {
-            members.followParticipants().subscribe(new Each<List<String>>(ids -> execute(() -> membersSeen(ids))));
+            members.followParticipants().subscribe(new Each<List<String>>(ids -> execute(() -> membersSeen(ids)), () -> { }));
             membership.runForElection();
             thread.scheduleWithFixedDelay(this::reconcileSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -392,7 +395,10 @@ public final class ElectionGroup implements AutoCloseable {
             }
         }
         Candidate c = b.build();
-        c.terms().subscribe(new Each<Term>(t -> termChanged(name, t)));
+        CompletableFuture<Void> termsEnded = new CompletableFuture<>();
+        termsOpen.add(termsEnded);
+        termsEnded.whenComplete((v, e) -> termsOpen.remove(termsEnded));
+        c.terms().subscribe(new Each<Term>(t -> termChanged(name, t), () -> termsEnded.complete(null)));
         claims.put(name, new Claim(c));
         c.runForElection();
     }
@@ -411,7 +417,7 @@ public final class ElectionGroup implements AutoCloseable {
     }
 
     /** Takes every item of a publisher this group follows until it completes; its errors are the candidates' own to report. */
-    private record Each<T>(java.util.function.Consumer<T> action) implements Flow.Subscriber<T> {
+    private record Each<T>(java.util.function.Consumer<T> action, Runnable end) implements Flow.Subscriber<T> {
         @Override
         public void onSubscribe(Flow.Subscription subscription) {
             subscription.request(Long.MAX_VALUE);
@@ -424,10 +430,12 @@ public final class ElectionGroup implements AutoCloseable {
 
         @Override
         public void onError(Throwable throwable) {
+            end.run();
         }
 
         @Override
         public void onComplete() {
+            end.run();
         }
     }
 
@@ -471,7 +479,10 @@ public final class ElectionGroup implements AutoCloseable {
             claims.values().forEach(c -> stops.add(c.candidate.stop()));
             leaving.values().forEach(c -> stops.add(c.stop()));
             claims.clear();
-            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
+            // Done once every candidate stopped and its last term reached this group's subscribers.
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .thenCompose(v -> CompletableFuture.allOf(termsOpen.toArray(CompletableFuture[]::new)))
+                    .whenComplete((v, e) -> done.complete(null));
         });
         if (!started.get()) {
             done.complete(null);
