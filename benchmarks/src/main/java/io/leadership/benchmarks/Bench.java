@@ -196,6 +196,30 @@ public final class Bench {
                 }
             }
         }
+        if (o.measures("group")) {
+            for (int run = 1; run <= o.runs(); run++) {
+                for (Target.Kind kind : o.stores()) {
+                    Target target = servers.target(kind);
+                    ServerCounter counter = servers.counter(kind);
+                    // Ours and the naive way alternate which goes first, as ours and the peer do.
+                    for (String way : run % 2 == 1 ? List.of("ours", "naive") : List.of("naive", "ours")) {
+                        int r = run;
+                        attempt(report, "run " + run + " " + kind.label + " group " + way, () -> {
+                            String group = "bench/group-" + r + "-" + way;
+                            GroupBench.Result g = way.equals("ours")
+                                    ? GroupBench.ours(target, counter, group, o.groupNames(), o.groupMembers(), o.groupRest())
+                                    : GroupBench.naive(target, counter, group, o.groupNames(), o.groupMembers(), o.groupRest());
+                            report.group(kind, way.equals("ours"), r, g);
+                            say("run %d %s group %s: %d names over %d members placed in %.1f s; %.1f requests/s at rest (less %.1f idle); "
+                                    + "one member closed: %d names moved in %.1f s, %.1f store operations per moved name%s (load %.1f)", r,
+                                    kind.label, way, g.names(), g.members(), g.balanceSeconds(), g.restRate(), g.idleRate(), g.moved(),
+                                    g.moveSeconds(), g.operationsPerMove(), g.handOffs() < 0 ? "" : ", " + g.handOffs() + " hand-offs",
+                                    Machine.loadAverage());
+                        });
+                    }
+                }
+            }
+        }
         // Herds last: after a herd of jetcd campaigns, etcd 3.4's election service stopped returning
         // contended campaigns and observe for the rest of its life (see the report), so every etcd herd
         // run starts on a restarted etcd, and nothing runs after them.
