@@ -115,8 +115,10 @@ final class GroupBench {
             double restRate = r[0] - idle;
             double restOps = r[1];
 
-            // The member leading most names leaves (the oldest, usually all of them): the worst case of the naive way.
-            String leaver = member(0);
+            // The member leading most names leaves (usually the first to join): the worst case of the naive way.
+            Map<String, Integer> led = new java.util.HashMap<>();
+            leaders.values().forEach(id -> led.merge(id, 1, Integer::sum));
+            String leaver = led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
             Set<String> itsNames = new HashSet<>();
             leaders.forEach((name, id) -> {
                 if (id.equals(leaver)) {
@@ -125,7 +127,7 @@ final class GroupBench {
             });
             long ops0 = counter.operations();
             long from = System.nanoTime();
-            clients.remove(0).close();
+            clients.remove(Integer.parseInt(leaver.substring(1))).close();
             await(itsNames.size() + " names of the leaving member to have new leaders",
                     () -> itsNames.stream().noneMatch(name -> leaver.equals(leaders.get(name))));
             long ops1 = counter.operations();

@@ -510,7 +510,7 @@ final class Report {
                 .append("by exactly one member and each owns ⌊N/M⌋ or ⌈N/M⌉ (naive: until every name has a leader). *Requests/s at rest*: ")
                 .append("the server's own count over ").append(options.groupRest().toSeconds()).append(" s once placed, less its rate ")
                 .append("before the members started. *Store operations per moved name*: one member closes (ours: the last to join; ")
-                .append("naive: the first, which leads the names), and the server's operations (as the herd's) from its close until ")
+                .append("naive: the one leading the most names), and the server's operations (as the herd's) from its close until ")
                 .append("every name has its new owner (ours: and the rest are balanced again), less the rest rate, per name that changed ")
                 .append("owner. Ratios: the median across runs of ours ÷ naive in the same run.\n\n");
         md.append("| store | measure | ours | naive | ours/naive | per run: ours; naive |\n");
