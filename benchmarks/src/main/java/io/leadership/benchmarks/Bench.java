@@ -11,7 +11,8 @@ import java.util.Locale;
  * Runs the benchmarks and writes {@code BENCHMARKS.md}: the store's own write-to-watch floor,
  * resign hand-off, follower notification, herd hand-off, crash fail-over, store load at rest and
  * footprint, for this project and, on the same server in the same run, Curator's LeaderLatch
- * (ZooKeeper) and jetcd's Election (etcd), with issue #10's targets judged met or missed.
+ * (ZooKeeper) and jetcd's Election (etcd), with issue #10's targets judged met or missed; and an
+ * {@code ElectionGroup} spreading names over members against every member campaigning for every name.
  * It reports; it asserts nothing. Options: see {@link Options}.
  */
 public final class Bench {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * N names spread over M members on one store (issue #21), two ways, each member with its own store
@@ -63,7 +64,7 @@ final class GroupBench {
                 g.join();
             }
             long lastStart = System.nanoTime();
-            await("the group of " + m + " to balance " + n + " names", () -> balanced(members, n));
+            await("the group of " + m + " to balance " + n + " names", () -> balanced(members, n), () -> owners(members));
             double balance = (System.nanoTime() - lastStart) / 1e9;
             double[] r = restRates(counter, rest);
             double restRate = r[0] - idle;
@@ -76,7 +77,7 @@ final class GroupBench {
             long from = System.nanoTime();
             ElectionGroup leaver = members.get(m - 1);
             leaver.close();
-            await("the other " + (m - 1) + " members to balance " + n + " names", () -> balanced(stay, n));
+            await("the other " + (m - 1) + " members to balance " + n + " names", () -> balanced(stay, n), () -> owners(stay));
             long ops1 = counter.operations();
             double seconds = (System.nanoTime() - from) / 1e9;
             long moved = stay.stream().mapToLong(ElectionGroup::acquisitions).sum() - acquired0;
@@ -109,7 +110,8 @@ final class GroupBench {
                 }
                 lastStart = System.nanoTime();
             }
-            await(n + " names, " + m + " candidates each, to have a leader", () -> leaders.size() == n);
+            await(n + " names, " + m + " candidates each, to have a leader", () -> leaders.size() == n,
+                    () -> leaders.size() + " had one");
             double balance = (System.nanoTime() - lastStart) / 1e9;
             double[] r = restRates(counter, rest);
             double restRate = r[0] - idle;
@@ -129,7 +131,8 @@ final class GroupBench {
             long from = System.nanoTime();
             clients.remove(Integer.parseInt(leaver.substring(1))).close();
             await(itsNames.size() + " names of the leaving member to have new leaders",
-                    () -> itsNames.stream().noneMatch(name -> leaver.equals(leaders.get(name))));
+                    () -> itsNames.stream().noneMatch(name -> leaver.equals(leaders.get(name))),
+                    () -> itsNames.stream().filter(name -> leaver.equals(leaders.get(name))).count() + " had not");
             long ops1 = counter.operations();
             double seconds = (System.nanoTime() - from) / 1e9;
             long moved = itsNames.size();
@@ -142,6 +145,11 @@ final class GroupBench {
 
     private static String member(int i) {
         return String.format("m%02d", i);
+    }
+
+    /** How many names each member owns, for a failure's message. */
+    private static String owners(List<ElectionGroup> members) {
+        return "the members owned " + members.stream().map(g -> String.valueOf(g.owned().size())).toList();
     }
 
     /** Every name owned by exactly one member, each owning ⌊n / members⌋ or ⌈n / members⌉. */
@@ -161,11 +169,11 @@ final class GroupBench {
         return sum == n && all.size() == n;
     }
 
-    private static void await(String what, BooleanSupplier done) throws InterruptedException {
+    private static void await(String what, BooleanSupplier done, Supplier<String> progress) throws InterruptedException {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + ": not within " + LIMIT.toMinutes() + " min");
+                throw new IllegalStateException(what + ": not within " + LIMIT.toMinutes() + " min; then " + progress.get());
             }
             Thread.sleep(100);
         }

@@ -512,7 +512,7 @@ final class Report {
                 .append("before the members started. *Store operations per moved name*: one member closes (ours: the last to join; ")
                 .append("naive: the one leading the most names), and the server's operations (as the herd's) from its close until ")
                 .append("every name has its new owner (ours: and the rest are balanced again), less the rest rate, per name that changed ")
-                .append("owner. Ratios: the median across runs of ours ÷ naive in the same run.\n\n");
+                .append("owner (ours: at least the leaver's ⌊N/M⌋ or ⌈N/M⌉). Ratios: the median across runs of ours ÷ naive in the same run.\n\n");
         md.append("| store | measure | ours | naive | ours/naive | per run: ours; naive |\n");
         md.append("|---|---|--:|--:|--:|---|\n");
         groups.forEach((kind, runs) -> {
@@ -521,6 +521,7 @@ final class Report {
             md.append(groupRow(kind, "requests/s at rest", all, GroupBench.Result::restRate));
             md.append(groupRow(kind, "names moved when a member closed", all, r -> (double) r.moved()));
             md.append(groupRow(kind, "store operations per moved name", all, GroupBench.Result::operationsPerMove));
+            md.append(groupRow(kind, "store operations on the close, all names", all, r -> r.operationsPerMove() * r.moved()));
             md.append(groupRow(kind, "seconds until moved", all, GroupBench.Result::moveSeconds));
         });
         md.append('\n');
@@ -648,6 +649,9 @@ final class Report {
             (`/metrics`, each keep-alive of a stream counted), Consul agent HTTP requests served (`consul_api_http_count` of \
             its Prometheus metrics, but the metrics' own; a request counts once answered). Ours also counts the \
             calls through the `Store` SPI (notes above).
+            - **Group** (issue #21): N names over M members, every member in this JVM with its own store client and \
+            session; ours an `ElectionGroup` per member, the naive way a `Candidate` per name on every member. How each of its \
+            numbers is taken: the group section's header above.
             - **Footprint**: heap used after three full GCs and live threads, before and after creating the candidates, in the \
             client JVM only (servers run in their own processes; "—" for the Consul peer, a Go process); connections: \
             established TCP connections to the server's client port from any process (`/proc/net/tcp`, `tcp6`), at rest less before.
