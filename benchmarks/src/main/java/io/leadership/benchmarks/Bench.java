@@ -11,7 +11,8 @@ import java.util.Locale;
  * Runs the benchmarks and writes {@code BENCHMARKS.md}: the store's own write-to-watch floor,
  * resign hand-off, follower notification, herd hand-off, crash fail-over, store load at rest and
  * footprint, for this project and, on the same server in the same run, Curator's LeaderLatch
- * (ZooKeeper) and jetcd's Election (etcd), with issue #10's targets judged met or missed.
+ * (ZooKeeper) and jetcd's Election (etcd), with issue #10's targets judged met or missed; and an
+ * {@code ElectionGroup} spreading names over members against every member campaigning for every name.
  * It reports; it asserts nothing. Options: see {@link Options}.
  */
 public final class Bench {
@@ -192,6 +193,30 @@ public final class Bench {
                                         kind.label, label, n, r.setupSeconds(), r.requestsPerSecond(), r.threads(), r.peakThreads(), r.connections(), r.heapMiB());
                             });
                         }
+                    }
+                }
+            }
+        }
+        if (o.measures("group")) {
+            for (int run = 1; run <= o.runs(); run++) {
+                for (Target.Kind kind : o.stores()) {
+                    Target target = servers.target(kind);
+                    ServerCounter counter = servers.counter(kind);
+                    // Ours and the naive way alternate which goes first, as ours and the peer do.
+                    for (String way : run % 2 == 1 ? List.of("ours", "naive") : List.of("naive", "ours")) {
+                        int r = run;
+                        attempt(report, "run " + run + " " + kind.label + " group " + way, () -> {
+                            String group = "bench/group-" + r + "-" + way;
+                            GroupBench.Result g = way.equals("ours")
+                                    ? GroupBench.ours(target, counter, group, o.groupNames(), o.groupMembers(), o.groupRest())
+                                    : GroupBench.naive(target, counter, group, o.groupNames(), o.groupMembers(), o.groupRest());
+                            report.group(kind, way.equals("ours"), r, g);
+                            say("run %d %s group %s: %d names over %d members placed in %.1f s; %.1f requests/s at rest (less %.1f idle); "
+                                    + "one member closed: %d names moved in %.1f s, %.1f store operations per moved name%s (load %.1f)", r,
+                                    kind.label, way, g.names(), g.members(), g.balanceSeconds(), g.restRate(), g.idleRate(), g.moved(),
+                                    g.moveSeconds(), g.operationsPerMove(), g.handOffs() < 0 ? "" : ", " + g.handOffs() + " hand-offs",
+                                    Machine.loadAverage());
+                        });
                     }
                 }
             }

@@ -14,10 +14,13 @@ import java.util.Set;
  * <ul>
  * <li>{@code quick}: a smoke run of a few minutes (one run, few rounds, 100 candidates and a 2 s window for the load,
  *     no lease-per-candidate load, one fail-over round of each library, the Consul peer's defaults included: about 45 s);
- * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale} (default all);
+ * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale,group} (default all);
  * <li>{@code scale=1,1000,10000}: the numbers of elections on one lease that the scale measure runs, ours and the peer, with names
  *     all under one parent and each under a parent of its own (quick: 1,100);
- * <li>{@code runs=3}: how many times the floor, hand-off, follower and herd measures run;
+ * <li>{@code group.names=10000}, {@code group.members=10}: the group measure's size, N names over M members, ours
+ *     ({@code ElectionGroup}, a member per client and session) against the naive way (every member a candidate for
+ *     every name: M × N candidates); quick: 100 names, 10 members;
+ * <li>{@code runs=3}: how many times the floor, hand-off, follower, herd and group measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
  * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md);
  * <li>{@code targets=path}: the bounds the report judges (default {@code targets.properties}, which the bench profile passes).
@@ -28,9 +31,11 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                /* rounds of the Consul peer with api.Lock's defaults (15 s session, 15 s lock-delay): about 40 s each */
                int consulDefaultsFailOverRounds, int loadCandidates, Duration rest, Targets targets,
                /* the numbers of elections on one lease the scale measure runs, in both name layouts */
-               List<Integer> scaleCandidates) {
+               List<Integer> scaleCandidates,
+               /* the group measure: names, members, and its rest window */
+               int groupNames, int groupMembers, Duration groupRest) {
 
-    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load", "scale");
+    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load", "scale", "group");
 
     static Options parse(String[] args) {
         boolean quick = false;
@@ -41,6 +46,8 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
         Path out = Path.of("BENCHMARKS.md");
         Path targets = Path.of("targets.properties");
         List<Integer> scale = null;
+        Integer groupNames = null;
+        Integer groupMembers = null;
         for (String arg : args) {
             if (arg.isBlank()) {
                 continue;
@@ -78,18 +85,29 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                         scale.add(count);
                     }
                 }
+                case "group.names" -> groupNames = within(name, Integer.parseInt(value), 1, 100_000);
+                case "group.members" -> groupMembers = within(name, Integer.parseInt(value), 2, 100);
                 case "zookeeper", "zk", "etcd", "consul" -> external.put(Target.Kind.parse(name), value);
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'; known: quick, runs=N, "
                         + "stores=zookeeper,etcd,consul, measures=" + String.join(",", MEASURES)
-                        + ", scale=1,1000,10000, zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
+                        + ", scale=1,1000,10000, group.names=10000, group.members=10, zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
             }
         }
         if (quick) {
             return new Options(true, stores, measures, runs == null ? 1 : runs, external, out, 30, 5, 20, 5, 1, 1, 100,
-                    Duration.ofSeconds(2), Targets.read(targets), scale == null ? List.of(1, 100) : List.copyOf(scale));
+                    Duration.ofSeconds(2), Targets.read(targets), scale == null ? List.of(1, 100) : List.copyOf(scale),
+                    groupNames == null ? 100 : groupNames, groupMembers == null ? 10 : groupMembers, Duration.ofSeconds(2));
         }
         return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,
-                Duration.ofSeconds(10), Targets.read(targets), scale == null ? List.of(1, 1000, 10000) : List.copyOf(scale));
+                Duration.ofSeconds(10), Targets.read(targets), scale == null ? List.of(1, 1000, 10000) : List.copyOf(scale),
+                groupNames == null ? 10_000 : groupNames, groupMembers == null ? 10 : groupMembers, Duration.ofSeconds(20));
+    }
+
+    private static int within(String option, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + "=" + value + " is outside " + min + " to " + max);
+        }
+        return value;
     }
 
     boolean measures(String measure) {

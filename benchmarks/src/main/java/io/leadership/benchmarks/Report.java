@@ -82,6 +82,11 @@ final class Report {
     }
 
     private final List<Scale> scales = new ArrayList<>();
+    /** The group measure's results by store and run, ours and the naive way, with the load average when each ended. */
+    private record Group(GroupBench.Result ours, GroupBench.Result naive, double oursLoad, double naiveLoad) {
+    }
+
+    private final Map<Target.Kind, Map<Integer, Group>> groups = new EnumMap<>(Target.Kind.class);
     private final Map<Target.Kind, String> peers = new EnumMap<>(Target.Kind.class);
     private final List<String> notes = new ArrayList<>();
     private final List<String> traces = new ArrayList<>();
@@ -143,6 +148,13 @@ final class Report {
 
     void scaleFailed(Target.Kind kind, boolean ours, LoadBench.Layout layout, int n, String why) {
         scales.add(new Scale(kind, ours, layout, n, null, why));
+    }
+
+    void group(Target.Kind kind, boolean ours, int run, GroupBench.Result r) {
+        Map<Integer, Group> runs = groups.computeIfAbsent(kind, k -> new TreeMap<>());
+        Group g = runs.getOrDefault(run, new Group(null, null, Double.NaN, Double.NaN));
+        double load = Machine.loadAverage();
+        runs.put(run, ours ? new Group(r, g.naive(), load, g.naiveLoad()) : new Group(g.ours(), r, g.oursLoad(), load));
     }
 
     void trace(String line) {
@@ -243,6 +255,10 @@ final class Report {
 
         if (!scales.isEmpty()) {
             md.append(scaleSection());
+        }
+
+        if (!groups.isEmpty()) {
+            md.append(groupSection());
         }
 
         if (!traces.isEmpty()) {
@@ -485,6 +501,58 @@ final class Report {
         return md.append('\n').toString();
     }
 
+    private String groupSection() {
+        StringBuilder md = new StringBuilder("## A group: ").append(String.format(Locale.ROOT, "%,d", options.groupNames()))
+                .append(" names over ").append(options.groupMembers()).append(" members (issue #21)\n\n");
+        md.append("Every member in this JVM with its own store client and session. Ours: an `ElectionGroup` per member (defaults: ")
+                .append("minimum hold 1 s, settle 500 ms, departure grace 2 s). Naive: every member a `Candidate` for every name on its ")
+                .append("one session (members × names candidates). *Placed in*: from the last member's start until every name is owned ")
+                .append("by exactly one member and each owns ⌊N/M⌋ or ⌈N/M⌉ (naive: until every name has a leader). *Requests/s at rest*: ")
+                .append("the server's own count over ").append(options.groupRest().toSeconds()).append(" s once placed, less its rate ")
+                .append("before the members started. *Store operations per moved name*: one member closes (ours: the last to join; ")
+                .append("naive: the one leading the most names), and the server's operations (as the herd's) from its close until ")
+                .append("every name has its new owner (ours: and the rest are balanced again), less the rest rate, per name that changed ")
+                .append("owner (ours: at least the leaver's ⌊N/M⌋ or ⌈N/M⌉). Ratios: the median across runs of ours ÷ naive in the same run.\n\n");
+        md.append("| store | measure | ours | naive | ours/naive | per run: ours; naive |\n");
+        md.append("|---|---|--:|--:|--:|---|\n");
+        groups.forEach((kind, runs) -> {
+            List<Group> all = List.copyOf(runs.values());
+            md.append(groupRow(kind, "placed in s", all, GroupBench.Result::balanceSeconds));
+            md.append(groupRow(kind, "requests/s at rest", all, GroupBench.Result::restRate));
+            md.append(groupRow(kind, "names moved when a member closed", all, r -> (double) r.moved()));
+            md.append(groupRow(kind, "store operations per moved name", all, GroupBench.Result::operationsPerMove));
+            md.append(groupRow(kind, "store operations on the close, all names", all, r -> r.operationsPerMove() * r.moved()));
+            md.append(groupRow(kind, "seconds until moved", all, GroupBench.Result::moveSeconds));
+        });
+        md.append('\n');
+        groups.forEach((kind, runs) -> runs.forEach((run, g) -> md.append("- group, ").append(kind.label).append(", run ").append(run)
+                .append(": load average ").append(fmt(g.oursLoad())).append(" after ours, ").append(fmt(g.naiveLoad()))
+                .append(" after the naive way; idle requests/s before ours ").append(g.ours() == null ? "—" : fmt(g.ours().idleRate()))
+                .append(", before the naive way ").append(g.naive() == null ? "—" : fmt(g.naive().idleRate()))
+                .append(g.ours() == null ? "" : "; ours' hand-offs on the close " + g.ours().handOffs()).append('\n')));
+        return md.append('\n').toString();
+    }
+
+    private static String groupRow(Target.Kind kind, String measure, List<Group> runs,
+            java.util.function.ToDoubleFunction<GroupBench.Result> value) {
+        List<Double> ours = new ArrayList<>();
+        List<Double> naive = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (Group g : runs) {
+            if (g.ours() != null) {
+                ours.add(value.applyAsDouble(g.ours()));
+            }
+            if (g.naive() != null) {
+                naive.add(value.applyAsDouble(g.naive()));
+            }
+            if (g.ours() != null && g.naive() != null) {
+                ratios.add(value.applyAsDouble(g.ours()) / value.applyAsDouble(g.naive()));
+            }
+        }
+        return "| " + kind.label + " | " + measure + " | " + fmt(median(ours)) + " | " + fmt(median(naive)) + " | "
+                + fmt(median(ratios)) + " | " + joined(ours) + "; " + joined(naive) + " |\n";
+    }
+
     private String herdRequestsRow(Target.Kind kind, Cell c) {
         double ours = median(List.copyOf(c.oursRequests.values()));
         double peer = median(List.copyOf(c.peerRequests.values()));
@@ -581,6 +649,9 @@ final class Report {
             (`/metrics`, each keep-alive of a stream counted), Consul agent HTTP requests served (`consul_api_http_count` of \
             its Prometheus metrics, but the metrics' own; a request counts once answered). Ours also counts the \
             calls through the `Store` SPI (notes above).
+            - **Group** (issue #21): N names over M members, every member in this JVM with its own store client and \
+            session; ours an `ElectionGroup` per member, the naive way a `Candidate` per name on every member. How each of its \
+            numbers is taken: the group section's header above.
             - **Footprint**: heap used after three full GCs and live threads, before and after creating the candidates, in the \
             client JVM only (servers run in their own processes; "—" for the Consul peer, a Go process); connections: \
             established TCP connections to the server's client port from any process (`/proc/net/tcp`, `tcp6`), at rest less before.
