@@ -17,7 +17,7 @@ import java.util.Set;
  * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale,group} (default all);
  * <li>{@code scale=1,1000,10000}: the numbers of elections on one lease that the scale measure runs, ours and the peer, with names
  *     all under one parent and each under a parent of its own (quick: 1,100);
- * <li>{@code group.names=10000}, {@code group.members=10}: the group measure's size, N names over M members, ours
+ * <li>{@code group.names=2000}, {@code group.members=10}: the group measure's size, N names over M members, ours
  *     ({@code ElectionGroup}, a member per client and session) against the naive way (every member a candidate for
  *     every name: M × N candidates); quick: 100 names, 10 members;
  * <li>{@code runs=3}: how many times the floor, hand-off, follower, herd and group measures run;
@@ -90,7 +90,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                 case "zookeeper", "zk", "etcd", "consul" -> external.put(Target.Kind.parse(name), value);
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'; known: quick, runs=N, "
                         + "stores=zookeeper,etcd,consul, measures=" + String.join(",", MEASURES)
-                        + ", scale=1,1000,10000, group.names=10000, group.members=10, zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
+                        + ", scale=1,1000,10000, group.names=2000, group.members=10, zookeeper=host:port, etcd=host:port, consul=host:port, out=path, targets=path");
             }
         }
         if (quick) {
@@ -100,7 +100,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
         }
         return new Options(false, stores, measures, runs == null ? 3 : runs, external, out, 200, 20, 100, 20, 5, 3, 1000,
                 Duration.ofSeconds(10), Targets.read(targets), scale == null ? List.of(1, 1000, 10000) : List.copyOf(scale),
-                groupNames == null ? 10_000 : groupNames, groupMembers == null ? 10 : groupMembers, Duration.ofSeconds(20));
+                groupNames == null ? 2_000 : groupNames, groupMembers == null ? 10 : groupMembers, Duration.ofSeconds(20));
     }
 
     private static int within(String option, int value, int min, int max) {
