@@ -201,7 +201,7 @@ final class Simulation {
             if (p.live()) {
                 anyone = true;
                 Proc q = p;
-                p.node.at(0, () -> q.eligible.set(true));
+                p.node.at(0, () -> q.eligible.set(true, world.now()));
             }
         }
         if (!anyone) {
@@ -432,9 +432,9 @@ final class Simulation {
             }
             case ELIGIBILITY -> {
                 if (p != null) {
-                    p.node.at(0, () -> p.eligible.set(!p.eligible.value));
+                    p.node.at(0, () -> p.eligible.set(!p.eligible.value, world.now()));
                     if (world.chance(0.7)) {
-                        p.node.at(world.between(0, ttlNanos), () -> p.eligible.set(true));
+                        p.node.at(world.between(0, ttlNanos), () -> p.eligible.set(true, world.now()));
                     }
                 }
             }
@@ -526,7 +526,20 @@ final class Simulation {
             leavingAtCall = leaving != null;
         }
         SimStore.Deletion attachable = leaving;
-        boolean ambiguous = leavingAtCall;
+        // Asked to step aside by a transfer signal covering its key: it leaves its key for that, heading or not as far
+        // as it can know (the signal's leader may be gone already), as when it turns ineligible.
+        long myVersion = mine == null ? -1 : mine.version();
+        // A signal covering our key was posted while it lived (its target joined after it), so any such signal counts,
+        // also one deleted since (its leader's lease ended) that the candidate's view of the mailbox still showed.
+        List<Entry> signals = new ArrayList<>(store.entries(ELECTION + ".transfers"));
+        store.deletions().stream().map(SimStore.Deletion::entry).filter(e -> e.key().startsWith(ELECTION + ".transfers/")).forEach(signals::add);
+        boolean askedAside = mine != null && signals.stream()
+                .map(e -> e.value().split(" "))
+                .anyMatch(f -> f.length == 4 && f[0].equals("transfer") && Long.parseLong(f[1]) < myVersion && myVersion < Long.parseLong(f[2]));
+        // Flipped at this very instant, before the call (a process waking from a pause runs what waited, in order): it
+        // may have left its key for that, as for a flip during the call.
+        boolean flippedNow = p.eligible.lastFlipAt == calledAt;
+        boolean ambiguous = leavingAtCall || askedAside || flippedNow;
         // Turned ineligible during the call: the key is left for that, headed or not as far as the candidate knows.
         if (world.verbose()) {
             world.trace(p.id + ": resign()");
@@ -547,6 +560,13 @@ final class Simulation {
                     deleted = d;
                     left |= d.byLeave();
                 }
+            }
+            // A term of an ended history begun late, during the call (a wake after a wipe): its key went with its history,
+            // which no client can tell from a delete; either answer is right, as for the term itself (see Checker).
+            long[] termNow = checker.term(p.id);
+            boolean lateTerm = termNow != null && termNow[0] < store.generation() && (termAtCall == null || termNow[1] != termAtCall[1]);
+            if (answer && lateTerm) {
+                return;
             }
             if (answer) {
                 boolean ownKeyGone = ledAtCall && termAtCall != null && !holds(p.id, termAtCall[1]);
@@ -626,6 +646,7 @@ final class Simulation {
     static final class Switch implements Flow.Publisher<Boolean> {
         boolean value = true;
         int flips; // how often value changed
+        long lastFlipAt = Long.MIN_VALUE; // when it last changed
         private final List<Sub> subs = new ArrayList<>();
 
         private final class Sub implements Flow.Subscription {
@@ -666,7 +687,10 @@ final class Simulation {
             subscriber.onSubscribe(s);
         }
 
-        void set(boolean v) {
+        void set(boolean v, long now) {
+            if (v != value) {
+                lastFlipAt = now;
+            }
             flips += v != value ? 1 : 0;
             value = v;
             for (Sub s : List.copyOf(subs)) {
