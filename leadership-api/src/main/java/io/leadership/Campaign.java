@@ -59,7 +59,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
      * Deleting our key. If it headed the queue ({@code head}) when we chose to leave, {@code resigns}
      * (also those asked meanwhile) complete {@code true} once it is gone. {@code inDoubt}: we chose to
      * leave because the lease was in doubt, so the key may have gone with it already, before a
-     * resign was asked: the lease's end then answers {@code false}, only a delete answers {@code true}.
+     * resign was asked: only a delete that found it answers {@code true}.
      */
     private record Leaving(Entry entry, boolean head, boolean inDoubt, List<CompletableFuture<Boolean>> resigns) implements Key { }
 
@@ -461,9 +461,11 @@ final class Campaign implements Session.Listener, Handover.Owner {
         // lease), after every resign that asked for this hand-off: each of them is answered true.
         // But a first delete that found no key (no earlier attempt could have deleted it) shows a
         // key that was already gone, with its lease, when the hand-off began: nothing was handed off.
-        // A leave for a lease in doubt does not count the lease's end as a hand-off: the key may
-        // have expired before the resign was asked (false is right too if it went during the call).
-        boolean handedOff = leaving.inDoubt() && deleted == null ? false : !Boolean.FALSE.equals(deleted) || leaveFailed;
+        // A leave for a lease in doubt counts only a delete that found the key: the key may have
+        // expired before the resign was asked, so neither the lease's end nor "no key" after a
+        // failed attempt (lost, or never sent) tells a hand-off (false is right too if it went
+        // during the call).
+        boolean handedOff = leaving.inDoubt() ? Boolean.TRUE.equals(deleted) : !Boolean.FALSE.equals(deleted) || leaveFailed;
         leaving.resigns().forEach(r -> r.complete(handedOff));
         if (stopping) {
             handover.completeStopWhenPostGone();
