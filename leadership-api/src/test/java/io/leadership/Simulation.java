@@ -555,10 +555,12 @@ final class Simulation {
             }
             SimStore.Deletion deleted = null;
             boolean left = false;
+            boolean leftUnanswered = false; // deleted by a leave whose answer was lost: the client cannot know it deleted it
             for (SimStore.Deletion d : store.deletions()) {
                 if (d.at() >= calledAt && d.headed() && d.entry().value().equals(p.id)) {
                     deleted = d;
                     left |= d.byLeave();
+                    leftUnanswered |= d.byLeave() && store.leaveUnanswered(d.entry().key());
                 }
             }
             // A term of an ended history begun late, during the call (a wake after a wipe): its key went with its history,
@@ -580,7 +582,7 @@ final class Simulation {
                 }
             } else {
                 Entry headNow = head();
-                if (left && !ambiguous && p.eligible.flips == flipsAtCall) {
+                if (left && !ambiguous && !leftUnanswered && p.eligible.flips == flipsAtCall) {
                     checker.violation(p.id + "'s resign() answered false but deleted its key that headed the queue");
                 } else if (headAtCall != null && headAtCall.value().equals(p.id) && headAtCall.equals(headNow)
                         && connectedAtCall && p.client.connected() && p.disconnects == disconnects && eligibleAtCall && p.eligible.value && !p.stopping

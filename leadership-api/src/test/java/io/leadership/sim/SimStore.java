@@ -88,6 +88,7 @@ public final class SimStore {
     private final List<Client> clients = new ArrayList<>();
     private final List<Deletion> deletions = new ArrayList<>();
     private final Map<Entry, Long> leaveRequested = new java.util.HashMap<>();
+    private final java.util.Set<String> leavesUnanswered = new java.util.HashSet<>(); // keys a leave was applied to, its answer lost
     private final Map<String, Integer> generationOfLease = new LinkedHashMap<>();
     private int generation;
     private long revision;
@@ -130,6 +131,11 @@ public final class SimStore {
 
     public List<Deletion> deletions() {
         return deletions;
+    }
+
+    /** Whether a leave of {@code key} was applied and its answer lost: its client cannot know it deleted the key. */
+    public boolean leaveUnanswered(String key) {
+        return leavesUnanswered.contains(key);
     }
 
     /** When a client first asked to delete {@code entry}, or {@code Long.MAX_VALUE}. */
@@ -408,6 +414,9 @@ public final class SimStore {
                     return;
                 }
                 if (world.chance(network.lostAfter)) {
+                    if (op.equals("leave")) {
+                        leavesUnanswered.add(key);
+                    }
                     if (world.verbose()) world.trace("store: the answer to " + node.name + "'s " + op + " of " + key + " is lost");
                     node.at(network.timeout, () -> f.completeExceptionally(
                             new StoreException("sim", op, key, "timed out (answer lost)", null)));
@@ -415,6 +424,9 @@ public final class SimStore {
                 }
                 node.at(delay(), () -> {
                     if (connection != sentOn) {
+                        if (op.equals("leave")) {
+                            leavesUnanswered.add(key);
+                        }
                         f.completeExceptionally(new StoreException("sim", op, key, "connection lost", null));
                     } else {
                         f.complete(result);
