@@ -162,8 +162,11 @@ final class Campaign implements Session.Listener, Handover.Owner {
     }
 
     private void joined(Joining joining, Entry e, Throwable error) {
-        // Only this answer moves a Joining key on, so key == joining here. A key whose lease died
-        // while the join was in flight went with it: deleting it is harmless, leading on it not.
+        if (key != joining) {
+            return; // its lease went meanwhile, and any key of it with it (see leaseInDoubt)
+        }
+        // A key whose lease died while the join was in flight went with it: deleting it is
+        // harmless, leading on it not.
         if (error == null && !stopping && eligible && session.current() == joining.lease()) {
             read(new Reading(e, joining.lease()));
             return;
@@ -177,7 +180,12 @@ final class Campaign implements Session.Listener, Handover.Owner {
             // everyone behind it. A join again (idempotent for a lease) finds it, even to delete it.
             Unsure unsure = new Unsure(joining.lease());
             key = unsure;
-            retryAfter(error, unsure, () -> settle(unsure));
+            if (session.current() != joining.lease()) {
+                report(error);
+                settle(unsure); // its lease is gone already, and any key of it: join again on the next at once
+            } else {
+                retryAfter(error, unsure, () -> settle(unsure));
+            }
         }
     }
 
@@ -401,6 +409,8 @@ final class Campaign implements Session.Listener, Handover.Owner {
                 left(leaving, null, null); // deleted with the lease
             } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
                 settle(unsure); // any key of it went with it
+            } else if (key instanceof Joining joining && joining.lease() == lease) {
+                settle(new Unsure(lease)); // as a join whose answer is lost: its key, if any, went with the lease
             } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
                 Leaving deleted = new Leaving(draining.entry(), true, false, draining.resigns());
                 key = deleted;
