@@ -5,6 +5,7 @@ import org.apache.curator.utils.ZookeeperFactory;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.ZKClientConfig;
+import org.slf4j.LoggerFactory;
 
 /**
  * A ZooKeeper handle that can be closed the way a crash closes it: after {@link #abandon()},
@@ -47,10 +48,33 @@ final class AbandonableZooKeeper extends ZooKeeper {
     public synchronized void close() throws InterruptedException {
         if (abandoned && getState().isAlive()) {
             // disconnect() closes the socket and the send thread and stops the event thread, but,
-            // unlike close(), sends no closeSession request.
-            cnxn.disconnect();
+            // unlike close(), sends no closeSession request. It marks the connection CLOSED and
+            // joins the send thread without a bound; a send thread finishing a connect at that
+            // instant marks it CONNECTED again and runs on (seen once in CI: the join never
+            // returned). So the disconnect runs beside us and is repeated until the thread stops.
+            Thread first = disconnecting();
+            for (int i = 0; i < DISCONNECT_TRIES && first.isAlive(); i++) {
+                first.join(DISCONNECT_WAIT_MS);
+                if (first.isAlive()) {
+                    disconnecting();
+                }
+            }
+            if (first.isAlive()) {
+                LoggerFactory.getLogger(AbandonableZooKeeper.class).warn("zookeeper client of session 0x{} did not stop its send thread "
+                        + "within {} ms; left to the JVM", Long.toHexString(getSessionId()), DISCONNECT_TRIES * DISCONNECT_WAIT_MS);
+            }
             return;
         }
         super.close();
+    }
+
+    private static final int DISCONNECT_TRIES = 10;
+    private static final long DISCONNECT_WAIT_MS = 500;
+
+    private Thread disconnecting() {
+        Thread t = new Thread(cnxn::disconnect, "zookeeper-disconnect-0x" + Long.toHexString(getSessionId()));
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 }
