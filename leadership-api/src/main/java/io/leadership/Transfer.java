@@ -3,8 +3,6 @@ package io.leadership;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Position;
 import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
-import io.leadership.spi.Watch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,21 +58,7 @@ final class Transfer {
     }
 
     private void readQueue() {
-        CompletableFuture<Queue> read = new CompletableFuture<>();
-        Watch w = handover.store.watch(handover.election, new QueueListener() {
-            @Override
-            public void onQueue(Queue q) {
-                if (q.covers(from.entry())) {
-                    read.complete(q);
-                }
-            }
-
-            @Override
-            public void onError(StoreException error) {
-                read.completeExceptionally(error);
-            }
-        });
-        read.whenComplete((q, e) -> w.close());
+        CompletableFuture<Queue> read = Transfers.firstQueue(handover.store, handover.election, q -> q.covers(from.entry()));
         pending = read;
         read.whenComplete((q, e) -> handover.loop.execute(() -> queueRead(q, e)));
     }

@@ -57,7 +57,7 @@ public final class Transfers {
         Loop loop = session.loop();
         Loop.Timer expiry = loop.schedule(() -> result.complete(false), timeout.toNanos());
         CompletableFuture<Entry> posted = new CompletableFuture<>();
-        firstQueue(store, election).thenCompose(q -> {
+        firstQueue(store, election, q -> true).thenCompose(q -> {
             Optional<Entry> head = q.head();
             Optional<Entry> target = q.entries().stream().skip(1).filter(e -> e.value().equals(id)).findFirst();
             if (head.isEmpty() || target.isEmpty()) {
@@ -132,12 +132,15 @@ public final class Transfers {
         });
     }
 
-    private static CompletableFuture<Queue> firstQueue(Store store, String election) {
+    /** The first queue of {@code election} that {@code wanted} accepts, read through a watch opened for it and closed after. */
+    static CompletableFuture<Queue> firstQueue(Store store, String election, java.util.function.Predicate<Queue> wanted) {
         CompletableFuture<Queue> read = new CompletableFuture<>();
         Watch w = store.watch(election, new QueueListener() {
             @Override
             public void onQueue(Queue q) {
-                read.complete(q);
+                if (wanted.test(q)) {
+                    read.complete(q);
+                }
             }
 
             @Override
