@@ -159,13 +159,15 @@ class GatewayTest {
     private static void awaitAnswersFrom(List<Answer> answers, String leader, int since) throws InterruptedException {
         long until = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < until) {
-            if (answers.subList(since, answers.size()).stream().filter(a -> a.servedBy.equals(leader)).count() >= 20) {
+            List<Answer> now = List.copyOf(answers); // a sub-list of a CopyOnWriteArrayList fails once the list grows
+            if (now.subList(since, now.size()).stream().filter(a -> a.servedBy.equals(leader)).count() >= 20) {
                 return;
             }
             Thread.sleep(10);
         }
+        List<Answer> last = List.copyOf(answers);
         throw new AssertionError("no 20 answers from " + leader + " within " + WAIT + "; last answers: "
-                + answers.subList(Math.max(0, answers.size() - 5), answers.size()));
+                + last.subList(Math.max(0, last.size() - 5), last.size()));
     }
 
     /** A {@link Replica} in a JVM of its own, its stdout read into what it served and its terms. */
