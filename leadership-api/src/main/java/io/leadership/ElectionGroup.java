@@ -209,7 +209,7 @@ public final class ElectionGroup implements AutoCloseable {
             throw new IllegalStateException("group '" + group + "' member '" + memberId + "' was closed; build a new one");
         }
         if (started.compareAndSet(false, true)) {
-            members.followParticipants().subscribe(new Each<List<String>>(ids -> execute(() -> membersSeen(ids)), () -> { }));
+            members.followParticipants().subscribe(Subscribers.each(ids -> execute(() -> membersSeen(ids))));
             membership.runForElection();
             thread.scheduleWithFixedDelay(this::reconcileSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -398,7 +398,7 @@ public final class ElectionGroup implements AutoCloseable {
         CompletableFuture<Void> termsEnded = new CompletableFuture<>();
         termsOpen.add(termsEnded);
         termsEnded.whenComplete((v, e) -> termsOpen.remove(termsEnded));
-        c.terms().subscribe(new Each<Term>(t -> termChanged(name, t), () -> termsEnded.complete(null)));
+        c.terms().subscribe(Subscribers.each(t -> termChanged(name, t), () -> termsEnded.complete(null)));
         claims.put(name, new Claim(c));
         c.runForElection();
     }
@@ -416,28 +416,6 @@ public final class ElectionGroup implements AutoCloseable {
         events.publish(new Term(name, t.id(), t.epoch(), t.leading(), t.cause()));
     }
 
-    /** Takes every item of a publisher this group follows until it completes; its errors are the candidates' own to report. */
-    private record Each<T>(java.util.function.Consumer<T> action, Runnable end) implements Flow.Subscriber<T> {
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(T item) {
-            action.accept(item);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            end.run();
-        }
-
-        @Override
-        public void onComplete() {
-            end.run();
-        }
-    }
 
     /** Stops {@code candidate} (drained if it leads); the name is campaigned for again only once that is done. */
     private void stop(String name, Candidate candidate) {

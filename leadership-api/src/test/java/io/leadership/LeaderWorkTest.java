@@ -17,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -182,28 +181,12 @@ class LeaderWorkTest {
         try (LogCapture log = LogCapture.start()) {
             Node a = node("a");
             List<Boolean> seen = new CopyOnWriteArrayList<>();
-            a.candidate.runForElection().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
+            a.candidate.runForElection().subscribe(Subscribers.<Boolean>each(leading -> {
+                seen.add(leading);
+                if (leading) {
+                    throw new IllegalStateException("a handler bug");
                 }
-
-                @Override
-                public void onNext(Boolean leading) {
-                    seen.add(leading);
-                    if (leading) {
-                        throw new IllegalStateException("a handler bug");
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            }));
             a.elected.expect(true, WAIT);
             Await.until("the subscriber heard true", WAIT, () -> seen.contains(true));
             log.awaitLine(WAIT, "candidate 'a' in election '" + ELECTION + "'", "threw from onNext(true)");

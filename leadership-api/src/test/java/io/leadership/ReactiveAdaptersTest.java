@@ -1,19 +1,24 @@
 package io.leadership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.leadership.testing.Await;
 import io.leadership.testing.InMemoryStore;
 import io.reactivex.rxjava3.core.Flowable;
 import io.smallrye.mutiny.Multi;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.FlowAdapters;
 import reactor.adapter.JdkFlowAdapter;
 
-/** The README's one-line adapters of the publishers to Reactor, Mutiny and RxJava 3, each working. */
+/** The README's one-line adapters of the publishers to Reactor, Mutiny and RxJava 3, and its {@link Subscribers#each} lines, each working. */
 class ReactiveAdaptersTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -57,5 +62,19 @@ class ReactiveAdaptersTest {
         List<Boolean> flags = Flowable.fromPublisher(FlowAdapters.toPublisher(candidate.runForElection()))
                 .take(2).toList().blockingGet();
         assertEquals(List.of(false, true), flags);
+    }
+
+    @Test
+    void subscribersEachTakesEveryItemAndHearsTheEndOnce() {
+        List<Optional<String>> leaders = new CopyOnWriteArrayList<>();
+        AtomicInteger ends = new AtomicInteger();
+        try (Follower follower = Follower.create(store, "jobs/adapters")) {
+            follower.followElection().subscribe(Subscribers.each(leaders::add, ends::incrementAndGet));
+            candidate.runForElection();
+            Await.until(() -> "the follower's subscriber hears a: " + leaders, WAIT, () -> leaders.contains(Optional.of("a")));
+        }
+        Await.until(() -> "the end heard once the follower closed: " + ends, WAIT, () -> ends.get() == 1);
+        assertThrows(IllegalArgumentException.class, () -> Subscribers.each(null));
+        assertThrows(IllegalArgumentException.class, () -> Subscribers.each(x -> { }, null));
     }
 }

@@ -181,7 +181,7 @@ final class Simulation {
             followerClient = fc;
             SimLoop fl = new SimLoop(fn);
             follower = Follower.create(fc, ELECTION, fl);
-            fn.at(0, () -> follower.followElection().subscribe(new Sink<>(v -> followed = v)));
+            fn.at(0, () -> follower.followElection().subscribe(Subscribers.each(v -> followed = v)));
         }
 
         long t = World.ms(200);
@@ -260,7 +260,7 @@ final class Simulation {
                     + (p.client.toString()) + ")");
         }
         p.node.at(0, () -> {
-            p.candidate.runForElection().subscribe(new Sink<Boolean>(b -> {
+            p.candidate.runForElection().subscribe(Subscribers.<Boolean>each(b -> {
                 if (b) {
                     p.electedAt = world.now();
                 }
@@ -270,7 +270,7 @@ final class Simulation {
                 }
                 checker.flag(p.id, b);
             }));
-            p.candidate.terms().subscribe(new Sink<Term>(term -> {
+            p.candidate.terms().subscribe(Subscribers.<Term>each(term -> {
                 if (world.verbose()) {
                     world.trace(p.id + ": " + term);
                 }
@@ -617,32 +617,6 @@ final class Simulation {
         }
     }
 
-    /** A subscriber that takes everything and hands it to {@code next}. */
-    private static final class Sink<T> implements Flow.Subscriber<T> {
-        private final java.util.function.Consumer<T> next;
-
-        Sink(java.util.function.Consumer<T> next) {
-            this.next = next;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(T item) {
-            next.accept(item);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
-    }
 
     /** An eligibility signal the simulation flips: delivers the latest value on demand, on the calling thread. */
     static final class Switch implements Flow.Publisher<Boolean> {

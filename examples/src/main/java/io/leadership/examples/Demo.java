@@ -2,6 +2,7 @@ package io.leadership.examples;
 
 import io.leadership.Follower;
 import io.leadership.Store;
+import io.leadership.Subscribers;
 import io.leadership.Stores;
 import java.io.BufferedReader;
 import java.io.File;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.InstanceSpec;
@@ -68,27 +68,10 @@ public final class Demo {
             try (Store store = Stores.connect(address); Follower follower = Follower.create(store, key)) {
                 LinkedBlockingQueue<Sighting> sightings = new LinkedBlockingQueue<>();
                 Reports reports = new Reports();
-                follower.followElection().subscribe(new Flow.Subscriber<>() {
-                    @Override
-                    public void onSubscribe(Flow.Subscription s) {
-                        s.request(Long.MAX_VALUE);
-                    }
-
-                    @Override
-                    public void onNext(Optional<String> leader) {
-                        sightings.add(new Sighting(leader, System.nanoTime()));
-                        say("follower: leader is %s", leader.orElse("(none)"));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        say("follower failed: %s", t);
-                    }
-
-                    @Override
-                    public void onComplete() {
-                    }
-                });
+                follower.followElection().subscribe(Subscribers.each(leader -> {
+                    sightings.add(new Sighting(leader, System.nanoTime()));
+                    say("follower: leader is %s", leader.orElse("(none)"));
+                }));
 
                 long started = System.nanoTime();
                 for (String id : List.of("alpha", "bravo", "charlie")) {

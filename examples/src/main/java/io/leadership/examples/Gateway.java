@@ -3,6 +3,7 @@ package io.leadership.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.leadership.Follower;
+import io.leadership.Subscribers;
 import io.leadership.Stores;
 import io.leadership.Store;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,27 +61,11 @@ public final class Gateway implements AutoCloseable {
     /** Starts routing on {@code bind} to the leader {@code follower} sees; waits at most {@code patience} for one that serves. */
     public static Gateway start(Follower follower, InetSocketAddress bind, Duration patience) throws IOException {
         Gateway gateway = new Gateway(follower, bind, patience);
-        follower.followElection().subscribe(new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
+        follower.followElection().subscribe(Subscribers.each(leader -> {
+            synchronized (gateway.changes) {
+                gateway.changes.notifyAll();
             }
-
-            @Override
-            public void onNext(Optional<String> leader) {
-                synchronized (gateway.changes) {
-                    gateway.changes.notifyAll();
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        }));
         gateway.server.start();
         return gateway;
     }

@@ -4,8 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.leadership.Candidate;
 import io.leadership.Session;
+import io.leadership.Subscribers;
 import io.leadership.Stores;
-import io.leadership.Term;
 import io.leadership.Store;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.concurrent.Flow;
 
 /**
  * A replica of a service that only its leader may serve, in a JVM of its own: it runs for
@@ -58,25 +57,7 @@ public final class Replica {
             http.start();
             CandidateProcess.say("listening " + url);
             candidate.runForElection();
-            candidate.terms().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(Term term) {
-                    CandidateProcess.say("elected " + term.leading() + " " + term.epoch());
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            candidate.terms().subscribe(Subscribers.each(term -> CandidateProcess.say("elected " + term.leading() + " " + term.epoch())));
             System.in.read(); // until stdin closes: the parent went away
             candidate.close();
         } finally {

@@ -8,13 +8,13 @@ import io.leadership.Candidate;
 import io.leadership.LeaderTask;
 import io.leadership.LeadershipListener;
 import io.leadership.Session;
+import io.leadership.Subscribers;
 import io.leadership.Term;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -217,28 +217,12 @@ public abstract class LeaderWorkScenarios {
         try (LogCapture log = LogCapture.start()) {
             Node a = candidate("a", null);
             List<Boolean> seen = new CopyOnWriteArrayList<>();
-            a.candidate.runForElection().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
+            a.candidate.runForElection().subscribe(Subscribers.<Boolean>each(leading -> {
+                seen.add(leading);
+                if (leading) {
+                    throw new IllegalStateException("a handler bug");
                 }
-
-                @Override
-                public void onNext(Boolean leading) {
-                    seen.add(leading);
-                    if (leading) {
-                        throw new IllegalStateException("a handler bug");
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            }));
             Await.until("true heard", ANSWER, () -> seen.contains(true));
             log.awaitLine(ANSWER, "candidate 'a' in election '" + key + "'", "threw from onNext(true)");
             a.link.blackhole();

@@ -1,6 +1,7 @@
 package io.leadership.cli;
 
 import io.leadership.Candidate;
+import io.leadership.Subscribers;
 import io.leadership.spi.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -121,8 +122,8 @@ final class Campaign {
                 c.kill(); // the JVM goes anyway (a failure, a System.exit): never leave the command behind
             }
         }, "leadership-child-reaper"));
-        Flows.each(candidate.errors(), this::error);
-        Flows.each(candidate.runForElection(), elected -> events.add(new Flag(elected, elected ? candidate.epoch() : OptionalLong.empty())));
+        candidate.errors().subscribe(Subscribers.each(this::error));
+        candidate.runForElection().subscribe(Subscribers.each(elected -> events.add(new Flag(elected, elected ? candidate.epoch() : OptionalLong.empty()))));
         if (!command.isEmpty() && !Child.diesWithParent()) {
             warn("setpriv --pdeathsig not found: if this process is killed with SIGKILL, the command keeps running");
         }

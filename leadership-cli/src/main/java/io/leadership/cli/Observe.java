@@ -5,6 +5,7 @@ import io.leadership.Stores;
 import io.leadership.spi.Durations;
 import io.leadership.spi.Keys;
 import io.leadership.Store;
+import io.leadership.Subscribers;
 import io.leadership.spi.StoreAddress;
 import java.time.Duration;
 import java.util.List;
@@ -51,17 +52,17 @@ final class Observe implements Callable<Integer> {
             System.err.println("leadership observe: " + Signals.ignoredWarning(ignored));
         }
         try (Store store = Stores.connect(credentials.address(address)); Follower follower = Follower.create(store, name)) {
-            Flows.each(follower.errors(), e -> System.err.println("leadership observe: " + e.getMessage()));
+            follower.errors().subscribe(Subscribers.each(e -> System.err.println("leadership observe: " + e.getMessage())));
             if (participants) {
-                Flows.each(follower.followParticipants(), q -> {
+                follower.followParticipants().subscribe(Subscribers.each(q -> {
                     out.line(Output.ids(q), Output.fields("participants", q));
                     first.countDown();
-                });
+                }));
             } else {
-                Flows.each(follower.followElection(), l -> {
+                follower.followElection().subscribe(Subscribers.each(l -> {
                     out.line(Output.leader(l), Output.fields("leader", l.orElse(null)));
                     first.countDown();
-                });
+                }));
             }
             if (!first.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 System.err.println("leadership observe: no answer from " + StoreAddress.redact(address) + " within --timeout "

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
+import io.leadership.Subscribers;
 import io.leadership.consul.agent.ConsulAgent;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,8 +120,8 @@ class ConsulThousandElectionsTest {
         try (Store store = agent.connect(); Session session = Session.open(store, agent.ttl())) {
             for (int i = 0; i < ELECTIONS; i++) {
                 Candidate c = Candidate.create(session, name.apply(i), "c" + i);
-                c.errors().subscribe(collect(errors));
-                c.runForElection().subscribe(collect(new ConcurrentLinkedQueue<>()));
+                c.errors().subscribe(Subscribers.each(errors::add));
+                c.runForElection();
                 candidates.add(c);
             }
             // Sampled while they campaign: the bounds hold during the burst, not only at rest.
@@ -183,28 +183,5 @@ class ConsulThousandElectionsTest {
             Await.result(lease.revoke(), Duration.ofSeconds(10));
             Await.result(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)), Duration.ofSeconds(30));
         }
-    }
-
-    private static <T> Flow.Subscriber<T> collect(ConcurrentLinkedQueue<? super T> into) {
-        return new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(T item) {
-                into.add(item);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                into.add(null);
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        };
     }
 }

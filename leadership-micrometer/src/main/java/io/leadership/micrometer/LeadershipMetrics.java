@@ -5,6 +5,7 @@ import io.leadership.ElectionGroup;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.StoreException;
+import io.leadership.Subscribers;
 import io.leadership.Term;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,7 +16,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -25,10 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 
@@ -121,8 +119,8 @@ public final class LeadershipMetrics implements MeterBinder {
                     .tags(tags).description("Time left to the lease's safety deadline").register(r));
             Timer keepAlive = source.register(registry, r -> Timer.builder("leadership.keepalive").tags(tags)
                     .description("Round trip of each acknowledged keep-alive").register(r));
-            session.keepAliveLatencies().subscribe(new Each<Duration>(d -> keepAlive.record(d), () -> { }));
-            session.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, true),
+            session.keepAliveLatencies().subscribe(Subscribers.each(d -> keepAlive.record(d)));
+            session.errors().subscribe(Subscribers.each(error -> countError(registry, source, tags, error, true),
                     () -> remove(source, registry)));
         });
     }
@@ -149,9 +147,9 @@ public final class LeadershipMetrics implements MeterBinder {
                             .tag("cause", tag(cause)).description("Terms this candidate ended, by cause").register(r)));
                 }
             }
-            candidate.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, false), () -> { }));
+            candidate.errors().subscribe(Subscribers.each(error -> countError(registry, source, tags, error, false)));
             // The last term (its end, cause stop) is counted before the meters go.
-            candidate.terms().subscribe(new Each<Term>(term -> (term.leading() ? won : lost.get(term.cause())).increment(),
+            candidate.terms().subscribe(Subscribers.<Term>each(term -> (term.leading() ? won : lost.get(term.cause())).increment(),
                     () -> remove(source, registry)));
         });
     }
@@ -162,7 +160,7 @@ public final class LeadershipMetrics implements MeterBinder {
         Tags tags = tags(follower.key(), Objects.requireNonNull(id, "id must not be null"));
         return add((registry, source) -> {
             participants(registry, source, tags, () -> follower.participants().size());
-            follower.errors().subscribe(new Each<>(error -> countError(registry, source, tags, error, false),
+            follower.errors().subscribe(Subscribers.each(error -> countError(registry, source, tags, error, false),
                     () -> remove(source, registry)));
         });
     }
@@ -189,7 +187,7 @@ public final class LeadershipMetrics implements MeterBinder {
                     .description("Names this member gave up to another").register(r));
             source.register(registry, r -> FunctionCounter.builder("leadership.group.acquisitions", group, ElectionGroup::acquisitions)
                     .tags(tags).description("Times this member came to own a name").register(r));
-            group.events().subscribe(new Each<Term>(term -> { }, () -> remove(source, registry)));
+            group.events().subscribe(Subscribers.<Term>each(term -> { }, () -> remove(source, registry)));
         });
     }
 
@@ -284,29 +282,6 @@ public final class LeadershipMetrics implements MeterBinder {
             if (counter != null) {
                 counter.increment();
             }
-        }
-    }
-
-    /** Takes every item of a publisher. */
-    private record Each<T>(Consumer<T> action, Runnable end) implements Flow.Subscriber<T> {
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(T item) {
-            action.accept(item);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            end.run();
-        }
-
-        @Override
-        public void onComplete() {
-            end.run();
         }
     }
 }
