@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestInfo;
  * {@link FaultProxy}: the work of consecutive leaders never overlaps on one monotonic clock, a
  * voluntary hand-off waits for the work, a cut-off leader's work is cancelled before its lease
  * could expire, and the listener and {@code awaitLeadership} follow a reconnect. After every
- * scenario the elected flags are checked for overlap, as in {@link ElectionScenarios}.
+ * scenario the elected flags are checked for overlap, as in {@link ElectionScenarios}, and the
+ * fault suite's {@link History} check judges what every candidate did ({@link CandidateHistory}).
  */
 public abstract class LeaderWorkScenarios {
 
@@ -35,6 +36,7 @@ public abstract class LeaderWorkScenarios {
     private final List<Node> nodes = new ArrayList<>();
     protected final WorkLog work = new WorkLog();
     protected String key;
+    private CandidateHistory history;
 
     protected abstract StoreServer server();
 
@@ -53,6 +55,7 @@ public abstract class LeaderWorkScenarios {
     @BeforeEach
     void setUp(TestInfo test) {
         key = "work/" + test.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        history = new CandidateHistory("work");
     }
 
     @AfterEach
@@ -61,7 +64,9 @@ public abstract class LeaderWorkScenarios {
             java.util.Map<String, Recorder<Boolean>> flags = new java.util.LinkedHashMap<>();
             nodes.forEach(n -> flags.put(n.id, n.elected));
             ElectedFlags.assertAlternatingWithoutOverlap(flags);
+            history.assertKept(ttl());
         } finally {
+            history.close();
             nodes.forEach(Node::close);
             nodes.clear();
         }
@@ -84,6 +89,7 @@ public abstract class LeaderWorkScenarios {
                 b.whileLeading(task);
             }
             this.candidate = b.build();
+            history.add(id, candidate);
             this.elected = Recorder.subscribe(id, candidate.runForElection());
         }
 

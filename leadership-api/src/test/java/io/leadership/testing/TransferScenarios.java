@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
 import io.leadership.Session;
+import io.leadership.Subscribers;
 import io.leadership.Term;
 import io.leadership.Transfers;
 import io.leadership.spi.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +29,7 @@ import org.junit.jupiter.api.TestInfo;
  * waiting candidate in turn, a transfer asked through the store from a process that does not lead
  * is acted on, a preferred candidate that joins last leads after one hand-off, and one that keeps
  * leaving and joining moves leadership at most once per preference hold. After every scenario the
- * fault suite's {@link History} check judges what every candidate did, sampled about every
- * millisecond on this JVM's monotonic clock.
+ * fault suite's {@link History} check judges what every candidate did ({@link CandidateHistory}).
  */
 public abstract class TransferScenarios {
 
@@ -38,9 +37,7 @@ public abstract class TransferScenarios {
 
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> closeLater = new ArrayList<>();
-    private final History history = new History();
-    private volatile boolean sampling = true;
-    private Thread sampler;
+    private CandidateHistory history;
     protected String key;
 
     protected abstract StoreServer server();
@@ -57,18 +54,13 @@ public abstract class TransferScenarios {
     @BeforeEach
     void setUp(TestInfo test) {
         key = "transfer/" + test.getTestMethod().orElseThrow().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
-        sampler = new Thread(this::sample, "transfer-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
+        history = new CandidateHistory("transfer");
     }
 
     @AfterEach
     void tearDown() throws Exception {
         try {
-            sampling = false;
-            sampler.join(5_000);
-            History.Verdict v = history.check(ttl(), ttl().multipliedBy(3));
-            assertTrue(v.ok(), () -> "history: " + v.violations() + "\n" + v.excerpt());
+            history.assertKept(ttl());
         } finally {
             nodes.forEach(Node::close);
             for (AutoCloseable c : closeLater) {
@@ -77,23 +69,6 @@ public abstract class TransferScenarios {
         }
     }
 
-    /** Every millisecond, each candidate's epoch while it leads, stamped before the call (as the children of the fault suite do). */
-    private void sample() {
-        while (sampling) {
-            for (Node n : nodes) {
-                long at = System.nanoTime();
-                OptionalLong epoch = n.candidate.epoch();
-                if (epoch.isPresent()) {
-                    history.record(n.id, "act " + at + " " + epoch.getAsLong() + " " + at, System.nanoTime());
-                }
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(1);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
 
     /** A candidate with a store client and session of its own. */
     protected final class Node implements AutoCloseable {
@@ -108,27 +83,8 @@ public abstract class TransferScenarios {
             this.store = connect();
             this.session = Session.open(store, ttl());
             this.candidate = settings.apply(Candidate.builder(session, key, id)).build();
-            candidate.terms().subscribe(new java.util.concurrent.Flow.Subscriber<Term>() {
-                @Override
-                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(Term t) {
-                    terms.add(t);
-                    history.record(id, (t.leading() ? "elected " : "down ") + System.nanoTime() + " -1", System.nanoTime());
-                }
-
-                @Override
-                public void onError(Throwable e) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
-            history.record(id, "down " + System.nanoTime() + " -1", System.nanoTime()); // the flag starts false
+            history.add(id, candidate);
+            candidate.terms().subscribe(Subscribers.each(terms::add));
             candidate.runForElection();
         }
 
