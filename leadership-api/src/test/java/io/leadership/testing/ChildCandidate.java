@@ -223,18 +223,7 @@ public final class ChildCandidate implements AutoCloseable {
     }
 
     private void signal(String name) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).redirectErrorStream(true).start();
-            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (kill.waitFor() != 0 && process.isAlive()) {
-                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run kill -" + name, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        ChildProcesses.signal(process, name);
     }
 
     /** Closes every connection of this child and refuses new ones until {@link #heal()}. */

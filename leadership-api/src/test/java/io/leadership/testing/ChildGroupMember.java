@@ -102,6 +102,54 @@ public final class ChildGroupMember implements AutoCloseable {
         }
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** {@code kill -STOP}: freezes every thread of the JVM; {@link #resume} records the pause in the history. */
+    public void pause() {
+        ChildProcesses.signal(process, "STOP");
+    }
+
+    /** {@code kill -CONT}: wakes the JVM paused since {@code pausedAt}. */
+    public void resume(long pausedAt) {
+        ChildProcesses.signal(process, "CONT");
+        history.paused(id, pausedAt, System.nanoTime());
+    }
+
+    /** Keeps this member's connections open but delivers nothing until {@link #heal()}. */
+    public void blackhole() {
+        proxies.forEach(FaultProxy::blackhole);
+    }
+
+    public void heal() {
+        proxies.forEach(FaultProxy::heal);
+    }
+
+    /**
+     * Every member of {@code live} sees exactly {@code live} and owns exactly its assigned names,
+     * ⌊names/M⌋ or ⌈names/M⌉ of them, as each last reported.
+     */
+    public static boolean balanced(List<ChildGroupMember> live, int names) {
+        List<String> ids = live.stream().map(ChildGroupMember::id).sorted().toList();
+        int floor = names / live.size();
+        int ceil = (names + live.size() - 1) / live.size();
+        int total = 0;
+        for (ChildGroupMember m : live) {
+            State s = m.state();
+            if (!s.members().equals(ids) || !s.ownsAssigned() || s.owned() < floor || s.owned() > ceil) {
+                return false;
+            }
+            total += s.owned();
+        }
+        return total == names;
+    }
+
+    @Override
+    public String toString() {
+        return id + "=" + state;
+    }
+
     /** {@code kill -9}: the JVM dies at once; its work ends in the history at the instant it is gone. */
     public void kill() throws InterruptedException {
         ChildProcesses.kill(process, EXIT_WAIT);

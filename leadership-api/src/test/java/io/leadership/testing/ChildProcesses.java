@@ -1,6 +1,8 @@
 package io.leadership.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +58,22 @@ public final class ChildProcesses {
         boolean gone = p.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
         ALIVE.remove(p);
         return gone;
+    }
+
+    /** {@code kill -<name> <pid>}: STOP freezes every thread of the JVM (a long GC pause, a stopped VM), CONT wakes it. */
+    public static void signal(Process p, String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(p.pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0 && p.isAlive()) {
+                throw new IllegalStateException("kill -" + name + " " + p.pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Stops watching {@code p} (it ended, or its owner took care of it). */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The work every member of a group ran per name, on this JVM's one monotonic clock, and the check
@@ -18,8 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class GroupHistory {
 
+    /** How soon after its JVM woke a paused member's work must return. */
+    private static final long WOKEN = TimeUnit.SECONDS.toNanos(2);
+
     private final Map<String, WorkLog> perName = new ConcurrentHashMap<>();
     private final Map<String, WorkLog.Run> open = new ConcurrentHashMap<>(); // "<member> <name> <epoch>" -> a child's run not ended
+    private final Map<WorkLog.Run, long[]> frozen = new ConcurrentHashMap<>(); // a run open across a pause -> {paused, woken}
 
     /** The work of one name's term in this JVM: runs until the term ends, then returns at once (stamped as it returns). */
     public LeaderTask work(String name) {
@@ -56,9 +61,32 @@ public final class GroupHistory {
         });
     }
 
+    /**
+     * A member's JVM was frozen ({@code SIGSTOP}) from {@code from} to {@code to}. Work that was
+     * running then did nothing while frozen and only waits for its term's end: it counts as ended
+     * at {@code from} if it returned within {@link #WOKEN} of {@code to} (its first look at the
+     * clock after the pause must end the term); returning later is a violation of its own.
+     */
+    public void paused(String member, long from, long to) {
+        open.forEach((key, run) -> {
+            if (key.startsWith(member + " ") && run.started - from < 0) {
+                frozen.put(run, new long[] {from, to});
+            }
+        });
+    }
+
     /** Every violation: overlapping terms of a name, or epochs that did not strictly increase; empty if none. */
     public List<String> violations() {
         List<String> found = new ArrayList<>();
+        frozen.forEach((run, pause) -> {
+            if (run.returned == 0 || run.returned - pause[1] > WOKEN) {
+                found.add(run + " of a member paused until " + pause[1] + " returned "
+                        + (run.returned == 0 ? "never" : (run.returned - pause[1]) / 1_000_000 + " ms after it woke"));
+            } else {
+                run.returned = pause[0];
+            }
+        });
+        frozen.clear();
         new TreeMap<>(perName).forEach((name, log) -> {
             List<WorkLog.Run> runs = log.runs();
             runs.sort(Comparator.comparingLong(r -> r.started));

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -183,25 +184,6 @@ public abstract class GroupScenarios {
                 server().name(), history.terms(), n);
     }
 
-    /** Every child of {@code live} sees exactly {@code live} and owns exactly its assigned names, ⌊N/M⌋ or ⌈N/M⌉ of them. */
-    private boolean balancedChildren(List<ChildGroupMember> live) {
-        List<String> ids = live.stream().map(ChildGroupMember::id).sorted().toList();
-        int floor = childNames() / live.size();
-        int ceil = (childNames() + live.size() - 1) / live.size();
-        int total = 0;
-        for (ChildGroupMember m : live) {
-            ChildGroupMember.State s = m.state();
-            if (!s.members().equals(ids) || !s.ownsAssigned() || s.owned() < floor || s.owned() > ceil) {
-                return false;
-            }
-            total += s.owned();
-        }
-        return total == childNames();
-    }
-
-    private static String states(List<ChildGroupMember> live) {
-        return live.stream().map(m -> m.id() + "=" + m.state()).collect(Collectors.joining(", "));
-    }
 
     @Test
     void fiveMembersInJvmsOfTheirOwnShareTheNamesThroughAKillAndAJoin() throws Exception {
@@ -215,8 +197,8 @@ public abstract class GroupScenarios {
             List<ChildGroupMember> starting = List.copyOf(live);
             Await.until("five member JVMs started and joined", Duration.ofSeconds(60), () -> starting.stream().allMatch(ChildGroupMember::isReady));
             long lastJoin = System.nanoTime();
-            Await.until(() -> "every member owns " + n / 5 + " ± 1 within 10 s of the last join: " + states(live), Duration.ofSeconds(10),
-                    () -> balancedChildren(live));
+            Await.until(() -> "every member owns " + n / 5 + " ± 1 within 10 s of the last join: " + live, Duration.ofSeconds(10),
+                    () -> ChildGroupMember.balanced(live, n));
             long balancedAt = System.nanoTime();
             Map<String, String> before = history.owners();
             System.out.printf("%s, JVMs of their own: group of %d names, 5 members: balanced %s after the last join; %d terms%n",
@@ -228,8 +210,8 @@ public abstract class GroupScenarios {
             long killedAt = System.nanoTime();
             victim.kill();
             Duration bound = server().expiryBound(ttl()).plus(Duration.ofSeconds(5));
-            Await.until(() -> "the other four own " + n / 4 + " ± 1 within the lease expiry + 5 s of the kill -9: " + states(live), bound,
-                    () -> balancedChildren(live));
+            Await.until(() -> "the other four own " + n / 4 + " ± 1 within the lease expiry + 5 s of the kill -9: " + live, bound,
+                    () -> ChildGroupMember.balanced(live, n));
             long killBalancedAt = System.nanoTime();
             Map<String, String> afterKill = history.owners();
             System.out.printf("%s, JVMs of their own: %s killed -9: the others own %d ± 1 %s after the kill (lease expiry %s);"
@@ -243,8 +225,8 @@ public abstract class GroupScenarios {
             live.add(joiner);
             Await.until("the new member's JVM started and joined", Duration.ofSeconds(60), joiner::isReady);
             long joinAt = System.nanoTime();
-            Await.until(() -> "the new member owns its share within 5 s of its join: " + states(live), Duration.ofSeconds(5),
-                    () -> balancedChildren(live));
+            Await.until(() -> "the new member owns its share within 5 s of its join: " + live, Duration.ofSeconds(5),
+                    () -> ChildGroupMember.balanced(live, n));
             long joinBalancedAt = System.nanoTime();
             Map<String, String> afterJoin = history.owners();
             System.out.printf("%s, JVMs of their own: m5 joined: balanced %s after its join; %d names changed owner (minimum %d);"
@@ -261,5 +243,24 @@ public abstract class GroupScenarios {
                 + violations.stream().limit(20).collect(Collectors.joining("\n")));
         System.out.printf("%s, JVMs of their own: %d terms checked over %d names: no name owned twice, epochs strictly increasing%n",
                 server().name(), history.terms(), n);
+    }
+
+    /**
+     * The group soak: seeded rounds of {@code kill -9}, {@code SIGSTOP}, blackhole and server
+     * restart among five member JVMs sharing {@link #childNames()} names ({@link GroupFaultRunner}).
+     * Quick in CI (each kind once); a soak with {@code -Dleadership.faults.rounds=N} (the fault
+     * suite's properties: {@code scripts/soak} with {@code SOAK_SUITES=group}).
+     */
+    @Test
+    void randomFaultsAmongFiveMemberJvms() throws Exception {
+        long seed = Long.getLong("leadership.faults.seed", ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        int rounds = Integer.getInteger("leadership.faults.rounds", GroupFaultRunner.Kind.values().length);
+        Duration budget = Duration.ofSeconds(Long.getLong("leadership.faults.seconds", 90));
+        Duration recovery = server().expiryBound(ttl()).plusSeconds(10);
+        Path logs = Path.of("target", "group-logs", group.replace('/', '_'));
+        GroupFaultRunner.Report report = new GroupFaultRunner(server(), ttl(), recovery, childNames(), seed, logs).run(rounds, budget);
+        assertTrue(report.ok(), () -> "seed=" + seed + " (replay with -Dleadership.faults.seed=" + seed + "): " + report.violations().size()
+                + " violations:\n" + report.violations().stream().limit(20).collect(Collectors.joining("\n")));
+        assertTrue(report.rounds() > 0, "seed=" + seed + ": no round ran within " + budget.toSeconds() + " s");
     }
 }
