@@ -6,11 +6,9 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -58,27 +56,11 @@ public final class ChildCandidate implements AutoCloseable {
      * to {@code server} through new proxies; its lines go to {@code history}, its log to {@code logs}.
      */
     public static ChildCandidate start(StoreServer server, String key, String id, Duration ttl, History history, Path logs) {
-        List<FaultProxy> proxies = new ArrayList<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (InetSocketAddress member : server.addresses()) {
-            FaultProxy proxy = FaultProxy.start(member);
-            proxies.add(proxy);
-            addresses.add(proxy.address());
-        }
-        List<String> command = ChildProcesses.java(List.of(
-                // Small and quick to start: three of these share two cores with the store and the test.
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k", "-XX:-UsePerfData",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
-                CandidateMain.class, List.of(server.uri(addresses), key, id, String.valueOf(ttl.toMillis())));
-        try {
-            Process process = ChildProcesses.start(command, logs.resolve(id + ".log"));
-            ChildCandidate child = new ChildCandidate(id, process, proxies, history);
-            child.reader.start();
-            return child;
-        } catch (IOException e) {
-            proxies.forEach(FaultProxy::close);
-            throw new UncheckedIOException("cannot start " + command, e);
-        }
+        ChildProcesses.Proxied jvm = ChildProcesses.startBehindProxies(server, "128m", CandidateMain.class,
+                uri -> List.of(uri, key, id, String.valueOf(ttl.toMillis())), logs.resolve(id + ".log"));
+        ChildCandidate child = new ChildCandidate(id, jvm.process(), jvm.proxies(), history);
+        child.reader.start();
+        return child;
     }
 
     /**

@@ -4,13 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,25 +46,11 @@ public final class ChildGroupMember implements AutoCloseable {
     /** Starts member {@code id} of {@code group} with {@code count} names and a lease of {@code ttl} in a new JVM. */
     public static ChildGroupMember start(StoreServer server, String group, String id, int count, Duration ttl, GroupHistory history,
                                          Path logs) {
-        List<FaultProxy> proxies = new ArrayList<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (InetSocketAddress member : server.addresses()) {
-            FaultProxy proxy = FaultProxy.start(member);
-            proxies.add(proxy);
-            addresses.add(proxy.address());
-        }
-        List<String> command = ChildProcesses.java(List.of(
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-Xss512k", "-XX:-UsePerfData",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
-                GroupMemberMain.class, List.of(server.uri(addresses), group, id, String.valueOf(ttl.toMillis()), String.valueOf(count)));
-        try {
-            ChildGroupMember child = new ChildGroupMember(id, ChildProcesses.start(command, logs.resolve(id + ".log")), proxies, history);
-            child.reader.start();
-            return child;
-        } catch (IOException e) {
-            proxies.forEach(FaultProxy::close);
-            throw new UncheckedIOException("cannot start " + command, e);
-        }
+        ChildProcesses.Proxied jvm = ChildProcesses.startBehindProxies(server, "256m", GroupMemberMain.class,
+                uri -> List.of(uri, group, id, String.valueOf(ttl.toMillis()), String.valueOf(count)), logs.resolve(id + ".log"));
+        ChildGroupMember child = new ChildGroupMember(id, jvm.process(), jvm.proxies(), history);
+        child.reader.start();
+        return child;
     }
 
     public String id() {

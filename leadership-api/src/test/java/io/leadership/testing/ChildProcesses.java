@@ -2,6 +2,7 @@ package io.leadership.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The child processes of a test or benchmark JVM (candidate JVMs, servers, peers): every one
@@ -43,6 +45,35 @@ public final class ChildProcesses {
     public static Process start(List<String> command, Path log) throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         return start(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())));
+    }
+
+    /** A JVM connected to the store through a {@link FaultProxy} of its own per server member. */
+    public record Proxied(Process process, List<FaultProxy> proxies) {
+    }
+
+    /**
+     * Starts {@code main} in a small JVM (quick to start: several share two cores with the store
+     * and the test) with {@code args} applied to the store URI of new proxies to {@code server},
+     * its stderr appended to {@code log}.
+     */
+    public static Proxied startBehindProxies(StoreServer server, String maxHeap, Class<?> main, Function<String, List<String>> args,
+                                             Path log) {
+        List<FaultProxy> proxies = new ArrayList<>();
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (InetSocketAddress member : server.addresses()) {
+            FaultProxy proxy = FaultProxy.start(member);
+            proxies.add(proxy);
+            addresses.add(proxy.address());
+        }
+        List<String> command = java(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx" + maxHeap, "-Xss512k", "-XX:-UsePerfData",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
+                main, args.apply(server.uri(addresses)));
+        try {
+            return new Proxied(start(command, log), proxies);
+        } catch (IOException e) {
+            proxies.forEach(FaultProxy::close);
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
     }
 
     /** Starts {@code builder}'s process, to be killed when this JVM exits. */
