@@ -59,8 +59,16 @@ public class LeadershipAutoConfiguration {
     @ConditionalOnBean(Session.class)
     public ElectionGroup leadershipGroup(Session session, LeadershipProperties properties, ObjectProvider<GroupWork> work) {
         LeadershipProperties.Group g = properties.group();
-        ElectionGroup.Builder b = ElectionGroup.builder(session, g.name(), properties.idOrDefault())
-                .minimumHold(g.minimumHold()).settle(g.settle());
+        ElectionGroup.Builder b = ElectionGroup.builder(session, g.name(), properties.idOrDefault());
+        if (g.minimumHold() != null) {
+            b.minimumHold(g.minimumHold());
+        }
+        if (g.settle() != null) {
+            b.settle(g.settle());
+        }
+        if (g.departureGrace() != null) {
+            b.departureGrace(g.departureGrace());
+        }
         if (g.format() != null || g.count() != null) {
             if (g.format() == null || g.count() == null || g.names() != null) {
                 throw new IllegalArgumentException("leadership.group: give either names, or format with count; got names " + g.names()

@@ -74,17 +74,19 @@ public record LeadershipProperties(
      * @param names        The group's names, each one segment of [A-Za-z0-9._-]; or use format and count.
      * @param format       A format for the names, such as shard-%04d, with count: the names for 0 to count - 1.
      * @param count        How many names format makes (1 to 100000).
-     * @param minimumHold  The least time a name is owned before it is given up to another member.
-     * @param settle       How long membership must hold still before the names follow it.
+     * @param minimumHold    The least time a name is owned before it is given up to another member (ElectionGroup's default: 1s).
+     * @param settle         How long membership must hold still before the names follow it (ElectionGroup's default: 500ms).
+     * @param departureGrace How long a member whose lease went in doubt still counts, so that its names do not move if it
+     *                       comes back in time (ElectionGroup's default: 2s; raise it where keep-alives can be late for longer).
      */
     public record Group(String name, List<String> names, String format, Integer count,
-                        @DefaultValue("1s") Duration minimumHold, @DefaultValue("500ms") Duration settle) {
+                        Duration minimumHold, Duration settle, Duration departureGrace) {
     }
 
     public LeadershipProperties {
         elections = elections == null ? Map.of() : Map.copyOf(elections);
         metrics = metrics == null ? new Metrics(false) : metrics;
-        group = group == null ? new Group(null, null, null, null, Duration.ofSeconds(1), Duration.ofMillis(500)) : group;
+        group = group == null ? new Group(null, null, null, null, null, null, null) : group;
     }
 
     /** {@link #id()}, or {@code <host>-<pid>} when none is set. */

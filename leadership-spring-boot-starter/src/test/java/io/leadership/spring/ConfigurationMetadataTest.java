@@ -32,7 +32,7 @@ class ConfigurationMetadataTest {
         assertEquals(Set.of("leadership.enabled", "leadership.auto-startup", "leadership.store", "leadership.ttl", "leadership.id",
                 "leadership.phase", "leadership.readiness", "leadership.elections", "leadership.metrics.id-tag",
                 "leadership.group.name", "leadership.group.names", "leadership.group.format", "leadership.group.count",
-                "leadership.group.minimum-hold", "leadership.group.settle"),
+                "leadership.group.minimum-hold", "leadership.group.settle", "leadership.group.departure-grace"),
                 properties.keySet());
         Set<String> undescribed = new TreeSet<>();
         properties.forEach((name, p) -> {

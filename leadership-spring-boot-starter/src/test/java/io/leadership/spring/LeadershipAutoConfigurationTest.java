@@ -74,7 +74,8 @@ class LeadershipAutoConfigurationTest {
     void aGroupDeclaredByPropertiesJoinsWithTheContextAndLeavesBeforeTheSessionCloses() {
         java.util.Set<String> worked = java.util.concurrent.ConcurrentHashMap.newKeySet();
         runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
-                        "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4")
+                        "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4",
+                        "leadership.group.departure-grace=3s")
                 .withBean(GroupWork.class, () -> name -> term -> {
                     worked.add(name);
                     term.ended().get();
@@ -93,6 +94,17 @@ class LeadershipAutoConfigurationTest {
                 .run(context -> {
                     assertTrue(context.getStartupFailure() != null, "format without count is refused");
                     assertTrue(context.getStartupFailure().getMessage().contains("format with count"), context.getStartupFailure().getMessage());
+                });
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+                        "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4",
+                        "leadership.group.departure-grace=-1s")
+                .run(context -> {
+                    assertTrue(context.getStartupFailure() != null, "a negative departure grace is refused");
+                    Throwable cause = context.getStartupFailure();
+                    while (cause.getCause() != null) {
+                        cause = cause.getCause();
+                    }
+                    assertTrue(cause.getMessage().contains("departure grace"), cause.getMessage());
                 });
     }
 
