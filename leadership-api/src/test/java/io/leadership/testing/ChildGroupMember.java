@@ -94,10 +94,13 @@ public final class ChildGroupMember implements AutoCloseable {
         ChildProcesses.signal(process, "STOP");
     }
 
-    /** {@code kill -CONT}: wakes the JVM paused since {@code pausedAt}. */
+    /**
+     * {@code kill -CONT}: wakes the JVM paused since {@code pausedAt}. The pause is recorded first:
+     * once woken, the JVM ends its runs within milliseconds, before {@code kill} has even returned.
+     */
     public void resume(long pausedAt) {
-        ChildProcesses.signal(process, "CONT");
         history.paused(id, pausedAt, System.nanoTime());
+        ChildProcesses.signal(process, "CONT");
     }
 
     /** Keeps this member's connections open but delivers nothing until {@link #heal()}. */
