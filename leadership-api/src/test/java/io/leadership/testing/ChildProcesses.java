@@ -2,7 +2,6 @@ package io.leadership.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,16 +57,10 @@ public final class ChildProcesses {
      */
     public static Proxied startBehindProxies(StoreServer server, String maxHeap, Class<?> main, Function<String, List<String>> args,
                                              Path log) {
-        List<FaultProxy> proxies = new ArrayList<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (InetSocketAddress member : server.addresses()) {
-            FaultProxy proxy = FaultProxy.start(member);
-            proxies.add(proxy);
-            addresses.add(proxy.address());
-        }
+        List<FaultProxy> proxies = FaultProxy.startEach(server.addresses());
         List<String> command = java(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx" + maxHeap, "-Xss512k", "-XX:-UsePerfData",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
-                main, args.apply(server.uri(addresses)));
+                main, args.apply(server.uri(FaultProxy.addresses(proxies))));
         try {
             return new Proxied(start(command, log), proxies);
         } catch (IOException e) {

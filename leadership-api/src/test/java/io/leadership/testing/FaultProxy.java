@@ -77,6 +77,16 @@ public final class FaultProxy implements AutoCloseable {
         this.target = target;
     }
 
+    /** One proxy per server member, in their order: a client connected to theirs can be cut off alone. */
+    public static List<FaultProxy> startEach(List<InetSocketAddress> members) {
+        return members.stream().map(FaultProxy::start).toList();
+    }
+
+    /** The addresses of {@code proxies}, in their order. */
+    public static List<InetSocketAddress> addresses(List<FaultProxy> proxies) {
+        return proxies.stream().map(FaultProxy::address).toList();
+    }
+
     /** Starts a proxy listening on a free port of 127.0.0.1 that forwards to {@code target}. */
     public static FaultProxy start(InetSocketAddress target) {
         Objects.requireNonNull(target, "target");

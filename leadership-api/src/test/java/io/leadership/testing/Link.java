@@ -1,8 +1,6 @@
 package io.leadership.testing;
 
 import io.leadership.spi.Store;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,14 +18,8 @@ public final class Link implements AutoCloseable {
     }
 
     public static Link open(StoreServer server) {
-        List<FaultProxy> proxies = new ArrayList<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (InetSocketAddress member : server.addresses()) {
-            FaultProxy proxy = FaultProxy.start(member);
-            proxies.add(proxy);
-            addresses.add(proxy.address());
-        }
-        return new Link(proxies, server.connect(addresses));
+        List<FaultProxy> proxies = FaultProxy.startEach(server.addresses());
+        return new Link(proxies, server.connect(FaultProxy.addresses(proxies)));
     }
 
     public Store store() {
