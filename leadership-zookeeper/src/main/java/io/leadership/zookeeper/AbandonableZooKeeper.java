@@ -1,6 +1,7 @@
 package io.leadership.zookeeper;
 
 import java.io.IOException;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.utils.ZookeeperFactory;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
@@ -17,20 +18,34 @@ import org.slf4j.LoggerFactory;
  */
 final class AbandonableZooKeeper extends ZooKeeper {
 
-    /** Makes these handles for Curator, with or without a client configuration. */
-    static final ZookeeperFactory FACTORY = new ZookeeperFactory() {
-        @Override
-        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly)
-                throws IOException {
-            return new AbandonableZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, null);
-        }
+    /**
+     * Makes handles for Curator, abandonable ones or plain ones, until {@code closed} says the
+     * client is closed. Curator opens a new handle when it handles a session's expiry; one it
+     * handles after the client's {@code close()} (an expiry the client saw just before) would open
+     * a handle that nobody closes, its threads reconnecting for ever.
+     */
+    static ZookeeperFactory factory(boolean abandonable, BooleanSupplier closed) {
+        return new ZookeeperFactory() {
+            @Override
+            public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly)
+                    throws IOException {
+                return newZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, null);
+            }
 
-        @Override
-        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly,
-                ZKClientConfig config) throws IOException {
-            return new AbandonableZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
-        }
-    };
+            @Override
+            public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly,
+                    ZKClientConfig config) throws IOException {
+                if (closed.getAsBoolean()) {
+                    throw new IOException("the client of " + connectString + " is closed: no new ZooKeeper handle");
+                }
+                if (abandonable) {
+                    return new AbandonableZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
+                }
+                return config == null ? new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly)
+                        : new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
+            }
+        };
+    }
 
     private volatile boolean abandoned;
 

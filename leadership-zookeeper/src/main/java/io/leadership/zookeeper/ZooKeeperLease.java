@@ -80,7 +80,7 @@ final class ZooKeeperLease implements Lease {
     /** {@link System#nanoTime()} a TTL after the last acknowledged keep-alive (or the grant). */
     private volatile long deadline;
     private volatile ScheduledFuture<?> watchdog;
-    private boolean clientClosed; // guarded by client
+    private volatile boolean clientClosed; // written under the client's lock; read by its handle factory
     /** By election: the node this lease holds there, or the uuid of a create whose answer was lost. */
     private final Map<String, Joining> joins = new ConcurrentHashMap<>();
 
@@ -96,7 +96,7 @@ final class ZooKeeperLease implements Lease {
         // Short, bounded retries for Curator's own calls: errors must surface, the candidate retries.
         this.client = settings.curator(requested, connection,
                 new SessionFailedRetryPolicy(new ExponentialBackoffRetry(10, 3, 200)),
-                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.FACTORY).build();
+                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.factory(true, () -> clientClosed)).build();
         client.getConnectionStateListenable().addListener((c, newState) -> stateChanged(newState));
     }
 

@@ -37,7 +37,6 @@ import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.DebugUtils;
-import org.apache.curator.utils.ZookeeperFactory;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException.Code;
@@ -110,21 +109,6 @@ public final class ZooKeeperStore implements Store {
      * Plain {@link ZooKeeper} handles (not Curator's default {@code ZooKeeperAdmin}) with the
      * store's client configuration (TLS), for the store's own client.
      */
-    private static final ZookeeperFactory PLAIN_HANDLES = new ZookeeperFactory() {
-        @Override
-        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, org.apache.zookeeper.Watcher watcher,
-                boolean canBeReadOnly) throws java.io.IOException {
-            return new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly);
-        }
-
-        @Override
-        public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, org.apache.zookeeper.Watcher watcher,
-                boolean canBeReadOnly, org.apache.zookeeper.client.ZKClientConfig config) throws java.io.IOException {
-            return config == null ? newZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly)
-                    : new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
-        }
-    };
-
     private final Settings settings;
     private final DaemonThreads threads;
     private final ExecutorService executor;
@@ -149,7 +133,7 @@ public final class ZooKeeperStore implements Store {
         timer.allowCoreThreadTimeOut(true);
         // The store's own client serves watches and leaves; its session holds no key.
         this.client = settings.curator(settings.sessionTimeout(), settings.connectionTimeout(),
-                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, PLAIN_HANDLES).build();
+                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, AbandonableZooKeeper.factory(false, closed::get)).build();
         client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
         client.start();
     }
@@ -515,7 +499,7 @@ public final class ZooKeeperStore implements Store {
 
     private boolean freshHandleAccepted() throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper probe = AbandonableZooKeeper.FACTORY.newZooKeeper(settings.connectString(),
+        ZooKeeper probe = AbandonableZooKeeper.factory(true, () -> false).newZooKeeper(settings.connectString(),
                 Math.toIntExact(settings.sessionTimeout().toMillis()), event -> {
                     if (event.getState() == KeeperState.SyncConnected) {
                         connected.countDown();
