@@ -191,29 +191,27 @@ public final class EtcdStore implements Store {
     }
 
     /**
-     * One transaction reading our key and the election's keys created before it (etcd's
-     * {@code waitDeletes} reads the same range: the prefix up to our create revision - 1), so the
-     * answer is one consistent revision. Keys of elections named below this one
+     * One range read of the election's keys created up to ours (etcd's {@code waitDeletes} reads
+     * the prefix up to our create revision - 1; ours included, the same read tells whether our key
+     * is still there), at one consistent revision. Keys of elections named below this one
      * ({@code <name>/<sub>/…}) do not count.
      */
     @Override
     public CompletableFuture<Position> position(String election, Entry mine) {
         Keys.check(election);
         Objects.requireNonNull(mine, "mine");
-        GetOption ahead = GetOption.builder().isPrefix(true).withMaxCreateRevision(mine.version() - 1)
+        GetOption upToMine = GetOption.builder().isPrefix(true).withMaxCreateRevision(mine.version())
                 .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build();
-        return call("position", mine.key(), null, () -> client.getKVClient().txn()
-                .Then(Op.get(bytes(mine.key()), GetOption.DEFAULT), Op.get(bytes(prefixOf(election)), ahead))
-                .commit())
+        return call("position", mine.key(), null, () -> client.getKVClient().get(bytes(prefixOf(election)), upToMine))
                 .thenApply(r -> {
                     long revision = r.getHeader().getRevision();
-                    boolean present = revision >= mine.version() && r.getGetResponses().get(0).getKvs().stream()
-                            .anyMatch(kv -> kv.getCreateRevision() == mine.version());
+                    List<Entry> keys = r.getKvs().stream().filter(kv -> inElection(election, kv)).map(EtcdStore::entry).toList();
+                    boolean present = revision >= mine.version() && keys.stream()
+                            .anyMatch(e -> e.version() == mine.version() && e.key().equals(mine.key()));
                     if (!present) {
                         return Position.absent(revision);
                     }
-                    List<Entry> before = r.getGetResponses().get(1).getKvs().stream()
-                            .filter(kv -> inElection(election, kv)).map(EtcdStore::entry).toList();
+                    List<Entry> before = keys.stream().filter(e -> e.version() < mine.version()).toList();
                     return new Position(true, before.isEmpty() ? Optional.empty() : Optional.of(before.get(before.size() - 1)),
                             before.size(), revision);
                 });
