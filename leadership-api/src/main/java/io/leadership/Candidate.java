@@ -370,11 +370,14 @@ public final class Candidate implements AutoCloseable {
         return campaign.stop();
     }
 
-    /** {@link #stop()} and wait for it, at most the session's TTL. */
+    /**
+     * {@link #stop()} and wait for it: at most until the lease would expire in the store anyway,
+     * and at most the session's TTL (at least a second).
+     */
     @Override
     public void close() {
         try {
-            stop().get(Math.max(1000, session.ttl().toMillis()), TimeUnit.MILLISECONDS);
+            stop().get(session.closeWaitMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

@@ -465,7 +465,7 @@ public final class ElectionGroup implements AutoCloseable {
         if (!started.get()) {
             done.complete(null);
         }
-        long wait = Math.max(1000, session.ttl().toMillis());
+        long wait = session.closeWaitMillis(); // not past the lease's expiry in the store: its keys go with it then
         try {
             done.get(wait, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -84,6 +84,16 @@ final class LeaseKeeper {
         return view;
     }
 
+    /**
+     * The instant of the loop's clock by which the store has expired the current lease unless a
+     * keep-alive whose answer we never saw renewed it: one TTL after the send of the last
+     * acknowledged keep-alive (its safety deadline plus the margin). {@code now} without a lease.
+     */
+    long expiresBy(long now) {
+        View v = view;
+        return v.lease == null ? now : v.deadline + margin(v.lease.ttl());
+    }
+
     /** Asks for a lease (from any thread); the answer is handled on the loop. Returns the store's future. */
     CompletableFuture<Lease> grant() {
         long sent = loop.nanoTime();

@@ -287,29 +287,47 @@ public final class Session implements AutoCloseable {
 
     /**
      * Stops every candidate still running on this session (each deletes its key), revokes the
-     * lease and ends the session's thread. Waits at most one TTL for the store at each step; keys
-     * it could not delete expire with the lease. Does not close the store.
+     * lease and ends the session's thread. Waits for the store in all at most until the lease
+     * would expire there anyway (one TTL after the send of its last acknowledged keep-alive), at
+     * most one TTL; keys it could not delete expire with the lease. Does not close the store.
      */
     @Override
     public void close() {
         if (!markClosed()) {
             return;
         }
-        long waitMillis = Math.max(ttl.toMillis(), 1000);
+        long waitMillis = closeWaitMillis();
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         try {
             stopCandidates().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("{}: candidates did not stop within {} ms; their keys expire with the lease", store.name(), waitMillis);
         }
+        // The revoke gets what is left, and a moment even when the stops took it all: it removes every key at once.
+        long revokeMillis = Math.max(TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()), MIN_CLOSE_WAIT_MILLIS);
         try {
-            lease.close().get(waitMillis, TimeUnit.MILLISECONDS);
+            lease.close().get(revokeMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            log.warn("{}: lease not revoked within {} ms; it expires by itself", store.name(), waitMillis);
+            log.warn("{}: lease not revoked within {} ms; it expires by itself", store.name(), revokeMillis);
         }
         closed();
         if (loop instanceof ThreadLoop t) {
-            t.close(waitMillis);
+            t.close(MIN_CLOSE_WAIT_MILLIS);
         }
+    }
+
+    private static final long MIN_CLOSE_WAIT_MILLIS = 1000;
+
+    /**
+     * How long a close waits for the store: until the lease would expire there anyway (one TTL
+     * after the send of its last acknowledged keep-alive: a delete or a revoke after that removes
+     * nothing the expiry does not), at most the TTL, and at least a second for the session's
+     * thread to finish what it has begun.
+     */
+    long closeWaitMillis() {
+        long now = loop.nanoTime();
+        long untilExpiry = TimeUnit.NANOSECONDS.toMillis(lease.expiresBy(now) - now);
+        return Math.max(MIN_CLOSE_WAIT_MILLIS, Math.min(untilExpiry, ttl.toMillis()));
     }
 
     /** Settings of a {@link Session}. */
