@@ -1,8 +1,13 @@
 package io.leadership.testing.servers;
 
 import io.leadership.testing.ChildProcesses;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -161,19 +166,32 @@ public class ConsulProcess implements AutoCloseable {
         this.server = ports[4];
     }
 
-    /** Distinct free loopback TCP ports (held open together, so they differ). */
+    /**
+     * Distinct loopback ports free on both TCP and UDP (Serf binds both on its LAN and WAN ports),
+     * held open together so that they differ. Free now is no promise for later: another process can
+     * take one before the agent binds it, which {@link #startAndAwait} handles.
+     */
     public static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        List<Closeable> held = new ArrayList<>();
         try {
             int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
+            for (int i = 0, candidates = 0; i < n; candidates++) {
+                if (candidates > 20 * n) {
+                    throw new IOException("no " + n + " loopback ports free on both TCP and UDP among " + candidates);
+                }
+                ServerSocket tcp = new ServerSocket(0, 1, loopback);
+                held.add(tcp); // held even when UDP is taken, so that the next candidate differs
+                try {
+                    held.add(new DatagramSocket(new InetSocketAddress(loopback, tcp.getLocalPort())));
+                    ports[i++] = tcp.getLocalPort();
+                } catch (BindException e) {
+                    // taken on UDP: the next candidate
+                }
             }
             return ports;
         } finally {
-            for (ServerSocket s : sockets) {
+            for (Closeable s : held) {
                 s.close();
             }
         }
