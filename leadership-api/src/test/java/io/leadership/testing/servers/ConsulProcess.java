@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -34,17 +36,27 @@ import org.slf4j.LoggerFactory;
  * (1 s by default) so that leases of a few seconds can be tested. ACLs ({@code default_policy = "deny"}
  * with a management token) and TLS ({@code verify_incoming} on HTTPS) are optional.
  *
- * <p>Alone it is a single server ({@code -bootstrap-expect=1}); {@link ConsulCluster} starts three
- * that join each other. {@link #restart()} keeps data and ports, {@link #restartEmpty()} starts on
- * a fresh data directory (a new cluster: its indexes start low again). Readiness is polled
- * ({@code /v1/status/leader} names a leader, and the agent's node is in the catalog, which sessions
- * need) with a deadline; no fixed sleeps.
+ * <p>Alone it is a single server ({@code -bootstrap-expect=1}); {@link #startJoined} starts several
+ * that join each other (leadership-consul's {@code ConsulCluster}). {@link #restart()} keeps data and
+ * ports, {@link #restartEmpty()} starts on a fresh data directory (a new cluster: its indexes start
+ * low again). Readiness is polled ({@code /v1/status/leader} names a leader, and the agent's node is
+ * in the catalog, which sessions need) with a deadline; no fixed sleeps. An agent that cannot bind a
+ * port it was given is started again (see {@link #startJoined}); one that does not serve in time fails
+ * the start with every agent's log tail, and their logs are copied where they outlive the agents.
  */
 public class ConsulProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulProcess.class);
 
     private static final Duration READY = Duration.ofSeconds(60);
+
+    /** Starts of one agent, the first included, when the ports it was given are taken before it binds them. */
+    static final int STARTS = 3;
+
+    /** Chooses {@code n} distinct loopback ports for an agent: {@link #freePorts} unless a test of this package takes one. */
+    interface PortChooser {
+        int[] choose(int n) throws IOException;
+    }
 
     /** TLS files for the agent: a CA, the server's certificate and key (PEM), and whether HTTPS verifies clients. */
     public record Tls(Path caFile, Path certFile, Path keyFile, boolean verifyIncoming) {
@@ -60,6 +72,7 @@ public class ConsulProcess implements AutoCloseable {
         private int bootstrapExpect = 1;
         private String extraHcl = "";
         private Path root;
+        private PortChooser ports = ConsulProcess::freePorts;
 
         protected abstract S self();
 
@@ -102,6 +115,11 @@ public class ConsulProcess implements AutoCloseable {
             this.root = root;
             return self();
         }
+
+        S ports(PortChooser ports) {
+            this.ports = ports;
+            return self();
+        }
     }
 
     /** Settings of a plain agent: {@code new ConsulProcess.Builder().node("n").start()}. */
@@ -116,10 +134,15 @@ public class ConsulProcess implements AutoCloseable {
             return new ConsulProcess(this);
         }
 
-        /** Creates and starts the agent, waiting until it serves. */
+        /** Creates and starts the agent, waiting until it serves; closes it if it does not. */
         public ConsulProcess start() throws IOException {
             ConsulProcess agent = create();
-            agent.startAndAwait(false);
+            try {
+                agent.startAndAwait(false);
+            } catch (IOException | RuntimeException e) {
+                agent.close();
+                throw e;
+            }
             return agent;
         }
     }
@@ -133,7 +156,8 @@ public class ConsulProcess implements AutoCloseable {
     private final String extraHcl;
     private final Path root;
     private final boolean ownRoot;
-    private int http; // picked free; picked again if another process took one before the agent bound it
+    private final PortChooser chooser;
+    private int http; // chosen free; chosen again if another process took one before the agent bound it
     private int https;
     private int serfLan;
     private int serfWan;
@@ -153,23 +177,24 @@ public class ConsulProcess implements AutoCloseable {
         this.extraHcl = b.extraHcl;
         this.ownRoot = b.root == null;
         this.root = b.root != null ? b.root : Files.createTempDirectory("consul-agent-");
+        this.chooser = b.ports;
         Files.createDirectories(root);
-        pickPorts();
+        choosePorts();
     }
 
-    private void pickPorts() throws IOException {
-        int[] ports = freePorts(5);
-        this.http = ports[0];
-        this.https = tls == null ? -1 : ports[1];
-        this.serfLan = ports[2];
-        this.serfWan = ports[3];
-        this.server = ports[4];
+    private void choosePorts() throws IOException {
+        int[] chosen = chooser.choose(5);
+        this.http = chosen[0];
+        this.https = tls == null ? -1 : chosen[1];
+        this.serfLan = chosen[2];
+        this.serfWan = chosen[3];
+        this.server = chosen[4];
     }
 
     /**
      * Distinct loopback ports free on both TCP and UDP (Serf binds both on its LAN and WAN ports),
      * held open together so that they differ. Free now is no promise for later: another process can
-     * take one before the agent binds it, which {@link #startAndAwait} handles.
+     * take one before the agent binds it, which {@link #startJoined} handles.
      */
     public static int[] freePorts(int n) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -195,11 +220,6 @@ public class ConsulProcess implements AutoCloseable {
                 s.close();
             }
         }
-    }
-
-    /** The Serf LAN addresses of the other members, joined on every start. */
-    public void retryJoin(List<String> serfAddresses) {
-        this.retryJoin = List.copyOf(serfAddresses);
     }
 
     public String node() {
@@ -283,8 +303,8 @@ public class ConsulProcess implements AutoCloseable {
         return root.resolve("agent-" + generation + ".log");
     }
 
-    /** Starts the process without waiting (members of a cluster serve only together); see {@link #awaitReady()}. */
-    public void launch() throws IOException {
+    /** Starts the process without waiting (members of a cluster serve only together). */
+    private void launch() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("consul agent " + node + " is running");
         }
@@ -299,35 +319,36 @@ public class ConsulProcess implements AutoCloseable {
         pb.environment().remove("CONSUL_HTTP_ADDR");
         pb.environment().remove("CONSUL_HTTP_TOKEN");
         process = ChildProcesses.start(pb); // killed if the JVM exits without closing its fixture
-        LOG.info("consul agent {} (pid {}) starting: http 127.0.0.1:{}{}, data {}", node, process.pid(), http,
-                https > 0 ? ", https 127.0.0.1:" + https : "", dataDir());
+        LOG.info("consul agent {} (pid {}) starting: {}, data {}", node, process.pid(), ports(), dataDir());
     }
 
-    /** Polls until the agent names a leader and its node is registered (what a session needs). */
-    public void awaitReady() throws IOException {
-        long deadline = System.nanoTime() + READY.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("consul agent " + node + " exited with " + process.exitValue() + ": " + tail());
+    private String ports() {
+        return "http 127.0.0.1:" + http + (https > 0 ? ", https " + https : "") + ", serf lan " + serfLan + ", serf wan " + serfWan
+                + ", server " + server;
+    }
+
+    /**
+     * Null once the agent names a leader and its node is registered (what a session needs), else what
+     * it answered. A second at most per question: whatever holds a port the agent could not bind may
+     * accept and never answer, and the other agents of a start are polled in the same loop.
+     */
+    private String notReady() {
+        Duration poll = Duration.ofSeconds(1);
+        try {
+            String leader = send("GET", "/v1/status/leader", null, managementToken, poll);
+            if (!leader.contains("127.0.0.1:")) {
+                return "leader " + leader;
             }
-            try {
-                String leader = get("/v1/status/leader");
-                last = "leader " + leader;
-                if (leader.contains("127.0.0.1:")) {
-                    String catalog = get("/v1/catalog/node/" + node);
-                    last = "catalog " + catalog;
-                    if (catalog.contains("\"Node\"") && !catalog.trim().equals("null")) {
-                        return;
-                    }
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            pause(100);
+            String catalog = send("GET", "/v1/catalog/node/" + node, null, managementToken, poll);
+            return catalog.contains("\"Node\"") && !catalog.trim().equals("null") ? null : "catalog " + catalog;
+        } catch (IOException e) {
+            return e.toString();
         }
-        throw new IllegalStateException("consul agent " + node + " did not serve within " + READY.toSeconds() + " s (last: "
-                + last + "): " + tail());
+    }
+
+    /** Whether the agent exited because a port it was given was taken (Consul exits at once when a bind fails). */
+    private boolean exitedOnTakenPort() {
+        return !process.isAlive() && tail().contains("address already in use");
     }
 
     public static void pause(long millis) {
@@ -341,13 +362,17 @@ public class ConsulProcess implements AutoCloseable {
 
     /** A plain-HTTP GET on the agent with the management token (if any); the body, or IOException for non-200. */
     public String get(String path) throws IOException {
-        return send("GET", path, null, managementToken);
+        return send("GET", path, null, managementToken, Duration.ofSeconds(5));
     }
 
     /** A plain-HTTP request on the agent; the body, or IOException for non-200. */
     public String send(String method, String path, String body, String token) throws IOException {
+        return send(method, path, body, token, Duration.ofSeconds(5));
+    }
+
+    private String send(String method, String path, String body, String token, Duration timeout) throws IOException {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + path))
-                .timeout(Duration.ofSeconds(5))
+                .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             r.header("X-Consul-Token", token);
@@ -417,30 +442,108 @@ public class ConsulProcess implements AutoCloseable {
         startAndAwait(true);
     }
 
-    /**
-     * Starts the agent and waits until it serves. A port picked free can be taken by another
-     * process (an outgoing connection's ephemeral port) before the agent binds it: then the agent
-     * exits at once, and it is started again (three times at most), on freshly picked ports the
-     * first time ({@code keepPorts} false), on the same ports a little later once clients know them.
-     */
+    /** Starts the agent and waits until it serves: {@link #startJoined} of this agent alone. */
     public void startAndAwait(boolean keepPorts) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            launch();
-            try {
-                awaitReady();
-                return;
-            } catch (IllegalStateException e) {
-                if (attempt >= 3 || process.isAlive() || !tail().contains("address already in use")) {
-                    throw e;
+        startJoined(List.of(this), keepPorts);
+    }
+
+    /**
+     * Starts these agents, each {@code retry_join}ing the others' Serf LAN addresses, and waits until
+     * every one serves. A port chosen free can be taken by another process (an outgoing connection's
+     * ephemeral port, another test's server) before the agent binds it: the agent then exits at once
+     * and is started again ({@value #STARTS} starts at most), on newly chosen ports ({@code keepPorts}
+     * false: the others learn its new address on their next start, and it joins them) or, once
+     * clients know the ports, on the same ports half a second later. When an agent exits otherwise,
+     * or not all serve within 60 s, the error names every agent with its state, ports and log tail,
+     * and where their logs were copied (the agents' own directories may be deleted on close).
+     */
+    public static void startJoined(List<? extends ConsulProcess> agents, boolean keepPorts) throws IOException {
+        joinEachOther(agents);
+        for (ConsulProcess a : agents) {
+            a.launch();
+        }
+        long deadline = System.nanoTime() + READY.toNanos();
+        Map<ConsulProcess, Integer> starts = new HashMap<>();
+        Map<ConsulProcess, String> waiting = new HashMap<>();
+        for (ConsulProcess a : agents) {
+            starts.put(a, 1);
+            waiting.put(a, "not asked yet");
+        }
+        while (true) {
+            for (ConsulProcess a : agents) {
+                if (!waiting.containsKey(a)) {
+                    continue;
                 }
-                LOG.warn("consul agent {}: a port was taken before it could bind it; starting again{}", node,
-                        keepPorts ? " on the same ports" : " on other ports");
+                if (a.isRunning()) {
+                    String answer = a.notReady();
+                    if (answer == null) {
+                        waiting.remove(a);
+                    } else {
+                        waiting.put(a, answer);
+                    }
+                    continue;
+                }
+                int start = starts.merge(a, 1, Integer::sum);
+                if (!a.exitedOnTakenPort() || start > STARTS) {
+                    throw notServing("consul agent " + a.node + " exited with " + a.process.exitValue(), agents, waiting);
+                }
+                LOG.warn("consul agent {}: a port of {} was taken before it could bind it; start {} of {}{}", a.node, a.ports(), start,
+                        STARTS, keepPorts ? ", on the same ports" : ", on other ports");
                 if (keepPorts) {
                     pause(500);
                 } else {
-                    pickPorts();
+                    a.choosePorts();
+                    joinEachOther(agents);
+                }
+                a.launch();
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw notServing("consul agents " + agents.stream().filter(waiting::containsKey).map(ConsulProcess::node).toList() + " of "
+                        + agents.stream().map(ConsulProcess::node).toList() + " did not serve within " + READY.toSeconds() + " s", agents, waiting);
+            }
+            pause(100);
+        }
+    }
+
+    /** Points each agent's {@code retry_join} at the others' Serf LAN addresses; an agent started alone keeps its group's. */
+    private static void joinEachOther(List<? extends ConsulProcess> agents) {
+        if (agents.size() < 2) {
+            return;
+        }
+        for (ConsulProcess a : agents) {
+            a.retryJoin = agents.stream().filter(o -> o != a).map(o -> "127.0.0.1:" + o.serfLanPort()).toList();
+        }
+    }
+
+    private static IllegalStateException notServing(String what, List<? extends ConsulProcess> agents, Map<ConsulProcess, String> waiting) {
+        StringBuilder m = new StringBuilder(what).append("; their logs are kept in ").append(keepLogs(agents));
+        for (ConsulProcess a : agents) {
+            m.append("\n--- consul agent ").append(a.node).append(" (")
+                    .append(a.isRunning() ? "running" : "exited with " + a.process.exitValue()).append("; ").append(a.ports())
+                    .append("; ").append(waiting.containsKey(a) ? "not serving, last: " + waiting.get(a) : "serving")
+                    .append("), its log's last lines:\n").append(a.tail());
+        }
+        return new IllegalStateException(m.toString());
+    }
+
+    /** Copies every agent's logs (one per start) to a new temp directory, which nothing deletes. */
+    private static String keepLogs(List<? extends ConsulProcess> agents) {
+        try {
+            Path kept = Files.createTempDirectory("consul-logs-");
+            for (ConsulProcess a : agents) {
+                for (int g = 1; g <= a.generation; g++) {
+                    Path log = a.root.resolve("agent-" + g + ".log");
+                    if (Files.exists(log)) {
+                        Files.copy(log, kept.resolve(a.node + "-" + log.getFileName()));
+                    }
                 }
             }
+            return kept.toString();
+        } catch (IOException e) {
+            return "nowhere (" + e + ")";
         }
     }
 

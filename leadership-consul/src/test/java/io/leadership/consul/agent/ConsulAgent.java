@@ -36,10 +36,15 @@ public final class ConsulAgent extends ConsulProcess implements StoreServer {
             return new ConsulAgent(this);
         }
 
-        /** Creates and starts the agent, waiting until it serves. */
+        /** Creates and starts the agent, waiting until it serves; closes it if it does not. */
         public ConsulAgent start() throws IOException {
             ConsulAgent agent = create();
-            agent.startAndAwait(false);
+            try {
+                agent.startAndAwait(false);
+            } catch (IOException | RuntimeException e) {
+                agent.close();
+                throw e;
+            }
             return agent;
         }
     }

@@ -3,6 +3,7 @@ package io.leadership.consul.agent;
 import io.leadership.consul.ConsulStoreBuilder;
 import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
+import io.leadership.testing.servers.ConsulProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Three real Consul servers on loopback ({@code -bootstrap-expect=3}, each {@code retry_join}ing the
- * others' Serf LAN ports), each a {@link ConsulAgent} with its own data directory and ports.
+ * others' Serf LAN ports), each a {@link ConsulAgent} with its own data directory and ports, started
+ * together by the kit's {@link ConsulProcess#startJoined} (a member that cannot bind a port is started
+ * again on other ports; a start that fails shows every member's log).
  * Clients talk to every member's HTTP port ({@code consul://a,b,c}, moving on when one cannot be
  * reached). A member can be killed ({@code kill -9}), stopped (SIGTERM) and started again on its
  * data and ports; {@link #storeLeader()} asks a live member for {@code /v1/status/leader} and maps the
@@ -43,13 +46,7 @@ public final class ConsulCluster implements ClusterServer {
                 c.members.add(ConsulAgent.builder().node("consul-" + i).bootstrapExpect(3).ttl(ttl)
                         .root(c.root.resolve("member-" + i)).create());
             }
-            for (ConsulAgent m : c.members) {
-                m.retryJoin(c.members.stream().filter(o -> o != m).map(o -> "127.0.0.1:" + o.serfLanPort()).toList());
-            }
-            for (ConsulAgent m : c.members) {
-                m.launch();
-            }
-            c.awaitQuorum();
+            c.startJoined(false);
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -61,14 +58,10 @@ public final class ConsulCluster implements ClusterServer {
         return members.get(i);
     }
 
-    /** Waits until every running member names a leader and has its node registered. */
-    public void awaitQuorum() throws IOException {
+    /** Starts every member and waits until each serves and a leader maps to a member. */
+    private void startJoined(boolean keepPorts) throws IOException {
+        ConsulProcess.startJoined(members, keepPorts);
         long deadline = System.nanoTime() + READY.toNanos();
-        for (ConsulAgent m : members) {
-            if (m.isRunning()) {
-                m.awaitReady();
-            }
-        }
         while (System.nanoTime() < deadline) {
             try {
                 storeLeader();
@@ -101,10 +94,7 @@ public final class ConsulCluster implements ClusterServer {
     /** Starts a killed or stopped member on its data and ports; waits until it serves again. */
     @Override
     public void restart(int member) throws IOException {
-        ConsulAgent m = members.get(member);
-        m.stop();
-        m.launch();
-        m.awaitReady();
+        members.get(member).restart();
     }
 
     @Override
@@ -166,10 +156,7 @@ public final class ConsulCluster implements ClusterServer {
     @Override
     public void restart() throws IOException {
         members.forEach(ConsulAgent::stop);
-        for (ConsulAgent m : members) {
-            m.launch();
-        }
-        awaitQuorum();
+        startJoined(true);
     }
 
     /** A new cluster on the same ports: every member on a fresh data directory. */
@@ -178,9 +165,8 @@ public final class ConsulCluster implements ClusterServer {
         members.forEach(ConsulAgent::stop);
         for (ConsulAgent m : members) {
             ConsulAgent.deleteTree(m.dataDir());
-            m.launch();
         }
-        awaitQuorum();
+        startJoined(true);
     }
 
     @Override
