@@ -24,22 +24,62 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A client of {@code memory://<name>}: every client of one name sees the same elections, as
- * clients of one server do. Operations complete before they return; watches deliver on the
- * name's own thread. A key is {@code <election>/<lease id>}; versions are the name's revision at
- * the key's creation.
+ * clients of one server ({@link MemoryServer}) do. Operations complete before they return; watches
+ * deliver on the server's own thread. A key is {@code <election>/<lease id>}; versions are the
+ * server's revision at the key's creation.
+ *
+ * <p>For tests, the faults of this client's connection: {@link #cut}, {@link #holdWatches} and
+ * {@link #heal}. {@code Stores.connect("memory://<name>")} returns this type; so does
+ * {@link MemoryServer#connect}.
  */
-final class MemoryStore implements Store {
+public final class MemoryStore implements Store {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryStore.class);
     static final TtlRange TTLS = new TtlRange(Duration.ofMillis(10), Duration.ofHours(24), Duration.ofMillis(1));
 
-    private final Space space;
+    /** This client's connection as a test left it. */
+    private enum Link { UP, WATCHES_HELD, CUT }
+
+    private final MemoryServer server;
     private final List<MemoryWatch> watches = new CopyOnWriteArrayList<>();
+    private volatile Link link = Link.UP;
     private volatile boolean closed;
 
-    MemoryStore(Space space) {
-        this.space = space;
-        space.connect(this);
+    MemoryStore(MemoryServer server) {
+        this.server = server;
+        server.attach(this);
+    }
+
+    /**
+     * Cuts this client's connection until {@link #heal}: its operations fail with a
+     * {@link StoreException}, its watches deliver nothing and it hears of no lease's expiry, while
+     * the server and its other clients go on (its leases expire unless kept alive).
+     */
+    public void cut() {
+        link = Link.CUT;
+    }
+
+    /**
+     * Holds this client's watch deliveries until {@link #heal}, its operations still answered: what
+     * its candidates and followers hear lags behind the server.
+     */
+    public void holdWatches() {
+        link = Link.WATCHES_HELD;
+    }
+
+    /**
+     * Ends {@link #cut} or {@link #holdWatches}: each watch then delivers the election's queue if it
+     * differs from the last it delivered (what happened meanwhile is conflated, as a real watch may
+     * conflate it).
+     */
+    public void heal() {
+        link = Link.UP;
+        watches.forEach(w -> server.run(w::refresh));
+    }
+
+    /** How many watches this client has open: those of its followers, candidates and {@code awaitGone} calls. */
+    public int openWatches() {
+        return watches.size();
     }
 
     @Override
@@ -56,6 +96,9 @@ final class MemoryStore implements Store {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreClosedException(name(), operation));
         }
+        if (link == Link.CUT) {
+            return CompletableFuture.failedFuture(new StoreException(name(), operation, null, "connection cut", null));
+        }
         try {
             return CompletableFuture.completedFuture(body.get());
         } catch (StoreException e) {
@@ -67,21 +110,29 @@ final class MemoryStore implements Store {
     public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
         ttlRange().check(name(), ttl);
         LeaseListener l = listener == null ? LeaseListener.NONE : listener;
-        return call("grant", () -> new MemoryLease(space.grant(ttl, l), ttl));
+        LeaseListener heard = new LeaseListener() {
+            @Override
+            public void expired() {
+                if (link != Link.CUT) {
+                    l.expired(); // a cut client learns of it from its next keep-alive
+                }
+            }
+        };
+        return call("grant", () -> new MemoryLease(server.grant(ttl, heard), ttl));
     }
 
     @Override
     public CompletableFuture<Entry> join(String election, String value, Lease lease) {
         checkElection(election);
         Objects.requireNonNull(value, "value must not be null");
-        return call("join", () -> space.join(name(), election, value, own(lease, "join", election).id()));
+        return call("join", () -> server.join(name(), election, value, own(lease, "join", election).id()));
     }
 
     @Override
     public CompletableFuture<Boolean> leave(Entry entry) {
         Objects.requireNonNull(entry, "entry must not be null");
         int slash = entry.key().lastIndexOf('/');
-        return call("leave", () -> slash > 0 && space.leave(entry.key().substring(0, slash), entry));
+        return call("leave", () -> slash > 0 && server.leave(entry.key().substring(0, slash), entry));
     }
 
     /** One read of the election: a revision lower than our key's version is a history that started again. */
@@ -90,7 +141,7 @@ final class MemoryStore implements Store {
         checkElection(election);
         Objects.requireNonNull(mine, "mine must not be null");
         return call("position", () -> {
-            Queue q = space.read(election);
+            Queue q = server.read(election);
             return q.covers(mine) ? Position.in(q, mine) : Position.absent(q.revision());
         });
     }
@@ -121,7 +172,7 @@ final class MemoryStore implements Store {
         MemoryWatch watch = new MemoryWatch(election, Objects.requireNonNull(listener, "listener must not be null"));
         if (!closed) {
             watches.add(watch);
-            space.run(watch::refresh);
+            server.run(watch::refresh);
         }
         return watch;
     }
@@ -132,23 +183,23 @@ final class MemoryStore implements Store {
     }
 
     private MemoryLease own(Lease lease, String operation, String election) {
-        if (lease instanceof MemoryLease l && l.space() == space) {
+        if (lease instanceof MemoryLease l && l.server() == server) {
             return l;
         }
         throw new StoreException(name(), operation, election, "lease " + (lease == null ? null : lease.id())
-                + " was not granted by memory://" + space.name, null);
+                + " was not granted by memory://" + server.name, null);
     }
 
     @Override
     public void close() {
         closed = true;
         watches.forEach(MemoryWatch::close);
-        space.disconnect(this);
+        server.detach(this);
     }
 
     @Override
     public String toString() {
-        return "memory://" + space.name;
+        return "memory://" + server.name;
     }
 
     private final class MemoryLease implements Lease {
@@ -160,8 +211,8 @@ final class MemoryStore implements Store {
             this.ttl = ttl;
         }
 
-        Space space() {
-            return space;
+        MemoryServer server() {
+            return server;
         }
 
         @Override
@@ -177,7 +228,7 @@ final class MemoryStore implements Store {
         @Override
         public CompletableFuture<Void> keepAlive() {
             return call("keepAlive", () -> {
-                space.keepAlive(name(), id, ttl);
+                server.keepAlive(name(), id, ttl);
                 return null;
             });
         }
@@ -185,7 +236,7 @@ final class MemoryStore implements Store {
         @Override
         public CompletableFuture<Void> revoke() {
             return call("revoke", () -> {
-                space.revoke(id);
+                server.revoke(id);
                 return null;
             });
         }
@@ -195,7 +246,7 @@ final class MemoryStore implements Store {
     final class MemoryWatch implements Watch {
         final String election;
         private final QueueListener listener;
-        private Queue last; // only touched on the space's thread
+        private Queue last; // only touched on the server's thread
         private volatile boolean closed;
 
         MemoryWatch(String election, QueueListener listener) {
@@ -204,10 +255,10 @@ final class MemoryStore implements Store {
         }
 
         void refresh() {
-            if (closed) {
+            if (closed || link != Link.UP) {
                 return;
             }
-            Queue now = space.read(election);
+            Queue now = server.read(election);
             if (last != null && now.entries().equals(last.entries()) && now.revision() >= last.revision()) {
                 return;
             }
@@ -215,7 +266,7 @@ final class MemoryStore implements Store {
             try {
                 listener.onQueue(now);
             } catch (RuntimeException e) {
-                log.warn("memory://{}: a listener of election '{}' failed", space.name, election, e);
+                log.warn("memory://{}: a listener of election '{}' failed", server.name, election, e);
             }
         }
 

@@ -2,7 +2,6 @@ package io.leadership.memory;
 
 import io.leadership.spi.StoreProvider;
 import java.net.URI;
-import java.util.regex.Pattern;
 
 /**
  * {@code memory://<name>}: a {@link io.leadership.spi.Store} in this JVM's memory, for application
@@ -10,12 +9,11 @@ import java.util.regex.Pattern;
  * as long as the JVM runs, as clients of one server do; stores of different names share nothing.
  * Leases expire on the monotonic clock one TTL after their last keep-alive; keys are ordered by a
  * version that grows with every change; watches deliver an election's queue first and after each
- * of its changes. There is no network, so there are no connection faults: use a real backend to
- * test those.
+ * of its changes. There is no network: a test stages a client's connection faults with
+ * {@link MemoryStore#cut}, {@link MemoryStore#holdWatches} and {@link MemoryStore#heal}, and a
+ * server re-created empty with {@link MemoryServer#resetHistory}.
  */
 public final class MemoryStoreProvider implements StoreProvider {
-
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     @Override
     public String scheme() {
@@ -24,7 +22,7 @@ public final class MemoryStoreProvider implements StoreProvider {
 
     @Override
     public io.leadership.spi.Store connect(URI address) {
-        return new MemoryStore(Space.named(name(address)));
+        return MemoryServer.named(name(address)).connect();
     }
 
     /** The name in {@code memory://<name>}, checked. */
@@ -34,7 +32,7 @@ public final class MemoryStoreProvider implements StoreProvider {
         }
         String authority = address.getRawAuthority();
         boolean ok = "memory".equalsIgnoreCase(address.getScheme()) && !address.isOpaque() && authority != null
-                && NAME.matcher(authority).matches()
+                && MemoryServer.NAME.matcher(authority).matches()
                 && (address.getRawPath() == null || address.getRawPath().isEmpty() || address.getRawPath().equals("/"))
                 && address.getRawQuery() == null && address.getRawFragment() == null;
         if (!ok) {

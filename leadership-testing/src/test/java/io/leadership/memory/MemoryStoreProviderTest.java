@@ -30,12 +30,14 @@ class MemoryStoreProviderTest {
     }
 
     @Test
-    void aBadAddressIsRejectedNamingItAndTheFormat() {
+    void aBadAddressOrNameIsRejectedNamingItAndTheFormat() {
         for (String bad : List.of("memory:///x", "memory://a:1", "memory://a/b", "memory://a?x=1", "memory://a#f", "memory:test",
                 "memory://sp%20ace")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Stores.connect(bad), bad);
             assertTrue(e.getMessage().contains("memory://<name>"), e.getMessage());
         }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryServer.named("sp ace"));
+        assertTrue(e.getMessage().contains("'sp ace'") && e.getMessage().contains("memory://<name>"), e.getMessage());
     }
 
     @Test

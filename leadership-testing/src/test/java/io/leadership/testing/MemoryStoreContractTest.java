@@ -1,6 +1,6 @@
 package io.leadership.testing;
 
-import io.leadership.memory.MemoryServer;
+import io.leadership.memory.MemorySuiteServer;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  */
 class MemoryStoreContractTest extends StoreContract {
 
-    private static final MemoryServer server = new MemoryServer();
+    private static final MemorySuiteServer server = new MemorySuiteServer();
 
     @Override
     protected StoreServer server() {

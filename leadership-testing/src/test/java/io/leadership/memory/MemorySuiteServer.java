@@ -13,7 +13,7 @@ import java.util.UUID;
  * address, so the suites' fault proxies have nothing to stand in front of: the scenarios that cut
  * a connection do not apply to it.
  */
-public final class MemoryServer implements StoreServer {
+public final class MemorySuiteServer implements StoreServer {
 
     private final String name = "suite-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -51,7 +51,7 @@ public final class MemoryServer implements StoreServer {
     /** Every key and lease of the name is gone and its revisions start from 0 again. */
     @Override
     public void restartEmpty() {
-        Space.named(name).wipe();
+        MemoryServer.named(name).resetHistory();
     }
 
     @Override

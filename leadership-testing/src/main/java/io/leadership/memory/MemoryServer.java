@@ -3,6 +3,7 @@ package io.leadership.memory;
 import io.leadership.LeaseExpiredException;
 import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
+import io.leadership.spi.Keys;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import java.time.Duration;
@@ -19,18 +20,24 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The "server" of one {@code memory://<name>}: its elections, leases and revision, shared by every
+ * The "server" of {@code memory://<name>}: its elections, leases and revision, shared by every
  * {@link MemoryStore} of that name in the JVM for as long as the JVM runs. Its one thread (while
  * a client is open) expires leases and delivers every watch's queues, so callbacks never overlap.
+ *
+ * <p>For tests: {@link #connect} a client (as {@code Stores.connect("memory://<name>")} does), read
+ * the keys the server holds ({@link #entries}), and start its history again ({@link #resetHistory}).
+ * A client's own connection faults are on {@link MemoryStore}.
  */
-final class Space {
+public final class MemoryServer {
 
-    private static final Logger log = LoggerFactory.getLogger(Space.class);
-    private static final ConcurrentMap<String, Space> SPACES = new ConcurrentHashMap<>();
+    private static final Logger log = LoggerFactory.getLogger(MemoryServer.class);
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final ConcurrentMap<String, MemoryServer> SERVERS = new ConcurrentHashMap<>();
     private static final DaemonThreads THREADS = new DaemonThreads("leadership-memory");
 
     final String name;
@@ -55,15 +62,56 @@ final class Space {
         }
     }
 
-    private Space(String name) {
+    private MemoryServer(String name) {
         this.name = name;
     }
 
-    static Space named(String name) {
-        return SPACES.computeIfAbsent(name, Space::new);
+    /**
+     * The server of {@code memory://<name>}, the one every store of that address connects to.
+     *
+     * @throws IllegalArgumentException unless the name is 1 to 128 letters, digits, '.', '_' or '-'
+     */
+    public static MemoryServer named(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad memory store name " + (name == null ? null : "'" + name + "'")
+                    + ": expected 1 to 128 letters, digits, '.', '_' or '-', as in memory://<name>");
+        }
+        return SERVERS.computeIfAbsent(name, MemoryServer::new);
     }
 
-    synchronized void connect(MemoryStore client) {
+    /** A new client of this server: the same as {@code Stores.connect("memory://<name>")}, with its fault hooks in reach. */
+    public MemoryStore connect() {
+        return new MemoryStore(this);
+    }
+
+    /** The election's keys as the server holds them now, oldest first, whatever its clients have heard. */
+    public List<Entry> entries(String election) {
+        Keys.check(election);
+        return read(election).entries();
+    }
+
+    /**
+     * The server's history starts again, as a server re-created empty on the same address: every key
+     * and lease is gone and revisions start again from 0. Clients' watches deliver the empty
+     * queues; candidates and followers see a history reset ({@link io.leadership.HistoryResetException}).
+     */
+    public void resetHistory() {
+        Set<String> all;
+        synchronized (this) {
+            all = new HashSet<>(elections.keySet());
+            leases.values().forEach(l -> {
+                if (l.expiry != null) {
+                    l.expiry.cancel(false);
+                }
+            });
+            leases.clear();
+            elections.clear();
+            revision = 0;
+        }
+        deliver(all);
+    }
+
+    synchronized void attach(MemoryStore client) {
         if (clients.isEmpty()) {
             thread = new ScheduledThreadPoolExecutor(1, r -> THREADS.named("leadership-memory-" + name, r));
             thread.setRemoveOnCancelPolicy(true);
@@ -75,7 +123,7 @@ final class Space {
     }
 
     /** The last client's close stops the thread; the data stays, as a server's would. */
-    void disconnect(MemoryStore client) {
+    void detach(MemoryStore client) {
         ScheduledThreadPoolExecutor stopped = null;
         synchronized (this) {
             if (clients.remove(client) && clients.isEmpty()) {
@@ -153,23 +201,6 @@ final class Space {
     synchronized Queue read(String election) {
         Map<String, Entry> keys = elections.get(election);
         return new Queue(keys == null ? List.of() : List.copyOf(keys.values()), revision);
-    }
-
-    /** Every key and lease is gone and revisions start again from 0: a store whose history started again. */
-    void wipe() {
-        Set<String> all;
-        synchronized (this) {
-            all = new HashSet<>(elections.keySet());
-            leases.values().forEach(l -> {
-                if (l.expiry != null) {
-                    l.expiry.cancel(false);
-                }
-            });
-            leases.clear();
-            elections.clear();
-            revision = 0;
-        }
-        deliver(all);
     }
 
     /** The lease, unless it is gone or past its deadline (its expiry task, a moment late, will delete its keys). */
