@@ -4,21 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.memory.MemoryServer;
+import io.leadership.memory.MemoryStore;
 import io.leadership.testing.Await;
 import io.leadership.testing.GroupHistory;
-import io.leadership.testing.InMemoryStore;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The assignment rule of {@link ElectionGroup} (a pure function), its settings' checks, and a
- * small group on the in-memory store; the group against real servers is
+ * {@link ElectionGroup}'s settings' checks and a small group on a memory store; the assignment rule
+ * is the api's {@code ElectionGroupAssignmentTest}, the group against real servers
  * {@link io.leadership.testing.GroupScenarios}.
  */
 class ElectionGroupTest {
@@ -26,7 +27,7 @@ class ElectionGroupTest {
     private static final Duration TTL = Duration.ofSeconds(2);
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final InMemoryStore.Data data = new InMemoryStore.Data();
+    private final MemoryServer server = MemoryServer.named("group-" + UUID.randomUUID());
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @AfterEach
@@ -34,78 +35,13 @@ class ElectionGroupTest {
         for (int i = closeLater.size() - 1; i >= 0; i--) {
             closeLater.get(i).close();
         }
-        data.close();
-    }
-
-    private static List<String> names(int n) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            names.add(String.format("shard-%04d", i));
-        }
-        return names;
-    }
-
-    private static List<String> members(int m) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < m; i++) {
-            ids.add("member-" + i);
-        }
-        return ids;
-    }
-
-    private static Map<String, Integer> loads(Map<String, String> assignment) {
-        Map<String, Integer> loads = new TreeMap<>();
-        assignment.values().forEach(m -> loads.merge(m, 1, Integer::sum));
-        return loads;
-    }
-
-    @Test
-    void everyMemberGetsTheFloorOrTheCeilingOfItsShareWhateverTheCounts() {
-        for (int n : new int[] {1, 7, 100, 1000, 1001}) {
-            for (int m = 1; m <= 12; m++) {
-                Map<String, String> a = ElectionGroup.assign(names(n), members(m));
-                assertEquals(n, a.size(), "every name assigned");
-                int floor = n / m;
-                int ceil = (n + m - 1) / m;
-                for (int load : loads(a).values()) {
-                    assertTrue(load >= floor && load <= ceil, n + " names over " + m + " members: " + loads(a));
-                }
-            }
-        }
-    }
-
-    @Test
-    void theAssignmentDependsOnlyOnTheSetsNotOnTheirOrder() {
-        List<String> members = members(5);
-        List<String> reversed = new ArrayList<>(members);
-        java.util.Collections.reverse(reversed);
-        List<String> names = names(300);
-        List<String> shuffled = new ArrayList<>(names);
-        java.util.Collections.shuffle(shuffled, new java.util.Random(7));
-        assertEquals(ElectionGroup.assign(names, members), ElectionGroup.assign(shuffled, reversed));
-    }
-
-    @Test
-    void aLeaveOrAJoinMovesLittleMoreThanTheMinimum() {
-        List<String> names = names(1000);
-        Map<String, String> five = ElectionGroup.assign(names, members(5));
-        for (String gone : members(5)) {
-            List<String> four = new ArrayList<>(members(5));
-            four.remove(gone);
-            Map<String, String> after = ElectionGroup.assign(names, four);
-            int moved = GroupHistory.moved(five, after);
-            // The minimum is the 200 names the leaver held; the rule measured 204 to 216 over the five leavers.
-            assertTrue(moved >= 200 && moved <= 230, "leave of " + gone + " moved " + moved + " names, minimum 200");
-            List<String> back = new ArrayList<>(four);
-            back.add("member-new");
-            int joined = GroupHistory.moved(after, ElectionGroup.assign(names, back));
-            assertTrue(joined >= 200 && joined <= 230, "a join after the leave of " + gone + " moved " + joined + " names, minimum 200");
-        }
     }
 
     @Test
     void badSettingsAreRefusedNamingTheValue() {
-        Session session = Session.open(data.connect(), TTL);
+        MemoryStore store = server.connect();
+        Session session = Session.open(store, TTL);
+        closeLater.add(store);
         closeLater.add(session);
         assertThrows(IllegalArgumentException.class, () -> ElectionGroup.builder(null, "g", "a"));
         assertThrows(IllegalArgumentException.class, () -> ElectionGroup.builder(session, "g/", "a"));
@@ -130,7 +66,7 @@ class ElectionGroupTest {
     }
 
     private ElectionGroup member(String id, GroupHistory history) {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         Session session = Session.open(store, TTL);
         ElectionGroup g = ElectionGroup.builder(session, "jobs", id).names("shard-%03d", 100).whileOwning(history::work)
                 .minimumHold(Duration.ZERO).settle(Duration.ofMillis(100)).build();

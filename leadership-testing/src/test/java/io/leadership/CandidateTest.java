@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.memory.MemoryServer;
+import io.leadership.memory.MemoryStore;
 import io.leadership.testing.Await;
-import io.leadership.testing.InMemoryStore;
 import io.leadership.testing.Recorder;
 import io.leadership.spi.Entry;
 import java.util.concurrent.CompletableFuture;
@@ -17,21 +18,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Flow;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The campaign logic on the in-memory store: fast scenarios, including the ones a real store
- * cannot stage on demand (a subscriber that never requests, keep-alives that stop while the
- * store itself stays up). The same behaviour is checked against real servers by the backends.
+ * The campaign logic on a memory store: fast scenarios, including the ones a real store cannot
+ * stage on demand (a subscriber that never requests, keep-alives that stop while the store itself
+ * stays up, a lost join answer). The same behaviour is checked against real servers by the backends.
  */
 class CandidateTest {
 
     private static final Duration TTL = Duration.ofMillis(600);
     private static final Duration WAIT = Duration.ofSeconds(5);
 
-    private final InMemoryStore.Data data = new InMemoryStore.Data();
+    private final MemoryServer server = MemoryServer.named("candidates-" + UUID.randomUUID());
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @AfterEach
@@ -39,20 +41,25 @@ class CandidateTest {
         for (int i = closeLater.size() - 1; i >= 0; i--) {
             closeLater.get(i).close();
         }
-        data.close();
     }
 
-    private record Node(InMemoryStore store, Session session, Candidate candidate, Recorder<Boolean> elected) {
+    private record Node(MemoryStore store, Session session, Candidate candidate, Recorder<Boolean> elected) {
     }
 
     private Node node(String id) {
-        return node(id, data.connect());
+        MemoryStore store = server.connect();
+        return node(id, store, store);
     }
 
-    private Node node(String id, InMemoryStore store) {
-        Session session = Session.open(store, TTL);
+    private Node node(String id, FaultyBackend backend) {
+        return node(id, backend.memory, backend);
+    }
+
+    /** A candidate whose store calls go through {@code backend}: {@code store} itself, or faults in front of it. */
+    private Node node(String id, MemoryStore store, io.leadership.spi.Store backend) {
+        Session session = Session.open(backend, TTL);
         Candidate candidate = Candidate.create(session, "jobs/scheduler", id);
-        closeLater.add(store);
+        closeLater.add(backend);
         closeLater.add(session);
         closeLater.add(candidate);
         return new Node(store, session, candidate, Recorder.subscribe(id, candidate.runForElection()));
@@ -77,7 +84,9 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         assertTrue(a.candidate.isLeader());
         assertTrue(a.candidate.epoch().isPresent());
-        assertEquals(List.of("a"), a.candidate.participants());
+        // Its participants come from its watch of the queue, which may deliver after it was elected.
+        Await.until(() -> "a among the participants: " + a.candidate.participants(), WAIT,
+                () -> a.candidate.participants().equals(List.of("a")));
     }
 
     @Test
@@ -87,11 +96,11 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         Node b = node("b");
         b.elected.expect(false, WAIT);
-        a.store.reachable(false);
+        a.store.cut();
         Recorder.Event<Boolean> down = a.elected.expect(false, WAIT);
         Recorder.Event<Boolean> up = b.elected.expect(true, WAIT);
         assertTrue(down.at() < up.at(), "old leader stepped down first");
-        a.store.reachable(true);
+        a.store.heal();
         assertNull(a.elected.poll(TTL.multipliedBy(2)), "old leader stays down while b leads");
     }
 
@@ -124,15 +133,15 @@ class CandidateTest {
 
     @Test
     void resignActsOnTheStoresViewEvenBeforeTheLeaderSaidTrue() {
-        InMemoryStore store = data.connect();
+        FaultyBackend store = new FaultyBackend(server.connect());
         store.holdReads(true); // its key heads the queue, but its read has not answered yet
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
-        Await.until("a's key in the store", WAIT, () -> !data.entries("jobs/scheduler").isEmpty());
+        Await.until("a's key in the store", WAIT, () -> !server.entries("jobs/scheduler").isEmpty());
         CompletableFutureProbe resign = new CompletableFutureProbe(a.candidate.resign());
         Node b = node("b");
         b.elected.expect(false, WAIT);
-        Await.until("b's key in the store", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
+        Await.until("b's key in the store", WAIT, () -> server.entries("jobs/scheduler").size() == 2);
         store.holdReads(false);
         assertTrue(resign.await(WAIT), "the head resigned");
         b.elected.expect(true, WAIT);
@@ -149,16 +158,16 @@ class CandidateTest {
         Node a = n.get(0);
         Node b = n.get(1);
         a.elected.expect(true, WAIT);
-        b.store.holdWatches(true); // b does not hear of a's delete
+        b.store.holdWatches(); // b does not hear of a's delete
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
         Await.until("b heads the store's queue, a behind it", WAIT,
-                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("b", "a")));
+                () -> server.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("b", "a")));
         assertTrue(Await.result(b.candidate.resign(), WAIT), "b headed the store's queue when it resigned");
         a.elected.expect(true, WAIT);
-        b.store.holdWatches(false);
+        b.store.heal();
         Await.until("b back at the tail", WAIT,
-                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "b")));
+                () -> server.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "b")));
         assertTrue(b.elected.items().stream().noneMatch(Boolean::booleanValue), "b never said true: " + b.elected.items());
     }
 
@@ -174,7 +183,7 @@ class CandidateTest {
         a.elected.expect(true, WAIT);
         Await.result(n.get(1).candidate.stop(), WAIT);
         Await.until("b gone from the store", WAIT,
-                () -> data.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "c")));
+                () -> server.entries("jobs/scheduler").stream().map(Entry::value).toList().equals(List.of("a", "c")));
         assertNull(c.elected.poll(Duration.ofMillis(300)), "c leads beside a");
         assertTrue(a.candidate.isLeader());
         assertTrue(Await.result(a.candidate.resign(), WAIT));
@@ -197,9 +206,9 @@ class CandidateTest {
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
         long epoch = a.candidate.epoch().getAsLong();
-        InMemoryStore operator = data.connect();
+        MemoryStore operator = server.connect();
         closeLater.add(operator);
-        Entry key = Await.value("a's key", WAIT, () -> data.entries("jobs/scheduler").stream().findFirst().orElse(null));
+        Entry key = Await.value("a's key", WAIT, () -> server.entries("jobs/scheduler").stream().findFirst().orElse(null));
         assertTrue(Await.result(operator.leave(key), WAIT));
         a.elected.expect(false, WAIT);
         assertInstanceOf(LostLeadershipException.class, errors.next(WAIT).item());
@@ -211,7 +220,7 @@ class CandidateTest {
     void aStoreWhoseHistoryStartsAgainIsReportedAndTheElectionConverges() {
         Node a = node("a");
         Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
-        InMemoryStore watcher = data.connect();
+        MemoryStore watcher = server.connect();
         closeLater.add(watcher);
         Follower f = Follower.create(watcher, "jobs/scheduler");
         closeLater.add(f);
@@ -225,13 +234,13 @@ class CandidateTest {
             a.elected.expect(false, WAIT);
             a.elected.expect(true, WAIT);
         }
-        data.wipe();
+        server.resetHistory();
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
         // The candidate sees a reset as its key gone (it reads no whole queue); the follower names it.
         Await.until("the loss on the candidate's errors", WAIT, () -> errors.items().stream().anyMatch(LostLeadershipException.class::isInstance));
         Await.until("a history reset on the follower's errors", WAIT, () -> followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance));
-        Await.until("the follower names a again", WAIT, () -> f.leader().equals(Optional.of("a")) && !data.entries("jobs/scheduler").isEmpty());
+        Await.until("the follower names a again", WAIT, () -> f.leader().equals(Optional.of("a")) && !server.entries("jobs/scheduler").isEmpty());
     }
 
     /**
@@ -241,22 +250,22 @@ class CandidateTest {
      */
     @Test
     void aJoinWhoseAnswerWasLostLeavesNoSecondKeyOfTheLease() {
-        InMemoryStore store = data.connect();
+        FaultyBackend store = new FaultyBackend(server.connect());
         store.loseNextJoinAnswer();
         Node a = node("a", store);
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        assertEquals(1, data.entries("jobs/scheduler").size(), "one key: " + data.entries("jobs/scheduler"));
+        assertEquals(1, server.entries("jobs/scheduler").size(), "one key: " + server.entries("jobs/scheduler"));
         Node b = node("b");
         b.elected.expect(false, WAIT);
-        Await.until("b in the queue behind a", WAIT, () -> data.entries("jobs/scheduler").size() == 2);
+        Await.until("b in the queue behind a", WAIT, () -> server.entries("jobs/scheduler").size() == 2);
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         b.elected.expect(true, WAIT);
     }
 
     @Test
     void aStoreCallThatThrowsReachesErrorsAndTheCampaignGoesOn() {
-        InMemoryStore store = data.connect();
+        FaultyBackend store = new FaultyBackend(server.connect());
         store.throwOnNextJoin(new IllegalStateException("backend bug"));
         Node a = node("a", store);
         Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
@@ -331,7 +340,7 @@ class CandidateTest {
 
     @Test
     void manyCandidatesShareOneLease() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         closeLater.add(store);
         Session session = Session.open(store, TTL);
         closeLater.add(session);
@@ -343,14 +352,14 @@ class CandidateTest {
         }
         Await.until("all elected", WAIT, () -> all.stream().allMatch(Candidate::isLeader));
         for (Candidate c : all) {
-            assertEquals(1, data.entries(c.key()).size());
+            assertEquals(1, server.entries(c.key()).size());
         }
-        assertEquals(1, all.stream().map(c -> data.entries(c.key()).get(0).leaseId()).distinct().count(), "one lease for all");
+        assertEquals(1, all.stream().map(c -> server.entries(c.key()).get(0).leaseId()).distinct().count(), "one lease for all");
     }
 
     @Test
     void aSecondCandidateOnTheSameKeyAndSessionIsRefused() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         closeLater.add(store);
         Session session = Session.open(store, TTL);
         closeLater.add(session);
@@ -362,7 +371,7 @@ class CandidateTest {
 
     @Test
     void badArgumentsAreNamedWithTheAcceptedRange() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         closeLater.add(store);
         IllegalArgumentException ttl = assertThrows(IllegalArgumentException.class, () -> Session.open(store, Duration.ofMillis(1)));
         assertTrue(ttl.getMessage().contains("1 ms") && ttl.getMessage().contains("10 ms to 24 h"), ttl.getMessage());
@@ -384,7 +393,7 @@ class CandidateTest {
     }
 
     private Node eligibleNode(String id, Flow.Publisher<Boolean> eligibility) {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         Session session = Session.open(store, TTL);
         Candidate candidate = Candidate.builder(session, "jobs/scheduler", id).eligibility(eligibility).build();
         closeLater.add(store);
@@ -403,7 +412,7 @@ class CandidateTest {
         b.elected.expect(false, WAIT);
         b.elected.expect(true, WAIT);
         assertFalse(a.candidate.health().up(), "an ineligible candidate is not healthy: " + a.candidate.health());
-        assertEquals(List.of("b"), data.entries("jobs/scheduler").stream().map(Entry::value).toList(), "a never joined");
+        assertEquals(List.of("b"), server.entries("jobs/scheduler").stream().map(Entry::value).toList(), "a never joined");
         Await.until("a subscribed to its eligibility", WAIT, () -> ready.getNumberOfSubscribers() == 1);
         ready.submit(true);
         Await.until("a joins behind b", WAIT, () -> b.candidate.participants().equals(List.of("b", "a")));
@@ -439,7 +448,7 @@ class CandidateTest {
     /** A check that throws counts as ineligible; its error is published once per back-off step (50 ms doubling to 200 ms), not every 10 ms. */
     @Test
     void aThrowingEligibilityCheckPublishesItsErrorOncePerBackoffStep() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         Session session = Session.open(store, TTL);
         java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
         Candidate candidate = Candidate.builder(session, "jobs/scheduler", "a")
@@ -465,7 +474,7 @@ class CandidateTest {
         assertTrue(published >= 2 && published <= 3 + elapsedMillis / 100 && published * 4 < checks,
                 published + " errors for " + checks + " checks in " + elapsedMillis + " ms: " + errors.items());
         assertTrue(errors.items().stream().allMatch(e -> e.getMessage().equals("readiness probe broken")), errors.items().toString());
-        assertTrue(data.entries("jobs/scheduler").isEmpty(), "never joined");
+        assertTrue(server.entries("jobs/scheduler").isEmpty(), "never joined");
     }
 
     @Test
@@ -480,11 +489,11 @@ class CandidateTest {
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
-        a.store.reachable(false);
+        a.store.cut();
         a.elected.expect(false, WAIT);
         Await.until(() -> "down after the deadline: " + a.session.health(), WAIT, () -> !a.session.health().up());
         assertTrue(a.session.health().reason().contains("not acknowledged"), a.session.health().reason());
-        a.store.reachable(true);
+        a.store.heal();
         a.elected.expect(true, WAIT);
         Await.result(a.candidate.stop(), WAIT);
         List<Term.Cause> causes = new ArrayList<>();
@@ -498,7 +507,7 @@ class CandidateTest {
 
     @Test
     void aSessionOnAClosedStoreFailsAtOnce() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         store.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Session.open(store, TTL));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
@@ -506,7 +515,7 @@ class CandidateTest {
 
     @Test
     void followerSeesLeaderThenNone() {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         closeLater.add(store);
         Follower f = Follower.create(store, "jobs/scheduler");
         closeLater.add(f);

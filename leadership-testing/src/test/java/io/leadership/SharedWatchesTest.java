@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spi.LeaseListener;
+import io.leadership.memory.MemoryServer;
+import io.leadership.memory.MemoryStore;
 import io.leadership.testing.Await;
-import io.leadership.testing.InMemoryStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Followers of one election in one process share one store watch, and the last to close closes it. */
@@ -19,7 +21,7 @@ class SharedWatchesTest {
 
     @Test
     void threeFollowersOfOneElectionCostOneWatchAndALateOneSeesTheLeaderAtOnce() {
-        try (InMemoryStore.Data data = new InMemoryStore.Data(); InMemoryStore store = data.connect()) {
+        try (MemoryStore store = MemoryServer.named("shared-watches-" + UUID.randomUUID()).connect()) {
             var lease = Await.result(store.grant(Duration.ofSeconds(5), LeaseListener.NONE), ANSWER);
             Await.result(store.join("shared/a", "node-1", lease), ANSWER);
             Follower first = Follower.create(store, "shared/a");

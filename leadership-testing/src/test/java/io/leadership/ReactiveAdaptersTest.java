@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.leadership.testing.Await;
-import io.leadership.testing.InMemoryStore;
 import io.reactivex.rxjava3.core.Flowable;
 import io.smallrye.mutiny.Multi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -23,14 +23,13 @@ class ReactiveAdaptersTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final InMemoryStore.Data data = new InMemoryStore.Data();
-    private InMemoryStore store;
+    private Store store;
     private Session session;
     private Candidate candidate;
 
     @BeforeEach
     void start() {
-        store = data.connect();
+        store = Stores.connect("memory://adapters-" + UUID.randomUUID());
         session = Session.open(store, Duration.ofSeconds(2));
         candidate = Candidate.create(session, "jobs/adapters", "a");
     }
@@ -40,7 +39,6 @@ class ReactiveAdaptersTest {
         candidate.close();
         session.close();
         store.close();
-        data.close();
     }
 
     @Test

@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.memory.MemoryServer;
+import io.leadership.memory.MemoryStore;
 import io.leadership.testing.Await;
-import io.leadership.testing.InMemoryStore;
 import io.leadership.testing.LogCapture;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.WorkLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Work on the leader, listeners and {@code awaitLeadership} on the in-memory store, including
+ * Work on the leader, listeners and {@code awaitLeadership} on a memory store, including
  * what a real store cannot stage on demand (keep-alives failing while the store stays up). The
  * same scenarios run against real servers in {@link io.leadership.testing.LeaderWorkScenarios}.
  */
@@ -34,7 +36,7 @@ class LeaderWorkTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String ELECTION = "jobs/reports";
 
-    private final InMemoryStore.Data data = new InMemoryStore.Data();
+    private final MemoryServer server = MemoryServer.named("leader-work-" + UUID.randomUUID());
     private final List<AutoCloseable> closeLater = new ArrayList<>();
     private final WorkLog work = new WorkLog();
 
@@ -43,14 +45,13 @@ class LeaderWorkTest {
         for (int i = closeLater.size() - 1; i >= 0; i--) {
             closeLater.get(i).close();
         }
-        data.close();
     }
 
-    private record Node(InMemoryStore store, Session session, Candidate candidate, Recorder<Boolean> elected) {
+    private record Node(MemoryStore store, Session session, Candidate candidate, Recorder<Boolean> elected) {
     }
 
     private Node node(String id, UnaryOperator<Candidate.Builder> settings) {
-        InMemoryStore store = data.connect();
+        MemoryStore store = server.connect();
         Session session = Session.open(store, TTL);
         Candidate candidate = settings.apply(Candidate.builder(session, ELECTION, id)).build();
         closeLater.add(store);
@@ -95,7 +96,7 @@ class LeaderWorkTest {
         Await.result(a.candidate.stop(), WAIT);
         WorkLog.Run run = work.runs().get(0);
         assertTrue(run.returned != 0, "stop completed only after the work returned");
-        assertEquals(List.of(), data.entries(ELECTION), "and the key is deleted");
+        assertEquals(List.of(), server.entries(ELECTION), "and the key is deleted");
         a.elected.awaitCompletion(WAIT);
     }
 
@@ -141,7 +142,7 @@ class LeaderWorkTest {
         }));
         Await.until("a's work started", WAIT, () -> work.size() == 1);
         Node b = node("b");
-        a.store.reachable(false);
+        a.store.cut();
         Recorder.Event<Boolean> elected = b.elected.expect(true, WAIT);
         Await.until("a's work cancelled", WAIT, () -> work.runs().get(0).returned != 0);
         assertTrue(work.runs().get(0).cancelled < elected.at(), "a's work was cancelled before b led");

@@ -1,0 +1,131 @@
+package io.leadership;
+
+import io.leadership.memory.MemoryStore;
+import io.leadership.spi.Entry;
+import io.leadership.spi.Lease;
+import io.leadership.spi.LeaseListener;
+import io.leadership.spi.Position;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Store;
+import io.leadership.spi.TtlRange;
+import io.leadership.spi.Watch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A memory store behind the faults of a backend's answers, which {@link MemoryStore} does not
+ * stage: a join whose answer is lost after its key was made, a join that throws at its caller (a
+ * backend's bug), position reads answered late. Everything else goes to the memory store as is.
+ */
+final class FaultyBackend implements Store {
+
+    final MemoryStore memory;
+    private final List<Runnable> heldReads = new ArrayList<>(); // guarded by itself
+    private boolean readsHeld; // guarded by heldReads
+    private volatile boolean loseNextJoinAnswer;
+    private volatile RuntimeException throwOnNextJoin;
+
+    FaultyBackend(MemoryStore memory) {
+        this.memory = memory;
+    }
+
+    /** The next join makes its key, but its caller sees a failure, as when the answer is lost on the way. */
+    void loseNextJoinAnswer() {
+        loseNextJoinAnswer = true;
+    }
+
+    /** The next join throws {@code bug} at its caller instead of failing its future. */
+    void throwOnNextJoin(RuntimeException bug) {
+        throwOnNextJoin = bug;
+    }
+
+    /** Holds (true) or releases (false) the answers to {@link #position} reads: a held read answers on release, from the store as it is then. */
+    void holdReads(boolean hold) {
+        List<Runnable> release = new ArrayList<>();
+        synchronized (heldReads) {
+            readsHeld = hold;
+            if (!hold) {
+                release.addAll(heldReads);
+                heldReads.clear();
+            }
+        }
+        release.forEach(Runnable::run);
+    }
+
+    @Override
+    public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        RuntimeException bug = throwOnNextJoin;
+        if (bug != null) {
+            throwOnNextJoin = null;
+            throw bug;
+        }
+        CompletableFuture<Entry> joined = memory.join(election, value, lease);
+        if (loseNextJoinAnswer) {
+            loseNextJoinAnswer = false;
+            return joined.thenCompose(e -> CompletableFuture.failedFuture(new StoreException(name(), "join", election, "answer lost", null)));
+        }
+        return joined;
+    }
+
+    @Override
+    public CompletableFuture<Position> position(String election, Entry mine) {
+        CompletableFuture<Position> answer = new CompletableFuture<>();
+        Runnable read = () -> memory.position(election, mine).whenComplete((p, e) -> {
+            if (e != null) {
+                answer.completeExceptionally(e);
+            } else {
+                answer.complete(p);
+            }
+        });
+        synchronized (heldReads) {
+            if (readsHeld) {
+                heldReads.add(read);
+                return answer;
+            }
+        }
+        read.run();
+        return answer;
+    }
+
+    @Override
+    public String name() {
+        return memory.name();
+    }
+
+    @Override
+    public TtlRange ttlRange() {
+        return memory.ttlRange();
+    }
+
+    @Override
+    public CompletableFuture<Lease> grant(Duration ttl, LeaseListener listener) {
+        return memory.grant(ttl, listener);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> leave(Entry entry) {
+        return memory.leave(entry);
+    }
+
+    @Override
+    public CompletableFuture<Void> awaitGone(String election, Entry entry) {
+        return memory.awaitGone(election, entry);
+    }
+
+    @Override
+    public Watch watch(String election, QueueListener listener) {
+        return memory.watch(election, listener);
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+
+    @Override
+    public String toString() {
+        return "faulty " + memory;
+    }
+}
