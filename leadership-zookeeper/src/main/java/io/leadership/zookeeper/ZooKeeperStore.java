@@ -105,10 +105,6 @@ public final class ZooKeeperStore implements Store {
         }
     }
 
-    /**
-     * Plain {@link ZooKeeper} handles (not Curator's default {@code ZooKeeperAdmin}) with the
-     * store's client configuration (TLS), for the store's own client.
-     */
     private final Settings settings;
     private final DaemonThreads threads;
     private final ExecutorService executor;
