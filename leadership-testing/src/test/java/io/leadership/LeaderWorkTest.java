@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.memory.MemoryServer;
 import io.leadership.memory.MemoryStore;
 import io.leadership.testing.Await;
+import io.leadership.testing.ListenerLog;
 import io.leadership.testing.LogCapture;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.WorkLog;
@@ -241,18 +242,9 @@ class LeaderWorkTest {
         Node b = node("b");
         assertTrue(Await.result(a.candidate.resign(), WAIT));
         a.elected.expect(false, WAIT);
-        List<String> heard = new CopyOnWriteArrayList<>();
-        a.candidate.addListener(new LeadershipListener() {
-            @Override
-            public void elected(Term term) {
-                heard.add("elected");
-            }
-
-            @Override
-            public void revoked(Term term) {
-                heard.add("revoked");
-            }
-        }, Runnable::run);
+        ListenerLog log = new ListenerLog();
+        List<String> heard = log.heard;
+        a.candidate.addListener(log, Runnable::run);
         assertTrue(Await.result(b.candidate.resign(), WAIT));
         Await.until("a elected again: " + heard, WAIT, () -> heard.equals(List.of("elected")));
     }

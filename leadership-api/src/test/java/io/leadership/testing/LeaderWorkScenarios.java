@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
 import io.leadership.LeaderTask;
-import io.leadership.LeadershipListener;
 import io.leadership.Session;
 import io.leadership.Subscribers;
-import io.leadership.Term;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,18 +193,9 @@ public abstract class LeaderWorkScenarios {
     @Test
     void theListenerAndAwaitLeadershipFollowAReconnect() throws Exception {
         Node a = candidate("a", null);
-        List<String> heard = new CopyOnWriteArrayList<>();
-        a.candidate.addListener(new LeadershipListener() {
-            @Override
-            public void elected(Term term) {
-                heard.add("elected");
-            }
-
-            @Override
-            public void revoked(Term term) {
-                heard.add("revoked");
-            }
-        }, Runnable::run);
+        ListenerLog log = new ListenerLog();
+        List<String> heard = log.heard;
+        a.candidate.addListener(log, Runnable::run);
         assertTrue(a.candidate.awaitLeadership(ANSWER));
         Await.until("elected heard", ANSWER, () -> heard.equals(List.of("elected")));
 

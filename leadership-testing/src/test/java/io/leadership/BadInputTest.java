@@ -15,10 +15,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Keys, ids, TTLs, margins and back-offs that a session on a store refuses at once, naming the
- * value and what is accepted. What is refused before any store is involved is {@code BadInputTest}.
+ * Every public entry point of the API refuses bad input at once, naming the value and what is
+ * accepted: no store or session, a store that is no backend, addresses, and the keys, ids, TTLs,
+ * margins and back-offs that a session on a store refuses.
  */
-class BadSettingsTest {
+class BadInputTest {
 
     private static Store store;
     private static Session session;
@@ -37,6 +38,17 @@ class BadSettingsTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
+                bad("null store", () -> Session.open(null, Duration.ofSeconds(1)), "store", "null"),
+                bad("null store in a builder", () -> Session.builder(null, Duration.ofSeconds(1)), "store", "null"),
+                bad("null session", () -> Candidate.create(null, "jobs", "id"), "session", "null"),
+                bad("null session in a builder", () -> Candidate.builder(null, "jobs", "id"), "session", "null"),
+                bad("null follower store", () -> Follower.create(null, "jobs"), "store", "null"),
+                bad("a store that is no backend", () -> Session.open(new NoBackend(), Duration.ofSeconds(1)), NoBackend.class.getName(), "io.leadership.spi.Store"),
+                bad("a follower store that is no backend", () -> Follower.create(new NoBackend(), "jobs"), NoBackend.class.getName(), "io.leadership.spi.Store"),
+                bad("blank address", () -> Stores.connect(" "), "blank", "zk://"),
+                bad("address without scheme", () -> Stores.connect("localhost:2181"), "localhost:2181", "scheme"),
+                bad("malformed address", () -> Stores.connect("zk://local host"), "zk://local host", "malformed"),
+                bad("unknown scheme", () -> Stores.connect("redis://localhost:6379"), "redis", "backends on the class path"),
                 bad("null ttl", () -> Session.open(store, null), "null", "10 ms to 24 h"),
                 bad("ttl below the store's minimum", () -> Session.open(store, Duration.ofMillis(5)), "5 ms", "10 ms to 24 h"),
                 bad("ttl above the store's maximum", () -> Session.open(store, Duration.ofDays(2)), "48 h", "10 ms to 24 h"),
@@ -61,6 +73,18 @@ class BadSettingsTest {
                 bad("back-off max below min", () -> Candidate.builder(session, "jobs", "id").backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)),
                         "1 s", "2 s to 1 min"),
                 bad("follower key", () -> Follower.create(store, "a b"), "'a b'", "segments"));
+    }
+
+    /** A user's own implementation of the API type: it offers no operations, so the campaign cannot run on it. */
+    private static final class NoBackend implements Store {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static Arguments bad(String name, Executable call, String... mentions) {
