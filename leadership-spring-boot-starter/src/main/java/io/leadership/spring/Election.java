@@ -204,7 +204,12 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
         log.info("election '{}': '{}' campaigns{}", name, id, gated && availability != null ? " while ready" : "");
     }
 
-    /** Stops the candidate; the callback runs once its key is deleted and its last event published. */
+    /**
+     * Stops the candidate; the callback runs once its key is deleted and its last event published,
+     * or once the wait for an unreachable store is over ({@link Candidate#close()}: at most until the
+     * lease would expire in the store anyway). A stop alone would wait for the store's answer, and
+     * Spring for its shutdown phase's timeout (30 s by default).
+     */
     @Override
     public void stop(Runnable callback) {
         Candidate c;
@@ -216,8 +221,14 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
             callback.run();
             return;
         }
+        CompletableFuture<Void> stopped = c.stop();
         CompletableFuture<Void> done = eventsDone;
-        c.stop().thenCompose(v -> done).whenComplete((v, e) -> callback.run());
+        Thread closer = new Thread(() -> {
+            c.close();
+            (stopped.isDone() ? done : CompletableFuture.<Void>completedFuture(null)).whenComplete((v, e) -> callback.run());
+        }, "leadership-stop-" + name);
+        closer.setDaemon(true);
+        closer.start();
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Session;
 import io.leadership.Stores;
+import io.leadership.memory.MemoryStore;
 import io.leadership.micrometer.LeadershipMetrics;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
@@ -153,6 +154,22 @@ class SpringConventionsTest {
         runner.run(context -> {
             assertEquals("memory", context.getBean(Store.class).name());
             assertNull(context.getStartupFailure());
+        });
+    }
+
+    @Test
+    void aLeaderStopsAgainstAnUnreachableStoreWithinTheLeasesExpiryNotSpringsPhaseTimeout() {
+        runner.withPropertyValues("leadership.elections.jobs.phase=1").run(context -> {
+            Election jobs = context.getBean(Election.class);
+            Await.until("jobs leads", WAIT, jobs::isLeader);
+            ((MemoryStore) context.getBean(Store.class)).cut(); // the store's answers never come
+
+            CompletableFuture<Void> stopped = new CompletableFuture<>();
+            jobs.stop(() -> stopped.complete(null));
+            // Its key expires with the lease (TTL 2 s) however long the store stays away: the
+            // stop is over then. Before, it waited for the store's answer, that is for ever.
+            Await.result(stopped, Duration.ofSeconds(10));
+            assertFalse(jobs.isRunning());
         });
     }
 
