@@ -312,7 +312,7 @@ public final class Session implements AutoCloseable {
         }
         closed();
         if (loop instanceof ThreadLoop t) {
-            t.close(MIN_CLOSE_WAIT_MILLIS);
+            t.close(Math.max(MIN_CLOSE_WAIT_MILLIS, ttl.toMillis())); // returns once the thread has ended: at once unless a task still runs
         }
     }
 

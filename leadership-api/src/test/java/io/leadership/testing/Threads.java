@@ -2,6 +2,7 @@ package io.leadership.testing;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /** Thread-leak checks: which threads a piece of code started and left running. */
@@ -19,8 +20,12 @@ public final class Threads {
      * starts with one of {@code ignoredPrefixes}; fails naming the survivors.
      */
     public static void awaitNoNewThreads(Set<Thread> before, Duration timeout, Set<String> ignoredPrefixes) {
-        Await.until(() -> "threads left running: " + leftover(before, ignoredPrefixes), timeout,
-                () -> leftover(before, ignoredPrefixes).isEmpty());
+        AtomicReference<Set<String>> last = new AtomicReference<>(Set.of());
+        // The survivors as of the last check, not of the message's making: some may end in between.
+        Await.until(() -> "threads left running: " + last.get(), timeout, () -> {
+            last.set(leftover(before, ignoredPrefixes));
+            return last.get().isEmpty();
+        });
     }
 
     static Set<String> leftover(Set<Thread> before, Set<String> ignoredPrefixes) {
