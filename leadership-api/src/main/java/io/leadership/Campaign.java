@@ -223,14 +223,14 @@ final class Campaign implements Session.Listener, Handover.Owner {
     private void headed(Entry mine, Lease lease) {
         if (departure.resignAsked()) {
             log.info("candidate '{}' resigns election '{}' before leading (epoch {})", id, election, mine.version());
-            departure.handOff(mine, departure.takeResigns()); // a head asked to resign leaves without ever saying true
+            departure.handOffBeforeLeading(mine);
             return;
         }
         Lease usable = session.usableLease();
         if (usable == null || usable != lease) {
             // A head whose lease is in doubt gives up its key, so the next need not wait for it to
             // expire. A resign asked meanwhile goes with this delete (see Leaving.inDoubt).
-            departure.leave(new Leaving(mine, true, true, new ArrayList<>()));
+            departure.leaveInDoubt(mine, List.of());
             return;
         }
         backoff.reset();

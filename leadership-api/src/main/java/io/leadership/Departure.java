@@ -88,7 +88,7 @@ final class Departure {
     }
 
     /** The resigns a hand-off answers once its delete is done. */
-    List<CompletableFuture<Boolean>> takeResigns() {
+    private List<CompletableFuture<Boolean>> takeResigns() {
         List<CompletableFuture<Boolean>> handingOff = new ArrayList<>(resigns);
         resigns.clear();
         if (Broken.resignTrueBeforeDelete) {
@@ -175,11 +175,11 @@ final class Departure {
         if (key instanceof Leading leading && !Broken.ignoreDoubt) {
             log.warn("candidate '{}' steps down in election '{}': lease {} not acknowledged in time", id, election, lease.id());
             published.ended(Term.Cause.LEASE_IN_DOUBT);
-            leave(new Leaving(leading.entry(), true, true, new ArrayList<>()));
+            leaveInDoubt(leading.entry(), List.of());
         } else if (key instanceof Draining draining) {
             log.warn("candidate '{}' in election '{}': lease {} in doubt while the work of epoch {} drains; its key is deleted at once",
                     id, election, lease.id(), draining.entry().version());
-            leave(new Leaving(draining.entry(), true, true, new ArrayList<>(draining.resigns())));
+            leaveInDoubt(draining.entry(), draining.resigns());
         }
     }
 
@@ -189,8 +189,21 @@ final class Departure {
     }
 
     /** Deletes our key, which heads the queue as far as we know; {@code handingOff} are answered once it is gone. */
-    void handOff(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
+    private void handOff(Entry mine, List<CompletableFuture<Boolean>> handingOff) {
         leave(new Leaving(mine, true, false, new ArrayList<>(handingOff)));
+    }
+
+    /** Our key heads the queue and resigns were asked before it led: it leaves without ever saying true, and they are answered with the delete. */
+    void handOffBeforeLeading(Entry mine) {
+        handOff(mine, takeResigns());
+    }
+
+    /**
+     * Deletes our key, which heads the queue as far as we know, because its lease is in doubt (see
+     * Leaving.inDoubt); {@code resigns}, and those asked meanwhile, are answered with the delete.
+     */
+    void leaveInDoubt(Entry mine, List<CompletableFuture<Boolean>> resigns) {
+        leave(new Leaving(mine, true, true, new ArrayList<>(resigns)));
     }
 
     /** A stop found us leaving: sends the delete again at once, unless one is in flight (it decides by itself). */

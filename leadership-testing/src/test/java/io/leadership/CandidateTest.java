@@ -308,29 +308,13 @@ class CandidateTest {
     void aStuckSubscriberCallbackDelaysNothing() throws Exception {
         Node a = node("a");
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        a.candidate.runForElection().subscribe(new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
+        a.candidate.runForElection().subscribe(Subscribers.each(item -> {
+            try {
+                release.await(); // blocks its delivery thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public void onNext(Boolean item) {
-                try {
-                    release.await(); // blocks its delivery thread
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        }));
         a.elected.expect(false, WAIT);
         a.elected.expect(true, WAIT);
         assertNull(a.elected.poll(TTL.multipliedBy(3)));
