@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The campaign of one {@link Candidate}: <em>join</em> → read our <em>position</em> → lead if our
  * key heads, else <em>wait</em> for the one key ahead of ours to go → lead, or read again. A
  * leader waits for its own key to go (deleted by someone else: it steps down and rejoins). How
- * the key leaves (a voluntary term's drain, the delete, the resigns it answers) is its
+ * the key enters the store (the join, and one whose answer is lost) is its {@link Arrival}'s; how
+ * it leaves (a voluntary term's drain, the delete, the resigns it answers) its
  * {@link Departure}'s; transfers, and the signals of the election's {@link Mailbox}, its {@link Handover}'s.
  * Store errors are published and retried with bounded, jittered back-off; only a stop ends it.
  *
@@ -59,6 +60,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
     private Loop.Timer retry;
     private final Handover handover;
     private final Departure departure;
+    private final Arrival arrival;
 
     private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
 
@@ -79,17 +81,18 @@ final class Campaign implements Session.Listener, Handover.Owner {
         this.published = new TermPublisher(election, id, loop.events());
         this.handover = new Handover(this, session, election, id, backoff, priority, preferenceHold.toNanos());
         this.departure = new Departure(this, session, election, id, published, handover);
+        this.arrival = new Arrival(this, session, election, id, departure);
     }
 
     void start() {
         eligibility.start(loop, this::eligible, this::report);
         handover.start();
-        join();
+        arrival.join();
     }
 
     @Override
     public void leaseValid(Lease lease) {
-        join();
+        arrival.join();
         handover.syncPost();
     }
 
@@ -113,66 +116,12 @@ final class Campaign implements Session.Listener, Handover.Owner {
         unhealthy = now ? null : new Health(false, "candidate not eligible", loop.now());
         log.info("candidate '{}' in election '{}' is {}", id, election, now ? "eligible: joining" : "not eligible: leaving");
         if (now) {
-            join();
+            arrival.join();
         } else if (key instanceof Leading leading) {
             departure.endTerm(leading, Term.Cause.RESIGN, List.of());
         } else if (key instanceof Held held) {
             departure.leave(held.entry());
         }
-    }
-
-    private void join() {
-        if (stopping || !eligible || key != CampaignKey.NONE) {
-            return;
-        }
-        Lease lease = session.usableLease();
-        if (lease == null) {
-            return; // leaseValid() joins
-        }
-        Joining joining = new Joining(lease);
-        key = joining;
-        Session.call(() -> store.join(election, id, lease)).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
-    }
-
-    private void joined(Joining joining, Entry e, Throwable error) {
-        if (key != joining) {
-            return; // its lease went meanwhile, and any key of it with it (see leaseInDoubt)
-        }
-        // A key whose lease died while the join was in flight went with it: deleting it is
-        // harmless, leading on it not.
-        if (error == null && !stopping && eligible && session.current() == joining.lease()) {
-            read(new Reading(e, joining.lease()));
-            return;
-        }
-        key = CampaignKey.NONE;
-        if (error == null) {
-            departure.refuseResigns();
-            departure.leave(e); // then joins again, unless stopped or ineligible
-        } else {
-            // The key may exist all the same, on a lease the session keeps alive: it would block
-            // everyone behind it. A join again (idempotent for a lease) finds it, even to delete it.
-            Unsure unsure = new Unsure(joining.lease());
-            key = unsure;
-            if (session.current() != joining.lease()) {
-                report(error);
-                settle(unsure); // its lease is gone already, and any key of it: join again on the next at once
-            } else {
-                retryAfter(error, unsure, () -> settle(unsure));
-            }
-        }
-    }
-
-    /** Joins again after a failed join: to campaign with the key, or to find it and delete it when stopped or ineligible. */
-    private void settle(Unsure unsure) {
-        if (session.current() != unsure.lease()) {
-            key = CampaignKey.NONE; // the lease is gone, and any key of it with it
-            departure.refuseResigns();
-            departed();
-            return;
-        }
-        Joining joining = new Joining(unsure.lease());
-        key = joining;
-        Session.call(() -> store.join(election, id, unsure.lease())).whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
     }
 
     /** Reads our key's position: we lead if it heads, else wait for the key ahead of it to go. */
@@ -272,7 +221,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
         cancelWatch();
         key = CampaignKey.NONE;
         departure.refuseResigns();
-        join();
+        arrival.join();
         handover.syncPost();
     }
 
@@ -292,14 +241,17 @@ final class Campaign implements Session.Listener, Handover.Owner {
             departure.leaseInDoubt(lease);
         } else if (key instanceof Leaving || key instanceof Draining) {
             departure.leaseGone(lease);
-        } else if (key instanceof Unsure unsure && unsure.lease() == lease) {
-            settle(unsure); // any key of it went with it
-        } else if (key instanceof Joining joining && joining.lease() == lease) {
-            settle(new Unsure(lease)); // as a join whose answer is lost: its key, if any, went with the lease
+        } else if (key instanceof Joining || key instanceof Unsure) {
+            arrival.leaseGone(lease);
         } else if (key instanceof Held held && held.entry().heldBy(lease)) {
             lose("lease " + lease.id() + " is gone", Term.Cause.LEASE_GONE); // leaseValid() of the next lease joins again
         }
         handover.syncPost();
+    }
+
+    /** Wants a key in the store: neither stopped nor ineligible. */
+    boolean campaigns() {
+        return !stopping && eligible;
     }
 
     CampaignKey key() {
@@ -316,7 +268,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
         if (stopping) {
             handover.completeStopWhenPostGone();
         } else {
-            join();
+            arrival.join();
         }
     }
 
@@ -369,7 +321,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
         } else if (key instanceof Leaving leaving) {
             departure.resend(leaving); // its retry was just cancelled
         } else if (key instanceof Unsure unsure) {
-            settle(unsure); // at once: its retry was just cancelled
+            arrival.settle(unsure); // at once: its retry was just cancelled
         } else if (key == CampaignKey.NONE) {
             handover.completeStopWhenPostGone();
         } // else the join in flight, or the drain, continues the stop

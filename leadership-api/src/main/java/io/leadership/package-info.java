@@ -60,12 +60,12 @@
  * no sooner than its preference hold into its term, which bounds how often preferences move
  * leadership.
  *
- * <p><b>No clock, no thread of its own.</b> The campaign ({@code Campaign}; how its key leaves and
- * what a resign is answered in {@code Departure}; its side of the mailbox in {@code Handover} and
- * {@code Transfer}) and the lease keeping ({@code LeaseKeeper}) are
- * state machines: their inputs are store answers, wait completions, lease signals, timer expiries
- * and user calls, their outputs store calls, publications and timers. They take time, timers and
- * their thread from a {@code Loop}: production passes one thread and {@link System#nanoTime()}, a
- * simulation passes virtual time, so a seeded run replays exactly.
+ * <p><b>No clock, no thread of its own.</b> The campaign ({@code Campaign}; how its key enters the
+ * store in {@code Arrival}, how it leaves and what a resign is answered in {@code Departure}; its
+ * side of the mailbox in {@code Handover} and {@code Transfer}) and the lease keeping
+ * ({@code LeaseKeeper}) are state machines: their inputs are store answers, wait completions, lease
+ * signals, timer expiries and user calls, their outputs store calls, publications and timers. They
+ * take time, timers and their thread from a {@code Loop}: production passes one thread and
+ * {@link System#nanoTime()}, a simulation passes virtual time, so a seeded run replays exactly.
  */
 package io.leadership;
