@@ -245,6 +245,15 @@ public final class Bench {
                     }
                 }
             }
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                attempt(report, kind.label + " herd trace", () -> {
+                    String line = kind.label + ", herd of " + o.herdCandidates() + ": " + PathTrace.describe(PathTrace.handOff(target,
+                            servers.counter(kind), o.herdCandidates(), Math.min(10, o.herdCandidates()), o.herdHandOffs()));
+                    report.trace(line);
+                    say("%s", line);
+                });
+            }
         }
     }
 

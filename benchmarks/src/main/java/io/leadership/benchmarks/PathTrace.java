@@ -22,18 +22,30 @@ final class PathTrace {
     private PathTrace() {
     }
 
-    static final List<String> STEPS = List.of("leave.sent", "leave.done", "gone", "join.sent", "join.done");
+    static final List<String> STEPS = List.of("leave.sent", "leave.done", "gone", "position.sent", "position.done", "join.sent",
+            "join.done");
+    /** The successor's steps, after the leave was sent; the others are the resigner's, after resign(). */
+    private static final List<String> SUCCESSORS = List.of("gone", "position.sent", "position.done");
 
     /**
      * Step name to its median offset from resign() in ms, "elected", and "calls" / "notifications":
      * Store calls (keep-alives apart) and notifications (keys gone, queues) delivered per hand-off.
      */
     static Map<String, Double> handOff(Target target, ServerCounter counter, int handOffs) throws Exception {
+        return handOff(target, counter, 3, 3, handOffs);
+    }
+
+    /**
+     * The same for {@code candidates} on {@code clients} (a herd): a client's calls are told apart by
+     * what they are, as only the resigner leaves and joins, and only the successor's wait completes.
+     */
+    static Map<String, Double> handOff(Target target, ServerCounter counter, int candidates, int clients, int handOffs)
+            throws Exception {
         CountingStore.MARKS.clear();
         CountingStore.tracing = true;
         HandOffBench.Result r;
         try {
-            r = HandOffBench.run(new Ours(target), counter, "bench/trace-" + System.nanoTime(), 3, 3, 10, handOffs,
+            r = HandOffBench.run(new Ours(target), counter, "bench/trace-" + System.nanoTime(), candidates, clients, 10, handOffs,
                     Duration.ofMillis(500));
         } finally {
             CountingStore.tracing = false;
@@ -49,8 +61,9 @@ final class PathTrace {
             long leaveSent = -1;
             for (String step : STEPS) {
                 // The resigner's calls, and the successor's wait on its predecessor completing after the leave was sent.
-                int who = step.equals("gone") ? successor : resigner;
-                long after = step.equals("gone") && leaveSent > 0 ? leaveSent : from;
+                boolean successors = SUCCESSORS.contains(step);
+                int who = successors ? successor : resigner;
+                long after = successors && leaveSent > 0 ? leaveSent : from;
                 for (CountingStore.Mark m : marks) {
                     if (m.nanos() >= after && m.store() == who && m.what().equals(step)) {
                         offsets.computeIfAbsent(step, k -> new ArrayList<>()).add((m.nanos() - from) / 1e6);

@@ -263,8 +263,8 @@ final class Report {
 
         if (!traces.isEmpty()) {
             md.append("## Where our hand-off time goes\n\n");
-            md.append("Three candidates, every Store call and notification of ours timestamped (a separate, traced run); ")
-                    .append("medians from resign(), in time order.\n\n");
+            md.append("Three candidates (and, with the herd, a herd), every Store call and notification of ours timestamped ")
+                    .append("(a separate, traced run); medians from resign(), in time order.\n\n");
             for (String t : traces) {
                 md.append("- ").append(t).append('\n');
             }
@@ -633,10 +633,11 @@ final class Report {
             awaitGone, watch, keepAlive, revoke) and every notification (a key gone, a queue a watch delivered), counted by a \
             wrapping `Store`; per hand-off over the \
             measured hand-offs, per second at rest.
-            - **Where our hand-off time goes**: a separate traced run of three candidates, every SPI call's start and end and \
+            - **Where our hand-off time goes**: a separate traced run of three candidates (with the herd measure, also one of \
+            the herd's size), every SPI call's start and end and \
             every notification timestamped; medians from `resign()` of the resigner's `leave` sent and acknowledged, the \
-            successor's wait on its predecessor completing after the leave was sent, the successor's `true`, and the resigner's `join` at \
-            the tail (off the hand-off path).
+            successor's wait on its predecessor completing after the leave was sent and its read of its position after that, the \
+            successor's `true`, and the resigner's `join` at the tail (off the hand-off path).
             - **Crash fail-over**: the leader runs in a JVM of its own, two standbys in the benchmark JVM; `kill -9` of the \
             leader's JVM until a standby is told it leads. Nothing tells the store of a crash: the lease must expire first, \
             so the result is a multiple of the TTL (a lease kept alive every TTL/3 expires between 2/3 TTL and TTL after the kill; \
