@@ -5,6 +5,7 @@ import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.etcd.jetcd.ByteSequence;
@@ -22,6 +23,9 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +114,41 @@ class EtcdAuthTest {
                 assertTrue(logSince(logSize).contains("invalid auth token"),
                         "etcd saw the expired token before the store authenticated again");
             }
+            value(lease.revoke());
+        }
+    }
+
+    /**
+     * etcd checks a watcher's create against the token its stream opened with: a wait that comes
+     * after that token expired is refused on the store's shared watch stream, and a wait again
+     * (what a campaign does after a failure) must arm on a stream with the current token.
+     */
+    @Test
+    void aWaitAfterTheTokenExpiredArmsAgainAndSeesTheDelete() throws Exception {
+        try (EtcdStore store = connect(PASSWORD); EtcdStore writer = connect(PASSWORD)) {
+            Lease lease = value(store.grant(Duration.ofSeconds(30), LeaseListener.NONE));
+            Entry first = value(store.join("elections/expired-1", "a", lease));
+            Entry second = value(store.join("elections/expired-2", "a", lease));
+            long watchers = etcd.metric("etcd_debugging_mvcc_watcher_total");
+            CompletableFuture<Void> opened = store.awaitGone("elections/expired-1", first);
+            Await.until("the first wait's watcher", Duration.ofSeconds(10),
+                    () -> etcd.metric("etcd_debugging_mvcc_watcher_total") >= watchers + 1);
+            Thread.sleep(2500); // past the 1 s token TTL plus etcd's 1 s expiry resolution: the scenario is idleness itself
+            CompletableFuture<Void> armed = null;
+            for (int attempt = 0; attempt < 5 && armed == null; attempt++) {
+                CompletableFuture<Void> wait = store.awaitGone("elections/expired-2", second);
+                try {
+                    wait.get(1, TimeUnit.SECONDS); // refused (or, wrongly, gone)
+                } catch (TimeoutException stillWaiting) {
+                    armed = wait;
+                } catch (ExecutionException refused) {
+                    // as a campaign does: wait again
+                }
+            }
+            assertNotNull(armed, "a wait stayed armed within 5 attempts");
+            assertTrue(value(writer.leave(second)));
+            value(armed);
+            opened.cancel(false);
             value(lease.revoke());
         }
     }

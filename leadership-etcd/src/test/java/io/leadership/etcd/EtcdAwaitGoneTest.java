@@ -12,15 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What a waiting candidate costs etcd: awaitGone is one range read and one watcher of one key, and
- * a cancelled or completed awaitGone leaves no watcher behind in the server (counted by etcd's own
- * {@code etcd_debugging_mvcc_watcher_total}).
+ * What a waiting candidate costs etcd: awaitGone is one range read and one watcher of one key, on
+ * one watch stream shared by every wait of the store, and a cancelled or completed awaitGone leaves
+ * no watcher behind in the server (counted by etcd's own {@code etcd_debugging_mvcc_watcher_total}).
  */
 class EtcdAwaitGoneTest {
 
@@ -34,12 +32,15 @@ class EtcdAwaitGoneTest {
         try (Store store = etcd.connect()) {
             Lease lease = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), ANSWER);
             Entry held = Await.result(store.join("await/held", "a", lease), ANSWER);
-            long before = watchers();
+            long before = watchersOrMinus();
+            assertTrue(before >= 0, "etcd reports etcd_debugging_mvcc_watcher_total");
+            long streams = etcd.started("Watch");
             List<CompletableFuture<Void>> waits = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 waits.add(store.awaitGone("await/held", held));
             }
             Await.until(() -> "200 watchers open; etcd counts " + watchersOrMinus(), ANSWER, () -> watchersOrMinus() >= before + 200);
+            assertEquals(streams + 1, etcd.started("Watch"), "watch streams the 200 waits opened");
             waits.subList(0, 100).forEach(w -> w.cancel(false));
             Await.result(store.leave(held), ANSWER);
             for (CompletableFuture<Void> w : waits.subList(100, 200)) {
@@ -67,18 +68,8 @@ class EtcdAwaitGoneTest {
         }
     }
 
-    private static long watchers() throws Exception {
-        Matcher m = Pattern.compile("(?m)^etcd_debugging_mvcc_watcher_total (\\S+)$").matcher(etcd.metrics());
-        assertTrue(m.find(), "etcd reports etcd_debugging_mvcc_watcher_total");
-        return (long) Double.parseDouble(m.group(1));
-    }
-
     private static long watchersOrMinus() {
-        try {
-            return watchers();
-        } catch (Exception e) {
-            return -1;
-        }
+        return etcd.metric("etcd_debugging_mvcc_watcher_total");
     }
 
     private static long handledOrMinus(String method) {

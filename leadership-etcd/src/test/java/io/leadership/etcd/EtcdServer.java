@@ -228,8 +228,30 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     /** The sum of etcd's {@code grpc_server_handled_total} for gRPC method {@code method} (e.g. {@code Authenticate}). */
     public long handled(String method) throws IOException, InterruptedException {
+        return count("grpc_server_handled_total", method);
+    }
+
+    /** How many calls of {@code method} etcd started (a stream counts when it opens), by its {@code grpc_server_started_total}. */
+    public long started(String method) throws IOException, InterruptedException {
+        return count("grpc_server_started_total", method);
+    }
+
+    /** A metric of etcd's without labels, such as {@code etcd_debugging_mvcc_watcher_total}; -1 if etcd did not answer. */
+    public long metric(String name) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics());
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private long count(String metric, String method) throws IOException, InterruptedException {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "(?m)^grpc_server_handled_total\\{[^}]*grpc_method=\"" + method + "\"[^}]*\\} (\\S+)$").matcher(metrics());
+                "(?m)^" + metric + "\\{[^}]*grpc_method=\"" + method + "\"[^}]*\\} (\\S+)$").matcher(metrics());
         long total = 0;
         while (m.find()) {
             total += (long) Double.parseDouble(m.group(1));
