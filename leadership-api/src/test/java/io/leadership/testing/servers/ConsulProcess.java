@@ -62,8 +62,8 @@ public class ConsulProcess implements AutoCloseable {
     public record Tls(Path caFile, Path certFile, Path keyFile, boolean verifyIncoming) {
     }
 
-    /** What the agent is started with; {@code S} is the concrete builder, so that setters chain. */
-    public abstract static class Settings<S extends Settings<S>> {
+    /** What the agent is started with; {@code S} is the concrete builder, so that setters chain, {@code P} the agent it creates. */
+    public abstract static class Settings<S extends Settings<S, P>, P extends ConsulProcess> {
         private Path binary = ConsulBinary.find().orElseThrow(() -> new IllegalStateException(ConsulBinary.MISSING));
         private String node = "consul-test";
         private Duration sessionTtlMin = Duration.ofSeconds(1);
@@ -75,6 +75,21 @@ public class ConsulProcess implements AutoCloseable {
         private PortChooser ports = ConsulProcess::freePorts;
 
         protected abstract S self();
+
+        /** Creates the agent (ports picked, nothing started). */
+        public abstract P create() throws IOException;
+
+        /** Creates and starts the agent, waiting until it serves; closes it if it does not. */
+        public P start() throws IOException {
+            P agent = create();
+            try {
+                agent.startAndAwait(false);
+            } catch (IOException | RuntimeException e) {
+                agent.close();
+                throw e;
+            }
+            return agent;
+        }
 
         public S node(String node) {
             this.node = node;
@@ -123,27 +138,15 @@ public class ConsulProcess implements AutoCloseable {
     }
 
     /** Settings of a plain agent: {@code new ConsulProcess.Builder().node("n").start()}. */
-    public static final class Builder extends Settings<Builder> {
+    public static final class Builder extends Settings<Builder, ConsulProcess> {
         @Override
         protected Builder self() {
             return this;
         }
 
-        /** Creates the agent (ports picked, nothing started). */
+        @Override
         public ConsulProcess create() throws IOException {
             return new ConsulProcess(this);
-        }
-
-        /** Creates and starts the agent, waiting until it serves; closes it if it does not. */
-        public ConsulProcess start() throws IOException {
-            ConsulProcess agent = create();
-            try {
-                agent.startAndAwait(false);
-            } catch (IOException | RuntimeException e) {
-                agent.close();
-                throw e;
-            }
-            return agent;
         }
     }
 
@@ -167,7 +170,7 @@ public class ConsulProcess implements AutoCloseable {
     private Process process;
     private int generation;
 
-    protected ConsulProcess(Settings<?> b) throws IOException {
+    protected ConsulProcess(Settings<?, ?> b) throws IOException {
         this.binary = b.binary;
         this.node = b.node;
         this.sessionTtlMin = b.sessionTtlMin;

@@ -17,7 +17,7 @@ import java.util.List;
  */
 public final class ConsulAgent extends ConsulProcess implements StoreServer {
 
-    public static final class Builder extends ConsulProcess.Settings<Builder> {
+    public static final class Builder extends ConsulProcess.Settings<Builder, ConsulAgent> {
         private Duration ttl = Duration.ofSeconds(2);
 
         @Override
@@ -31,21 +31,9 @@ public final class ConsulAgent extends ConsulProcess implements StoreServer {
             return this;
         }
 
-        /** Creates the agent (ports picked, nothing started). */
+        @Override
         public ConsulAgent create() throws IOException {
             return new ConsulAgent(this);
-        }
-
-        /** Creates and starts the agent, waiting until it serves; closes it if it does not. */
-        public ConsulAgent start() throws IOException {
-            ConsulAgent agent = create();
-            try {
-                agent.startAndAwait(false);
-            } catch (IOException | RuntimeException e) {
-                agent.close();
-                throw e;
-            }
-            return agent;
         }
     }
 
