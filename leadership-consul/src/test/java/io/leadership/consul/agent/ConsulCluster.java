@@ -31,16 +31,14 @@ public final class ConsulCluster implements ClusterServer {
 
     private final Path root;
     private final List<ConsulAgent> members = new ArrayList<>();
-    private final Duration ttl;
 
-    private ConsulCluster(Path root, Duration ttl) {
+    private ConsulCluster(Path root) {
         this.root = root;
-        this.ttl = ttl;
     }
 
     /** Starts three servers and waits until each names the same leader and has its node registered. */
     public static ConsulCluster start(Duration ttl) throws IOException {
-        ConsulCluster c = new ConsulCluster(Files.createTempDirectory("consul-cluster-"), ttl);
+        ConsulCluster c = new ConsulCluster(Files.createTempDirectory("consul-cluster-"));
         try {
             for (int i = 0; i < 3; i++) {
                 c.members.add(ConsulAgent.builder().node("consul-" + i).bootstrapExpect(3).ttl(ttl)
@@ -143,13 +141,12 @@ public final class ConsulCluster implements ClusterServer {
 
     @Override
     public Duration ttl() {
-        return ttl;
+        return members.get(0).ttl();
     }
 
-    /** Consul invalidates a session between TTL and 2 × TTL after its last renewal. */
     @Override
     public Duration expiryBound(Duration ttl) {
-        return ttl.multipliedBy(2);
+        return members.get(0).expiryBound(ttl);
     }
 
     /** Restarts every member on its data (SIGTERM all, start all). */
