@@ -132,6 +132,21 @@ public final class StoreAddress {
         }
     }
 
+    /**
+     * {@code address} with its authority replaced by {@code authority} (e.g. default ports added),
+     * path, query and fragment kept as given; {@code store} names the backend in the error.
+     */
+    public static URI withAuthority(String store, URI address, String authority) {
+        String s = address.getScheme() + "://" + authority + (address.getRawPath() == null ? "" : address.getRawPath())
+                + (address.getRawQuery() == null ? "" : "?" + address.getRawQuery())
+                + (address.getRawFragment() == null ? "" : "#" + address.getRawFragment());
+        try {
+            return new URI(s);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("malformed " + store + " address '" + redact(address.toString()) + "': " + e.getReason(), e);
+        }
+    }
+
     private static void checkHost(String store, String shown, String host) {
         int colon = host.lastIndexOf(':');
         boolean ok = colon > 0 && colon < host.length() - 1;

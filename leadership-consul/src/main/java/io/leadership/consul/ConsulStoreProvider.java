@@ -4,7 +4,6 @@ import io.leadership.spi.Store;
 import io.leadership.spi.StoreAddress;
 import io.leadership.spi.StoreProvider;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -127,18 +126,6 @@ public final class ConsulStoreProvider implements StoreProvider {
             hosts.add(keep ? h : h + ":" + port);
             added |= !keep;
         }
-        return added ? rebuild(address, String.join(",", hosts)) : address;
-    }
-
-    private static URI rebuild(URI address, String authority) {
-        String s = address.getScheme() + "://" + authority + (address.getRawPath() == null ? "" : address.getRawPath())
-                + (address.getRawQuery() == null ? "" : "?" + address.getRawQuery())
-                + (address.getRawFragment() == null ? "" : "#" + address.getRawFragment());
-        try {
-            return new URI(s);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("malformed consul address '" + StoreAddress.redact(address.toString()) + "': "
-                    + e.getReason(), e);
-        }
+        return added ? StoreAddress.withAuthority("consul", address, String.join(",", hosts)) : address;
     }
 }

@@ -2,7 +2,6 @@ package io.leadership.etcd;
 
 import io.leadership.spi.StoreAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,18 +134,7 @@ final class EtcdAddress {
             }
         }
         String authority = String.join(",", hosts);
-        if (authority.equals(address.getRawAuthority())) {
-            return address;
-        }
-        String s = address.getScheme() + "://" + authority + (address.getRawPath() == null ? "" : address.getRawPath())
-                + (address.getRawQuery() == null ? "" : "?" + address.getRawQuery())
-                + (address.getRawFragment() == null ? "" : "#" + address.getRawFragment());
-        try {
-            return new URI(s);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("malformed etcd address '" + StoreAddress.redact(address.toString()) + "': "
-                    + e.getReason(), e);
-        }
+        return authority.equals(address.getRawAuthority()) ? address : StoreAddress.withAuthority("etcd", address, authority);
     }
 
     /** The error naming the address as given, not with the default ports added. */
