@@ -8,32 +8,26 @@ import io.leadership.consul.agent.ConsulAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Consul agent with ACLs on ({@code default_policy = "deny"}) and an address without a token: the CLI is
  * denied, and works with the token from {@code CONSUL_HTTP_TOKEN}, {@code CONSUL_HTTP_TOKEN_FILE} or
  * {@code --token-file}, printing it nowhere.
  */
-class ConsulCredentialsTest {
+class ConsulCredentialsTest extends CredentialsScenarios {
 
     private static final String TOKEN = UUID.randomUUID().toString();
-    private static final Duration START = ElectScenarios.START;
     private static ConsulAgent consul;
     private static String address;
 
-    @TempDir
-    Path dir;
-
-    private final List<CliProcess> started = new ArrayList<>();
+    ConsulCredentialsTest() {
+        super(TOKEN);
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,23 +40,6 @@ class ConsulCredentialsTest {
         if (consul != null) {
             consul.close();
         }
-    }
-
-    @AfterEach
-    void close() throws InterruptedException {
-        for (CliProcess p : started) {
-            p.close();
-            assertFalse(String.join("\n", p.out()).contains(TOKEN) || String.join("\n", p.err()).contains(TOKEN),
-                    p + " printed the token: " + p.out() + " " + p.err());
-        }
-    }
-
-    private int run(String name, Map<String, String> env, String... args) throws InterruptedException {
-        List<String> command = CliProcess.java(Main.class);
-        command.addAll(List.of(args));
-        CliProcess p = CliProcess.exec(name, dir.resolve("logs"), command, env);
-        started.add(p);
-        return p.exitCode(START);
     }
 
     private boolean said(int process, String text) {

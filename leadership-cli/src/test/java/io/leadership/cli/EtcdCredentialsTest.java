@@ -1,40 +1,32 @@
 package io.leadership.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real etcd with authentication on and an address without credentials: the CLI is refused, and works with the
  * user and password from {@code ETCDCTL_USER} ({@code user:password}), or {@code ETCDCTL_USER} and
  * {@code --password-file}, printing the password nowhere.
  */
-class EtcdCredentialsTest {
+class EtcdCredentialsTest extends CredentialsScenarios {
 
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
-    private static final Duration START = ElectScenarios.START;
     private static EtcdCliTest.Etcd etcd;
 
-    @TempDir
-    Path dir;
-
-    private final List<CliProcess> started = new ArrayList<>();
+    EtcdCredentialsTest() {
+        super(PASSWORD);
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,23 +45,6 @@ class EtcdCredentialsTest {
         if (etcd != null) {
             etcd.close();
         }
-    }
-
-    @AfterEach
-    void close() throws InterruptedException {
-        for (CliProcess p : started) {
-            p.close();
-            assertFalse(String.join("\n", p.out()).contains(PASSWORD) || String.join("\n", p.err()).contains(PASSWORD),
-                    p + " printed the password: " + p.out() + " " + p.err());
-        }
-    }
-
-    private int run(String name, Map<String, String> env, String... args) throws InterruptedException {
-        List<String> command = CliProcess.java(Main.class);
-        command.addAll(List.of(args));
-        CliProcess p = CliProcess.exec(name, dir.resolve("logs"), command, env);
-        started.add(p);
-        return p.exitCode(START);
     }
 
     @Test
