@@ -1,7 +1,6 @@
 package io.leadership.cli;
 
 import io.leadership.consul.agent.ConsulAgent;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -21,32 +20,7 @@ class ConsulCliTest extends ElectScenarios {
     @BeforeAll
     static void start() throws Exception {
         consul = ConsulAgent.builder().sessionTtlMin(Duration.ofSeconds(1)).ttl(TTL).start();
-        InetSocketAddress address = consul.addresses().get(0);
-        server = new CliServer() {
-            @Override
-            public InetSocketAddress address() {
-                return address;
-            }
-
-            @Override
-            public String uri(InetSocketAddress a) {
-                return consul.uri(List.of(a));
-            }
-
-            @Override
-            public Duration ttl() {
-                return TTL;
-            }
-
-            @Override
-            public Duration expiry() {
-                return TTL.multipliedBy(2);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        server = new CliServer.Started(consul.addresses().get(0), a -> consul.uri(List.of(a)), TTL, consul.expiryBound(TTL));
     }
 
     @AfterAll

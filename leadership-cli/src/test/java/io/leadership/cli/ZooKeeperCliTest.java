@@ -18,27 +18,8 @@ class ZooKeeperCliTest extends ElectScenarios {
     static void start() throws Exception {
         zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1, Map.of(
                 "minSessionTimeout", "200", "maxSessionTimeout", "10000")), true);
-        InetSocketAddress address = new InetSocketAddress("127.0.0.1", zk.getPort());
-        server = new CliServer() {
-            @Override
-            public InetSocketAddress address() {
-                return address;
-            }
-
-            @Override
-            public String uri(InetSocketAddress a) {
-                return "zk://" + a.getHostString() + ":" + a.getPort();
-            }
-
-            @Override
-            public Duration ttl() {
-                return Duration.ofSeconds(4);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        server = new CliServer.Started(new InetSocketAddress("127.0.0.1", zk.getPort()), a -> "zk://" + a.getHostString() + ":" + a.getPort(),
+                Duration.ofSeconds(4), Duration.ofSeconds(4));
     }
 
     @AfterAll
