@@ -50,6 +50,18 @@ final class Recorders {
         };
     }
 
+    /** Waits until a keep-alive of {@code lease} succeeds, trying again as each one fails. */
+    static void awaitKeepAlive(Lease lease, Duration within, String what) throws InterruptedException {
+        await(() -> {
+            try {
+                lease.keepAlive().join();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, within, what);
+    }
+
     static void await(CountDownLatch latch, Duration within, String what) throws InterruptedException {
         if (!latch.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
             fail(what + " did not happen within " + within.toMillis() + " ms");

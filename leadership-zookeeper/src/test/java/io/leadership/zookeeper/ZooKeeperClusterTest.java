@@ -51,7 +51,7 @@ class ZooKeeperClusterTest {
                 for (InstanceSpec member : cluster.members()) {
                     long killedAt = System.nanoTime();
                     cluster.kill(member);
-                    awaitKeepAlive(lease);
+                    Recorders.awaitKeepAlive(lease, WAIT, "a keep-alive acknowledged by the remaining members");
                     System.out.printf("member %d killed: lease kept alive again after %d ms%n",
                             member.getServerId(), (System.nanoTime() - killedAt) / 1_000_000);
                     assertEquals(List.of(entry), Recorders.entries(observer, "cluster/leader"), "the key survives");
@@ -86,16 +86,5 @@ class ZooKeeperClusterTest {
                 }
             }, WAIT, "member " + member.getServerId() + " serving again");
         }
-    }
-
-    private static void awaitKeepAlive(Lease lease) throws InterruptedException {
-        await(() -> {
-            try {
-                lease.keepAlive().join();
-                return true;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, WAIT, "a keep-alive acknowledged by the remaining members");
     }
 }

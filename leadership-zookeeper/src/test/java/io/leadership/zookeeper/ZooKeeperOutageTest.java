@@ -82,14 +82,7 @@ class ZooKeeperOutageTest {
             Lease lease = done(store.grant(server.ttl(), signals));
             Entry entry = done(store.join("outage/short", "me", lease));
             server.restart();
-            await(() -> {
-                try {
-                    lease.keepAlive().join();
-                    return true;
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }, WAIT, "a keep-alive after the restart");
+            Recorders.awaitKeepAlive(lease, WAIT, "a keep-alive after the restart");
             assertEquals(1, signals.expired.getCount(), "lease must not expire on a short outage");
             assertEquals(List.of(entry), Recorders.entries(store, "outage/short"));
             done(lease.revoke());
