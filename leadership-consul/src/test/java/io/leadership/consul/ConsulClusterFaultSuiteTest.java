@@ -3,27 +3,18 @@ package io.leadership.consul;
 import io.leadership.consul.agent.ConsulCluster;
 import io.leadership.testing.ClusterFaultSuite;
 import io.leadership.testing.ClusterServer;
+import io.leadership.testing.PerClass;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The cluster fault suite on three real Consul servers, candidates in JVMs of their own, leases of 2 s. */
 class ConsulClusterFaultSuiteTest extends ClusterFaultSuite {
 
-    private static ConsulCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = ConsulCluster.start(Duration.ofSeconds(2));
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final PerClass<ConsulCluster> cluster = PerClass.of(() -> ConsulCluster.start(Duration.ofSeconds(2)));
 
     @Override
     protected ClusterServer cluster() {
-        return cluster;
+        return cluster.get();
     }
 }

@@ -2,37 +2,27 @@ package io.leadership.consul;
 
 import io.leadership.consul.agent.ConsulCluster;
 import io.leadership.testing.ClusterScenarios;
-import io.leadership.testing.ClusterServer;
 import io.leadership.Candidate;
 import io.leadership.Session;
 import io.leadership.spi.Store;
 import io.leadership.testing.Await;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared cluster scenarios on three real Consul servers (kill the member a leader uses, kill the Raft leader, stop and restart a member). */
 class ConsulClusterScenariosTest extends ClusterScenarios {
 
-    private static ConsulCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = ConsulCluster.start(Duration.ofSeconds(2));
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final PerClass<ConsulCluster> server = PerClass.of(() -> ConsulCluster.start(Duration.ofSeconds(2)));
 
     @Override
-    protected ClusterServer cluster() {
-        return cluster;
+    protected ConsulCluster cluster() {
+        return server.get();
     }
 
     /**
@@ -41,6 +31,7 @@ class ConsulClusterScenariosTest extends ClusterScenarios {
      */
     @Test
     void stoppingTheRaftLeaderAndStartingItAgainKeepsOneLeader() throws Exception {
+        ConsulCluster cluster = cluster();
         String election = "cluster/stop-" + System.nanoTime();
         List<AutoCloseable> open = new ArrayList<>();
         List<Candidate> candidates = new ArrayList<>();

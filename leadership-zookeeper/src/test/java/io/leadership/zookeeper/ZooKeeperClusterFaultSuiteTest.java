@@ -2,26 +2,17 @@ package io.leadership.zookeeper;
 
 import io.leadership.testing.ClusterFaultSuite;
 import io.leadership.testing.ClusterServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.leadership.testing.PerClass;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The fault suite's member faults on a three-member ZooKeeper ensemble, candidates in JVMs of their own. */
 class ZooKeeperClusterFaultSuiteTest extends ClusterFaultSuite {
 
-    private static ZooKeeperCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = new ZooKeeperCluster();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperCluster> cluster = PerClass.of(ZooKeeperCluster::new);
 
     @Override
     protected ClusterServer cluster() {
-        return cluster;
+        return cluster.get();
     }
 }

@@ -2,26 +2,17 @@ package io.leadership.zookeeper;
 
 import io.leadership.testing.ClusterScenarios;
 import io.leadership.testing.ClusterServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.leadership.testing.PerClass;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The shared member-fault scenarios against a three-member ZooKeeper ensemble. */
 class ZooKeeperClusterScenariosTest extends ClusterScenarios {
 
-    private static ZooKeeperCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = new ZooKeeperCluster();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperCluster> cluster = PerClass.of(ZooKeeperCluster::new);
 
     @Override
     protected ClusterServer cluster() {
-        return cluster;
+        return cluster.get();
     }
 }

@@ -10,14 +10,14 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import org.apache.curator.test.InstanceSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A three-member ensemble loses one member at a time, so each client loses its server once: the
@@ -26,20 +26,12 @@ import org.junit.jupiter.api.Test;
 class ZooKeeperClusterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static ZooKeeperCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = new ZooKeeperCluster();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperCluster> server = PerClass.of(ZooKeeperCluster::new);
 
     @Test
     void killingEachMemberInTurnCostsNeitherTheLeaseNorItsKey() throws Exception {
+        ZooKeeperCluster cluster = server.get();
         try (Store store = cluster.connect(); Store observer = cluster.connect()) {
             Recorders.Signals signals = new Recorders.Signals();
             Lease lease = done(store.grant(cluster.ttl(), signals));
@@ -76,7 +68,7 @@ class ZooKeeperClusterTest {
 
     /** Waits until a restarted member answers reads again, so that the next kill leaves a quorum. */
     private static void awaitServing(InstanceSpec member) throws Exception {
-        try (Store direct = cluster.connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
+        try (Store direct = server.get().connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
             await(() -> {
                 QueueRecorder read = new QueueRecorder();
                 try (Watch w = direct.watch("cluster/leader", read)) {
