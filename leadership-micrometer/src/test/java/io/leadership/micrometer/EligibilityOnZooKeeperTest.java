@@ -10,15 +10,15 @@ import io.leadership.Session;
 import io.leadership.Term;
 import io.leadership.Store;
 import io.leadership.testing.Await;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Eligibility on a real ZooKeeper (leadership-api unit-tests it on its in-memory store): a leader
@@ -28,17 +28,8 @@ class EligibilityOnZooKeeperTest {
 
     private static final Duration WAIT = InProcessZooKeeper.TTL.multipliedBy(3);
 
-    private static InProcessZooKeeper zookeeper;
-
-    @BeforeAll
-    static void start() throws Exception {
-        zookeeper = new InProcessZooKeeper();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        zookeeper.close();
-    }
+    @RegisterExtension
+    static final PerClass<InProcessZooKeeper> zookeeper = PerClass.of(InProcessZooKeeper::new);
 
     /**
      * Two candidates, the leader's eligibility turns false: its term ends (resign) before the
@@ -49,7 +40,7 @@ class EligibilityOnZooKeeperTest {
     void aLeaderTurningIneligibleHandsOffWithOneDelete() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Switch eligible = new Switch(true);
-        try (Store storeA = zookeeper.connect(); Store storeB = zookeeper.connect(); Store storeF = zookeeper.connect();
+        try (Store storeA = zookeeper.get().connect(); Store storeB = zookeeper.get().connect(); Store storeF = zookeeper.get().connect();
              Session a = Session.open(storeA, InProcessZooKeeper.TTL);
              Session b = Session.open(storeB, InProcessZooKeeper.TTL);
              Follower follower = Follower.create(storeF, "hand-off")) {
@@ -91,7 +82,7 @@ class EligibilityOnZooKeeperTest {
     @Test
     void anIneligibleCandidateNeverLeads() {
         AtomicBoolean ready = new AtomicBoolean(false);
-        try (Store storeC = zookeeper.connect(); Store storeD = zookeeper.connect(); Store storeF = zookeeper.connect();
+        try (Store storeC = zookeeper.get().connect(); Store storeD = zookeeper.get().connect(); Store storeF = zookeeper.get().connect();
              Session c = Session.open(storeC, InProcessZooKeeper.TTL);
              Session d = Session.open(storeD, InProcessZooKeeper.TTL);
              Follower follower = Follower.create(storeF, "never")) {

@@ -10,6 +10,7 @@ import io.leadership.Term;
 import io.leadership.Store;
 import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.Counter;
@@ -21,36 +22,27 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The meters through real scenarios on a real ZooKeeper: win, resign, a cut connection, stop. */
 class LeadershipMetricsTest {
 
     private static final Duration WAIT = InProcessZooKeeper.TTL.multipliedBy(3);
 
-    private static InProcessZooKeeper zookeeper;
+    @RegisterExtension
+    static final PerClass<InProcessZooKeeper> zookeeper = PerClass.of(InProcessZooKeeper::new);
+
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<Meter> removed = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        zookeeper = new InProcessZooKeeper();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        zookeeper.close();
-    }
 
     @Test
     void winResignCutAndStopMoveTheCountersAndGauges() {
         LeadershipMetrics metrics = new LeadershipMetrics();
         registry.config().onMeterRemoved(removed::add);
         metrics.bindTo(registry); // before anything is added: later sources bind to it too
-        try (Store storeA = zookeeper.connect();
-             FaultProxy proxyB = FaultProxy.start(zookeeper.address());
+        try (Store storeA = zookeeper.get().connect();
+             FaultProxy proxyB = FaultProxy.start(zookeeper.get().address());
              Store storeB = InProcessZooKeeper.connect(proxyB);
              Session a = Session.open(storeA, InProcessZooKeeper.TTL);
              Session b = Session.open(storeB, InProcessZooKeeper.TTL)) {
@@ -129,8 +121,8 @@ class LeadershipMetricsTest {
     void aGroupMembersMetersFollowItsNamesAndGoWhenItCloses() {
         LeadershipMetrics metrics = new LeadershipMetrics();
         metrics.bindTo(registry);
-        try (Store storeA = zookeeper.connect();
-             Store storeB = zookeeper.connect();
+        try (Store storeA = zookeeper.get().connect();
+             Store storeB = zookeeper.get().connect();
              Session a = Session.open(storeA, InProcessZooKeeper.TTL);
              Session b = Session.open(storeB, InProcessZooKeeper.TTL)) {
             ElectionGroup ga = ElectionGroup.builder(a, "metered-group", "a").names("s-%d", 10).minimumHold(Duration.ZERO).build();

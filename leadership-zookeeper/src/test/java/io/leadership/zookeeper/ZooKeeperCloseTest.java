@@ -8,29 +8,20 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** close() leaves no client thread behind: no ZooKeeper send or event thread, no Curator or store thread. */
 class ZooKeeperCloseTest {
 
-    private static ZooKeeperServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     private static Set<Thread> clientThreads() {
         return Thread.getAllStackTraces().keySet().stream()
@@ -42,9 +33,9 @@ class ZooKeeperCloseTest {
     @Test
     void closeLeavesNoThreads() throws Exception {
         Set<Thread> before = clientThreads();
-        Store store = server.connect();
-        Lease revoked = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Lease kept = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Store store = server.get().connect();
+        Lease revoked = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease kept = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         done(store.join("close/a", "v", revoked));
         done(store.join("close/b", "v", kept));
         QueueRecorder seen = new QueueRecorder();

@@ -13,6 +13,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Position;
 import io.leadership.spi.Store;
+import io.leadership.testing.PerClass;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,9 +26,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.retry.RetryOneTime;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Curator {@code LeaderLatch} and this library's candidate in one election: they share the
@@ -38,29 +38,21 @@ import org.junit.jupiter.api.Test;
 class ZooKeeperLeaderLatchInteropTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static ZooKeeperServer server;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     @Test
     void ourKeyWaitsForTheLeaderLatchAheadOfItByItsNodeAlone() throws Exception {
         String election = "interop/position";
-        try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.connectString(), 5000, 2000, new RetryOneTime(100));
-                Store store = server.connect()) {
+        try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.get().connectString(), 5000, 2000, new RetryOneTime(100));
+                Store store = server.get().connect()) {
             curator.start();
             assertTrue(curator.blockUntilConnected(10, TimeUnit.SECONDS));
             LeaderLatch latch = new LeaderLatch(curator, "/" + election, "curator-1");
             latch.start();
             assertTrue(latch.await(10, TimeUnit.SECONDS), "the latch leads alone");
-            Lease lease = store.grant(server.ttl(), LeaseListener.NONE).get(10, TimeUnit.SECONDS);
+            Lease lease = store.grant(server.get().ttl(), LeaseListener.NONE).get(10, TimeUnit.SECONDS);
             try (AutoCloseable kept = Recorders.keepAlive(lease)) {
                 Entry ours = store.join(election, "ours", lease).get(10, TimeUnit.SECONDS);
                 Position position = store.position(election, ours).get(10, TimeUnit.SECONDS);
@@ -81,9 +73,9 @@ class ZooKeeperLeaderLatchInteropTest {
     @Test
     void aLeaderLatchAndOurCandidateShareOneElection() throws Exception {
         String election = "interop/latch";
-        try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.connectString(), 5000, 2000, new RetryOneTime(100));
-                Store store = server.connect(); Store followerStore = server.connect();
-                Session session = Session.open(store, server.ttl());
+        try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.get().connectString(), 5000, 2000, new RetryOneTime(100));
+                Store store = server.get().connect(); Store followerStore = server.get().connect();
+                Session session = Session.open(store, server.get().ttl());
                 Follower follower = Follower.create(followerStore, election)) {
             curator.start();
             assertTrue(curator.blockUntilConnected(10, TimeUnit.SECONDS));
