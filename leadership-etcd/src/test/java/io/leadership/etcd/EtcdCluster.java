@@ -101,14 +101,7 @@ public final class EtcdCluster implements ClusterServer, BeforeAllCallback, Afte
     }
 
     public EtcdStore connect(List<InetSocketAddress> addresses, Consumer<EtcdStoreBuilder> settings) {
-        EtcdStoreBuilder builder = EtcdStore.builder()
-                .endpoints(addresses.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList())
-                .connectTimeout(Duration.ofSeconds(1))
-                .requestTimeout(Duration.ofSeconds(2))
-                .keepaliveTime(Duration.ofSeconds(10))
-                .keepaliveTimeout(Duration.ofSeconds(2));
-        settings.accept(builder);
-        return builder.build();
+        return EtcdServer.connect("", addresses, settings);
     }
 
     @Override

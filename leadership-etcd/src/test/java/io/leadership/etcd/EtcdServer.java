@@ -183,7 +183,11 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
 
     /** As {@link #connect(List)}, with more settings. */
     public EtcdStore connect(List<InetSocketAddress> addresses, Consumer<EtcdStoreBuilder> settings) {
-        String scheme = certificates == null ? "" : "https://";
+        return connect(certificates == null ? "" : "https://", addresses, settings);
+    }
+
+    /** A store of {@code addresses} (each after {@code scheme}) with the timeouts of {@link #TEST_SETTINGS}, and {@code settings}. */
+    static EtcdStore connect(String scheme, List<InetSocketAddress> addresses, Consumer<EtcdStoreBuilder> settings) {
         EtcdStoreBuilder builder = EtcdStore.builder()
                 .endpoints(addresses.stream().map(a -> scheme + a.getHostString() + ":" + a.getPort()).toList())
                 .connectTimeout(Duration.ofSeconds(1))
