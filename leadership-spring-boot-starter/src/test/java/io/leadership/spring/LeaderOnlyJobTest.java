@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.testing.Await;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.leadership.testing.WorkLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -32,7 +32,9 @@ class LeaderOnlyJobTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final Duration HOLD = Duration.ofMillis(20);
     private static final WorkLog runs = new WorkLog();
-    private static InProcessZooKeeper zookeeper;
+
+    @RegisterExtension
+    static final PerClass<InProcessZooKeeper> zookeeper = PerClass.of(InProcessZooKeeper::new);
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
@@ -62,20 +64,10 @@ class LeaderOnlyJobTest {
         }
     }
 
-    @BeforeAll
-    static void startZooKeeper() throws Exception {
-        zookeeper = new InProcessZooKeeper();
-    }
-
-    @AfterAll
-    static void stopZooKeeper() throws Exception {
-        zookeeper.close();
-    }
-
     private static ConfigurableApplicationContext start(String id) {
         return new SpringApplicationBuilder(App.class).properties(
                 "spring.main.web-application-type=none",
-                "leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+                "leadership.store=" + InProcessZooKeeper.uri(zookeeper.get().address()),
                 "leadership.ttl=" + InProcessZooKeeper.TTL.toMillis() + "ms",
                 "leadership.id=" + id,
                 "leadership.elections.jobs.readiness=false").run();

@@ -10,14 +10,14 @@ import io.leadership.Session;
 import io.leadership.micrometer.LeadershipMetrics;
 import io.leadership.Store;
 import io.leadership.testing.Await;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -27,21 +27,13 @@ import org.springframework.context.annotation.Configuration;
 class LeadershipAutoConfigurationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static InProcessZooKeeper zookeeper;
+
+    @RegisterExtension
+    static final PerClass<InProcessZooKeeper> zookeeper = PerClass.of(InProcessZooKeeper::new);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(LeadershipAutoConfiguration.class, LeadershipActuatorAutoConfiguration.class))
             .withPropertyValues("leadership.ttl=3s", "leadership.id=runner");
-
-    @BeforeAll
-    static void startZooKeeper() throws Exception {
-        zookeeper = new InProcessZooKeeper();
-    }
-
-    @AfterAll
-    static void stopZooKeeper() throws Exception {
-        zookeeper.close();
-    }
 
     @Test
     void withoutAStoreAddressNothingIsConfigured() {
@@ -54,7 +46,7 @@ class LeadershipAutoConfigurationTest {
 
     @Test
     void propertiesDeclareElectionsThatCampaignOnceTheContextIsRefreshed() {
-        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.get().address()),
                         "leadership.elections.reports.phase=42", "leadership.elections.reports.readiness=false")
                 .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .run(context -> {
@@ -73,7 +65,7 @@ class LeadershipAutoConfigurationTest {
     @Test
     void aGroupDeclaredByPropertiesJoinsWithTheContextAndLeavesBeforeTheSessionCloses() {
         java.util.Set<String> worked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.get().address()),
                         "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4",
                         "leadership.group.departure-grace=3s")
                 .withBean(GroupWork.class, () -> name -> term -> {
@@ -89,13 +81,13 @@ class LeadershipAutoConfigurationTest {
                     context.close();
                     assertTrue(group.owned().isEmpty(), "every name given up on shutdown: " + group.owned());
                 });
-        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.get().address()),
                         "leadership.group.name=shards", "leadership.group.format=s-%d")
                 .run(context -> {
                     assertTrue(context.getStartupFailure() != null, "format without count is refused");
                     assertTrue(context.getStartupFailure().getMessage().contains("format with count"), context.getStartupFailure().getMessage());
                 });
-        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.address()),
+        runner.withPropertyValues("leadership.store=" + InProcessZooKeeper.uri(zookeeper.get().address()),
                         "leadership.group.name=shards", "leadership.group.format=s-%d", "leadership.group.count=4",
                         "leadership.group.departure-grace=-1s")
                 .run(context -> {
@@ -112,7 +104,7 @@ class LeadershipAutoConfigurationTest {
     static class OwnStore {
         @Bean
         Store myStore() {
-            return zookeeper.connect();
+            return zookeeper.get().connect();
         }
 
         @Bean

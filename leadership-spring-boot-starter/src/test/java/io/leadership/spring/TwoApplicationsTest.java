@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadership.Term;
 import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.servers.InProcessZooKeeper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -19,9 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -39,7 +39,8 @@ class TwoApplicationsTest {
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
 
-    private static InProcessZooKeeper zookeeper;
+    @RegisterExtension
+    static final PerClass<InProcessZooKeeper> zookeeper = PerClass.of(InProcessZooKeeper::new);
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
@@ -62,16 +63,6 @@ class TwoApplicationsTest {
         }
     }
 
-    @BeforeAll
-    static void startZooKeeper() throws Exception {
-        zookeeper = new InProcessZooKeeper();
-    }
-
-    @AfterAll
-    static void stopZooKeeper() throws Exception {
-        zookeeper.close();
-    }
-
     private static ConfigurableApplicationContext start(String id, FaultProxy proxy) {
         return new SpringApplicationBuilder(App.class).properties(
                 "server.port=0",
@@ -90,8 +81,8 @@ class TwoApplicationsTest {
      */
     @Test
     void oneLeadsHealthFollowsTheConnectionAndClosingTheLeaderHandsOff() throws Exception {
-        try (FaultProxy proxyOne = FaultProxy.start(zookeeper.address());
-             FaultProxy proxyTwo = FaultProxy.start(zookeeper.address())) {
+        try (FaultProxy proxyOne = FaultProxy.start(zookeeper.get().address());
+             FaultProxy proxyTwo = FaultProxy.start(zookeeper.get().address())) {
             ConfigurableApplicationContext one = start("one", proxyOne);
             ConfigurableApplicationContext two = start("two", proxyTwo);
             try {
