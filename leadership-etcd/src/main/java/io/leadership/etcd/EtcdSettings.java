@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -75,7 +76,10 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
         }
         if (tls) {
             try {
-                SslContextBuilder ssl = GrpcSslContexts.forClient();
+                // The JDK's TLS whatever the class path holds: gRPC would take OpenSSL wherever
+                // netty-tcnative is present (ZooKeeper 3.9 brings it), with other failures and
+                // messages than the ones tested and explained (EtcdErrors.tlsFailure).
+                SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK);
                 if (caFile != null) {
                     ssl.trustManager(caFile.toFile());
                 }
