@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  * Hands on the gRPC channel jetcd built (and the call credentials its stubs carry, when the
  * store has a user), so that the store can make calls jetcd has no method for: a long-lived
  * lease keep-alive stream that sends one request per keep-alive ({@link KeepAliveStream}), and
- * one watch stream that carries many watchers ({@link KeyWatch}). jetcd
+ * one watch stream that carries every watcher ({@link WatchStream}). jetcd
  * keeps its channel to itself; an interceptor sees it on the first call any client makes. The
  * first call is {@link EtcdStore}'s early member listing, so the tap is set right after the
  * store is built.

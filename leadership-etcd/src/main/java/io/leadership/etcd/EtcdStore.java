@@ -78,7 +78,7 @@ public final class EtcdStore implements Store {
     private final Client client;
     private final ChannelTap tap;
     private final KeepAliveStream keepAlives;
-    private final KeyWatch keyWatch;
+    private final WatchStream watchStream;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -106,7 +106,7 @@ public final class EtcdStore implements Store {
         this.tap = new ChannelTap(settings.user() != null);
         this.client = settings.newClient(executor, new Callbacks(executor), tap);
         this.keepAlives = new KeepAliveStream(tap.tapped(), new Callbacks(leaseLane), timer, settings.requestTimeout());
-        this.keyWatch = new KeyWatch(this, new Callbacks(executor));
+        this.watchStream = new WatchStream(tap.tapped(), new Callbacks(executor), settings.namespace());
         connectEarly();
         log.debug("etcd store on {} created", settings.endpointList());
     }
@@ -221,13 +221,13 @@ public final class EtcdStore implements Store {
     /**
      * Reads the key, then watches it from the read's revision + 1 (a synced watcher, served at
      * once) until a delete or a put with another create revision, on the store's one stream of
-     * such watchers; see {@link KeyWatch}.
+     * watchers; see {@link KeyWatch}.
      */
     @Override
     public CompletableFuture<Void> awaitGone(String election, Entry entry) {
         Keys.check(election);
         Objects.requireNonNull(entry, "entry");
-        return keyWatch.awaitGone(entry);
+        return KeyWatch.awaitGone(this, entry);
     }
 
     /**
@@ -261,7 +261,7 @@ public final class EtcdStore implements Store {
         }
         watches.forEach(EtcdWatch::close);
         keepAlives.close();
-        keyWatch.close();
+        watchStream.close();
         try {
             client.close();
         } catch (RuntimeException e) {
@@ -308,9 +308,9 @@ public final class EtcdStore implements Store {
         return timer;
     }
 
-    /** jetcd's channel and call credentials, once a call has gone through: see {@link ChannelTap}. */
-    CompletableFuture<ChannelTap.Tapped> tapped() {
-        return tap.tapped();
+    /** The store's one stream of watchers: see {@link WatchStream}. */
+    WatchStream watchStream() {
+        return watchStream;
     }
 
     KeepAliveStream keepAlives() {

@@ -1,12 +1,11 @@
 package io.leadership.etcd;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import io.etcd.jetcd.ByteSequence;
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Response;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.leadership.HistoryResetException;
@@ -44,11 +43,11 @@ import org.slf4j.LoggerFactory;
  * revision that did not go down is a reset they cannot see, so it goes to
  * {@link QueueListener#onError} as a {@link HistoryResetException}.
  *
- * <p>Whenever jetcd's stream ends (compaction, lost connection, lost leader, rejected token,
- * anything) the error is reported, the jetcd watcher is dropped and the cycle starts again with a
- * fresh read; jetcd's own resumption is never relied on, because it restarts from a revision it
- * guesses, never re-reads, and its watcher then starts unsynced. Reads that fail are retried with
- * the shared jittered {@link Backoff} of 50 ms doubling to 2 s, until the watch or the store is closed.
+ * <p>The watcher is one of the store's {@link WatchStream}, which it shares with every other
+ * watcher of the store. Whenever the watcher ends (compaction, lost connection, lost leader,
+ * rejected token, anything) the error is reported and the cycle starts again with a fresh read,
+ * never resuming from a guessed revision. Reads that fail are retried with the shared jittered
+ * {@link Backoff} of 50 ms doubling to 2 s, until the watch or the store is closed.
  *
  * <p>Opening at R + 1 rather than at R matters for speed: etcd serves a watcher whose start
  * revision is past the current one at once (synced), while one opened at an old revision waits
@@ -66,14 +65,14 @@ final class EtcdWatch implements Watch {
     private final EtcdStore store;
     private final String election;
     private final String prefix;
-    private final ByteSequence prefixBytes;
+    private final ByteString prefixBytes;
     private final QueueListener listener;
     private final Executor serial;
     private volatile boolean closed;
 
     // Confined to `serial`.
     private long generation;
-    private io.etcd.jetcd.Watch.Watcher watcher;
+    private WatchStream.Watcher watcher;
     private final Map<String, Entry> keys = new HashMap<>();
     private Queue last; // null until the first delivery
     private long clusterId;
@@ -84,7 +83,7 @@ final class EtcdWatch implements Watch {
         this.store = store;
         this.election = election;
         this.prefix = EtcdStore.prefixOf(election);
-        this.prefixBytes = EtcdStore.bytes(prefix);
+        this.prefixBytes = ByteString.copyFromUtf8(prefix);
         this.listener = listener;
         this.serial = MoreExecutors.newSequentialExecutor(store.executor());
     }
@@ -107,11 +106,11 @@ final class EtcdWatch implements Watch {
         try {
             serial.execute(task);
         } catch (RejectedExecutionException e) {
-            // The store is closed; closing its jetcd client ended every jetcd watcher.
+            // The store is closed; closing its watch stream ended every watcher.
         }
     }
 
-    /** Drops the current jetcd watcher, if any, and starts over with a read. */
+    /** Drops the current watcher, if any, and starts over with a read. */
     private void resync() {
         if (closed) {
             return;
@@ -120,7 +119,7 @@ final class EtcdWatch implements Watch {
         long gen = generation;
         CompletableFuture<GetResponse> read;
         try {
-            read = store.client().getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true)
+            read = store.client().getKVClient().get(EtcdStore.bytes(prefix), GetOption.builder().isPrefix(true)
                     .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build());
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
@@ -144,29 +143,46 @@ final class EtcdWatch implements Watch {
         if (closed) {
             return;
         }
-        WatchOption option = WatchOption.builder()
-                .isPrefix(true)
-                .withRevision(revision + 1)
-                .withRequireLeader(true) // a member cut off from the leader ends the stream instead of going quiet
-                .withCreateNotify(true)
-                .build();
-        try {
-            watcher = store.client().getWatchClient().watch(prefixBytes, option, io.etcd.jetcd.Watch.listener(
-                    response -> submit(() -> onResponse(gen, response)),
-                    error -> submit(() -> onStreamEnd(gen, error)),
-                    () -> submit(() -> onStreamEnd(gen, null))));
-        } catch (RuntimeException e) {
-            retryLater(store.failure("watch", election, e));
+        // From R + 1: etcd serves a watcher whose start is past its current revision at once (synced).
+        watcher = store.watchStream().watch(prefixBytes, prefixEnd(prefixBytes), revision + 1, new WatchStream.Listener() {
+            @Override
+            public void created() {
+                submit(() -> onCreated(gen));
+            }
+
+            @Override
+            public void events(io.etcd.jetcd.api.WatchResponse response) {
+                submit(() -> onResponse(gen, new WatchResponse(response)));
+            }
+
+            @Override
+            public void ended(Throwable reason) {
+                submit(() -> onStreamEnd(gen, reason));
+            }
+        });
+    }
+
+    /** The end of the range of keys that start with {@code prefix}, as etcd's clients compute it. */
+    static ByteString prefixEnd(ByteString prefix) {
+        byte[] end = prefix.toByteArray();
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return ByteString.copyFrom(end, 0, i + 1);
+            }
+        }
+        return ByteString.copyFrom(new byte[] {0}); // all 0xff: every key from the prefix on
+    }
+
+    private void onCreated(long gen) {
+        if (!closed && gen == generation) {
+            failures = 0; // the stream is up: the next failure is retried at once
+            backoff.reset();
         }
     }
 
     private void onResponse(long gen, WatchResponse response) {
         if (closed || gen != generation) {
-            return;
-        }
-        if (response.isCreatedNotify()) {
-            failures = 0; // the stream is up: the next failure is retried at once
-            backoff.reset();
             return;
         }
         List<WatchEvent> events = response.getEvents();
@@ -208,7 +224,7 @@ final class EtcdWatch implements Watch {
         clusterId = id;
     }
 
-    /** jetcd's stream failed or ended: report it and read again (at once the first time). */
+    /** The watcher ended: report it and read again (at once the first time). */
     private void onStreamEnd(long gen, Throwable error) {
         if (closed || gen != generation) {
             return;
@@ -236,13 +252,9 @@ final class EtcdWatch implements Watch {
     }
 
     private void dropWatcher() {
-        generation++; // callbacks of the old watcher, close's own onCompleted included, are ignored
+        generation++; // callbacks of the old watcher are ignored
         if (watcher != null) {
-            try {
-                watcher.close();
-            } catch (RuntimeException e) {
-                log.debug("closing the jetcd watcher of election {} failed", Keys.quote(election), e);
-            }
+            watcher.cancel();
             watcher = null;
         }
     }

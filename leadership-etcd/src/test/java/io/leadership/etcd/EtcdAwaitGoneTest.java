@@ -7,7 +7,9 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.spi.Watch;
 import io.leadership.testing.Await;
+import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a waiting candidate costs etcd: awaitGone is one range read and one watcher of one key, on
- * one watch stream shared by every wait of the store, and a cancelled or completed awaitGone leaves
+ * one watch stream shared by every wait and watch of the store, and a cancelled or completed awaitGone leaves
  * no watcher behind in the server (counted by etcd's own {@code etcd_debugging_mvcc_watcher_total}).
  */
 class EtcdAwaitGoneTest {
@@ -36,11 +38,16 @@ class EtcdAwaitGoneTest {
             assertTrue(before >= 0, "etcd reports etcd_debugging_mvcc_watcher_total");
             long streams = etcd.started("Watch");
             List<CompletableFuture<Void>> waits = new ArrayList<>();
+            List<Watch> watches = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 waits.add(store.awaitGone("await/held", held));
+                if (i % 10 == 0) {
+                    watches.add(store.watch("await/followed-" + i, new QueueRecorder()));
+                }
             }
-            Await.until(() -> "200 watchers open; etcd counts " + watchersOrMinus(), ANSWER, () -> watchersOrMinus() >= before + 200);
-            assertEquals(streams + 1, etcd.started("Watch"), "watch streams the 200 waits opened");
+            Await.until(() -> "220 watchers open; etcd counts " + watchersOrMinus(), ANSWER, () -> watchersOrMinus() >= before + 220);
+            assertEquals(streams + 1, etcd.started("Watch"), "watch streams that 200 waits and 20 watches opened");
+            watches.forEach(Watch::close);
             waits.subList(0, 100).forEach(w -> w.cancel(false));
             Await.result(store.leave(held), ANSWER);
             for (CompletableFuture<Void> w : waits.subList(100, 200)) {

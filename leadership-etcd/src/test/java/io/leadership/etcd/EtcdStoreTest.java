@@ -312,6 +312,14 @@ class EtcdStoreTest {
             QueueRecorder listener = new QueueRecorder();
             try (Watch w = blue.watch(election, listener)) {
                 listener.expectNext(blueEntry);
+                // Watchers of the store's shared stream name their keys inside the namespace too.
+                long watchers = etcd.metric("etcd_debugging_mvcc_watcher_total");
+                CompletableFuture<Void> gone = blue.awaitGone(election, blueEntry);
+                Await.until("the wait's watcher", Duration.ofSeconds(10),
+                        () -> etcd.metric("etcd_debugging_mvcc_watcher_total") >= watchers + 1);
+                assertTrue(value(blue.leave(blueEntry)));
+                value(gone);
+                listener.awaitLast(Duration.ofSeconds(10));
             }
             value(b.revoke());
             value(g.revoke());
