@@ -40,6 +40,7 @@ import org.apache.curator.utils.DebugUtils;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.Watcher.Event.KeeperState;
 import org.apache.zookeeper.Watcher.WatcherType;
 import org.apache.zookeeper.ZooKeeper;
@@ -65,7 +66,7 @@ import org.slf4j.LoggerFactory;
  *     {@code czxid} (in the order of the sequence numbers, which LeaderLatch sorts by: the lowest
  *     leads), {@link Entry#leaseId()} its {@code ephemeralOwner} in hex.
  * <li><b>leave</b> deletes the node's path, which is never used again: a compare-and-delete.
- * <li><b>watch</b> is a persistent recursive watch of the election's node, see {@link ZooKeeperWatch}.
+ * <li><b>watch</b> is a persistent recursive watch of the election's node per call, see {@link ZooKeeperWatch}.
  * </ul>
  * Store methods never block: work runs on the store's threads and results come as futures, failed
  * with {@link StoreException} naming operation and election, or {@link io.leadership.LeaseExpiredException}.
@@ -113,7 +114,7 @@ public final class ZooKeeperStore implements Store {
     private final CuratorFramework client;
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<String, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>(); // by id
-    private final Map<String, ZooKeeperWatch> watches = new ConcurrentHashMap<>(); // by znode: one per election
+    private final Set<ZooKeeperWatch> watches = ConcurrentHashMap.newKeySet(); // open ones, each with its own listener
     private final KeyWatches keys = new KeyWatches(this);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
@@ -262,9 +263,9 @@ public final class ZooKeeperStore implements Store {
     }
 
     /**
-     * Subscribes {@code listener} to the election's watch, shared by every listener of that
-     * election in this store (one persistent watch, one read per joining node); see
-     * {@link ZooKeeperWatch} for how order, values and revisions are guaranteed.
+     * A persistent recursive watch of the election's node, with a watcher and a lane of its own
+     * (not shared with other watches of the election); see {@link ZooKeeperWatch} for how order,
+     * values and revisions are guaranteed.
      */
     @Override
     public Watch watch(String election, QueueListener listener) {
@@ -274,25 +275,14 @@ public final class ZooKeeperStore implements Store {
             throw new IllegalStateException("zookeeper store " + settings.describe() + " is closed; cannot watch election "
                     + Keys.quote(election));
         }
-        Subscription subscription = new Subscription(this, election, listener);
-        ZooKeeperWatch[] started = new ZooKeeperWatch[1];
-        watches.compute(path, (p, shared) -> {
-            if (shared != null && shared.subscribe(subscription)) {
-                return shared;
-            }
-            // none, or one whose last listener left and whose removal from ZooKeeper is under way
-            ZooKeeperWatch fresh = new ZooKeeperWatch(this, election, path, shared);
-            fresh.subscribe(subscription);
-            started[0] = fresh;
-            return fresh;
-        });
-        if (started[0] != null) {
-            started[0].start();
-        }
+        ZooKeeperWatch watch = new ZooKeeperWatch(this, election, path, listener);
+        watches.add(watch);
         if (closed.get()) {
-            subscription.end(); // close() ran meanwhile and may have missed it
+            watch.end(); // close() ran meanwhile and may have missed it
+        } else {
+            watch.restart();
         }
-        return subscription;
+        return watch;
     }
 
     /**
@@ -305,7 +295,7 @@ public final class ZooKeeperStore implements Store {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        watches.values().forEach(ZooKeeperWatch::close);
+        watches.forEach(ZooKeeperWatch::end);
         keys.close();
         leases.forEach(ZooKeeperLease::abandon);
         try {
@@ -381,26 +371,25 @@ public final class ZooKeeperStore implements Store {
         return keys.armed(entry);
     }
 
-    /** Removes {@code watcher} from ZooKeeper; completes when done (or failed, or the store closed). */
-    CompletableFuture<Void> removeWatcher(String path, ZooKeeperWatch watcher) {
-        CompletableFuture<Void> removed = new CompletableFuture<>();
-        if (closed.get()) {
-            removed.complete(null);
-            return removed;
-        }
+    /**
+     * Removes {@code watcher} from the store's client. ZooKeeper's removal of one watcher object only
+     * checks the server's watch ({@code checkWatches}): the server keeps one watch per client and
+     * path, and the client drops only that object, so other watchers of the path, earlier or later,
+     * are untouched and no other watch need wait for this removal. The server's watch of the path
+     * lasts until the client reconnects or its session ends; the client ignores its events.
+     */
+    void removeWatcher(String path, Watcher watcher) {
         execute(() -> {
             try {
                 if (!closed.get()) { // closing the client drops its watchers
                     // Synchronous on this worker: a background removal racing close() makes Curator log an error.
-                    client.watchers().remove(watcher).ofType(WatcherType.Any).quietly().forPath(path);
+                    // Locally: dropped from the client even if the server cannot be reached.
+                    client.watchers().remove(watcher).ofType(WatcherType.Any).locally().quietly().forPath(path);
                 }
             } catch (Exception e) {
                 LOG.debug("removing the watch of {} failed; ignored", path, e);
-            } finally {
-                removed.complete(null);
             }
         });
-        return removed;
     }
 
     /**
@@ -442,16 +431,16 @@ public final class ZooKeeperStore implements Store {
 
     private void connectionChanged(ConnectionState state) {
         switch (state) {
-            case RECONNECTED -> watches.values().forEach(ZooKeeperWatch::restart);
+            case RECONNECTED -> watches.forEach(ZooKeeperWatch::restart);
             case SUSPENDED -> {
                 keys.connectionLost("connection to " + settings.describe() + " suspended; read the position again");
-                watches.values().forEach(w -> w.problem("connection to " + settings.describe()
+                watches.forEach(w -> w.problem("connection to " + settings.describe()
                         + " suspended; the watch reads the election again when reconnected"));
                 probe();
             }
             case LOST -> {
                 keys.connectionLost("session of the store's client expired; read the position again");
-                watches.values().forEach(w -> w.problem("session of the store's client expired; the watch reads the"
+                watches.forEach(w -> w.problem("session of the store's client expired; the watch reads the"
                     + " election again on a new session"));
             }
             default -> {
@@ -584,9 +573,9 @@ public final class ZooKeeperStore implements Store {
         liveLeases.remove(lease.id(), lease);
     }
 
-    /** Drops {@code watch}, ended and removed from ZooKeeper, unless a new watch of its election replaced it. */
+    /** Drops {@code watch}, closed by its user. */
     void forget(ZooKeeperWatch watch) {
-        watches.remove(watch.znode(), watch);
+        watches.remove(watch);
     }
 
     /** What every operation of a closed store fails with, as on etcd and Consul: {@code Session.open} gives up at once on it. */

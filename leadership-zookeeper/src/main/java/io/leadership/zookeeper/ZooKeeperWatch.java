@@ -3,14 +3,15 @@ package io.leadership.zookeeper;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Queue;
+import io.leadership.spi.QueueListener;
+import io.leadership.spi.Watch;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.AddWatchMode;
@@ -23,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The watch of one election shared by every listener of it in one store, on one ZooKeeper 3.9
- * persistent recursive watch of the election's node through the store's own client: ZooKeeper
- * re-arms it by itself and delivers every {@code NodeCreated} and {@code NodeDeleted} of the
- * candidates' nodes, in the session's order. A herd of candidates on one client thus costs one
- * watch, one full read and one read per joining node, not one per candidate.
+ * One {@code Store.watch} of an election: a ZooKeeper 3.9 persistent recursive watch of the
+ * election's node through the store's own client, with a {@link Watcher} of its own, so that
+ * ZooKeeper re-arms it by itself and delivers every {@code NodeCreated} and {@code NodeDeleted}
+ * of the candidates' nodes, in the session's order. Watches are not shared here:
+ * {@code leadership-api} shares one per election and store among its followers.
  *
  * <ul>
  * <li><b>Full read</b> (at start, after every reconnect and on a new session, so deletes that
@@ -46,27 +47,25 @@ import org.slf4j.LoggerFactory;
  *     again yields its true, lower revision.
  * </ul>
  * Replies and events are handled on ZooKeeper's event thread, where they arrive in the session's
- * order; each queue is offered, in that order, to every listener's {@link Subscription}, whose
- * own lane conflates and delivers it. A listener that subscribes while the state is complete
- * gets the current queue at once, else the queue the read under way ends on. The persistent
- * watch is removed when the last listener closes; a later watch of the election starts a new
- * one once that removal is done.
+ * order, and each queue is handed, in that order, to the watch's lane: drained by one of the
+ * store's threads at a time and keeping only the latest queue, so the listener's calls never
+ * overlap, end on the latest queue, and a slow listener delays neither ZooKeeper's event thread
+ * (which also completes the candidates' {@code awaitGone}) nor any other watch. A queue equal to
+ * the last one is delivered only after an error. Nothing is delivered once the watch is closed.
  */
-final class ZooKeeperWatch implements Watcher {
+final class ZooKeeperWatch implements Watcher, Watch {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperWatch.class);
     private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
+    private static final int MAX_PENDING_ERRORS = 16;
 
     private final ZooKeeperStore store;
     private final String election;
     private final String znode;
-    private final CompletableFuture<Void> previousRemoved; // of the election's watch before this one; null if none
+    private final QueueListener listener;
 
-    // guarded by this; changed on ZooKeeper's event thread (and by restarts and subscriptions)
-    private final List<Subscription> subscribers = new ArrayList<>();
-    private final CompletableFuture<Void> removed = new CompletableFuture<>(); // the persistent watch, once closed
+    // guarded by this; changed on ZooKeeper's event thread (and by restarts)
     private boolean closed;
-    private boolean waiting; // for the previous watch's removal: no read (of a reconnect either) before it
     private long generation; // of the full read in progress or done; replies of older ones are dropped
     private boolean listing = true; // getChildren of this generation not answered yet: events are in its reply
     private final Set<String> initial = new HashSet<>(); // children of the full read not read yet
@@ -75,74 +74,25 @@ final class ZooKeeperWatch implements Watcher {
     private long revision;
     private int parentCreates;
     private boolean changed; // since the last queue delivered
-    private Queue current; // the last queue delivered
+    private Queue current; // the last queue handed to the lane
+    private boolean owed = true; // a queue even if equal to the last: none handed yet, or an error since
+    // the lane, guarded by this too
+    private boolean delivering; // one of the store's threads drains the lane
+    private Queue pendingQueue;
+    private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
 
-    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, ZooKeeperWatch previous) {
+    ZooKeeperWatch(ZooKeeperStore store, String election, String znode, QueueListener listener) {
         this.store = store;
         this.election = election;
         this.znode = znode;
-        this.previousRemoved = previous == null ? null : previous.removed;
-        this.waiting = previous != null;
-    }
-
-    /**
-     * Adds {@code subscription}, which gets the current queue at once if no read is under way,
-     * else the queue that read ends on; false if this watch ended (its last listener left).
-     */
-    synchronized boolean subscribe(Subscription subscription) {
-        if (closed) {
-            return false;
-        }
-        subscribers.add(subscription);
-        subscription.subscribed(this);
-        if (current != null && !listing && initial.isEmpty() && reading.isEmpty()) {
-            subscription.offer(current);
-        } else {
-            changed = true; // the read under way delivers, at least to this one
-        }
-        return true;
-    }
-
-    /** Removes {@code subscription}; the last one ends the watch and removes it from ZooKeeper. */
-    void unsubscribe(Subscription subscription) {
-        synchronized (this) {
-            if (!subscribers.remove(subscription) || !subscribers.isEmpty() || closed) {
-                return;
-            }
-            closed = true;
-        }
-        store.removeWatcher(znode, this).whenComplete((done, error) -> {
-            removed.complete(null);
-            store.forget(this);
-        });
-    }
-
-    /**
-     * Starts the watch; after the previous watch of the election is removed from ZooKeeper, if
-     * there is one, so that its removal cannot race this watch's registration.
-     */
-    void start() {
-        if (previousRemoved == null) {
-            restart();
-            return;
-        }
-        previousRemoved.whenComplete((done, error) -> {
-            synchronized (this) {
-                waiting = false;
-            }
-            restart();
-        });
-    }
-
-    String znode() {
-        return znode;
+        this.listener = listener;
     }
 
     /** Adds the persistent watch (again: adding it twice is harmless) and reads the election in full. */
     void restart() {
         long gen;
         synchronized (this) {
-            if (closed || waiting) {
+            if (closed) {
                 return;
             }
             gen = ++generation;
@@ -153,7 +103,10 @@ final class ZooKeeperWatch implements Watcher {
         }
         start(gen, "adding the watch", (c, callback) -> c.watchers().add().withMode(AddWatchMode.PERSISTENT_RECURSIVE)
                 .inBackground((client, event) -> {
-                    if (Code.get(event.getResultCode()) == Code.OK) {
+                    if (isClosed()) {
+                        // ZooKeeper adds the watcher on this reply, so a close() before it found none to remove
+                        store.removeWatcher(znode, this);
+                    } else if (Code.get(event.getResultCode()) == Code.OK) {
                         list(gen);
                     } else {
                         failed(gen, "adding the watch", Code.get(event.getResultCode()));
@@ -331,38 +284,87 @@ final class ZooKeeperWatch implements Watcher {
         problem(new StoreException(ZooKeeperStore.NAME, "watch", election, message, null));
     }
 
-    /** Tells every listener, in the order of the events (under this watch's lock). */
+    /** Tells the listener, in the order of the events (under this watch's lock). */
     private synchronized void problem(StoreException error) {
-        if (!closed) {
-            subscribers.forEach(s -> s.offer(error));
+        if (closed) {
+            return;
+        }
+        if (pendingErrors.size() < MAX_PENDING_ERRORS) {
+            pendingErrors.add(error);
+        }
+        owed = true; // the watch "resumes and then delivers the current queue" (QueueListener.onError)
+        drain();
+    }
+
+    /** Hands the queue to the lane, in store order (under this watch's lock), unless it is the last one again. */
+    private void deliver() {
+        Queue queue = new Queue(List.copyOf(entries.values()), revision);
+        if (queue.equals(current) && !owed) {
+            return;
+        }
+        current = queue;
+        owed = false;
+        pendingQueue = queue; // replaces one not delivered yet
+        drain();
+    }
+
+    /** Starts a drain of the lane on the store's threads unless one runs (under this watch's lock). */
+    private void drain() {
+        if (!delivering && !closed) {
+            delivering = true;
+            store.execute(this::drainNow);
         }
     }
 
-    /**
-     * Offers the queue to every listener, in store order (under this watch's lock); a queue equal
-     * to the last one goes only to listeners owed one (new, or told of an error since).
-     */
-    private void deliver() {
-        Queue queue = new Queue(List.copyOf(entries.values()), revision);
-        boolean same = queue.equals(current);
-        current = queue;
-        for (Subscription subscriber : subscribers) {
-            if (!same || subscriber.owed()) {
-                subscriber.offer(queue);
+    private void drainNow() {
+        while (true) {
+            Queue queue;
+            StoreException error;
+            synchronized (this) {
+                error = pendingErrors.poll();
+                queue = error == null ? pendingQueue : null;
+                if (error == null) {
+                    pendingQueue = null;
+                }
+                if (closed || error == null && queue == null) {
+                    delivering = false;
+                    return;
+                }
+            }
+            try {
+                if (error != null) {
+                    listener.onError(error);
+                } else {
+                    listener.onQueue(queue);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("listener of the watch of election '{}' threw; ignored", election, e);
             }
         }
     }
 
-    /** Ends the watch with the store: no more callbacks; closing the client drops the ZooKeeper watch. */
-    void close() {
-        List<Subscription> ended;
-        synchronized (this) {
-            closed = true;
-            ended = List.copyOf(subscribers);
-            subscribers.clear();
+    /** Stops the callbacks (one running may finish) and removes this watch's watcher from the store's client. */
+    @Override
+    public void close() {
+        if (end()) {
+            store.forget(this);
+            store.removeWatcher(znode, this);
         }
-        ended.forEach(Subscription::end);
-        removed.complete(null);
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops the callbacks; false if they were stopped already. The store ends its watches this way as it closes. */
+    synchronized boolean end() {
+        if (closed) {
+            return false;
+        }
+        closed = true;
+        pendingQueue = null;
+        pendingErrors.clear();
+        return true;
     }
 
     /** The child's name if {@code path} is a direct child of the election's node, else null. */
