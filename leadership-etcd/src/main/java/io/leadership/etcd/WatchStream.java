@@ -65,7 +65,7 @@ final class WatchStream {
             synchronized (WatchStream.this) {
                 cancelled = true;
                 if (id >= 0 && watching.remove(id) == this && call == on) {
-                    call.sendMessage(cancelRequest(id));
+                    sendOn(call, cancelRequest(id));
                 } // not sent, or not created yet: cancelled once its id is known
             }
         }
@@ -110,7 +110,7 @@ final class WatchStream {
                 }
                 w.on = call;
                 creating.add(w);
-                call.sendMessage(create);
+                sendOn(call, create);
                 return;
             }
         }
@@ -141,6 +141,15 @@ final class WatchStream {
         return opened;
     }
 
+    /** Sends on {@code on}, unless it is being cancelled: then its end is under way, and ends its watchers. */
+    private static void sendOn(ClientCall<WatchRequest, WatchResponse> on, WatchRequest request) {
+        try {
+            on.sendMessage(request);
+        } catch (IllegalStateException cancelled) {
+            // gRPC refuses messages once a call is cancelled; ended() follows on the lane
+        }
+    }
+
     private static WatchRequest cancelRequest(long id) {
         return WatchRequest.newBuilder().setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(id)).build();
     }
@@ -160,7 +169,7 @@ final class WatchStream {
                 if (response.getCanceled()) {
                     refused = "etcd refused the watch: " + reason(response);
                 } else if (w.cancelled) {
-                    call.sendMessage(cancelRequest(response.getWatchId()));
+                    sendOn(call, cancelRequest(response.getWatchId()));
                     return;
                 } else {
                     w.id = response.getWatchId();
