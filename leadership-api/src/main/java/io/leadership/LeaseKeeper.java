@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>A state machine on its {@link Loop}: its inputs are store answers, lease signals and timer
  * expiries, all run on the loop; its outputs are store calls, timers and what it tells its
  * {@link Owner}. It reads no clock but the loop's; only {@link #view()} is read from other threads.
+ * It runs on the loop's first lane ({@link Loop#executeFirst}): a keep-alive, its answer and the
+ * deadline never wait behind the answers of thousands of campaigns, which would cost every term
+ * of the session a doubt it need not have (and publish a doubt that did arise late).
  */
 final class LeaseKeeper {
 
@@ -99,7 +102,7 @@ final class LeaseKeeper {
         long sent = loop.nanoTime();
         Signals signals = new Signals();
         CompletableFuture<Lease> granted = Session.call(() -> store.grant(ttl, signals));
-        granted.whenComplete((lease, error) -> loop.execute(() -> granted(sent, signals, lease, error)));
+        granted.whenComplete((lease, error) -> loop.executeFirst(() -> granted(sent, signals, lease, error)));
         return granted;
     }
 
@@ -116,7 +119,7 @@ final class LeaseKeeper {
                 long delay = grantBackoff.next();
                 log.warn("{}: granting a lease of {} failed, retrying in {} ms: {}", store.name(), Durations.format(ttl),
                         TimeUnit.NANOSECONDS.toMillis(delay), cause.getMessage());
-                grantTimer = loop.schedule(this::grant, delay);
+                grantTimer = loop.scheduleFirst(this::grant, delay);
             }
             return;
         }
@@ -160,7 +163,7 @@ final class LeaseKeeper {
         if (keepAliveTimer != null) {
             keepAliveTimer.cancel();
         }
-        keepAliveTimer = loop.schedule(() -> keepAlive(lease), delayNanos);
+        keepAliveTimer = loop.scheduleFirst(() -> keepAlive(lease), delayNanos);
     }
 
     private void keepAlive(Lease lease) {
@@ -172,9 +175,9 @@ final class LeaseKeeper {
         keepAliveInFlight = attempt;
         // A keep-alive that hangs (a stalled connection) must not stop the next ones.
         long timeout = interval(lease);
-        Loop.Timer timer = loop.schedule(() -> answered(lease, sent, attempt, new StoreException(store.name(), "keepAlive", null,
+        Loop.Timer timer = loop.scheduleFirst(() -> answered(lease, sent, attempt, new StoreException(store.name(), "keepAlive", null,
                 "no answer within " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms for lease " + lease.id(), null)), timeout);
-        Session.call(lease::keepAlive).whenComplete((ok, error) -> loop.execute(() -> {
+        Session.call(lease::keepAlive).whenComplete((ok, error) -> loop.executeFirst(() -> {
             timer.cancel();
             answered(lease, sent, attempt, error);
         }));
@@ -219,7 +222,7 @@ final class LeaseKeeper {
         }
         View v = view;
         if (v.lease != null && !v.doubted) {
-            deadlineTimer = loop.schedule(this::deadlinePassed, v.deadline - loop.nanoTime());
+            deadlineTimer = loop.scheduleFirst(this::deadlinePassed, v.deadline - loop.nanoTime());
         }
     }
 
@@ -267,7 +270,7 @@ final class LeaseKeeper {
     /** Stops keeping the lease alive and revokes it; the future completes once the store answered. */
     CompletableFuture<Void> close() {
         CompletableFuture<Void> revoked = new CompletableFuture<>();
-        loop.execute(() -> {
+        loop.executeFirst(() -> {
             closed = true;
             for (Loop.Timer t : new Loop.Timer[] {keepAliveTimer, deadlineTimer, grantTimer}) {
                 if (t != null) {
@@ -295,7 +298,7 @@ final class LeaseKeeper {
 
         @Override
         public void expired() {
-            loop.execute(() -> {
+            loop.executeFirst(() -> {
                 if (lease != null) {
                     gone(lease, new LeaseExpiredException(store.name(), "keepAlive", lease.id(), null));
                 }

@@ -23,6 +23,20 @@ interface Loop {
     /** Runs {@code task} on the loop after {@code delayNanos}; the returned handle cancels it. */
     Timer schedule(Runnable task, long delayNanos);
 
+    /**
+     * As {@link #execute}, but ahead of the tasks already queued: for the lease keeping, whose
+     * answers and deadlines must not wait behind a burst of campaign work (10,000 elections joining
+     * at once). Tasks of this lane run in their own order. By default the same as {@link #execute}.
+     */
+    default void executeFirst(Runnable task) {
+        execute(task);
+    }
+
+    /** As {@link #schedule}, and once due, ahead of the tasks queued then, as {@link #executeFirst}. */
+    default Timer scheduleFirst(Runnable task, long delayNanos) {
+        return schedule(task, delayNanos);
+    }
+
     /** Where publishers deliver to subscribers: apart from the loop, so a stuck subscriber never delays it. */
     Executor events();
 
