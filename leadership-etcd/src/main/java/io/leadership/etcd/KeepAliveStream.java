@@ -3,7 +3,6 @@ package io.leadership.etcd;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
 import io.etcd.jetcd.api.LeaseKeepAliveResponse;
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -37,8 +36,6 @@ import java.util.concurrent.TimeUnit;
  * the stream instead of renewing nothing.
  */
 final class KeepAliveStream {
-
-    private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
 
     private final CompletableFuture<ChannelTap.Tapped> channel;
     private final Executor lane;
@@ -87,19 +84,12 @@ final class KeepAliveStream {
             call = open(tapped);
         }
         waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>()).add(answer);
-        call.sendMessage(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+        ChannelTap.send(call, LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
     }
 
     private ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> open(ChannelTap.Tapped tapped) {
-        CallOptions options = CallOptions.DEFAULT.withExecutor(lane).withWaitForReady();
-        if (tapped.credentials() != null) {
-            options = options.withCallCredentials(tapped.credentials());
-        }
-        ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> opened =
-                tapped.channel().newCall(LeaseGrpc.getLeaseKeepAliveMethod(), options);
-        Metadata headers = new Metadata();
-        headers.put(HAS_LEADER, "true");
-        opened.start(new ClientCall.Listener<>() {
+        return tapped.openStream(LeaseGrpc.getLeaseKeepAliveMethod(), lane,
+                (ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> opened) -> new ClientCall.Listener<LeaseKeepAliveResponse>() {
             @Override
             public void onMessage(LeaseKeepAliveResponse response) {
                 answered(response);
@@ -109,9 +99,7 @@ final class KeepAliveStream {
             public void onClose(Status status, Metadata trailers) {
                 ended(opened, status, trailers);
             }
-        }, headers);
-        opened.request(Integer.MAX_VALUE);
-        return opened;
+        });
     }
 
     private void answered(LeaseKeepAliveResponse response) {

@@ -6,7 +6,6 @@ import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -47,8 +46,6 @@ final class WatchStream {
         void ended(Throwable reason);
     }
 
-    private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
-
     /** One watcher: {@code id} is etcd's once created, until then -1. */
     final class Watcher {
         private final Listener listener;
@@ -65,7 +62,7 @@ final class WatchStream {
             synchronized (WatchStream.this) {
                 cancelled = true;
                 if (id >= 0 && watching.remove(id) == this && call == on) {
-                    sendOn(call, cancelRequest(id));
+                    ChannelTap.send(call, cancelRequest(id));
                 } // not sent, or not created yet: cancelled once its id is known
             }
         }
@@ -110,7 +107,7 @@ final class WatchStream {
                 }
                 w.on = call;
                 creating.add(w);
-                sendOn(call, create);
+                ChannelTap.send(call, create);
                 return;
             }
         }
@@ -118,14 +115,8 @@ final class WatchStream {
     }
 
     private ClientCall<WatchRequest, WatchResponse> open(ChannelTap.Tapped tapped) {
-        CallOptions options = CallOptions.DEFAULT.withExecutor(lane).withWaitForReady();
-        if (tapped.credentials() != null) {
-            options = options.withCallCredentials(tapped.credentials());
-        }
-        ClientCall<WatchRequest, WatchResponse> opened = tapped.channel().newCall(WatchGrpc.getWatchMethod(), options);
-        Metadata headers = new Metadata();
-        headers.put(HAS_LEADER, "true");
-        opened.start(new ClientCall.Listener<>() {
+        return tapped.openStream(WatchGrpc.getWatchMethod(), lane,
+                (ClientCall<WatchRequest, WatchResponse> opened) -> new ClientCall.Listener<WatchResponse>() {
             @Override
             public void onMessage(WatchResponse response) {
                 answered(opened, response);
@@ -136,18 +127,7 @@ final class WatchStream {
                 ended(opened, (status.isOk() ? Status.UNAVAILABLE.withDescription("etcd ended the watch stream") : status)
                         .asRuntimeException(trailers));
             }
-        }, headers);
-        opened.request(Integer.MAX_VALUE);
-        return opened;
-    }
-
-    /** Sends on {@code on}, unless it is being cancelled: then its end is under way, and ends its watchers. */
-    private static void sendOn(ClientCall<WatchRequest, WatchResponse> on, WatchRequest request) {
-        try {
-            on.sendMessage(request);
-        } catch (IllegalStateException cancelled) {
-            // gRPC refuses messages once a call is cancelled; ended() follows on the lane
-        }
+        });
     }
 
     private static WatchRequest cancelRequest(long id) {
@@ -169,7 +149,7 @@ final class WatchStream {
                 if (response.getCanceled()) {
                     refused = "etcd refused the watch: " + reason(response);
                 } else if (w.cancelled) {
-                    sendOn(call, cancelRequest(response.getWatchId()));
+                    ChannelTap.send(call, cancelRequest(response.getWatchId()));
                     return;
                 } else {
                     w.id = response.getWatchId();
