@@ -654,13 +654,15 @@ class ConsulRulesTest {
 
     @Test
     void sessionTimersFreezeWhileStoppedAndRestartFromTheRestart() throws Exception {
-        start(); // a 1 s TTL: invalidated 1–2 s after the last renewal
-        String id = createSession("{\"TTL\":\"1s\"}");
+        // A 2 s TTL: invalidated 2-4 s after the last renewal, and again 2-4 s after the restart,
+        // which leaves the first read time enough on a loaded machine (with 1 s it did not, once).
+        start();
+        String id = createSession("{\"TTL\":\"2s\"}");
         agent.stop();
-        Thread.sleep(2500);
+        Thread.sleep(4500); // the scenario is the downtime itself: longer than 2 x TTL
         agent.startAgain();
         assertEquals(id, info(id).get("ID").getAsString(), "a session expired while the server was down");
-        assertTrue(eventually(Duration.ofSeconds(5), () -> info(id) == null), "the restarted timer never ran out");
+        assertTrue(eventually(Duration.ofSeconds(10), () -> info(id) == null), "the restarted timer never ran out");
     }
 
     @Test
