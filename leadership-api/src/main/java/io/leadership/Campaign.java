@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +47,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
     private final Backoff backoff;
     private final Eligibility eligibility;
     private final LeaderTask whileLeading; // null: none
-    private final Executor workers;
+    private final Executor workers; // null: a new daemon thread each term
     final TermPublisher published;
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     volatile Health unhealthy; // why the candidate itself is down (ineligible, stopped); null while it campaigns
@@ -62,8 +60,6 @@ final class Campaign implements Session.Listener, Handover.Owner {
     private final Departure departure;
     private final Arrival arrival;
 
-    private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
-
     /** @param workers runs {@code whileLeading} once per term (null: a new daemon thread each term) */
     Campaign(Session session, String election, String id, Backoff backoff, Eligibility eligibility,
             LeaderTask whileLeading, Executor workers, int priority, java.time.Duration preferenceHold) {
@@ -75,7 +71,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
         this.backoff = backoff;
         this.eligibility = eligibility;
         this.whileLeading = whileLeading;
-        this.workers = workers != null ? workers : task -> WORK_THREADS.newThread(task).start();
+        this.workers = workers;
         this.eligible = eligibility.initially();
         this.unhealthy = eligible ? null : new Health(false, "candidate not eligible", loop.now());
         this.published = new TermPublisher(election, id, loop.events());
@@ -188,11 +184,7 @@ final class Campaign implements Session.Listener, Handover.Owner {
         watchOwnKey(mine, lease);
         handover.headed();
         if (whileLeading != null) {
-            try {
-                workers.execute(() -> work.run(whileLeading, 0));
-            } catch (RejectedExecutionException e) {
-                log.warn("candidate '{}' in election '{}': its executor refused the work of epoch {}", id, election, mine.version(), e);
-            }
+            work.start(whileLeading, workers);
         }
     }
 
@@ -254,7 +246,8 @@ final class Campaign implements Session.Listener, Handover.Owner {
         return !stopping && eligible;
     }
 
-    CampaignKey key() {
+    @Override
+    public CampaignKey key() {
         return key;
     }
 
@@ -350,21 +343,6 @@ final class Campaign implements Session.Listener, Handover.Owner {
     @Override
     public boolean stopping() {
         return stopping;
-    }
-
-    @Override
-    public Handover.Lead leading() {
-        return key instanceof Leading leading ? leading : null;
-    }
-
-    @Override
-    public Entry waiting() {
-        return key instanceof Waiting waiting ? waiting.entry() : null;
-    }
-
-    @Override
-    public Entry queued() {
-        return key instanceof Held held && !(key instanceof Leading) ? held.entry() : null;
     }
 
     @Override

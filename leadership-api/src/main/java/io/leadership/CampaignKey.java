@@ -38,7 +38,7 @@ sealed interface CampaignKey {
     /** {@code ahead} keys were ahead of ours at the last read. */
     record Waiting(Entry entry, Lease lease, int ahead, CompletableFuture<Void> gone) implements Watching { }
 
-    record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching, Handover.Lead { }
+    record Leading(Entry entry, Lease lease, CompletableFuture<Void> gone) implements Watching { }
 
     /**
      * A term ended voluntarily and its {@code work} was cancelled: our key stays until the work

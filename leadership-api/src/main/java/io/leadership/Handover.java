@@ -1,5 +1,8 @@
 package io.leadership;
 
+import io.leadership.CampaignKey.Held;
+import io.leadership.CampaignKey.Leading;
+import io.leadership.CampaignKey.Waiting;
 import io.leadership.spi.Backoff;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
@@ -30,26 +33,15 @@ final class Handover {
 
     private static final Logger log = LoggerFactory.getLogger(Candidate.class);
 
-    /** A term of ours as the campaign holds it: a new object for each term and for each new watch of its key. */
-    interface Lead {
-        Entry entry();
-    }
-
     /** What the hand-offs need of the campaign that owns them; all on the loop. */
     interface Owner {
         /** The campaign stops: no transfer begins, our signal goes, and the mailbox is no longer read. */
         boolean stopping();
 
-        /** Our key while it leads, else null. */
-        Lead leading();
+        /** Where our key stands. */
+        CampaignKey key();
 
-        /** Our key while it waits for the key ahead of it to go, else null. */
-        Entry waiting();
-
-        /** Our key while it is held and does not lead (its position being read, or waiting), else null. */
-        Entry queued();
-
-        /** Ends the term {@link #leading()} for a transfer, drained as a resign; {@code deleted} completes once our key is gone. */
+        /** Ends the term of our leading key for a transfer, drained as a resign; {@code deleted} completes once our key is gone. */
         void endTermForTransfer(CompletableFuture<Boolean> deleted);
 
         /** Leaves our waiting key {@code mine} to join again at the tail. */
@@ -144,8 +136,7 @@ final class Handover {
 
     /** Answers {@code false} unless leading; a second transfer to the same id joins the one under way, to another id gets {@code false}. */
     void transfer(String target, CompletableFuture<Boolean> result) {
-        Lead leading = owner.leading();
-        if (owner.stopping() || leading == null) {
+        if (owner.stopping() || !(owner.key() instanceof Leading leading)) {
             result.complete(false);
         } else if (transfer != null) {
             if (transfer.id.equals(target) && !transfer.resigned) {
@@ -194,22 +185,20 @@ final class Handover {
 
     /** A waiting key between a transfer's leader and its target leaves and joins at the tail. */
     void stepAsideIfAsked() {
-        Entry waiting = owner.waiting();
-        if (waiting != null) {
-            long mine = waiting.version();
+        if (owner.key() instanceof Waiting waiting) {
+            long mine = waiting.entry().version();
             Optional<Mailbox.Signal> asked = Mailbox.signals(signals)
                     .filter(s -> s.transfer() && s.epoch() < mine && mine < s.version()).findFirst();
             if (asked.isPresent()) {
                 log.info("candidate '{}' steps aside in election '{}' for the transfer to '{}'", id, election, asked.get().id());
-                owner.stepAside(waiting);
+                owner.stepAside(waiting.entry());
             }
         }
     }
 
     /** A leader acts on a request for its term, else hands off to a better preferred candidate once its hold passed. */
     private void actOnSignals() {
-        Lead leading = owner.leading();
-        if (owner.stopping() || transfer != null || leading == null) {
+        if (owner.stopping() || transfer != null || !(owner.key() instanceof Leading leading)) {
             return;
         }
         long mine = leading.entry().version();
@@ -253,9 +242,8 @@ final class Handover {
         if (transfer != null && transfer.request != null) {
             return transfer.request;
         }
-        Entry queued = owner.queued();
-        if (priority > 0 && queued != null) {
-            return Mailbox.prefer(priority, queued.version(), id);
+        if (priority > 0 && owner.key() instanceof Held queued && !(queued instanceof Leading)) {
+            return Mailbox.prefer(priority, queued.entry().version(), id);
         }
         return null;
     }

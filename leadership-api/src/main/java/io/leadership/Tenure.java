@@ -4,6 +4,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
 final class Tenure implements Leadership {
 
     private static final Logger log = LoggerFactory.getLogger(Candidate.class);
+    private static final ThreadFactory WORK_THREADS = EventThreads.threads("work");
 
     private final String election;
     private final String id;
@@ -64,6 +67,15 @@ final class Tenure implements Leadership {
     @Override
     public CompletableFuture<Term.Cause> ended() {
         return ended;
+    }
+
+    /** Runs {@code task} once for this term on {@code workers} (null: on a new daemon thread). */
+    void start(LeaderTask task, Executor workers) {
+        try {
+            (workers != null ? workers : (Executor) r -> WORK_THREADS.newThread(r).start()).execute(() -> run(task, 0));
+        } catch (RejectedExecutionException e) {
+            log.warn("candidate '{}' in election '{}': its executor refused the work of epoch {}", id, election, epoch, e);
+        }
     }
 
     /**

@@ -24,7 +24,7 @@ final class Transfer {
     private final Handover handover;
     final String id;
     private final long version; // the target's key version a request named; 0: the first waiting key of {@code id}
-    private final Handover.Lead from;
+    private final CampaignKey.Leading from;
     final boolean preferred;
     final List<CompletableFuture<Boolean>> results = new ArrayList<>();
     private Entry target; // the target's key, once read
@@ -36,7 +36,7 @@ final class Transfer {
     private CompletableFuture<?> pending; // the read or watch in flight
     private int reads;
 
-    Transfer(Handover handover, String id, long version, Handover.Lead from, boolean preferred) {
+    Transfer(Handover handover, String id, long version, CampaignKey.Leading from, boolean preferred) {
         this.handover = handover;
         this.id = id;
         this.version = version;
@@ -104,7 +104,7 @@ final class Transfer {
         } else if (!p.present()) {
             log.info("candidate '{}' in election '{}': '{}' left before the transfer; no transfer", handover.id, handover.election, id);
             finish(false);
-        } else if (p.ahead() == 1 && p.predecessor().orElseThrow().version() == from.entry().version() && handover.owner.leading() == from) {
+        } else if (p.ahead() == 1 && p.predecessor().orElseThrow().version() == from.entry().version() && handover.owner.key() == from) {
             handOver();
         } else if (p.ahead() == 0) {
             finish(true); // it heads already: our key went meanwhile (our watch tells us)
