@@ -237,7 +237,7 @@ public final class Bench {
                         }
                         attempt(report, "run " + run + " " + kind.label + " " + lib + " herd", () -> {
                             HandOffBench.Result h = HandOffBench.run(target.library(lib), counter, "bench/herd-" + r + "-" + lib,
-                                    o.herdCandidates(), Math.min(10, o.herdCandidates()), 3, o.herdHandOffs(), Duration.ofSeconds(2));
+                                    o.herdCandidates(), Math.min(10, o.herdCandidates()), o.handOffWarmup(), o.herdHandOffs(), Duration.ofSeconds(2));
                             report.handOff(Report.Measure.HERD, kind, ours, r, h);
                             say("run %d %s %s: herd %s, %.1f store operations per hand-off%s", r, kind.label, lib, brief(h.latencies()),
                                     h.operationsPerHandOff(), reelections(h));
