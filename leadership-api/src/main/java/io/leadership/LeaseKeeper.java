@@ -131,7 +131,7 @@ final class LeaseKeeper {
         signals.lease = lease;
         view = new View(lease, deadline(lease, sent, loop.nanoTime()), false, 0, loop.now(), null);
         log.debug("{}: lease {} granted with ttl {}", store.name(), lease.id(), Durations.format(lease.ttl()));
-        keepAliveIn(lease, interval(lease));
+        keepAliveIn(lease, pause(lease));
         armDeadline();
         owner.valid(lease);
     }
@@ -157,6 +157,12 @@ final class LeaseKeeper {
     private long interval(Lease lease) {
         long ttlNanos = lease.ttl().toNanos();
         return Math.min(ttlNanos / 3, (ttlNanos - margin(lease.ttl())) / 2);
+    }
+
+    /** The pause after an acknowledged keep-alive: {@link #interval}, or less if the lease asks ({@link Lease#keepAliveInterval}). */
+    private long pause(Lease lease) {
+        long interval = interval(lease);
+        return Math.max(0, Math.min(interval, lease.keepAliveInterval(Duration.ofNanos(interval)).toNanos()));
     }
 
     private void keepAliveIn(Lease lease, long delayNanos) {
@@ -208,7 +214,7 @@ final class LeaseKeeper {
         boolean holds = next.holds(lease, now);
         view = wasHeld || !holds ? next : new View(lease, next.deadline, false, 0, loop.now(), null);
         owner.acknowledged(Duration.ofNanos(now - sent));
-        keepAliveIn(lease, interval(lease));
+        keepAliveIn(lease, pause(lease));
         armDeadline();
         if (!wasHeld && holds) {
             log.info("{}: lease {} acknowledged again", store.name(), lease.id());

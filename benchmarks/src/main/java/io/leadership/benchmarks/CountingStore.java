@@ -206,6 +206,11 @@ final class CountingStore implements Store {
         }
 
         @Override
+        public Duration keepAliveInterval(Duration proposed) {
+            return lease.keepAliveInterval(proposed);
+        }
+
+        @Override
         public CompletableFuture<Void> keepAlive() {
             KEEP_ALIVES.increment();
             return lease.keepAlive();

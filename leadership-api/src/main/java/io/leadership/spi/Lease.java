@@ -28,6 +28,16 @@ public interface Lease {
      */
     CompletableFuture<Void> keepAlive();
 
+    /**
+     * The pause this lease wants between keep-alives, at most {@code proposed} (what {@code Session}
+     * chose: a third of the TTL, or less with a wide safety margin). A store whose client pings on
+     * its own after a pause of its own returns one short enough that the keep-alives take the
+     * place of those pings instead of adding to them.
+     */
+    default Duration keepAliveInterval(Duration proposed) {
+        return proposed;
+    }
+
     /** Revokes the lease, which deletes every key bound to it. Completes normally if it was already gone. */
     CompletableFuture<Void> revoke();
 }
