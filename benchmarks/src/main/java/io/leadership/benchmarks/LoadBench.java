@@ -4,6 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.IntStream;
 
 /**
  * Store load at rest and client footprint: {@code n} candidates, each in an election of its own
@@ -19,10 +21,12 @@ final class LoadBench {
      * another process); {@code connections}: established TCP connections to the server's client
      * port (from any process, {@link Machine#connectionsTo}) at rest, less those before; {@code peakThreads}: the most
      * live threads of this JVM from the start of the campaigns to the end of the rest window, less those before (NaN
-     * for a library not in this JVM).
+     * for a library not in this JVM); {@code electedSeconds}: when each candidate was first told it leads, in seconds
+     * from the first candidate's start, ascending (the ramp the scale measure plots).
      */
     record Result(int candidates, double requestsPerSecond, double spiCallsPerSecond, String spiBreakdown, double heapMiB,
-                  double threads, double setupSeconds, double idleBefore, double connections, double peakThreads) {
+                  double threads, double setupSeconds, double idleBefore, double connections, double peakThreads,
+                  double[] electedSeconds) {
     }
 
     /** How the elections' names are laid out: the layout decides which blocking queries a Consul client can share. */
@@ -64,11 +68,16 @@ final class LoadBench {
         double idleBefore = idle0 < 0 ? Double.NaN : (counter.requests() - idle0) / ((System.nanoTime() - idleFrom) / 1e9);
         long setupFrom = System.nanoTime();
         CountDownLatch elected = new CountDownLatch(n);
+        AtomicLongArray firstElected = new AtomicLongArray(n); // nanoseconds after setupFrom; 0 until elected
         ManagementFactory.getThreadMXBean().resetPeakThreadCount();
         Library.Client client = library.client(leases);
         try {
             for (int i = 0; i < n; i++) {
-                client.contender(layout.name(keyPrefix, i), "c" + i, (c, nanos) -> elected.countDown());
+                int k = i;
+                client.contender(layout.name(keyPrefix, i), "c" + i, (c, nanos) -> {
+                    firstElected.compareAndSet(k, 0, Math.max(1, nanos - setupFrom));
+                    elected.countDown();
+                });
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (!elected.await(1, TimeUnit.SECONDS)) {
@@ -102,7 +111,8 @@ final class LoadBench {
                     here ? (after.heapBytes - before.heapBytes) / (1024.0 * 1024.0) : Double.NaN,
                     here ? after.threads - before.threads : Double.NaN, setup, idleBefore,
                     connectionsBefore < 0 ? Double.NaN : connectionsAfter - connectionsBefore,
-                    here ? ManagementFactory.getThreadMXBean().getPeakThreadCount() - before.threads : Double.NaN);
+                    here ? ManagementFactory.getThreadMXBean().getPeakThreadCount() - before.threads : Double.NaN,
+                    IntStream.range(0, n).mapToLong(firstElected::get).filter(t -> t > 0).sorted().mapToDouble(t -> t / 1e9).toArray());
         } finally {
             client.close();
         }
