@@ -3,6 +3,7 @@ package io.leadership.benchmarks;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 
 /** Latencies of one measure in one run, recorded in nanoseconds (3 significant digits). */
 final class Latencies {
@@ -19,6 +20,24 @@ final class Latencies {
             nanos = 0;
         }
         histogram.recordValue(Math.min(nanos, HIGHEST));
+    }
+
+    /** Adds every latency of {@code other} to these (to pool the runs of one measure). */
+    void add(Latencies other) {
+        histogram.add(other.histogram);
+        clamped += other.clamped;
+    }
+
+    /** Every latency in milliseconds, ascending, each as its histogram bucket reports it (as the percentiles do). */
+    double[] sortedMillis() {
+        double[] all = new double[(int) histogram.getTotalCount()];
+        int i = 0;
+        for (HistogramIterationValue v : histogram.recordedValues()) {
+            for (long k = 0; k < v.getCountAtValueIteratedTo(); k++) {
+                all[i++] = ms(histogram.highestEquivalentValue(v.getValueIteratedTo()));
+            }
+        }
+        return all;
     }
 
     /** How many latencies were negative and recorded as 0. */
