@@ -22,7 +22,11 @@ import java.util.Set;
  *     every name: M × N candidates); quick: 100 names, 10 members;
  * <li>{@code runs=3}: how many times the floor, hand-off, follower, herd and group measures run;
  * <li>{@code zookeeper=host:port}, {@code etcd=host:port}, {@code consul=host:port}: use that server instead of starting one;
- * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md);
+ * <li>{@code out=path}: where the markdown report goes (the bench profile passes the repository's BENCHMARKS.md); its
+ *     plots (PNG) go to the directory beside it named after it ({@code BENCHMARKS-plots/} for {@code BENCHMARKS.md}) and
+ *     are linked from it by relative paths: per store, the hand-off's and the follower's latency by percentile (ours, the
+ *     peer, the floor) and the scale measure's largest count elected over time; a measure that did not run has none, and
+ *     a plot of an earlier run that this one did not draw is deleted;
  * <li>{@code targets=path}: the bounds the report judges (default {@code targets.properties}, which the bench profile passes).
  * </ul>
  */

@@ -1,5 +1,6 @@
 package io.leadership.benchmarks;
 
+import java.awt.AWTError;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -87,7 +88,7 @@ final class Plots {
      * percentile p at 1 / (1 − p), logarithmic) so that the tail shows; the y axis is logarithmic. The i-th of n
      * sorted samples sits at p = i / (n + 1), so no sample is put at 100 %. Returns the markdown image link.
      */
-    String latencies(String file, String title, String subtitle, List<Series> series) throws IOException {
+    String latencies(String file, String title, String subtitle, List<Series> series) {
         XYSeriesCollection data = new XYSeriesCollection();
         int most = 1;
         for (Series s : series) {
@@ -119,7 +120,7 @@ final class Plots {
      * Elections elected over time, one curve per series: x seconds since the first candidate's start, y how
      * many were elected by then. Returns the markdown image link.
      */
-    String ramp(String file, String title, String subtitle, List<Series> series) throws IOException {
+    String ramp(String file, String title, String subtitle, List<Series> series) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Series s : series) {
             int n = s.sorted().length;
@@ -164,13 +165,18 @@ final class Plots {
         return plot;
     }
 
-    private String draw(String file, String title, String subtitle, XYPlot plot) throws IOException {
+    /** Writes the PNG and returns its link; a plot that cannot be drawn must not cost the report, so it says why instead. */
+    private String draw(String file, String title, String subtitle, XYPlot plot) {
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.addSubtitle(new TextTitle(subtitle));
         chart.setBackgroundPaint(Color.WHITE);
         chart.setPadding(new RectangleInsets(4, 4, 4, 24)); // room for the last tick label of the x axis
-        Files.createDirectories(dir);
-        ChartUtils.saveChartAsPNG(dir.resolve(file).toFile(), chart, WIDTH, HEIGHT);
+        try {
+            Files.createDirectories(dir);
+            ChartUtils.saveChartAsPNG(dir.resolve(file).toFile(), chart, WIDTH, HEIGHT);
+        } catch (IOException | RuntimeException | LinkageError | AWTError e) {
+            return "(" + title + ": not drawn: " + e + ")";
+        }
         drawn.add(file);
         return "![" + title + "](" + dir.getFileName() + "/" + file + ")";
     }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * Collects the results and writes them as markdown: the targets (read from a file) with met/missed first,
- * then the floor, the latencies, store load and footprint, the hand-off timeline and per-run notes.
+ * then the floor, the latencies, store load and footprint, the hand-off timeline and per-run notes; and the
+ * plots ({@link Plots}) of the latencies and of the scale measure's ramp beside it, linked from their sections.
  */
 final class Report {
 
@@ -41,6 +43,9 @@ final class Report {
         final Map<Integer, Latencies.Summary> peer = new TreeMap<>();
         final Map<Integer, Double> oursRequests = new TreeMap<>();
         final Map<Integer, Double> peerRequests = new TreeMap<>();
+        /** Every run's latencies in one, for the plots. */
+        final Latencies oursPooled = new Latencies();
+        final Latencies peerPooled = new Latencies();
         int oursClamped;
         int peerClamped;
         int oursReelections;
@@ -70,6 +75,9 @@ final class Report {
             return r;
         }
     }
+
+    /** How ours is named in the plots' legends. */
+    private static final String OURS = "ours (leadership)";
 
     private final Options options;
     private final List<String> machine;
@@ -114,6 +122,7 @@ final class Report {
     void latencies(Measure m, Target.Kind kind, boolean ours, int run, Latencies latencies) {
         Cell c = cell(m, kind);
         (ours ? c.ours : c.peer).put(run, latencies.summary());
+        (ours ? c.oursPooled : c.peerPooled).add(latencies);
         if (ours) {
             c.oursClamped += latencies.clamped();
         } else {
@@ -174,7 +183,8 @@ final class Report {
         return Stats.median(f.values().stream().mapToDouble(r -> r.writes().summary().p50()).toArray());
     }
 
-    String render() {
+    /** The markdown; the plots it links to are drawn into {@code plots} on the way. */
+    String render(Plots plots) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
         md.append("Written by `mvn -q -B package -DskipTests -Pbench")
@@ -239,6 +249,7 @@ final class Report {
             byStore.forEach((kind, c) -> md.append(latencyRow(m, kind, c)));
         }
         md.append('\n');
+        md.append(latencyPlots(plots));
 
         if (!loads.isEmpty()) {
             md.append("## Store load at rest and footprint\n\n");
@@ -254,7 +265,7 @@ final class Report {
         }
 
         if (!scales.isEmpty()) {
-            md.append(scaleSection());
+            md.append(scaleSection(plots));
         }
 
         if (!groups.isEmpty()) {
@@ -475,7 +486,7 @@ final class Report {
         return md.toString();
     }
 
-    private String scaleSection() {
+    private String scaleSection(Plots plots) {
         StringBuilder md = new StringBuilder("## Elections on one lease, two layouts of names\n\n");
         md.append("n candidates, each in an election of its own, all on one lease (one client), named either all under one parent ")
                 .append("(`bench/scale-…/k<i>`) or each under a parent of its own (`bench/scale-…-<i>/leader`, as `svc-1/leader`, ")
@@ -498,7 +509,71 @@ final class Report {
                     .append(fmt(r.requestsPerSecond())).append(" | ").append(fmt(r.threads())).append(" | ").append(fmt(r.peakThreads())).append(" | ")
                     .append(fmt(r.connections())).append(" | ").append(fmt(r.heapMiB())).append(" |\n");
         }
-        return md.append('\n').toString();
+        md.append('\n');
+        for (Target.Kind kind : options.stores()) {
+            md.append(rampPlot(plots, kind));
+        }
+        return md.toString();
+    }
+
+    /**
+     * The scale measure's largest count on one store: how many elections were elected how long after the first
+     * candidate's start, ours and the peer, in both layouts of names; "" if none of them ran to the end.
+     */
+    private String rampPlot(Plots plots, Target.Kind kind) {
+        List<Scale> done = scales.stream().filter(s -> s.kind() == kind && s.result() != null).toList();
+        int n = done.stream().mapToInt(Scale::n).max().orElse(0);
+        if (n == 0) {
+            return "";
+        }
+        List<Plots.Series> series = done.stream().filter(s -> s.n() == n)
+                .sorted(Comparator.comparing((Scale s) -> !s.ours()).thenComparing(Scale::layout))
+                .map(s -> new Plots.Series((s.ours() ? OURS : peers.getOrDefault(kind, "peer")) + ", " + s.layout().title,
+                        s.ours() ? Plots.Role.OURS : Plots.Role.PEER, s.layout() == LoadBench.Layout.OWN_PARENT,
+                        s.result().electedSeconds()))
+                .toList();
+        return plots.ramp(plotFile("scale", kind), String.format(Locale.ROOT, "%s: %,d elections on one lease, elected over time", kind.label, n),
+                "each line one library and one layout of names (solid: all under one parent; dashed: each under a parent of its own)",
+                series) + "\n\n";
+    }
+
+    /**
+     * Per store, the resign hand-off's and the follower notification's latency by percentile: ours, the peer and the
+     * floor, each with every sample of every run pooled; none for a measure that did not run.
+     */
+    private String latencyPlots(Plots plots) {
+        StringBuilder md = new StringBuilder();
+        for (Target.Kind kind : options.stores()) {
+            for (Measure m : List.of(Measure.HANDOFF, Measure.FOLLOWER)) {
+                Cell c = existing(m, kind);
+                if (c == null) {
+                    continue;
+                }
+                List<Plots.Series> series = new ArrayList<>();
+                if (!c.ours.isEmpty()) {
+                    series.add(new Plots.Series(OURS, Plots.Role.OURS, false, c.oursPooled.sortedMillis()));
+                }
+                if (!c.peer.isEmpty()) {
+                    series.add(new Plots.Series(peers.getOrDefault(kind, "peer"), Plots.Role.PEER, false, c.peerPooled.sortedMillis()));
+                }
+                Map<Integer, FloorBench.Result> f = floors.getOrDefault(kind, Map.of());
+                if (!f.isEmpty()) {
+                    Latencies floor = new Latencies();
+                    f.values().forEach(r -> floor.add(r.writes()));
+                    series.add(new Plots.Series("floor: " + f.values().iterator().next().client(), Plots.Role.FLOOR, true,
+                            floor.sortedMillis()));
+                }
+                String runs = options.runs() == 1 ? "one run" : "all " + options.runs() + " runs pooled";
+                md.append(plots.latencies(plotFile(m == Measure.HANDOFF ? "handoff" : "follower", kind), kind.label + ": " + title(m),
+                        "latency by percentile, " + runs + "; the floor: the store's own write-to-watch latency (raw client)", series))
+                        .append("\n\n");
+            }
+        }
+        return md.toString();
+    }
+
+    private static String plotFile(String what, Target.Kind kind) {
+        return what + "-" + kind.name().toLowerCase(Locale.ROOT) + ".png";
     }
 
     private String groupSection() {
@@ -580,8 +655,17 @@ final class Report {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
+    /** Writes the report to {@code out} and its plots to {@link Plots#beside} it. */
     void write(Path out) throws Exception {
-        String md = render();
+        Plots plots = new Plots(Plots.beside(out));
+        String md = render(plots);
+        List<String> possible = new ArrayList<>();
+        for (Target.Kind kind : Target.Kind.values()) {
+            for (String what : List.of("handoff", "follower", "scale")) {
+                possible.add(plotFile(what, kind));
+            }
+        }
+        plots.removeUndrawn(possible);
         System.out.println();
         System.out.println(md);
         Files.writeString(out, md);
