@@ -563,7 +563,7 @@ final class Report {
                     series.add(new Plots.Series("floor: " + f.values().iterator().next().client(), Plots.Role.FLOOR, true,
                             floor.sortedMillis()));
                 }
-                String runs = options.runs() == 1 ? "one run" : "all " + options.runs() + " runs pooled";
+                String runs = options.runs() == 1 ? "one run" : options.runs() + " runs pooled";
                 md.append(plots.latencies(plotFile(m == Measure.HANDOFF ? "handoff" : "follower", kind), kind.label + ": " + title(m),
                         "latency by percentile, " + runs + "; the floor: the store's own write-to-watch latency (raw client)", series))
                         .append("\n\n");
