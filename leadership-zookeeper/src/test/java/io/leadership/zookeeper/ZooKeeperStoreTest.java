@@ -14,6 +14,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,12 +24,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -38,26 +38,18 @@ class ZooKeeperStoreTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final AtomicInteger KEYS = new AtomicInteger();
-    private static ZooKeeperServer server;
+
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     private Store store;
     private Store other;
     private String key;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
-
     @BeforeEach
     void connect(TestInfo test) {
-        store = server.connect();
-        other = server.connect();
+        store = server.get().connect();
+        other = server.get().connect();
         key = "tests/" + test.getTestMethod().orElseThrow().getName() + "-" + KEYS.incrementAndGet();
     }
 
@@ -102,8 +94,8 @@ class ZooKeeperStoreTest {
 
     @Test
     void joinCreatesLeaderLatchNodesOrderedByCreation() throws Exception {
-        Lease first = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Lease second = done(other.grant(server.ttl(), LeaseListener.NONE));
+        Lease first = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease second = done(other.grant(server.get().ttl(), LeaseListener.NONE));
         Entry a = done(store.join(key, "first", first));
         Entry b = done(other.join(key, "second", second));
         assertTrue(b.version() > a.version(), "version " + b.version() + " must exceed " + a.version());
@@ -129,7 +121,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void joiningAgainWithALeaseWhoseKeyIsThereReturnsThatKey() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(store.join(key, "me", lease));
         assertEquals(entry, done(store.join(key, "me", lease)), "one key per lease and election");
         assertEquals(List.of(entry), Recorders.entries(other, key));
@@ -143,7 +135,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void leaveDeletesOnlyThatNode() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry first = done(store.join(key, "x", lease));
         assertTrue(done(other.leave(first)), "any store of the election deletes the node");
         assertFalse(done(store.leave(first)), "already gone");
@@ -158,7 +150,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void revokeDeletesEveryKeyOfTheLeaseAndEndsIt() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         done(store.join(key + "/a", "v", lease));
         done(store.join(key + "/b", "v", lease));
         done(lease.keepAlive());
@@ -206,7 +198,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void electionsNestUnderCreatedParents() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry deep = done(store.join(key + "/deep/er/election", "v", lease));
         assertTrue(deep.key().startsWith(key + "/deep/er/election/_c_"), deep.key());
         Entry parent = done(store.join(key, "v", lease));
@@ -216,7 +208,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void electionsUnderTheReservedZookeeperNodeAreRejectedAtEveryEntryPoint() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper/config", "v", lease));
         assertTrue(e.getMessage().contains("reserve") && e.getMessage().contains("'zookeeper/config'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> store.join("zookeeper", "v", lease));
@@ -227,7 +219,7 @@ class ZooKeeperStoreTest {
         assertThrows(IllegalArgumentException.class, () -> store.watch("/leading/slash", new QueueRecorder()));
         assertTrue(done(store.join("zookeeperish", "v", lease)).key().startsWith("zookeeperish/"), "only the exact segment is reserved");
         done(lease.revoke());
-        try (io.leadership.Session session = io.leadership.Session.open(store, server.ttl())) {
+        try (io.leadership.Session session = io.leadership.Session.open(store, server.get().ttl())) {
             String c = assertThrows(IllegalArgumentException.class,
                     () -> io.leadership.Candidate.create(session, "zookeeper/jobs", "id")).getMessage();
             assertTrue(c.contains("reserve"), c);
@@ -237,7 +229,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void aLeaseOfAnotherStoreIsRejected() throws Exception {
-        Lease foreign = done(other.grant(server.ttl(), LeaseListener.NONE));
+        Lease foreign = done(other.grant(server.get().ttl(), LeaseListener.NONE));
         assertThrows(IllegalArgumentException.class, () -> store.join(key, "v", foreign));
         done(foreign.revoke());
     }
@@ -247,8 +239,8 @@ class ZooKeeperStoreTest {
         QueueRecorder seen = new QueueRecorder();
         try (Watch watch = other.watch(key, seen)) {
             assertEquals(List.of(), seen.next(WAIT).entries(), "current queue first: empty");
-            Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
-            Lease second = done(store.grant(server.ttl(), LeaseListener.NONE));
+            Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+            Lease second = done(store.grant(server.get().ttl(), LeaseListener.NONE));
             Entry one = done(store.join(key, "one", lease));
             assertEquals(List.of(one), seen.next(WAIT).entries());
             Entry two = done(store.join(key, "two", second));
@@ -268,7 +260,7 @@ class ZooKeeperStoreTest {
         List<Lease> leases = new ArrayList<>();
         List<Entry> joined = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            leases.add(done(store.grant(server.ttl(), LeaseListener.NONE)));
+            leases.add(done(store.grant(server.get().ttl(), LeaseListener.NONE)));
             joined.add(done(store.join(key, "c" + i, leases.get(i))));
         }
         QueueRecorder seen = new QueueRecorder();
@@ -291,8 +283,8 @@ class ZooKeeperStoreTest {
 
     @Test
     void aDeleteIsDeliveredWithoutARead() throws Exception {
-        Lease a = done(store.grant(server.ttl(), LeaseListener.NONE));
-        Lease b = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease a = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease b = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry first = done(store.join(key, "a", a));
         Entry second = done(store.join(key, "b", b));
         QueueRecorder seen = new QueueRecorder();
@@ -309,7 +301,7 @@ class ZooKeeperStoreTest {
 
     @Test
     void nodesThatAreNotCandidatesAreIgnored() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(store.join(key, "me", lease));
         try (CuratorFramework raw = raw()) {
             raw.create().forPath("/" + key + "/config", "x".getBytes(StandardCharsets.UTF_8));
@@ -319,7 +311,7 @@ class ZooKeeperStoreTest {
                 assertEquals(List.of(entry), seen.next(WAIT).entries());
                 raw.create().forPath("/" + key + "/other");
                 raw.delete().forPath("/" + key + "/config");
-                Lease next = done(store.grant(server.ttl(), LeaseListener.NONE));
+                Lease next = done(store.grant(server.get().ttl(), LeaseListener.NONE));
                 Entry second = done(store.join(key, "next", next));
                 assertEquals(List.of(entry, second), seen.next(WAIT).entries(), "only candidates' nodes change the queue");
                 done(next.revoke());
@@ -336,7 +328,7 @@ class ZooKeeperStoreTest {
         Watch watch = other.watch(key, seen);
         assertEquals(List.of(), seen.next(WAIT).entries());
         watch.close();
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(store.join(key, "v", lease));
         // a later watch sees the join; the closed one must not
         assertEquals(List.of(entry), Recorders.entries(other, key));
@@ -346,16 +338,16 @@ class ZooKeeperStoreTest {
 
     @Test
     void operationsOnAClosedStoreFailWithStoreException() throws Exception {
-        Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
         store.close();
         assertInstanceOf(StoreException.class, failure(store.join(key, "v", lease)));
         assertInstanceOf(StoreException.class, failure(store.leave(new Entry(key + "/_c_x-latch-0000000001", "v", 1, "1"))));
-        assertInstanceOf(StoreException.class, failure(store.grant(server.ttl(), LeaseListener.NONE)));
+        assertInstanceOf(StoreException.class, failure(store.grant(server.get().ttl(), LeaseListener.NONE)));
         assertThrows(IllegalStateException.class, () -> store.watch(key, new QueueRecorder()));
     }
 
     private static CuratorFramework raw() throws InterruptedException {
-        CuratorFramework raw = CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(100));
+        CuratorFramework raw = CuratorFrameworkFactory.newClient(server.get().connectString(), new RetryOneTime(100));
         raw.start();
         raw.blockUntilConnected(10, TimeUnit.SECONDS);
         return raw;

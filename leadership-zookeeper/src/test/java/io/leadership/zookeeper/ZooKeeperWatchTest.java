@@ -11,6 +11,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -25,12 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.drivers.AdvancedTracerDriver;
 import org.apache.curator.drivers.EventTrace;
 import org.apache.curator.drivers.OperationTrace;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every {@code Store.watch} of an election has a ZooKeeper watch of its own (sharing is
@@ -44,27 +44,19 @@ class ZooKeeperWatchTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int WATCHES = 10;
     private static final AtomicInteger KEYS = new AtomicInteger();
-    private static ZooKeeperServer server;
+
+    @RegisterExtension
+    static final PerClass<ZooKeeperServer> server = PerClass.of(ZooKeeperServer::new);
 
     private ZooKeeperStore store;
     private Store joiner;
     private Requests requests;
     private String key;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
-
     @BeforeEach
     void connect(TestInfo test) {
-        store = (ZooKeeperStore) server.connect();
-        joiner = server.connect();
+        store = (ZooKeeperStore) server.get().connect();
+        joiner = server.get().connect();
         requests = new Requests();
         store.client().getZookeeperClient().setTracerDriver(requests);
         key = "watches/" + test.getTestMethod().orElseThrow().getName() + "-" + KEYS.incrementAndGet();
@@ -81,7 +73,7 @@ class ZooKeeperWatchTest {
         List<Lease> leases = new ArrayList<>();
         List<Entry> joined = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            leases.add(done(joiner.grant(server.ttl(), LeaseListener.NONE)));
+            leases.add(done(joiner.grant(server.get().ttl(), LeaseListener.NONE)));
             joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
         }
         List<QueueRecorder> seen = new ArrayList<>();
@@ -142,7 +134,7 @@ class ZooKeeperWatchTest {
             List<Lease> leases = new ArrayList<>();
             List<Entry> joined = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                leases.add(done(joiner.grant(server.ttl(), LeaseListener.NONE)));
+                leases.add(done(joiner.grant(server.get().ttl(), LeaseListener.NONE)));
                 joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
                 List<Entry> now = List.copyOf(joined);
                 await(() -> now.equals(fast.lastEntries()), WAIT, "the other watch seeing join " + i);
@@ -182,7 +174,7 @@ class ZooKeeperWatchTest {
         assertEquals(List.of(), first.next(WAIT).entries());
         assertEquals(List.of(), second.next(WAIT).entries());
         one.close();
-        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(joiner.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(joiner.join(key, "v", lease));
         assertEquals(List.of(entry), second.next(WAIT).entries(), "the other watch sees the join");
         two.close();
@@ -192,7 +184,7 @@ class ZooKeeperWatchTest {
         QueueRecorder again = new QueueRecorder();
         try (Watch three = store.watch(key, again)) {
             assertEquals(List.of(entry), again.next(WAIT).entries(), "a new watch reads afresh");
-            Entry next = done(joiner.join(key, "w", done(joiner.grant(server.ttl(), LeaseListener.NONE))));
+            Entry next = done(joiner.join(key, "w", done(joiner.grant(server.get().ttl(), LeaseListener.NONE))));
             assertEquals(List.of(entry, next), again.next(WAIT).entries(), "and sees joins");
         }
         assertTrue(second.queues.isEmpty(), "a closed watch delivered " + second.queues);
@@ -201,7 +193,7 @@ class ZooKeeperWatchTest {
 
     @Test
     void aWatchOpenedAsAnotherClosesStillSeesEveryJoin() throws Exception {
-        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(joiner.grant(server.get().ttl(), LeaseListener.NONE));
         List<Entry> joined = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
             QueueRecorder before = new QueueRecorder();
@@ -211,7 +203,7 @@ class ZooKeeperWatchTest {
             last.close(); // its removal from the client is under way while the next watch starts
             try (Watch next = store.watch(key, after)) {
                 assertEquals(joined, after.next(WAIT).entries(), "round " + round);
-                joined.add(done(joiner.join(key, "c" + round, done(joiner.grant(server.ttl(), LeaseListener.NONE)))));
+                joined.add(done(joiner.join(key, "c" + round, done(joiner.grant(server.get().ttl(), LeaseListener.NONE)))));
                 assertEquals(joined, after.next(WAIT).entries(), "the new watch sees the join, round " + round);
             }
         }
@@ -237,15 +229,15 @@ class ZooKeeperWatchTest {
             watches.add(store.watch(key, listener));
             assertEquals(List.of(), listener.next(WAIT).entries());
         }
-        server.stop();
+        server.get().stop();
         for (QueueRecorder listener : seen) {
             assertTrue(listener.nextError(WAIT) != null, "every watch told of the outage");
         }
-        server.restart();
+        server.get().restart();
         for (QueueRecorder listener : seen) {
             assertEquals(List.of(), listener.next(WAIT).entries(), "the queue after the error, though unchanged");
         }
-        Lease lease = done(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = done(joiner.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(joiner.join(key, "after", lease));
         for (QueueRecorder listener : seen) {
             await(() -> List.of(entry).equals(listener.lastEntries()), WAIT, "every watch seeing the join after the outage");
