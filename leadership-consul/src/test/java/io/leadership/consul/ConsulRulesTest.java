@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +44,8 @@ class ConsulRulesTest {
     }
 
     /** The shared agent, running, with no keys and no sessions. */
-    private void start() throws Exception {
+    @BeforeEach
+    void start() throws Exception {
         if (agent == null) {
             agent = ConsulAgent.builder().node("consul-rules").start();
         }
@@ -114,11 +116,21 @@ class ConsulRulesTest {
         boolean holds() throws Exception;
     }
 
+    /** {@code GET pathAndQuery} sent on another thread, for a blocking query; a failure to send is the cause of an {@link IllegalStateException}. */
+    private CompletableFuture<HttpResponse<String>> sendLater(String pathAndQuery) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", pathAndQuery, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     // ---- sessions ----
 
     @Test
     void sessionCreateReturnsAnIdThatInfoDescribes() throws Exception {
-        start();
         String id = createSession("{\"Name\":\"n\",\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
         JsonObject s = info(id);
         assertEquals(id, s.get("ID").getAsString());
@@ -131,7 +143,6 @@ class ConsulRulesTest {
 
     @Test
     void sessionCreateDefaultsToReleaseAndFifteenSecondLockDelayWithoutTtl() throws Exception {
-        start();
         JsonObject s = info(createSession(null));
         assertEquals("release", s.get("Behavior").getAsString());
         assertEquals(15_000_000_000L, s.get("LockDelay").getAsLong());
@@ -140,14 +151,12 @@ class ConsulRulesTest {
 
     @Test
     void numericLockDelayIsSecondsBelowOneThousandAndNanosecondsAbove() throws Exception {
-        start();
         assertEquals(5_000_000_000L, info(createSession("{\"LockDelay\":5}")).get("LockDelay").getAsLong());
         assertEquals(2_000_000_000L, info(createSession("{\"LockDelay\":2000000000}")).get("LockDelay").getAsLong());
     }
 
     @Test
     void ttlOutsideTenSecondsToOneDayIsRefusedLikeConsul() throws Exception {
-        start();
         // below the agent's session_ttl_min (1s; Consul's default is 10s)
         HttpResponse<String> low = send("PUT", "/v1/session/create", "{\"TTL\":\"500ms\"}");
         assertEquals(500, low.statusCode());
@@ -164,7 +173,6 @@ class ConsulRulesTest {
 
     @Test
     void unknownBehaviorIsRefused() throws Exception {
-        start();
         HttpResponse<String> r = send("PUT", "/v1/session/create", "{\"Behavior\":\"vanish\"}");
         assertEquals(500, r.statusCode());
         assertEquals("Invalid Behavior setting 'vanish'", r.body());
@@ -172,7 +180,6 @@ class ConsulRulesTest {
 
     @Test
     void renewAnswersTheSessionOr404WhenUnknown() throws Exception {
-        start();
         String id = createSession("{\"TTL\":\"10s\"}");
         HttpResponse<String> ok = send("PUT", "/v1/session/renew/" + id, null);
         assertEquals(200, ok.statusCode());
@@ -184,7 +191,6 @@ class ConsulRulesTest {
 
     @Test
     void destroyRemovesTheSessionAndIsIdempotent() throws Exception {
-        start();
         String id = createSession("{\"TTL\":\"10s\"}");
         assertEquals("true", send("PUT", "/v1/session/destroy/" + id, null).body());
         assertNull(info(id));
@@ -196,7 +202,6 @@ class ConsulRulesTest {
 
     @Test
     void sessionIsInvalidatedBetweenTtlAndTwiceTtlAfterCreation() throws Exception {
-        start();
         long created = System.nanoTime();
         String[] ids = new String[4];
         for (int i = 0; i < ids.length; i++) {
@@ -217,7 +222,6 @@ class ConsulRulesTest {
 
     @Test
     void renewalRestartsTheTtlTimer() throws Exception {
-        start();
         String id = createSession("{\"TTL\":\"1s\"}");
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         while (System.nanoTime() < until) {
@@ -231,7 +235,6 @@ class ConsulRulesTest {
 
     @Test
     void deleteBehaviorDeletesHeldKeysWhenTheSessionIsInvalidated() throws Exception {
-        start();
         String id = createSession("{\"TTL\":\"10s\",\"Behavior\":\"delete\",\"LockDelay\":\"0s\"}");
         assertEquals("true", send("PUT", "/v1/kv/a/b?acquire=" + id, "v").body());
         assertEquals(id, kv("a/b").get("Session").getAsString());
@@ -241,7 +244,6 @@ class ConsulRulesTest {
 
     @Test
     void releaseBehaviorUnlocksHeldKeysWhenTheSessionIsInvalidated() throws Exception {
-        start();
         String id = createSession("{\"Behavior\":\"release\",\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + id, "v");
         long held = kv("k").get("ModifyIndex").getAsLong();
@@ -254,7 +256,6 @@ class ConsulRulesTest {
 
     @Test
     void acquireIsExclusiveAndCountsLockIndex() throws Exception {
-        start();
         String a = createSession("{\"LockDelay\":\"0s\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         assertEquals("true", send("PUT", "/v1/kv/k?acquire=" + a, "a").body());
@@ -276,7 +277,6 @@ class ConsulRulesTest {
 
     @Test
     void acquireWithAnUnknownSessionIsAnError() throws Exception {
-        start();
         HttpResponse<String> r = send("PUT", "/v1/kv/k?acquire=00000000-0000-4000-8000-000000000000", "v");
         assertEquals(500, r.statusCode());
         assertEquals("raft apply failed: invalid session \"00000000-0000-4000-8000-000000000000\"", r.body());
@@ -285,7 +285,6 @@ class ConsulRulesTest {
 
     @Test
     void lockDelayBlocksReacquisitionAfterInvalidation() throws Exception {
-        start();
         String a = createSession("{\"LockDelay\":\"1s\",\"Behavior\":\"delete\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/lockdelay/k?acquire=" + a, "a");
@@ -298,7 +297,6 @@ class ConsulRulesTest {
 
     @Test
     void releaseDoesNotStartTheLockDelay() throws Exception {
-        start();
         String a = createSession("{\"LockDelay\":\"15s\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + a, "a");
@@ -308,7 +306,6 @@ class ConsulRulesTest {
 
     @Test
     void casPutAndDeleteCompareTheModifyIndex() throws Exception {
-        start();
         assertEquals("true", send("PUT", "/v1/kv/k?cas=0", "v1").body(), "cas=0 creates an absent key");
         assertEquals("false", send("PUT", "/v1/kv/k?cas=0", "v2").body(), "cas=0 never overwrites");
         long m = kv("k").get("ModifyIndex").getAsLong();
@@ -327,7 +324,6 @@ class ConsulRulesTest {
 
     @Test
     void plainPutKeepsTheHolderAndDeleteRemovesAHeldKey() throws Exception {
-        start();
         String a = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + a, "a");
         assertEquals("true", send("PUT", "/v1/kv/k", "plain").body());
@@ -340,7 +336,6 @@ class ConsulRulesTest {
 
     @Test
     void indexesOnlyGrowAndDescribeEachKey() throws Exception {
-        start();
         String a = createSession("{\"LockDelay\":\"0s\"}");
         HttpResponse<String> missing = send("GET", "/v1/kv/k", null);
         assertEquals(404, missing.statusCode());
@@ -365,7 +360,6 @@ class ConsulRulesTest {
 
     @Test
     void readsCarryConsulQueryHeaders() throws Exception {
-        start();
         send("PUT", "/v1/kv/k", "v");
         for (HttpResponse<String> r : new HttpResponse[] {send("GET", "/v1/kv/k", null), send("GET", "/v1/kv/absent", null),
                 send("GET", "/v1/session/info/x", null)}) {
@@ -379,16 +373,9 @@ class ConsulRulesTest {
 
     @Test
     void blockingQueryReturnsWhenTheKeyChanges() throws Exception {
-        start();
         send("PUT", "/v1/kv/k", "v1");
         long i = index(send("GET", "/v1/kv/k", null));
-        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return send("GET", "/v1/kv/k?index=" + i + "&wait=20s", null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> blocked = sendLater("/v1/kv/k?index=" + i + "&wait=20s");
         Thread.sleep(200);
         assertFalse(blocked.isDone(), "a blocking query returned without a change");
         send("PUT", "/v1/kv/k", "v2");
@@ -399,15 +386,8 @@ class ConsulRulesTest {
 
     @Test
     void blockingQueryOnAnAbsentKeyReturnsWhenItIsCreated() throws Exception {
-        start();
         long i = index(send("GET", "/v1/kv/k", null));
-        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return send("GET", "/v1/kv/k?index=" + i + "&wait=20s", null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> blocked = sendLater("/v1/kv/k?index=" + i + "&wait=20s");
         Thread.sleep(200);
         send("PUT", "/v1/kv/k", "new");
         HttpResponse<String> r = blocked.get(10, TimeUnit.SECONDS);
@@ -417,7 +397,6 @@ class ConsulRulesTest {
 
     @Test
     void blockingQueryWithoutChangeReturnsAfterWaitPlusAtMostASixteenth() throws Exception {
-        start();
         send("PUT", "/v1/kv/k", "v");
         long i = index(send("GET", "/v1/kv/k", null));
         long t0 = System.nanoTime();
@@ -431,7 +410,6 @@ class ConsulRulesTest {
 
     @Test
     void indexZeroNeverBlocks() throws Exception {
-        start();
         long t0 = System.nanoTime();
         assertEquals(404, send("GET", "/v1/kv/k?index=0&wait=10s", null).statusCode());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
@@ -450,7 +428,6 @@ class ConsulRulesTest {
 
     @Test
     void recurseListsTheKeysWithThePrefixAndAnswersTheirHighestModifyIndex() throws Exception {
-        start();
         send("PUT", "/v1/kv/e/b", "b");
         send("PUT", "/v1/kv/e/a", "a");
         send("PUT", "/v1/kv/other", "o");
@@ -469,7 +446,6 @@ class ConsulRulesTest {
 
     @Test
     void aDeletedKeysTombstoneHoldsTheListIndexUntilItIsReaped() throws Exception {
-        start();
         send("PUT", "/v1/kv/e/a", "a");
         long a = kv("e/a").get("ModifyIndex").getAsLong();
         send("PUT", "/v1/kv/e/b", "b");
@@ -484,16 +460,9 @@ class ConsulRulesTest {
 
     @Test
     void aRecursiveBlockingQueryReturnsWhenAKeyUnderThePrefixChanges() throws Exception {
-        start();
         send("PUT", "/v1/kv/e/a", "a");
         long i = index(send("GET", "/v1/kv/e/?recurse", null));
-        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return send("GET", "/v1/kv/e/?recurse&index=" + i + "&wait=20s", null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> blocked = sendLater("/v1/kv/e/?recurse&index=" + i + "&wait=20s");
         Thread.sleep(200);
         send("PUT", "/v1/kv/elsewhere", "x");
         Thread.sleep(200);
@@ -506,7 +475,6 @@ class ConsulRulesTest {
 
     @Test
     void aWriteThatChangesNothingKeepsTheModifyIndex() throws Exception {
-        start();
         String s = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + s, "v");
         JsonObject first = kv("k");
@@ -529,7 +497,6 @@ class ConsulRulesTest {
 
     @Test
     void aTxnLockAnswersTheKeyWithItsIndexesAndNoValue() throws Exception {
-        start();
         String s = createSession("{\"LockDelay\":\"0s\"}");
         HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"e/" + s + "\",\"Value\":\"" + b64("a") + "\",\"Session\":\"" + s + "\"}}]");
         assertEquals(200, r.statusCode(), r.body());
@@ -553,7 +520,6 @@ class ConsulRulesTest {
 
     @Test
     void aTxnLockFailsForAnUnknownSessionOrAKeyHeldByAnother() throws Exception {
-        start();
         HttpResponse<String> unknown = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"00000000-0000-4000-8000-000000000000\"}}]");
         assertEquals(409, unknown.statusCode());
         JsonObject error = JsonParser.parseString(unknown.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
@@ -570,7 +536,6 @@ class ConsulRulesTest {
 
     @Test
     void aTxnIsAllOrNothingAndNamesTheOperationThatFailed() throws Exception {
-        start();
         send("PUT", "/v1/kv/k", "v");
         long m = kv("k").get("ModifyIndex").getAsLong();
         HttpResponse<String> stale = txn("[{\"KV\":{\"Verb\":\"delete\",\"Key\":\"other\"}},"
@@ -591,7 +556,6 @@ class ConsulRulesTest {
 
     @Test
     void theWritesOfATxnShareOneIndex() throws Exception {
-        start();
         HttpResponse<String> r = txn("[{\"KV\":{\"Verb\":\"set\",\"Key\":\"x\",\"Value\":\"" + b64("1") + "\"}},"
                 + "{\"KV\":{\"Verb\":\"set\",\"Key\":\"y\",\"Value\":\"" + b64("2") + "\"}}]");
         assertEquals(200, r.statusCode(), r.body());
@@ -600,7 +564,6 @@ class ConsulRulesTest {
 
     @Test
     void restartEmptyStartsANewClusterWhoseIndexesAreLower() throws Exception {
-        start();
         int port = agent.httpPort();
         for (int i = 0; i < 10; i++) {
             send("PUT", "/v1/kv/k", "v" + i);
@@ -619,18 +582,11 @@ class ConsulRulesTest {
 
     @Test
     void restartKeepsPortAndStateAndEndsBlockingQueries() throws Exception {
-        start();
         int port = agent.httpPort();
         String id = createSession("{\"TTL\":\"60s\",\"Behavior\":\"delete\"}");
         send("PUT", "/v1/kv/k?acquire=" + id, "v");
         long i = index(send("GET", "/v1/kv/k", null));
-        CompletableFuture<HttpResponse<String>> blocked = CompletableFuture.supplyAsync(() -> {
-            try {
-                return send("GET", "/v1/kv/k?index=" + i + "&wait=30s", null);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> blocked = sendLater("/v1/kv/k?index=" + i + "&wait=30s");
         Thread.sleep(200);
         agent.stop();
         // A stopping agent (SIGTERM) ends its blocking queries at once, answering them with the
@@ -656,7 +612,6 @@ class ConsulRulesTest {
     void sessionTimersFreezeWhileStoppedAndRestartFromTheRestart() throws Exception {
         // A 2 s TTL: invalidated 2-4 s after the last renewal, and again 2-4 s after the restart,
         // which leaves the first read time enough on a loaded machine (with 1 s it did not, once).
-        start();
         String id = createSession("{\"TTL\":\"2s\"}");
         agent.stop();
         Thread.sleep(4500); // the scenario is the downtime itself: longer than 2 x TTL
@@ -667,7 +622,6 @@ class ConsulRulesTest {
 
     @Test
     void sessionIdsDifferAndAreUuids() throws Exception {
-        start();
         String a = createSession(null);
         String b = createSession(null);
         assertNotEquals(a, b);
