@@ -29,7 +29,7 @@ public final class PerClass<S extends AutoCloseable> implements BeforeAllCallbac
     /** The server, between the class's first and last test. */
     public S get() {
         if (started == null) {
-            throw new IllegalStateException("no server: register this PerClass with @RegisterExtension on a static field");
+            throw new IllegalStateException("no server: register it with @RegisterExtension (PerClass on a static field, PerTest on an instance field)");
         }
         return started;
     }

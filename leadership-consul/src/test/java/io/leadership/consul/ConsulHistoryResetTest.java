@@ -20,6 +20,7 @@ import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import io.leadership.testing.Await;
+import io.leadership.testing.PerTest;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A new Consul cluster at the old address (the agent restarted empty on its port): its indexes
@@ -46,20 +47,17 @@ import org.junit.jupiter.api.Test;
 class ConsulHistoryResetTest {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private final List<AutoCloseable> closeLater = new ArrayList<>();
-    private ConsulServer server;
 
-    @BeforeEach
-    void startServer() throws Exception {
-        server = ConsulServer.start();
-    }
+    @RegisterExtension
+    final PerTest<ConsulServer> server = PerTest.of(ConsulServer::start);
+
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @AfterEach
-    void stopAll() throws Exception {
+    void closeClients() throws Exception {
         for (int i = closeLater.size() - 1; i >= 0; i--) {
             closeLater.get(i).close();
         }
-        server.close();
     }
 
     private <T extends AutoCloseable> T later(T closeable) {
@@ -70,11 +68,11 @@ class ConsulHistoryResetTest {
     @Test
     void aCandidateAndAFollowerConvergeOnANewClusterWithinTtlPlusOneSecond() throws Exception {
         String election = "elections/reset";
-        Store candidateStore = later(server.connect());
-        Session session = later(Session.open(candidateStore, server.ttl()));
+        Store candidateStore = later(server.get().connect());
+        Session session = later(Session.open(candidateStore, server.get().ttl()));
         Candidate a = later(Candidate.create(session, election, "a"));
         Recorder<Boolean> elected = Recorder.subscribe("a", a.runForElection());
-        Store followerStore = later(server.connect());
+        Store followerStore = later(server.get().connect());
         Follower f = later(Follower.create(followerStore, election));
         Recorder<Throwable> followerErrors = Recorder.subscribe("follower errors", f.errors());
         Recorder<Optional<String>> leaders = Recorder.subscribe("follower", f.followElection());
@@ -88,9 +86,9 @@ class ConsulHistoryResetTest {
         }
         long oldEpoch = a.epoch().getAsLong();
 
-        server.restartEmpty();
+        server.get().restartEmpty();
         long reset = System.nanoTime();
-        Duration bound = server.ttl().plusSeconds(1);
+        Duration bound = server.get().ttl().plusSeconds(1);
         elected.expect(false, bound);
         elected.expect(true, bound.minusNanos(System.nanoTime() - reset));
         Await.until("the follower names a on the new cluster", bound.minusNanos(System.nanoTime() - reset),
@@ -106,9 +104,9 @@ class ConsulHistoryResetTest {
 
     @Test
     void anAgentRestartedOnItsDataIsTheSameHistoryWhileARestartEmptyIsANewOne() throws Exception {
-        ConsulAgent agent = server.agent().orElseThrow(() -> new IllegalStateException("restarts need a child-process agent"));
+        ConsulAgent agent = server.get().agent().orElseThrow(() -> new IllegalStateException("restarts need a child-process agent"));
         Duration ttl = Duration.ofSeconds(10);
-        Store store = later(server.connect());
+        Store store = later(server.get().connect());
         ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor();
         later(keeper::shutdownNow);
         List<Lease> leases = new ArrayList<>();
@@ -126,7 +124,7 @@ class ConsulHistoryResetTest {
                 ops.append(i == 0 ? "" : ",").append("{\"KV\":{\"Verb\":\"").append(t < 250 ? "set" : "delete")
                         .append("\",\"Key\":\"restart/churn/").append(t % 250).append('-').append(i).append("\",\"Value\":\"eA==\"}}");
             }
-            agent.send("PUT", "/v1/txn", ops.append(']').toString(), server.token());
+            agent.send("PUT", "/v1/txn", ops.append(']').toString(), server.get().token());
         }
         String election = "restart/queue";
         Entry a = Await.result(store.join(election, "a", leases.get(0)), WAIT);
@@ -199,13 +197,13 @@ class ConsulHistoryResetTest {
         Await.result(store.leave(b), WAIT);
         Await.result(gone, WAIT);
 
-        server.restartEmpty();
+        server.get().restartEmpty();
         Position wiped = Await.value("a read of the new cluster", WAIT,
                 () -> store.position(election, c).orTimeout(5, TimeUnit.SECONDS).handle((p, e) -> p).join());
         assertFalse(wiped.present(), "a key of the old cluster: " + wiped);
         assertTrue(wiped.revision() < c.version(), "the new cluster's revision " + wiped.revision() + " is below " + c.version()
                 + ", so a candidate can tell that the history started again");
-        Lease fresh = Await.result(store.grant(server.ttl(), LeaseListener.NONE), WAIT);
+        Lease fresh = Await.result(store.grant(server.get().ttl(), LeaseListener.NONE), WAIT);
         Entry first = Await.result(store.join(election, "first", fresh), WAIT);
         Await.until(() -> "the new cluster's key at a lower revision on the watch: " + queues, WAIT,
                 () -> queues.get(queues.size() - 1).revision() < c.version() && queues.get(queues.size() - 1).entries().equals(List.of(first)));

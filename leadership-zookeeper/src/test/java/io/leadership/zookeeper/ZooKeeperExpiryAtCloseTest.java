@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.testing.PerTest;
 import io.leadership.testing.Threads;
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
@@ -25,6 +26,7 @@ import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A session expiry that a client handles after the store's {@code close()} opens no new ZooKeeper
@@ -45,24 +47,24 @@ class ZooKeeperExpiryAtCloseTest {
      */
     private static final Duration NOTHING_COMES_BACK = ZooKeeperServer.SHORT_TTL.multipliedBy(2);
 
-    private ZooKeeperServer server;
+    @RegisterExtension
+    final PerTest<ZooKeeperServer> server = PerTest.of(ZooKeeperServer::new);
     private Set<Thread> before;
     private ZooKeeperStore store;
     private Lease lease;
 
+    /** After the server started, so that its threads are not taken for the client's. */
     @BeforeEach
     void connect() throws Exception {
-        server = new ZooKeeperServer();
         before = Threads.alive();
-        store = (ZooKeeperStore) server.connect();
+        store = (ZooKeeperStore) server.get().connect();
         lease = done(store.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
         done(store.join("expiry/job", "alpha", lease));
     }
 
     @AfterEach
-    void stopServer() throws Exception {
+    void closeStore() {
         store.close();
-        server.close();
     }
 
     @Test

@@ -14,14 +14,14 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerTest;
 import io.leadership.testing.QueueRecorder;
 import io.leadership.testing.Recorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A ZooKeeper server re-created empty on the same port: zxids start again from 0, and the server
@@ -33,21 +33,12 @@ class ZooKeeperHistoryResetTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private ZooKeeperServer server;
-
-    @BeforeEach
-    void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterEach
-    void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final PerTest<ZooKeeperServer> server = PerTest.of(ZooKeeperServer::new);
 
     @Test
     void aWatchDeliversTheNewServersQueueWithItsLowerRevision() throws Exception {
-        try (Store store = server.connect(); Store holder = server.connect()) {
+        try (Store store = server.get().connect(); Store holder = server.get().connect()) {
             QueueRecorder seen = new QueueRecorder();
             try (Watch watch = store.watch("reset/watched", seen)) {
                 assertEquals(List.of(), seen.next(WAIT).entries());
@@ -59,13 +50,13 @@ class ZooKeeperHistoryResetTest {
                 await(() -> List.of(old).equals(seen.lastEntries()), WAIT, "the old server's queue");
                 long before = seen.last().revision();
 
-                server.restartEmpty();
+                server.get().restartEmpty();
                 long restartedAt = System.nanoTime();
                 await(() -> seen.last().revision() < before && seen.lastEntries().isEmpty(), WAIT,
                         "the new server's empty queue; queues " + seen.all);
                 System.out.printf("history reset: the watch read the new server %d ms after it started%n",
                         (System.nanoTime() - restartedAt) / 1_000_000);
-                Store fresh = server.connect();
+                Store fresh = server.get().connect();
                 Lease next = done(fresh.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 Entry entry = done(fresh.join("reset/watched", "new", next));
                 await(() -> List.of(entry).equals(seen.lastEntries()), WAIT, "the new server's join; queues " + seen.all);
@@ -79,7 +70,7 @@ class ZooKeeperHistoryResetTest {
     @Test
     void aCandidateAndAFollowerConvergeOnTheNewServerWithinTtlPlusOneSecond() throws Exception {
         Duration ttl = ZooKeeperServer.SHORT_TTL;
-        try (Store candidateStore = server.connect(); Store followerStore = server.connect();
+        try (Store candidateStore = server.get().connect(); Store followerStore = server.get().connect();
                 Session session = Session.open(candidateStore, ttl);
                 Candidate candidate = Candidate.create(session, "reset/job", "alpha");
                 Follower follower = Follower.create(followerStore, "reset/job")) {
@@ -97,7 +88,7 @@ class ZooKeeperHistoryResetTest {
             await(() -> follower.leader().equals(Optional.of("alpha")), WAIT, "the follower naming alpha");
             long epoch = candidate.epoch().orElseThrow();
 
-            server.restartEmpty();
+            server.get().restartEmpty();
             long restartedAt = System.nanoTime();
             Duration bound = ttl.plusSeconds(1);
             await(() -> candidate.isLeader() && candidate.epoch().orElse(Long.MAX_VALUE) < epoch

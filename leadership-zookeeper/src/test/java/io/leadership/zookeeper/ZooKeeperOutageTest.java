@@ -17,34 +17,25 @@ import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Link;
+import io.leadership.testing.PerTest;
 import io.leadership.testing.QueueRecorder;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Server outages: each test has a server of its own, which it stops and restarts. */
 class ZooKeeperOutageTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private ZooKeeperServer server;
-
-    @BeforeEach
-    void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
-    @AfterEach
-    void stopServer() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final PerTest<ZooKeeperServer> server = PerTest.of(ZooKeeperServer::new);
 
     @Test
     void anOutageLongerThanTheTtlExpiresTheLease() throws Exception {
-        try (Store store = server.connect(); Store observer = server.connect()) {
+        try (Store store = server.get().connect(); Store observer = server.get().connect()) {
             Recorders.Signals signals = new Recorders.Signals();
             Lease lease = done(store.grant(ZooKeeperServer.SHORT_TTL, signals));
             Entry entry = done(store.join("outage/leader", "me", lease));
@@ -52,7 +43,7 @@ class ZooKeeperOutageTest {
             long lastKeepAlive = System.nanoTime();
             done(lease.keepAlive());
             long stoppedAt = System.nanoTime();
-            server.stop();
+            server.get().stop();
             Throwable whileDown = failure(lease.keepAlive());
             assertInstanceOf(StoreException.class, whileDown);
             await(signals.expired, lease.ttl().plus(WAIT), "expired()");
@@ -63,7 +54,7 @@ class ZooKeeperOutageTest {
             assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
             assertInstanceOf(LeaseExpiredException.class, failure(store.join("outage/other", "me", lease)));
 
-            server.restart();
+            server.get().restart();
             // The server, back with the session in its data, expires it a session timeout later.
             QueueRecorder seen = new QueueRecorder();
             try (Watch watch = observer.watch("outage/leader", seen)) {
@@ -76,12 +67,12 @@ class ZooKeeperOutageTest {
 
     @Test
     void aShortOutageKeepsTheLeaseAndItsKey() throws Exception {
-        try (Store store = server.connect()) {
+        try (Store store = server.get().connect()) {
             Recorders.Signals signals = new Recorders.Signals();
             // A restart and the reconnect (1 to 2 s) fit well inside the 5 s TTL.
-            Lease lease = done(store.grant(server.ttl(), signals));
+            Lease lease = done(store.grant(server.get().ttl(), signals));
             Entry entry = done(store.join("outage/short", "me", lease));
-            server.restart();
+            server.get().restart();
             Recorders.awaitKeepAlive(lease, WAIT, "a keep-alive after the restart");
             assertEquals(1, signals.expired.getCount(), "lease must not expire on a short outage");
             assertEquals(List.of(entry), Recorders.entries(store, "outage/short"));
@@ -91,11 +82,11 @@ class ZooKeeperOutageTest {
 
     @Test
     void aJoinWhoseAnswerWasLostAdoptsTheNodeTheServerCreated() throws Exception {
-        try (Link link = Link.open(server); Store observer = server.connect()) {
+        try (Link link = Link.open(server.get()); Store observer = server.get().connect()) {
             Store store = link.store();
-            Lease lease = done(store.grant(server.ttl(), LeaseListener.NONE));
+            Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
             // Another candidate holds the election's node, so the join's create is its only request.
-            Lease other = done(observer.grant(server.ttl(), LeaseListener.NONE));
+            Lease other = done(observer.grant(server.get().ttl(), LeaseListener.NONE));
             done(observer.join("outage/lost", "other", other));
             done(lease.keepAlive());
             // The create reaches the server, its answer does not; healing cuts the connection.
@@ -114,11 +105,11 @@ class ZooKeeperOutageTest {
 
     @Test
     void aJoinWhoseCreateWasAppliedTwiceKeepsTheOldestNodeAndDeletesTheOther() throws Exception {
-        try (Link link = Link.open(server); Store observer = server.connect()) {
+        try (Link link = Link.open(server.get()); Store observer = server.get().connect()) {
             Store store = link.store();
-            ZooKeeperLease lease = (ZooKeeperLease) done(store.grant(server.ttl(), LeaseListener.NONE));
+            ZooKeeperLease lease = (ZooKeeperLease) done(store.grant(server.get().ttl(), LeaseListener.NONE));
             // Another candidate holds the election's node, so the join's create is its only request.
-            Lease other = done(observer.grant(server.ttl(), LeaseListener.NONE));
+            Lease other = done(observer.grant(server.get().ttl(), LeaseListener.NONE));
             done(observer.join("outage/twice", "other", other));
             done(lease.keepAlive());
             link.proxies().forEach(p -> p.blackhole(FaultProxy.Direction.SERVER_TO_CLIENT));
@@ -145,25 +136,25 @@ class ZooKeeperOutageTest {
 
     @Test
     void aWatchEndsOnTheCurrentStateAfterTheServerRestarts() throws Exception {
-        try (Store observer = server.connect()) {
+        try (Store observer = server.get().connect()) {
             QueueRecorder seen = new QueueRecorder();
             Entry entry;
             try (Watch watch = observer.watch("outage/watched", seen)) {
                 assertEquals(List.of(), seen.next(WAIT).entries());
-                Store holder = server.connect();
+                Store holder = server.get().connect();
                 Lease lease = done(holder.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 entry = done(holder.join("outage/watched", "holder", lease));
                 assertEquals(List.of(entry), seen.next(WAIT).entries());
 
                 // The holder crashes during the outage; its key goes when the restarted server
                 // expires its session, while the observer may still be reconnecting.
-                server.stop();
+                server.get().stop();
                 holder.close();
-                server.restart();
+                server.get().restart();
                 await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the delete after the restart");
 
-                Store next = server.connect();
-                Lease nextLease = done(next.grant(server.ttl(), LeaseListener.NONE));
+                Store next = server.get().connect();
+                Lease nextLease = done(next.grant(server.get().ttl(), LeaseListener.NONE));
                 Entry second = done(next.join("outage/watched", "next", nextLease));
                 await(() -> List.of(second).equals(seen.lastEntries()), WAIT, "the join after the restart");
                 assertTrue(second.version() > entry.version());

@@ -12,6 +12,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Position;
 import io.leadership.testing.Await;
 import io.leadership.testing.Link;
+import io.leadership.testing.PerTest;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A waiting candidate on ZooKeeper reads its position and watches only its predecessor's node,
@@ -35,26 +36,21 @@ class ZooKeeperPredecessorWatchTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String ELECTION = "predecessor/election";
 
-    private ZooKeeperServer server;
+    @RegisterExtension
+    final PerTest<ZooKeeperServer> server = PerTest.of(ZooKeeperServer::new);
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
-    @BeforeEach
-    void startServer() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
     @AfterEach
-    void stopServer() throws Exception {
+    void closeClients() throws Exception {
         for (int i = closeLater.size() - 1; i >= 0; i--) {
             closeLater.get(i).close();
         }
-        server.close();
     }
 
     private ZooKeeperStore store() {
         // The server's longest session (5 s): the client pings only after 1.7 s idle, so the
         // requests counted below are the operations' own.
-        ZooKeeperStore store = (ZooKeeperStore) ZooKeeperServer.builder(server.addresses())
+        ZooKeeperStore store = (ZooKeeperStore) ZooKeeperServer.builder(server.get().addresses())
                 .sessionTimeout(ZooKeeperServer.MAX_TTL).build();
         closeLater.add(store);
         return store;
@@ -62,7 +58,7 @@ class ZooKeeperPredecessorWatchTest {
 
     /** Joins with a lease of its own, kept alive every quarter of its TTL until the test ends. */
     private Entry join(ZooKeeperStore store, String value) {
-        Lease lease = Await.result(store.grant(server.ttl(), LeaseListener.NONE), WAIT);
+        Lease lease = Await.result(store.grant(server.get().ttl(), LeaseListener.NONE), WAIT);
         closeLater.add(Recorders.keepAlive(lease));
         return Await.result(store.join(ELECTION, value, lease), WAIT);
     }
@@ -138,7 +134,7 @@ class ZooKeeperPredecessorWatchTest {
 
     @Test
     void aLostConnectionEndsTheWaitWithAnErrorNamingItAndAReadAfterwardsTellsTheTruth() {
-        Link link = Link.open(server);
+        Link link = Link.open(server.get());
         closeLater.add(link);
         ZooKeeperStore linked = (ZooKeeperStore) link.store();
         ZooKeeperStore direct = store();

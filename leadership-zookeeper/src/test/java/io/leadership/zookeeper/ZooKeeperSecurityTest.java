@@ -10,6 +10,7 @@ import io.leadership.Session;
 import io.leadership.Stores;
 import io.leadership.Store;
 import io.leadership.testing.Await;
+import io.leadership.testing.PerTest;
 import io.leadership.testing.Recorder;
 import io.leadership.testing.SecretScan;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,8 @@ import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Digest credentials and ACLs on a real in-process server: the election's container node and each
@@ -44,20 +45,15 @@ class ZooKeeperSecurityTest {
     private static final String READER_PASSWORD = "reader-pw-2b8e41";
     private static final String WRONG_PASSWORD = "wrong-pw-c0ffee";
 
-    private ZooKeeperServer server;
+    @RegisterExtension
+    final PerTest<ZooKeeperServer> server = PerTest.of(ZooKeeperServer::new);
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    @BeforeEach
-    void start() throws Exception {
-        server = new ZooKeeperServer();
-    }
-
     @AfterEach
-    void stop() throws Exception {
+    void closeClients() throws Exception {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
-        server.close();
     }
 
     private <T extends AutoCloseable> T open(T closeable) {
@@ -70,13 +66,13 @@ class ZooKeeperSecurityTest {
     }
 
     private Store connect(String credentials, String acl) {
-        return open(Stores.connect("zk://" + (credentials == null ? "" : credentials + "@") + server.connectString()
+        return open(Stores.connect("zk://" + (credentials == null ? "" : credentials + "@") + server.get().connectString()
                 + "/secure?connectTimeout=2s&sessionTimeout=2s" + (acl == null ? "" : "&acl=" + acl)));
     }
 
     private ZooKeeper raw(String credentials) throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper zk = new ZooKeeper(server.connectString(), 2_000, e -> {
+        ZooKeeper zk = new ZooKeeper(server.get().connectString(), 2_000, e -> {
             if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
                 connected.countDown();
             }
@@ -182,7 +178,7 @@ class ZooKeeperSecurityTest {
     void readOnlyCredentialsFollowAndNeverLead() throws Exception {
         try (SecretScan scan = scan()) {
             // The elector grants the reader READ on the election's nodes, and nothing else.
-            Store store = open(ZooKeeperServer.builder(server.addresses()).namespace("secure")
+            Store store = open(ZooKeeperServer.builder(server.get().addresses()).namespace("secure")
                     .digest("elector", ELECTOR_PASSWORD)
                     .keyAcl(KeyAcl.creator().digestUser("reader", READER_PASSWORD, KeyAcl.Access.READ))
                     .build());
