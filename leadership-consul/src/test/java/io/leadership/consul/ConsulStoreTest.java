@@ -14,6 +14,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,30 +31,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ConsulStore against {@link ConsulServer} (a real agent): the same scenarios on each. */
 class ConsulStoreTest {
 
-    private static ConsulServer server;
+    @RegisterExtension
+    static final PerClass<ConsulServer> server = PerClass.of(ConsulServer::start);
+
     private final List<Store> stores = new ArrayList<>();
     private String election;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = ConsulServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void pickElection(TestInfo test) {
@@ -66,7 +58,7 @@ class ConsulStoreTest {
     }
 
     private Store store() {
-        Store s = server.connect();
+        Store s = server.get().connect();
         stores.add(s);
         return s;
     }
@@ -79,10 +71,10 @@ class ConsulStoreTest {
     @Test
     void waitsOfOneStoreShareOneLoopAndCancellingTheLastEndsIt() throws Exception {
         // Queries that wait 60 s: the loop ending within 10 s of the cancel shows that it was aborted.
-        Store s = server.builder(server.addresses().get(0)).watchWait(Duration.ofSeconds(60)).build();
+        Store s = server.get().builder(server.get().addresses().get(0)).watchWait(Duration.ofSeconds(60)).build();
         stores.add(s);
-        Lease one = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
-        Lease two = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease one = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease two = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
         Entry x = await(s.join(election, "x", one));
         Entry y = await(s.join(election, "y", two));
         CompletableFuture<Void> xGone = s.awaitGone(election, x);
@@ -112,13 +104,13 @@ class ConsulStoreTest {
      */
     @Test
     void oneBlockingQueryServesWatchesAndWaitsUnderUnrelatedParents() throws Exception {
-        Store s = server.builder(server.addresses().get(0)).maxConnections(1).build();
+        Store s = server.get().builder(server.get().addresses().get(0)).maxConnections(1).build();
         stores.add(s);
         String tag = Long.toString(System.nanoTime(), 36);
         String a = "a" + tag + "/e";
         String b = "b" + tag + "/x/e";
         String c = "c" + tag + "/e";
-        Lease lease = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease lease = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
         Entry inC = await(s.join(c, "c", lease));
         QueueRecorder seenA = new QueueRecorder();
         QueueRecorder seenB = new QueueRecorder();
@@ -153,7 +145,7 @@ class ConsulStoreTest {
     @Test
     void anIndexBelowAGoneKeysVersionIsTheSameHistoryWhileTheStoreKnowsItsSession() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease lease = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
         Entry real = await(s.join(election, "x", lease));
         assertTrue(await(s.leave(real)));
         Entry reaped = new Entry(real.key(), "x", real.version() + 1_000_000, lease.id());
@@ -174,9 +166,9 @@ class ConsulStoreTest {
     }
 
     private void putWithoutSession(String key, String value) throws Exception {
-        var a = server.addresses().get(0);
+        var a = server.get().addresses().get(0);
         HttpRequest put = HttpRequest.newBuilder(URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/v1/kv/" + key))
-                .header("X-Consul-Token", server.token() == null ? "" : server.token())
+                .header("X-Consul-Token", server.get().token() == null ? "" : server.get().token())
                 .PUT(HttpRequest.BodyPublishers.ofString(value)).build();
         assertEquals("true", HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString()).body());
     }
@@ -186,7 +178,7 @@ class ConsulStoreTest {
         List<Store> clients = List.of(store(), store(), store(), store());
         List<Lease> leases = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            leases.add(await(clients.get(i % 4).grant(server.ttl(), LeaseListener.NONE)));
+            leases.add(await(clients.get(i % 4).grant(server.get().ttl(), LeaseListener.NONE)));
         }
         CountDownLatch go = new CountDownLatch(1);
         List<CompletableFuture<Entry>> joins = new ArrayList<>();
@@ -226,7 +218,7 @@ class ConsulStoreTest {
     @Test
     void versionsStrictlyIncreaseAcrossJoins() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         long last = 0;
         for (int i = 0; i < 5; i++) {
             Entry e = await(s.join(election, "v" + i, lease));
@@ -241,7 +233,7 @@ class ConsulStoreTest {
     @Test
     void leaveRefusesAStaleVersionAndAKeyAlreadyGone() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         Entry first = await(s.join(election, "a", lease));
         assertTrue(await(s.leave(first)));
         Entry second = await(s.join(election, "b", lease));
@@ -262,7 +254,7 @@ class ConsulStoreTest {
     void aStoreThatDidNotJoinTheKeyLeavesItWithARead() throws Exception {
         Store joiner = store();
         Store other = store();
-        Lease lease = await(joiner.grant(server.ttl(), LeaseListener.NONE));
+        Lease lease = await(joiner.grant(server.get().ttl(), LeaseListener.NONE));
         Entry e = await(joiner.join(election, "a", lease));
         Entry rewritten = await(joiner.join(election, "a2", lease)); // the ModifyIndex moves, the CreateIndex stays
         assertEquals(e.version(), rewritten.version());
@@ -275,8 +267,8 @@ class ConsulStoreTest {
     @Test
     void joiningAgainWithTheSameLeaseReturnsItsKeyAndLeavesOneKey() throws Exception {
         Store s = store();
-        Lease a = await(s.grant(server.ttl(), LeaseListener.NONE));
-        Lease b = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease a = await(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease b = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         Entry first = await(s.join(election, "a", a));
         Entry again = await(s.join(election, "a", a)); // a join whose answer was lost, retried
         assertEquals(first, again);
@@ -295,12 +287,12 @@ class ConsulStoreTest {
     void keysNoSessionHoldsAndKeysOfNestedElectionsAreNotCandidates() throws Exception {
         putWithoutSession(election + "/nobody", "nobody");
         Store s = store();
-        Lease nested = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease nested = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         await(s.join(election + "/inner", "nested", nested));
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+            Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
             Entry mine = await(s.join(election, "mine", lease));
             assertEquals(List.of(mine), r.untilEntries(List.of(mine)).entries());
             await(lease.revoke());
@@ -314,8 +306,8 @@ class ConsulStoreTest {
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease one = await(s.grant(server.ttl(), LeaseListener.NONE));
-            Lease two = await(s.grant(server.ttl(), LeaseListener.NONE));
+            Lease one = await(s.grant(server.get().ttl(), LeaseListener.NONE));
+            Lease two = await(s.grant(server.get().ttl(), LeaseListener.NONE));
             Entry e1 = await(s.join(election, "one", one));
             Queue q1 = r.untilEntries(List.of(e1));
             assertTrue(q1.covers(e1), "the queue showing a key covers it: " + q1);
@@ -339,10 +331,10 @@ class ConsulStoreTest {
         QueueRecorder r = new QueueRecorder();
         try (Watch w = watcher.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease a = await(writer.grant(server.ttl(), LeaseListener.NONE));
+            Lease a = await(writer.grant(server.get().ttl(), LeaseListener.NONE));
             Entry e1 = await(writer.join(election, "before", a));
             r.untilEntries(List.of(e1));
-            server.restart();
+            server.get().restart();
             assertTrue(await(writer.leave(e1)));
             Entry e2 = await(writer.join(election, "after", a));
             List<Queue> seen = r.until(q -> q.entries().equals(List.of(e2)), Duration.ofSeconds(20));
@@ -357,13 +349,13 @@ class ConsulStoreTest {
     void revokeDeletesTheKeysAndKeepAliveThenFailsWithLeaseExpired() throws Exception {
         Store s = store();
         AtomicInteger expired = new AtomicInteger();
-        Lease lease = await(s.grant(server.ttl(), new LeaseListener() {
+        Lease lease = await(s.grant(server.get().ttl(), new LeaseListener() {
             @Override
             public void expired() {
                 expired.incrementAndGet();
             }
         }));
-        assertEquals(server.ttl(), lease.ttl());
+        assertEquals(server.get().ttl(), lease.ttl());
         await(lease.keepAlive());
         Entry e = await(s.join(election, "v", lease));
         await(lease.revoke());
@@ -379,15 +371,15 @@ class ConsulStoreTest {
     @Test
     void leaseExpiryRemovesTheKeyButNotWhileKeptAlive() throws Exception {
         Store s = store();
-        Lease dying = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease dying = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         long lastRenewal = System.nanoTime();
-        Lease living = await(s.grant(server.ttl(), LeaseListener.NONE));
+        Lease living = await(s.grant(server.get().ttl(), LeaseListener.NONE));
         Entry doomed = await(s.join(election, "d", dying));
         Entry kept = await(s.join(election, "l", living));
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(doomed, kept), r.next().entries());
-            long deadline = System.nanoTime() + server.ttl().multipliedBy(2).plusSeconds(10).toNanos();
+            long deadline = System.nanoTime() + server.get().ttl().multipliedBy(2).plusSeconds(10).toNanos();
             List<Entry> entries = List.of(doomed, kept);
             while (entries.size() == 2 && System.nanoTime() < deadline) {
                 await(living.keepAlive());
@@ -396,7 +388,7 @@ class ConsulStoreTest {
             }
             long gone = System.nanoTime();
             assertEquals(List.of(kept), entries, "the unrenewed session's key was never removed, or the kept one was");
-            assertTrue(gone - lastRenewal >= server.ttl().toNanos(), "the key vanished before the TTL ran out");
+            assertTrue(gone - lastRenewal >= server.get().ttl().toNanos(), "the key vanished before the TTL ran out");
         }
         assertInstanceOf(LeaseExpiredException.class, failure(dying.keepAlive()));
         assertTrue(await(s.leave(kept)), "a kept-alive lease lost its key");
@@ -417,9 +409,9 @@ class ConsulStoreTest {
 
     @Test
     void storesConnectByAddressThroughTheProvider() throws Exception {
-        var a = server.addresses().get(0);
+        var a = server.get().addresses().get(0);
         String address = "consul://" + a.getHostString() + ":" + a.getPort() + "?lockDelay=0s&requestTimeout=3s"
-                + (server.token() == null ? "" : "&token=" + server.token());
+                + (server.get().token() == null ? "" : "&token=" + server.get().token());
         try (Store s = (Store) Stores.connect(address)) {
             assertInstanceOf(ConsulStore.class, s);
             assertEquals("consul", s.name());
@@ -439,9 +431,9 @@ class ConsulStoreTest {
 
     @Test
     void joinAndLeaveAreOneRoundTripEach() throws Exception {
-        try (var proxy = new io.leadership.consul.agent.CountingProxy(server.addresses().get(0).getPort());
-             Store s = server.builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).build()) {
-            Lease lease = await(s.grant(server.ttl(), LeaseListener.NONE));
+        try (var proxy = new io.leadership.consul.agent.CountingProxy(server.get().addresses().get(0).getPort());
+             Store s = server.get().builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).build()) {
+            Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
             Entry[] joined = new Entry[1];
             assertEquals(1, requestsTo(proxy, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));
             assertEquals(1, requestsTo(proxy, "/v1/", () -> assertTrue(uncheck(() -> await(s.leave(joined[0]))))));
