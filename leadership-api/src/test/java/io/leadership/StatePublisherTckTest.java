@@ -16,12 +16,18 @@ import org.testng.annotations.AfterClass;
 public class StatePublisherTckTest extends FlowPublisherVerification<Long> {
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final boolean distinct;
 
     public StatePublisherTckTest() {
-        super(new TestEnvironment(2000, 200));
+        this(false);
     }
 
-    static Flow.Publisher<Long> feeding(long elements, boolean distinct, java.util.concurrent.Executor executor) {
+    StatePublisherTckTest(boolean distinct) {
+        super(new TestEnvironment(2000, 200));
+        this.distinct = distinct;
+    }
+
+    private static Flow.Publisher<Long> feeding(long elements, boolean distinct, java.util.concurrent.Executor executor) {
         return subscriber -> {
             StatePublisher<Long> publisher = new StatePublisher<>(executor, (int) Math.max(2, elements), distinct, null, null);
             publisher.subscribe(subscriber);
@@ -34,7 +40,7 @@ public class StatePublisherTckTest extends FlowPublisherVerification<Long> {
 
     @Override
     public Flow.Publisher<Long> createFlowPublisher(long elements) {
-        return feeding(elements, false, executor);
+        return feeding(elements, distinct, executor);
     }
 
     @Override
