@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.sim.Checker;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the real core (so the violation is the variant's). A simulation that cannot fail proves nothing.
  * The flags are always turned off again, whatever happens.
  */
+@ExtendWith(SimLogs.class)
 class SimulationTeethTest {
 
     /** No variant may take more seeds than this to be caught. */
@@ -32,18 +32,6 @@ class SimulationTeethTest {
     static java.util.Set<String> expected(String variant) {
         return variant.equals("resignTrueBeforeDelete") ? java.util.Set.of("resign true")
                 : java.util.Set.of("overlap", "epoch", "lead after false", "true after its key is gone");
-    }
-
-    private static Runnable loud;
-
-    @BeforeAll
-    static void quiet() {
-        loud = SimLogs.quiet();
-    }
-
-    @AfterAll
-    static void restore() {
-        loud.run();
     }
 
     @AfterEach

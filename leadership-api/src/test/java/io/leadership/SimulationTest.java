@@ -10,9 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import io.leadership.sim.Checker;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The real {@link Session}, {@link Candidate} and {@link Follower} in deterministic simulation
@@ -23,19 +22,8 @@ import org.junit.jupiter.api.Test;
  * (default 1) choose the seeds; {@code -Dleadership.sim.threads=T} (default: the cores) how many
  * run at once (each run is single-threaded and independent, so this changes no run).
  */
+@ExtendWith(SimLogs.class)
 class SimulationTest {
-
-    private static Runnable loud;
-
-    @BeforeAll
-    static void quiet() {
-        loud = SimLogs.quiet();
-    }
-
-    @AfterAll
-    static void restore() {
-        loud.run();
-    }
 
     static String replayCommand(long seed, Simulation.Shape shape) {
         return "mvn -B -o -pl leadership-api test -Dtest='SimulationTest#replay' -Dsurefire.failIfNoSpecifiedTests=false"
