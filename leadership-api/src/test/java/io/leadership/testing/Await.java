@@ -21,21 +21,10 @@ public final class Await {
 
     /** Polls {@code condition} every few ms until it holds; fails with {@code what} after {@code timeout}. */
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        until(() -> what, timeout, condition);
     }
 
-    /** Like {@link #until} with a message computed at failure time. */
+    /** Like {@link #until(String, Duration, BooleanSupplier)} with a message computed at failure time. */
     public static void until(Supplier<String> what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
