@@ -491,6 +491,12 @@ class ConsulRulesTest {
         return send("PUT", "/v1/txn", body);
     }
 
+    /** The first error of a transaction Consul refused: it answers 409 and applies nothing. */
+    private static JsonObject refused(HttpResponse<String> r) {
+        assertEquals(409, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
+    }
+
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
@@ -520,38 +526,30 @@ class ConsulRulesTest {
 
     @Test
     void aTxnLockFailsForAnUnknownSessionOrAKeyHeldByAnother() throws Exception {
-        HttpResponse<String> unknown = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"00000000-0000-4000-8000-000000000000\"}}]");
-        assertEquals(409, unknown.statusCode());
-        JsonObject error = JsonParser.parseString(unknown.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
+        JsonObject error = refused(txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"00000000-0000-4000-8000-000000000000\"}}]"));
         assertEquals(0, error.get("OpIndex").getAsInt());
         assertEquals("invalid session \"00000000-0000-4000-8000-000000000000\"", error.get("What").getAsString());
         String a = createSession("{\"LockDelay\":\"0s\"}");
         String b = createSession("{\"LockDelay\":\"0s\"}");
         send("PUT", "/v1/kv/k?acquire=" + a, "a");
-        HttpResponse<String> held = txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"" + b + "\"}}]");
-        assertEquals(409, held.statusCode());
-        assertEquals("failed to lock key \"k\", lock is already held", JsonParser.parseString(held.body()).getAsJsonObject()
-                .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
+        assertEquals("failed to lock key \"k\", lock is already held",
+                refused(txn("[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"k\",\"Session\":\"" + b + "\"}}]")).get("What").getAsString());
     }
 
     @Test
     void aTxnIsAllOrNothingAndNamesTheOperationThatFailed() throws Exception {
         send("PUT", "/v1/kv/k", "v");
         long m = kv("k").get("ModifyIndex").getAsLong();
-        HttpResponse<String> stale = txn("[{\"KV\":{\"Verb\":\"delete\",\"Key\":\"other\"}},"
-                + "{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + (m + 5) + "}},{\"KV\":{\"Verb\":\"delete\",\"Key\":\"k\"}}]");
-        assertEquals(409, stale.statusCode());
-        JsonObject error = JsonParser.parseString(stale.body()).getAsJsonObject().getAsJsonArray("Errors").get(0).getAsJsonObject();
+        JsonObject error = refused(txn("[{\"KV\":{\"Verb\":\"delete\",\"Key\":\"other\"}},"
+                + "{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + (m + 5) + "}},{\"KV\":{\"Verb\":\"delete\",\"Key\":\"k\"}}]"));
         assertEquals(1, error.get("OpIndex").getAsInt());
         assertEquals("failed index check for key \"k\", current modify index " + m + " != " + (m + 5), error.get("What").getAsString());
         assertEquals("v", value(kv("k")), "nothing of a failed transaction is applied");
         HttpResponse<String> ok = txn("[{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + m + "}},{\"KV\":{\"Verb\":\"delete\",\"Key\":\"k\"}}]");
         assertEquals(200, ok.statusCode(), ok.body());
         assertNull(kv("k"));
-        HttpResponse<String> absent = txn("[{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + m + "}}]");
-        assertEquals(409, absent.statusCode());
-        assertEquals("failed to check index, key \"k\" doesn't exist", JsonParser.parseString(absent.body()).getAsJsonObject()
-                .getAsJsonArray("Errors").get(0).getAsJsonObject().get("What").getAsString());
+        assertEquals("failed to check index, key \"k\" doesn't exist",
+                refused(txn("[{\"KV\":{\"Verb\":\"check-index\",\"Key\":\"k\",\"Index\":" + m + "}}]")).get("What").getAsString());
     }
 
     @Test
