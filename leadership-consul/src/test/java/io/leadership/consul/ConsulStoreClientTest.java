@@ -1,5 +1,6 @@
 package io.leadership.consul;
 
+import static io.leadership.testing.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -25,7 +26,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -39,11 +39,6 @@ class ConsulStoreClientTest {
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(15, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failure(CompletableFuture<?> f) throws Exception {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(15, TimeUnit.SECONDS));
-        return e.getCause();
     }
 
     private static ConsulStoreBuilder builder(int port) {
