@@ -1,5 +1,6 @@
 package io.leadership.cli;
 
+import static io.leadership.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,16 +88,6 @@ abstract class ElectScenarios {
         return f;
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     Stamps.Run running(String tag) throws InterruptedException {
         return stamps.await(tag + "'s command running", START.toMillis(), r -> r.tag().equals(tag) && r.end().isEmpty());
     }
@@ -109,7 +99,7 @@ abstract class ElectScenarios {
         CliProcess a = elect("a", server().uri(), "slow-term:300");
         Stamps.Run first = running("a");
         CliProcess b = elect("b", server().uri(), "slow-term:300");
-        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+        until("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
 
         CliProcess leader = a;
         String next = "b";
@@ -129,10 +119,10 @@ abstract class ElectScenarios {
         b.signal("TERM");
         assertEquals(0, a.exitCode(START));
         assertEquals(0, b.exitCode(START));
-        await("every command ended", START, () -> stamps.runs().stream().allMatch(r -> r.end().isPresent()));
+        until("every command ended", START, () -> stamps.runs().stream().allMatch(r -> r.end().isPresent()));
         stamps.assertNoOverlap();
         assertTrue(a.err().stream().anyMatch(l -> l.equals("deposed resigned")), "a said why it stepped down: " + a.err());
-        await("the election is empty after both stopped", START, () -> follower.participants().isEmpty());
+        until("the election is empty after both stopped", START, () -> follower.participants().isEmpty());
     }
 
     private static String nextTag(Stamps.Run r) {
@@ -145,7 +135,7 @@ abstract class ElectScenarios {
         CliProcess a = elect("a", server().uri(), "run");
         Stamps.Run ran = running("a");
         CliProcess b = elect("b", server().uri(), "run");
-        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+        until("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
 
         long killed = System.nanoTime();
         a.kill();
@@ -170,7 +160,7 @@ abstract class ElectScenarios {
         CliProcess a = elect("a", server().uri(proxy.address()), "run");
         running("a");
         CliProcess b = elect("b", server().uri(), "run");
-        await("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
+        until("b joined behind a", START, () -> follower.participants().equals(List.of("a", "b")));
 
         long cut = System.nanoTime();
         proxy.blackhole();
@@ -258,7 +248,7 @@ abstract class ElectScenarios {
         observe.awaitOut(START, "a"::equals);
         CliProcess b = cli("b", "elect", "--id", "b", "--json", "--ttl", ttl().toMillis() + "ms", uri, election);
         queue.awaitOut(START, "{\"participants\":[\"a\",\"b\"]}"::equals);
-        await("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
+        until("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
 
         CliProcess status = cli("status", "status", uri, election);
         assertEquals(Main.OK, status.exitCode(START));
@@ -306,7 +296,7 @@ abstract class ElectScenarios {
             g.join();
             members.add(g);
         }
-        await("3 names each", START, () -> members.stream().allMatch(g -> g.owned().size() == 3 && g.owned().keySet().equals(g.assigned())));
+        until("3 names each", START, () -> members.stream().allMatch(g -> g.owned().size() == 3 && g.owned().keySet().equals(g.assigned())));
         CliProcess status = cli("group", "status", "--group", group, "--names", "s-%d", "--count", "6", uri);
         assertEquals(Main.OK, status.exitCode(START), status.out().toString());
         List<String> expected = new ArrayList<>(List.of("members a b", "a owns 3", "b owns 3"));
@@ -331,9 +321,9 @@ abstract class ElectScenarios {
         CliProcess a = elect("a", uri, "slow-term:300");
         long epochA = Long.parseLong(a.awaitErr(START, l -> l.startsWith("elected ")).substring("elected ".length()));
         elect("b", uri, "slow-term:300");
-        await("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
+        until("the follower sees a then b", START, () -> follower.participants().equals(List.of("a", "b")));
         CliProcess c = elect("c", uri, "slow-term:300");
-        await("the follower sees a, b, c", START, () -> follower.participants().equals(List.of("a", "b", "c")));
+        until("the follower sees a, b, c", START, () -> follower.participants().equals(List.of("a", "b", "c")));
 
         CliProcess transfer = cli("transfer", "transfer", "--ttl", ttl, uri, election, "c");
         assertEquals(Main.OK, transfer.exitCode(START), "transfer: " + transfer.out() + " " + transfer.err());
@@ -343,7 +333,7 @@ abstract class ElectScenarios {
         a.awaitErr(START, l -> l.startsWith("deposed "));
         running("c");
         stamps.assertNoOverlap();
-        await("c leads, b stepped aside before a rejoined", START, () -> follower.participants().equals(List.of("c", "b", "a")));
+        until("c leads, b stepped aside before a rejoined", START, () -> follower.participants().equals(List.of("c", "b", "a")));
 
         CliProcess none = cli("transfer-none", "transfer", "--ttl", ttl, uri, election, "nobody");
         assertEquals(Main.NOT_TRANSFERRED, none.exitCode(START), "no such candidate: " + none.out());
