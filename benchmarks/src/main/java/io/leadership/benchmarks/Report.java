@@ -352,6 +352,12 @@ final class Report {
                     double r99 = median(handOff.ratios(Latencies.Summary::p99));
                     rows.add(target("hand-off p99", kind, o.p99(), p.p99(), r99, "≤ " + fmt(t.bound("handoff.p99.ratio")) + " × peer", r99 <= t.bound("handoff.p99.ratio")));
                 }
+                List<Double> overFloor = Cell.overFloor(handOff.ours, floors.getOrDefault(kind, Map.of()));
+                if (!overFloor.isEmpty()) {
+                    double f = median(overFloor);
+                    rows.add(target("hand-off p50 over the store's floor", kind, o.p50(), floorP50(kind), "the floor", f,
+                            "≤ " + fmt(t.bound("handoff.p50.floor")) + " × floor", f <= t.bound("handoff.p50.floor")));
+                }
                 rows.add(target("hand-off max of " + o.count() + " back to back", kind, o.max(), p == null ? Double.NaN : p.max(),
                         p == null ? Double.NaN : o.max() / p.max(), "≤ " + fmt(t.bound("handoff.max.ms")) + " ms",
                         o.max() <= t.bound("handoff.max.ms")));
@@ -414,8 +420,14 @@ final class Report {
     }
 
     private String target(String what, Target.Kind kind, double ours, double peer, double ratio, String bound, boolean met) {
+        return target(what, kind, ours, peer, peers.getOrDefault(kind, "peer"), ratio, bound, met);
+    }
+
+    /** A row whose second column is {@code against}'s number ({@code against}: the peer, or the floor). */
+    private static String target(String what, Target.Kind kind, double ours, double other, String against, double ratio, String bound,
+            boolean met) {
         return "| " + what + " | " + kind.label + " | " + fmt(ours) + " | "
-                + (Double.isNaN(peer) ? "—" : fmt(peer) + " (" + peers.getOrDefault(kind, "peer") + ")") + " | " + fmt(ratio)
+                + (Double.isNaN(other) ? "—" : fmt(other) + " (" + against + ")") + " | " + fmt(ratio)
                 + " | " + bound + " | " + (met ? "met" : "**missed**") + " |\n";
     }
 
