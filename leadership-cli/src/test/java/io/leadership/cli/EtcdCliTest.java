@@ -1,23 +1,19 @@
 package io.leadership.cli;
 
-import java.io.IOException;
+import io.leadership.testing.servers.EtcdProcess;
+import io.leadership.testing.servers.EtcdVersion;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The CLI scenarios on a real etcd: /usr/bin/etcd (or ETCD_BIN) on free loopback ports with a temporary data dir. */
+/**
+ * The CLI scenarios on a real etcd: the test kit's {@link EtcdProcess} of {@link EtcdVersion#DEFAULT} (etcd 3.6,
+ * {@code ETCD_36_BIN} from the environment or the servers cache's {@code servers.env}), one member on free loopback
+ * ports with a temporary data dir.
+ */
 class EtcdCliTest extends ElectScenarios {
 
     private static Etcd etcd;
@@ -39,61 +35,32 @@ class EtcdCliTest extends ElectScenarios {
         return etcd;
     }
 
+    /** One kit member, killed and its data deleted on close; fails, saying what is missing, without the binary. */
     static final class Etcd implements CliServer {
-        private final Process process;
-        private final Path dir;
-        private final InetSocketAddress address;
+        private final EtcdProcess member;
 
-        private Etcd(Process process, Path dir, InetSocketAddress address) {
-            this.process = process;
-            this.dir = dir;
-            this.address = address;
+        private Etcd(EtcdProcess member) {
+            this.member = member;
         }
 
         static Etcd start() throws Exception {
-            String bin = System.getenv().getOrDefault("ETCD_BIN", "/usr/bin/etcd");
-            if (!Files.isExecutable(Path.of(bin))) {
-                throw new IllegalStateException("no etcd at " + bin + " (install Debian's etcd-server, or set ETCD_BIN)");
+            int[] ports = EtcdProcess.freePorts(2);
+            Etcd etcd = new Etcd(new EtcdProcess(EtcdVersion.DEFAULT, "cli", ports[0], ports[1], Files.createTempDirectory("cli-etcd"),
+                    "cli=http://127.0.0.1:" + ports[1], "cli-" + ports[0], List.of()));
+            try {
+                long started = System.nanoTime();
+                etcd.member.start();
+                etcd.member.awaitHealthy(started);
+            } catch (Exception e) {
+                etcd.close();
+                throw e;
             }
-            int client = freePort();
-            int peer = freePort();
-            Path dir = Files.createTempDirectory("cli-etcd");
-            String c = "http://127.0.0.1:" + client;
-            String p = "http://127.0.0.1:" + peer;
-            Process process = new ProcessBuilder(bin, "--name", "cli", "--data-dir", dir.resolve("data").toString(),
-                    "--listen-client-urls", c, "--advertise-client-urls", c, "--listen-peer-urls", p,
-                    "--initial-advertise-peer-urls", p, "--initial-cluster", "cli=" + p)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-            Etcd etcd = new Etcd(process, dir, new InetSocketAddress("127.0.0.1", client));
-            HttpClient http = HttpClient.newHttpClient();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(c + "/health")).timeout(Duration.ofSeconds(1)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200 && r.body().contains("true")) {
-                        return etcd;
-                    }
-                } catch (IOException notYet) {
-                    // starting
-                }
-                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
-                    etcd.close();
-                    throw new IllegalStateException("etcd did not become healthy; see " + dir.resolve("etcd.log"));
-                }
-                Thread.sleep(50);
-            }
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0)) {
-                return s.getLocalPort();
-            }
+            return etcd;
         }
 
         @Override
         public InetSocketAddress address() {
-            return address;
+            return member.clientAddress();
         }
 
         @Override
@@ -108,16 +75,8 @@ class EtcdCliTest extends ElectScenarios {
 
         @Override
         public void close() throws Exception {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            member.kill();
+            member.deleteData();
         }
     }
-
 }
