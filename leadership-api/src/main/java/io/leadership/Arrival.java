@@ -49,8 +49,17 @@ final class Arrival {
 
     private void send(Joining joining) {
         campaign.key(joining);
-        Session.call(() -> store.join(election, id, joining.lease()))
-                .whenComplete((e, error) -> loop.execute(() -> joined(joining, e, error)));
+        Admission joins = session.joins();
+        joins.submit(() -> {
+            if (campaign.key() != joining) {
+                joins.done(); // stopped, or its lease went, while it waited its turn
+                return;
+            }
+            Session.call(() -> store.join(election, id, joining.lease())).whenComplete((e, error) -> loop.execute(() -> {
+                joins.done();
+                joined(joining, e, error);
+            }));
+        });
     }
 
     private void joined(Joining joining, Entry e, Throwable error) {

@@ -56,6 +56,9 @@ public final class Session implements AutoCloseable {
     private final StatePublisher<Duration> keepAliveLatencies;
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> keys = new HashSet<>(); // guarded by keys
+    private final Admission joins = new Admission(JOINS_IN_FLIGHT);
+    /** Joins on the session's lease in flight at once; more wait their turn ({@link Admission}). */
+    static final int JOINS_IN_FLIGHT = 64;
     private volatile boolean closed;
 
     private Session(io.leadership.spi.Store store, Duration ttl, Duration margin, Loop loop) {
@@ -162,6 +165,11 @@ public final class Session implements AutoCloseable {
         LeaseKeeper.View v = lease.view();
         long now = loop.nanoTime();
         return v.holds(l, now) ? v.deadline() : now;
+    }
+
+    /** Admits the campaigns' joins, on the loop. */
+    Admission joins() {
+        return joins;
     }
 
     /** The lease candidates may use now, or null while there is none they may use. */

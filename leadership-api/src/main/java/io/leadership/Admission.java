@@ -1,0 +1,46 @@
+package io.leadership;
+
+import java.util.ArrayDeque;
+
+/**
+ * At most {@code limit} joins of one session in flight; the others wait their turn, in order. A
+ * join is a write the store applies in order, and etcd answers a lease's keep-alive only once it
+ * has applied what it accepted before it ({@code LeaseRenew} waits for the applied index): ten
+ * thousand elections starting at once would otherwise put ten thousand writes between the
+ * session's keep-alive and its answer, and the lease would fall in doubt during the ramp.
+ *
+ * <p>On the session's {@link Loop}, as the campaigns that use it.
+ */
+final class Admission {
+
+    private final int limit;
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private int inFlight;
+
+    Admission(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit " + limit + " is below 1");
+        }
+        this.limit = limit;
+    }
+
+    /** Runs {@code send} now if fewer than the limit are in flight, else after those ahead of it; it calls {@link #done()} once its call ended. */
+    void submit(Runnable send) {
+        if (inFlight < limit) {
+            inFlight++;
+            send.run();
+        } else {
+            waiting.add(send);
+        }
+    }
+
+    /** A call admitted ended: the next waiting one goes. */
+    void done() {
+        Runnable next = waiting.poll();
+        if (next != null) {
+            next.run();
+        } else {
+            inFlight--;
+        }
+    }
+}
