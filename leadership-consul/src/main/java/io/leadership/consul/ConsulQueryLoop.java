@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One loop of blocking queries on one thread and one connection of the blocking pool, serving both
  * the whole-election {@link ConsulWatch}es and the {@link ConsulStore#awaitGone} waits that
- * {@link ConsulWatcher} assigned to it. Each interest has a <em>home</em>: the parent prefix of its
- * election ({@code a/b/} for {@code a/b/c}, {@code name/} for a top-level {@code name}).
+ * {@link ConsulWatcher} assigned to it. Each interest has a <em>home</em>, the parent prefix of its
+ * election ({@code a/b/} for {@code a/b/c}, {@code name/} for a top-level {@code name}), which decides
+ * the loop it joins, and a <em>prefix</em>, its election's own ({@code a/b/c/}), which is what its
+ * queries must cover: keys under the parent that belong to no election of the loop are never read.
  *
  * <p>What it asks for, decided again before every query:
  * <ul>
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *     (Consul answers a key's index with its ModifyIndex, so an unchanged key blocks at once and a
  *     hand-off costs one answer, sent to this waiter alone);</li>
  * <li>otherwise {@code GET /v1/kv/<cover>?recurse&consistent&index=<i>&wait=<w>}, where the cover is
- *     the longest common prefix of the homes of its interests (a string prefix, as Consul's is), from
+ *     the longest common prefix of its interests' prefixes (a string prefix, as Consul's is), from
  *     {@code i = 0} whenever the cover changed. Each answer is filtered client-side: split by
  *     election for the watches, looked up by key for the waits.</li>
  * </ul>
@@ -51,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * (the caller reads its position again). Cancelling a wait forgets it, and aborts a query that was
  * limited to its key.
  *
- * <p><b>Watches.</b> Each answer is offered to every watch whose home it covers; a failed query is
+ * <p><b>Watches.</b> Each answer is offered to every watch whose prefix it covers; a failed query is
  * reported to each ({@code onError}) and retried after a jittered back-off (100 ms doubling to 2 s).
  * An answer's revision is its {@code X-Consul-Index}: the highest ModifyIndex of the keys and
  * tombstones under the cover, true for every election under it (a key created at or before it and
@@ -106,13 +108,14 @@ final class ConsulQueryLoop {
             return byElection.getOrDefault(election, List.of());
         }
 
-        boolean covers(String home) {
-            return home.startsWith(cover);
+        /** Whether this answer holds every key under {@code prefix} (an election's own prefix). */
+        boolean covers(String prefix) {
+            return prefix.startsWith(cover);
         }
     }
 
     /** One awaited entry, with the number of the first query asked for after it was awaited. */
-    private record Waiter(String home, Entry entry, CompletableFuture<Void> gone, long firstQuery) {
+    private record Waiter(String home, String prefix, Entry entry, CompletableFuture<Void> gone, long firstQuery) {
     }
 
     /** What one answer shows: each key's value, the index, and what was asked (a key, or a cover prefix). */
@@ -134,7 +137,8 @@ final class ConsulQueryLoop {
     // guarded by this
     private final Set<ConsulWatch> watches = new LinkedHashSet<>();
     private final Set<Waiter> waiters = new LinkedHashSet<>();
-    private String cover; // the longest common prefix of the interests' homes (null: none yet)
+    private String home; // the longest common prefix of the interests' homes, which decides what joins this loop (null: none yet)
+    private String cover; // the longest common prefix of the interests' own prefixes, which every query asks for (null: none yet)
     private long queries; // queries asked so far
     private Answer latest; // null before the first answer and after an error
     private Snapshot snapshot; // the last snapshot offered to watches, or null
@@ -148,10 +152,15 @@ final class ConsulQueryLoop {
         this.thread = store.threads().named(name, this::run);
     }
 
-    /** The parent prefix an election is watched under. */
+    /** The parent prefix an election is watched under: elections with one parent share a loop. */
     static String homeOf(String election) {
         int slash = election.lastIndexOf('/');
         return slash < 0 ? election + "/" : election.substring(0, slash + 1);
+    }
+
+    /** An election's own prefix: the keys of its queue, and all a query for it needs to cover. */
+    static String prefixOf(String election) {
+        return election + "/";
     }
 
     static String commonPrefix(String a, String b) {
@@ -171,9 +180,9 @@ final class ConsulQueryLoop {
         thread.start();
     }
 
-    /** The prefix this loop's interests share, or null when it has none. */
-    synchronized String cover() {
-        return cover;
+    /** The parent prefix this loop's interests share (what decides which interests join it), or null when it has none. */
+    synchronized String home() {
+        return home;
     }
 
     synchronized boolean idle() {
@@ -186,14 +195,13 @@ final class ConsulQueryLoop {
 
     /** Adds a watch: offered the last answer at once (on the store's threads) if that answer covers it, else the next. */
     synchronized void add(ConsulWatch watch) {
-        String home = watch.home();
-        widen(home);
+        widen(watch.home(), watch.prefix());
         watches.add(watch);
         Snapshot s = snapshot;
-        if (s != null && s.covers(home)) {
+        if (s != null && s.covers(watch.prefix())) {
             store.execute(() -> watch.offer(s));
         }
-        if (inFlight != null && (queriedKey != null || queriedCover != null && !home.startsWith(queriedCover))) {
+        if (inFlight != null && (queriedKey != null || queriedCover != null && !watch.prefix().startsWith(queriedCover))) {
             inFlight.abort(); // the next query covers it
         }
     }
@@ -215,8 +223,9 @@ final class ConsulQueryLoop {
             return false;
         }
         String home = homeOf(election);
-        widen(home);
-        Waiter w = new Waiter(home, entry, gone, queries + 1);
+        String prefix = prefixOf(election);
+        widen(home, prefix);
+        Waiter w = new Waiter(home, prefix, entry, gone, queries + 1);
         waiters.add(w);
         gone.whenComplete((v, e) -> forget(w));
         if (inFlight != null && (queriedKey != null ? !queriedKey.equals(entry.key()) : !entry.key().startsWith(queriedCover))) {
@@ -225,8 +234,10 @@ final class ConsulQueryLoop {
         return true;
     }
 
-    private void widen(String home) {
-        cover = cover == null || idle() ? home : commonPrefix(cover, home);
+    private void widen(String home, String prefix) {
+        boolean fresh = cover == null || idle();
+        this.home = fresh ? home : commonPrefix(this.home, home);
+        cover = fresh ? prefix : commonPrefix(cover, prefix);
     }
 
     private synchronized void forget(Waiter w) {
@@ -280,13 +291,17 @@ final class ConsulQueryLoop {
                 }
                 key = watches.isEmpty() ? onlyKey() : null;
                 String narrowest = null;
+                String homes = null;
                 for (ConsulWatch w : watches) {
-                    narrowest = narrowest == null ? w.home() : commonPrefix(narrowest, w.home());
+                    narrowest = narrowest == null ? w.prefix() : commonPrefix(narrowest, w.prefix());
+                    homes = homes == null ? w.home() : commonPrefix(homes, w.home());
                 }
                 for (Waiter w : waiters) {
-                    narrowest = narrowest == null ? w.home() : commonPrefix(narrowest, w.home());
+                    narrowest = narrowest == null ? w.prefix() : commonPrefix(narrowest, w.prefix());
+                    homes = homes == null ? w.home() : commonPrefix(homes, w.home());
                 }
-                cover = narrowest; // narrows again when the interests that widened it are gone
+                cover = narrowest; // both narrow again when the interests that widened them are gone
+                home = homes;
                 prefix = key == null ? cover : null;
                 if (key != null && !key.equals(lastKey)) {
                     index = waiters.iterator().next().entry().version(); // blocks at once on an unchanged key
@@ -392,7 +407,7 @@ final class ConsulQueryLoop {
             if (s != null) {
                 snapshot = s;
                 for (ConsulWatch w : watches) {
-                    if (s.covers(w.home())) {
+                    if (s.covers(w.prefix())) {
                         offered.add(w);
                     }
                 }

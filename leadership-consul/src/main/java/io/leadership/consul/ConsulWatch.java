@@ -29,7 +29,8 @@ final class ConsulWatch implements Watch {
     private final ConsulQueryLoop loop;
     private final ConsulStore store;
     private final String election;
-    private final String home; // the prefix it is watched under, asked for by every query and answer of its loop
+    private final String home; // its election's parent prefix: which loop it joins
+    private final String prefix; // its election's own prefix: what every query of its loop covers
     private final QueueListener listener;
     private volatile boolean closed;
     // guarded by this
@@ -42,6 +43,7 @@ final class ConsulWatch implements Watch {
         this.store = store;
         this.election = election;
         this.home = ConsulQueryLoop.homeOf(election);
+        this.prefix = ConsulQueryLoop.prefixOf(election);
         this.listener = listener;
     }
 
@@ -51,6 +53,10 @@ final class ConsulWatch implements Watch {
 
     String home() {
         return home;
+    }
+
+    String prefix() {
+        return prefix;
     }
 
     /** One answer of the loop: delivered if newer than the last offered and it changes what this watch last delivered. */

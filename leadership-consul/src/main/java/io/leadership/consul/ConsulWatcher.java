@@ -15,14 +15,16 @@ import java.util.concurrent.TimeUnit;
  * {@code maxConnections}), each one thread and one connection of the blocking pool, whatever the
  * number of elections watched or keys awaited, and whatever their names.
  *
- * <p>An interest (a watch, or a wait on a key) goes to the loop whose cover is the longest prefix of
+ * <p>An interest (a watch, or a wait on a key) goes to the loop whose home is the longest prefix of
  * its home (the parent prefix of its election); else to a new loop while there are fewer than the
- * bound; else to the loop whose cover shares the longest prefix with its home, whose cover then
+ * bound; else to the loop whose home shares the longest prefix with its home, whose home then
  * widens to that common prefix (the nearest common ancestor, as a string prefix). So elections under
- * one parent share one query, and a thousand elections {@code svc-1/leader}, {@code svc-2/leader}, …
- * share the query of {@code svc-}; in the worst case (homes with no common first character) a loop
- * covers the whole KV store, and its answers are filtered client-side. A loop's cover narrows again
- * when the interests that widened it are gone; a loop ends with its last interest.
+ * one parent share one loop, and a thousand elections {@code svc-1/leader}, {@code svc-2/leader}, …
+ * share the loop of {@code svc-}. A loop's query covers the longest common prefix of its elections'
+ * own prefixes, so one election's waits read its keys alone, whatever else lies under its parent; in
+ * the worst case (names with no common first character) a query covers the whole KV store, and its
+ * answers are filtered client-side. A loop narrows again when the interests that widened it are gone;
+ * a loop ends with its last interest.
  */
 final class ConsulWatcher {
 
@@ -91,7 +93,7 @@ final class ConsulWatcher {
         ConsulQueryLoop covering = null;
         int coveringLength = -1;
         for (ConsulQueryLoop l : loops) {
-            String c = l.cover();
+            String c = l.home();
             if (c != null && home.startsWith(c) && c.length() > coveringLength && !l.idle()) {
                 covering = l;
                 coveringLength = c.length();
@@ -111,7 +113,7 @@ final class ConsulWatcher {
         ConsulQueryLoop nearest = null;
         int shared = -1;
         for (ConsulQueryLoop l : loops) {
-            int n = ConsulQueryLoop.commonPrefix(l.cover(), home).length();
+            int n = ConsulQueryLoop.commonPrefix(l.home(), home).length();
             if (n > shared || n == shared && l.interests() < nearest.interests()) {
                 nearest = l;
                 shared = n;

@@ -46,8 +46,8 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  * <li><b>elector</b>: {@code key_prefix "sec/jobs/main/" write} + {@code session_prefix "" write}
- *     elects, follows and hands off; nothing else is needed (the watch's recursive read of the
- *     parent {@code sec/jobs/} is filtered to the keys the token may read);
+ *     elects, follows and hands off; nothing else is needed (the watch reads the election's own
+ *     prefix, {@code sec/jobs/main/}, recursively);
  * <li><b>reader</b>: {@code key_prefix "sec/jobs/main/" read} follows;
  * <li><b>reader with sessions</b>: read + {@code session_prefix "" write} gets a session, but its
  *     joins are refused: it never publishes {@code true};
@@ -310,7 +310,7 @@ class ConsulSecurityTest {
             String expected = "consul watch on '" + ELECTION + "' failed: permission denied by the agent at http://127.0.0.1:" + proxy.port()
                     + " (HTTP 403: ACL not found); check the ACL token";
             assertEquals(expected, first.getMessage());
-            countIn(Duration.ofSeconds(4), List.of("GET /v1/kv/sec/jobs/"), errors, e -> e.getMessage().equals(expected), e -> false, scan);
+            countIn(Duration.ofSeconds(4), List.of("GET /v1/kv/" + ELECTION + "/"), errors, e -> e.getMessage().equals(expected), e -> false, scan);
             assertTrue(leaders.items().stream().allMatch(Optional::isEmpty), leaders.items().toString());
             scan.show(first).show(f);
         }
@@ -336,8 +336,8 @@ class ConsulSecurityTest {
             Recorder<Throwable> errors = Recorder.subscribe("errors", f.errors());
             Recorder<Optional<String>> leaders = Recorder.subscribe("leader", f.followElection());
             assertEquals(Optional.empty(), leaders.next(WAIT).item());
-            long queries = proxy.count("GET /v1/kv/sec/jobs/");
-            Await.until("the watch's second query answered or waiting", WAIT, () -> proxy.count("GET /v1/kv/sec/jobs/") > queries);
+            long queries = proxy.count("GET /v1/kv/" + ELECTION + "/");
+            Await.until("the watch's second query answered or waiting", WAIT, () -> proxy.count("GET /v1/kv/" + ELECTION + "/") > queries);
             String warning = "has ACLs with default_policy = deny and this store sends no ACL token: its keys read as absent";
             Await.until("the warning", WAIT, () -> scan.logLines(warning) > 0);
             assertEquals(1, scan.logLines(warning), scan.logs());

@@ -193,6 +193,26 @@ class ConsulStoreClientTest {
         }
     }
 
+    /**
+     * A watch reads its election's own keys, not every key under the election's parent: a parent
+     * holding other data (other services' keys, leftover locks) would be read at every change.
+     */
+    @Test
+    void aWatchReadsItsElectionsOwnPrefixNotItsParents() throws Exception {
+        try (ScriptedAgent agent = new ScriptedAgent("parent/election", n -> {
+            if (n > 0) {
+                sleep(200);
+            }
+            return Answer.of(10, new Key("a", 10, "a", "A"));
+        }); Store store = builder(agent.port()).build()) {
+            QueueRecorder r = new QueueRecorder();
+            try (Watch w = store.watch("parent/election", r)) {
+                assertEquals(List.of("A"), r.next().values());
+            }
+            assertEquals("/v1/kv/parent/election/", agent.paths.get(0), "the watch's first query: " + agent.paths);
+        }
+    }
+
     @Test
     void anIndexThatGoesBackwardsIsReadAgainFromZeroAndANewHistoryIsDeliveredWithItsLowerRevision() throws Exception {
         try (ScriptedAgent agent = new ScriptedAgent("k", n -> {

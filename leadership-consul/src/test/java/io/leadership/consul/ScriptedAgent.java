@@ -32,6 +32,7 @@ final class ScriptedAgent implements AutoCloseable {
     }
 
     final List<String> queries = new CopyOnWriteArrayList<>();
+    final List<String> paths = new CopyOnWriteArrayList<>();
     private final HttpServer server;
 
     ScriptedAgent(String prefix, LongFunction<Answer> script) throws IOException {
@@ -44,6 +45,7 @@ final class ScriptedAgent implements AutoCloseable {
         server.createContext("/", ex -> {
             try (ex) {
                 long n = queries.size();
+                paths.add(ex.getRequestURI().getRawPath());
                 queries.add(ex.getRequestURI().getRawQuery());
                 answer(ex, prefix, script.apply(n));
             }
