@@ -1,6 +1,7 @@
 package io.leadership;
 
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
 
 /**
  * At most {@code limit} joins of one session in flight; the others wait their turn, in order. A
@@ -14,7 +15,7 @@ import java.util.ArrayDeque;
 final class Admission {
 
     private final int limit;
-    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private final ArrayDeque<BooleanSupplier> waiting = new ArrayDeque<>();
     private int inFlight;
 
     Admission(int limit) {
@@ -24,23 +25,29 @@ final class Admission {
         this.limit = limit;
     }
 
-    /** Runs {@code send} now if fewer than the limit are in flight, else after those ahead of it; it calls {@link #done()} once its call ended. */
-    void submit(Runnable send) {
+    /**
+     * Runs {@code send} now if fewer than the limit are in flight, else after those ahead of it. It
+     * answers whether it sent its call (then it calls {@link #done()} once that call ended) or found
+     * it no longer wanted (its campaign moved on while it waited).
+     */
+    void submit(BooleanSupplier send) {
         if (inFlight < limit) {
             inFlight++;
-            send.run();
+            if (!send.getAsBoolean()) {
+                done();
+            }
         } else {
             waiting.add(send);
         }
     }
 
-    /** A call admitted ended: the next waiting one goes. */
+    /** A call admitted ended: the next waiting one that still wants to go takes its place. */
     void done() {
-        Runnable next = waiting.poll();
-        if (next != null) {
-            next.run();
-        } else {
-            inFlight--;
+        for (BooleanSupplier next = waiting.poll(); next != null; next = waiting.poll()) {
+            if (next.getAsBoolean()) {
+                return;
+            }
         }
+        inFlight--;
     }
 }

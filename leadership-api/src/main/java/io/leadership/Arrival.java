@@ -52,13 +52,13 @@ final class Arrival {
         Admission joins = session.joins();
         joins.submit(() -> {
             if (campaign.key() != joining) {
-                joins.done(); // stopped, or its lease went, while it waited its turn
-                return;
+                return false; // its lease went, and a join on the next is queued, while it waited its turn
             }
             Session.call(() -> store.join(election, id, joining.lease())).whenComplete((e, error) -> loop.execute(() -> {
                 joins.done();
                 joined(joining, e, error);
             }));
+            return true;
         });
     }
 

@@ -32,6 +32,27 @@ class AdmissionTest {
         assertEquals(7, sent.size(), "the third waits");
     }
 
+    /** A lease lost during a ramp leaves thousands of queued joins no longer wanted: they are passed over, not recursed through. */
+    @Test
+    void joinsNoLongerWantedArePassedOverInALoop() {
+        Admission joins = new Admission(1);
+        List<String> sent = new ArrayList<>();
+        joins.submit(() -> sent.add("first"));
+        for (int i = 0; i < 100_000; i++) {
+            joins.submit(() -> false);
+        }
+        joins.submit(() -> sent.add("last"));
+        joins.done();
+        assertEquals(List.of("first", "last"), sent);
+        joins.done();
+        joins.submit(() -> sent.add("again"));
+        assertEquals(List.of("first", "last", "again"), sent, "the slot is free again");
+        joins.submit(() -> false);
+        joins.submit(() -> sent.add("after a skip"));
+        assertEquals("again", sent.get(2));
+        assertEquals(3, sent.size(), "one in flight: it waits");
+    }
+
     @Test
     void aLimitBelowOneIsRefusedNamingIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Admission(0));
