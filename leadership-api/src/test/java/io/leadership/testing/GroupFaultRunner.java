@@ -100,7 +100,11 @@ public final class GroupFaultRunner {
                         target.kill();
                         target.close();
                         live.remove(target);
-                        live.add(ChildGroupMember.start(server, group, "m" + next++, names, ttl, history, logs));
+                        ChildGroupMember joiner = ChildGroupMember.start(server, group, "m" + next++, names, ttl, history, logs);
+                        live.add(joiner);
+                        // Healed once the new member's JVM is up and joined: a JVM's start on a loaded
+                        // machine (seconds) is not the group's recovery.
+                        Await.until("m" + (next - 1) + "'s JVM started and joined", Duration.ofSeconds(60), joiner::isReady);
                         yield "kill -9 " + target.id() + ", m" + (next - 1) + " started";
                     }
                     case PAUSE -> {
