@@ -37,7 +37,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -116,9 +115,7 @@ public final class ConsulStore implements Store {
     }
 
     private static ThreadPoolExecutor pool(int size, ThreadFactory factory) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return DaemonThreads.pool(size, Duration.ofSeconds(10), factory);
     }
 
     /** Settings for a new store; see {@link ConsulStoreBuilder}. */
