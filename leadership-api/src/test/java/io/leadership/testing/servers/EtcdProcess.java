@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * One local etcd member of one {@link EtcdVersion} (its binary, with the flags translated for
  * it) on loopback ports, never the default 2379/2380, its output appended to
  * {@code target/etcd-logs/<name>-<series>-<clientPort>.log}. {@link #kill()} is {@code kill -9};
- * {@link #start()} again reuses the data dir and ports.
+ * {@link #start()} again reuses the data dir and ports. A member alone in its cluster is
+ * {@link #startSingle} (or {@link #single}, to start later), removed by {@link #destroy()}.
  */
 public final class EtcdProcess {
 
@@ -75,6 +76,31 @@ public final class EtcdProcess {
         this.clusterToken = clusterToken;
         this.extraFlags = List.copyOf(extraFlags);
         this.logFile = Path.of("target", "etcd-logs", name + "-" + version.series + "-" + clientPort + ".log").toAbsolutePath();
+    }
+
+    /**
+     * A member of {@code version} alone in its cluster, on free loopback ports, its data in {@code dataDir};
+     * not started. {@code extraFlags} with 3.6's names; {@code tls}, if not null, on the client port.
+     */
+    public static EtcdProcess single(EtcdVersion version, String name, Path dataDir, List<String> extraFlags, ServerTls tls) {
+        int[] ports = freePorts(tls == null ? 2 : 3);
+        return new EtcdProcess(version, name, ports[0], ports[1], dataDir, name + "=http://127.0.0.1:" + ports[1],
+                name + "-" + ports[0], extraFlags, tls, tls == null ? 0 : ports[2]);
+    }
+
+    /**
+     * A {@link #single} member with etcd's defaults, started and healthy; fails, saying what is missing,
+     * without the version's binary, and then leaves no process or data behind.
+     */
+    public static EtcdProcess startSingle(EtcdVersion version, String name, Path dataDir) throws IOException, InterruptedException {
+        EtcdProcess member = single(version, name, dataDir, List.of(), null);
+        try {
+            member.startHealthy();
+        } catch (Exception e) {
+            member.destroy();
+            throw e;
+        }
+        return member;
     }
 
     /** {@code count} distinct free loopback ports (none of them 2379 or 2380). */
@@ -169,6 +195,13 @@ public final class EtcdProcess {
         return all;
     }
 
+    /** {@link #start()}, then {@link #awaitHealthy}; returns how long that took. */
+    public Duration startHealthy() throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        start();
+        return awaitHealthy(started);
+    }
+
     /** Waits until {@code GET /health} says true; returns how long that took. */
     public Duration awaitHealthy(long startedNanos) throws InterruptedException {
         long deadline = startedNanos + HEALTH_DEADLINE.toNanos();
@@ -213,6 +246,12 @@ public final class EtcdProcess {
             }
             log.info("killed etcd {} (pid {})", name, p.pid());
         }
+    }
+
+    /** kill -9, then delete the data dir: nothing of this member is left. */
+    public void destroy() throws IOException, InterruptedException {
+        kill();
+        deleteData();
     }
 
     public void deleteData() throws IOException {
