@@ -5,7 +5,6 @@ import io.leadership.testing.servers.EtcdVersion;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -35,27 +34,11 @@ class EtcdCliTest extends ElectScenarios {
         return etcd;
     }
 
-    /** One kit member, killed and its data deleted on close; fails, saying what is missing, without the binary. */
-    static final class Etcd implements CliServer {
-        private final EtcdProcess member;
-
-        private Etcd(EtcdProcess member) {
-            this.member = member;
-        }
+    /** The kit's single member, killed and its data deleted on close; fails, saying what is missing, without the binary. */
+    record Etcd(EtcdProcess member) implements CliServer {
 
         static Etcd start() throws Exception {
-            int[] ports = EtcdProcess.freePorts(2);
-            Etcd etcd = new Etcd(new EtcdProcess(EtcdVersion.DEFAULT, "cli", ports[0], ports[1], Files.createTempDirectory("cli-etcd"),
-                    "cli=http://127.0.0.1:" + ports[1], "cli-" + ports[0], List.of()));
-            try {
-                long started = System.nanoTime();
-                etcd.member.start();
-                etcd.member.awaitHealthy(started);
-            } catch (Exception e) {
-                etcd.close();
-                throw e;
-            }
-            return etcd;
+            return new Etcd(EtcdProcess.startSingle(EtcdVersion.DEFAULT, "cli", Files.createTempDirectory("cli-etcd")));
         }
 
         @Override
@@ -75,8 +58,7 @@ class EtcdCliTest extends ElectScenarios {
 
         @Override
         public void close() throws Exception {
-            member.kill();
-            member.deleteData();
+            member.destroy();
         }
     }
 }
