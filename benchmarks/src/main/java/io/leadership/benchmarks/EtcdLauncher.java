@@ -4,7 +4,6 @@ import io.leadership.testing.servers.EtcdProcess;
 import io.leadership.testing.servers.EtcdVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A local etcd for the benchmarks: the test kit's {@link EtcdProcess} (etcd 3.6 as scripts/build-servers
@@ -30,28 +29,13 @@ final class EtcdLauncher implements AutoCloseable {
         Path shm = Path.of("/dev/shm");
         boolean tmpfs = Files.isDirectory(shm) && Files.isWritable(shm);
         Path data = tmpfs ? Files.createTempDirectory(shm, "leadership-bench-etcd-") : Files.createTempDirectory("leadership-bench-etcd-");
-        int[] ports = EtcdProcess.freePorts(2);
-        EtcdLauncher etcd = new EtcdLauncher(new EtcdProcess(VERSION, "bench", ports[0], ports[1], data,
-                "bench=http://127.0.0.1:" + ports[1], "bench-" + ports[0], List.of()), tmpfs);
-        try {
-            etcd.launch();
-        } catch (Exception e) {
-            etcd.close();
-            throw e;
-        }
-        return etcd;
-    }
-
-    private void launch() throws Exception {
-        long started = System.nanoTime();
-        member.start();
-        member.awaitHealthy(started);
+        return new EtcdLauncher(EtcdProcess.startSingle(VERSION, "bench", data), tmpfs);
     }
 
     /** kill -9, then the same etcd on the same ports and data: its state in memory starts afresh. */
     void restart() throws Exception {
         member.kill();
-        launch();
+        member.startHealthy();
     }
 
     String endpoint() {
@@ -65,7 +49,6 @@ final class EtcdLauncher implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        member.kill();
-        member.deleteData();
+        member.destroy();
     }
 }
