@@ -9,7 +9,6 @@ import io.leadership.testing.servers.EtcdVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,7 +51,6 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
     private final boolean clientCertAuth;
     private List<InetSocketAddress> external;
     private EtcdProcess local;
-    private Path dataRoot;
     private EtcdContainer container;
     private final List<Duration> startTimes = new ArrayList<>();
 
@@ -113,18 +111,12 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
         if (external != null || local != null || container != null) {
             return this;
         }
-        String endpoints = System.getenv("ETCD_ENDPOINTS");
         if (certificates != null) {
-            version.binary(); // TLS servers are local processes: their certificates are made by the test
-            int[] ports = EtcdProcess.freePorts(3);
-            dataRoot = Files.createTempDirectory("leadership-etcd-tls-");
-            local = new EtcdProcess(version, "etcd-tls", ports[0], ports[1], dataRoot.resolve("data"),
-                    "etcd-tls=http://127.0.0.1:" + ports[1], "leadership-" + ports[0], extraFlags,
-                    new EtcdProcess.ServerTls(serverCertificate.cert(), serverCertificate.key(), certificates.ca,
-                            clientCertAuth), ports[2]);
-            startLocal();
-            return this;
+            // TLS servers are local processes: their certificates are made by the test
+            return launch("etcd-tls", new EtcdProcess.ServerTls(serverCertificate.cert(), serverCertificate.key(), certificates.ca,
+                    clientCertAuth));
         }
+        String endpoints = System.getenv("ETCD_ENDPOINTS");
         if (version == EtcdVersion.DEFAULT && endpoints != null && !endpoints.isBlank()) {
             external = Arrays.stream(endpoints.split(",")).map(String::trim).map(Endpoint::parse)
                     .map(e -> new InetSocketAddress(e.host(), e.port())).toList();
@@ -135,20 +127,18 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             container = EtcdContainer.start(version, extraFlags);
             return this;
         }
+        return launch("etcd", null);
+    }
+
+    private EtcdServer launch(String name, EtcdProcess.ServerTls tls) throws Exception {
         version.binary(); // fails here, saying what is missing, if there is no binary
-        int[] ports = EtcdProcess.freePorts(2);
-        dataRoot = Files.createTempDirectory("leadership-etcd-");
-        String name = "etcd";
-        local = new EtcdProcess(version, name, ports[0], ports[1], dataRoot.resolve("data"),
-                name + "=http://127.0.0.1:" + ports[1], "leadership-" + ports[0], extraFlags);
+        local = EtcdProcess.single(version, name, Files.createTempDirectory("leadership-" + name + "-"), extraFlags, tls);
         startLocal();
         return this;
     }
 
     private void startLocal() throws Exception {
-        long t0 = System.nanoTime();
-        local.start();
-        startTimes.add(local.awaitHealthy(t0));
+        startTimes.add(local.startHealthy());
     }
 
     @Override
@@ -293,8 +283,7 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             throw new UnsupportedOperationException("only a local etcd process can be restarted empty; " + this
                     + " is not one (unset ETCD_ENDPOINTS, or run without Docker)");
         }
-        local.kill();
-        local.deleteData();
+        local.destroy();
         startLocal();
     }
 
@@ -331,13 +320,7 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
             container = null;
         }
         if (local != null) {
-            local.kill();
-            local.deleteData();
-            try {
-                Files.deleteIfExists(dataRoot);
-            } catch (IOException e) {
-                log.warn("could not delete {}", dataRoot, e);
-            }
+            local.destroy();
             log.info("etcd {} start-to-healthy times: {}", local.name, startTimes.stream().map(Duration::toMillis).toList());
             local = null;
         }
