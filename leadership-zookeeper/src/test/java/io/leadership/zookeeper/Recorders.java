@@ -1,11 +1,10 @@
 package io.leadership.zookeeper;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
-/** Lease signals recorded, an election read once, a lease kept alive, and waits with deadlines. */
+/** Lease signals recorded, an election read once, a lease kept alive or its keep-alive awaited. */
 final class Recorders {
 
     private Recorders() {
@@ -51,30 +49,14 @@ final class Recorders {
     }
 
     /** Waits until a keep-alive of {@code lease} succeeds, trying again as each one fails. */
-    static void awaitKeepAlive(Lease lease, Duration within, String what) throws InterruptedException {
-        await(() -> {
+    static void awaitKeepAlive(Lease lease, Duration within, String what) {
+        Await.until(what, within, () -> {
             try {
                 lease.keepAlive().join();
                 return true;
             } catch (RuntimeException e) {
                 return false;
             }
-        }, within, what);
-    }
-
-    static void await(CountDownLatch latch, Duration within, String what) throws InterruptedException {
-        if (!latch.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
-            fail(what + " did not happen within " + within.toMillis() + " ms");
-        }
-    }
-
-    static void await(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(what + " did not happen within " + within.toMillis() + " ms");
-            }
-            Thread.sleep(20);
-        }
+        });
     }
 }

@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -8,6 +7,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
@@ -47,7 +47,8 @@ class ZooKeeperCloseTest {
         System.out.println("client threads while open: " + during);
         watch.close();
         store.close();
-        await(() -> clientThreads().stream().noneMatch(t -> !before.contains(t) && t.isAlive()), Duration.ofSeconds(10),
-                "the end of the client threads " + clientThreads().stream().filter(t -> !before.contains(t)).map(Thread::getName).toList());
+        Await.until(() -> "the end of the client threads " + clientThreads().stream().filter(t -> !before.contains(t))
+                .map(Thread::getName).toList(), Duration.ofSeconds(10),
+                () -> clientThreads().stream().noneMatch(t -> !before.contains(t) && t.isAlive()));
     }
 }

@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +9,7 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.net.InetSocketAddress;
@@ -55,9 +55,9 @@ class ZooKeeperClusterTest {
                 // The watch still follows the key after its server went away.
                 // (after each reconnect it read the queue again: the same queue, delivered again)
                 assertTrue(done(store.leave(entry)));
-                await(() -> List.of().equals(seen.lastEntries()), WAIT, "the watch seeing the leave");
+                Await.until("the watch seeing the leave", WAIT, () -> List.of().equals(seen.lastEntries()));
                 Entry next = done(store.join("cluster/leader", "me again", lease));
-                await(() -> List.of(next).equals(seen.lastEntries()), WAIT, "the watch seeing the join");
+                Await.until("the watch seeing the join", WAIT, () -> List.of(next).equals(seen.lastEntries()));
                 assertTrue(next.version() > entry.version());
                 assertFalse(seen.overlapped());
                 seen.assertInOrder();
@@ -69,14 +69,14 @@ class ZooKeeperClusterTest {
     /** Waits until a restarted member answers reads again, so that the next kill leaves a quorum. */
     private static void awaitServing(InstanceSpec member) throws Exception {
         try (Store direct = server.get().connect(List.of(new InetSocketAddress("127.0.0.1", member.getPort())))) {
-            await(() -> {
+            Await.until("member " + member.getServerId() + " serving again", WAIT, () -> {
                 QueueRecorder read = new QueueRecorder();
                 try (Watch w = direct.watch("cluster/leader", read)) {
                     return read.queues.poll(2, java.util.concurrent.TimeUnit.SECONDS) != null;
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            }, WAIT, "member " + member.getServerId() + " serving again");
+            });
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerTest;
 import io.leadership.testing.Threads;
 import java.lang.management.LockInfo;
@@ -91,9 +91,9 @@ class ZooKeeperExpiryAtCloseTest {
         closer.start();
         // Curator's close() waits up to 5 s for the handle's threads; if it stops waiting for them,
         // this scenario no longer reproduces the interleaving, and says so here.
-        await(() -> waitsFor(closer, gate.eventThread), WAIT, "close() waiting for the held event thread to end");
+        Await.until("close() waiting for the held event thread to end", WAIT, () -> waitsFor(closer, gate.eventThread));
         gate.open();
-        await(() -> !closer.isAlive(), WAIT, "close() returning");
+        Await.until("close() returning", WAIT, () -> !closer.isAlive());
     }
 
     /**
@@ -143,7 +143,7 @@ class ZooKeeperExpiryAtCloseTest {
             String node = "/expiry-gate-" + UUID.randomUUID();
             handle.exists(node, gate);
             handle.create(node, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
-            await(gate.held, WAIT, "the gate holding the event thread");
+            Await.until("the gate holding the event thread", WAIT, () -> gate.held.getCount() == 0);
             return gate;
         }
 

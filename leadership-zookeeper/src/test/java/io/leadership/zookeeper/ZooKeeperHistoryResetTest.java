@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +13,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerTest;
 import io.leadership.testing.QueueRecorder;
 import io.leadership.testing.Recorder;
@@ -47,19 +47,19 @@ class ZooKeeperHistoryResetTest {
                     done(holder.leave(done(holder.join("reset/watched", "old", lease))));
                 }
                 Entry old = done(holder.join("reset/watched", "old", lease));
-                await(() -> List.of(old).equals(seen.lastEntries()), WAIT, "the old server's queue");
+                Await.until("the old server's queue", WAIT, () -> List.of(old).equals(seen.lastEntries()));
                 long before = seen.last().revision();
 
                 server.get().restartEmpty();
                 long restartedAt = System.nanoTime();
-                await(() -> seen.last().revision() < before && seen.lastEntries().isEmpty(), WAIT,
-                        "the new server's empty queue; queues " + seen.all);
+                Await.until(() -> "the new server's empty queue; queues " + seen.all, WAIT,
+                        () -> seen.last().revision() < before && seen.lastEntries().isEmpty());
                 System.out.printf("history reset: the watch read the new server %d ms after it started%n",
                         (System.nanoTime() - restartedAt) / 1_000_000);
                 Store fresh = server.get().connect();
                 Lease next = done(fresh.grant(ZooKeeperServer.SHORT_TTL, LeaseListener.NONE));
                 Entry entry = done(fresh.join("reset/watched", "new", next));
-                await(() -> List.of(entry).equals(seen.lastEntries()), WAIT, "the new server's join; queues " + seen.all);
+                Await.until(() -> "the new server's join; queues " + seen.all, WAIT, () -> List.of(entry).equals(seen.lastEntries()));
                 assertTrue(seen.last().revision() < before, seen.last() + " after " + before);
                 done(next.revoke());
                 fresh.close();
@@ -85,16 +85,16 @@ class ZooKeeperHistoryResetTest {
             follower.followElection();
             assertEquals(false, elected.next(WAIT).item());
             assertEquals(true, elected.next(WAIT).item());
-            await(() -> follower.leader().equals(Optional.of("alpha")), WAIT, "the follower naming alpha");
+            Await.until("the follower naming alpha", WAIT, () -> follower.leader().equals(Optional.of("alpha")));
             long epoch = candidate.epoch().orElseThrow();
 
             server.get().restartEmpty();
             long restartedAt = System.nanoTime();
             Duration bound = ttl.plusSeconds(1);
-            await(() -> candidate.isLeader() && candidate.epoch().orElse(Long.MAX_VALUE) < epoch
-                    && follower.leader().equals(Optional.of("alpha"))
-                    && followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance), bound.plus(WAIT),
-                    "alpha leading on the new server, the follower naming it and reporting the reset");
+            Await.until("alpha leading on the new server, the follower naming it and reporting the reset", bound.plus(WAIT),
+                    () -> candidate.isLeader() && candidate.epoch().orElse(Long.MAX_VALUE) < epoch
+                            && follower.leader().equals(Optional.of("alpha"))
+                            && followerErrors.items().stream().anyMatch(HistoryResetException.class::isInstance));
             long convergedMs = (System.nanoTime() - restartedAt) / 1_000_000;
             System.out.printf("history reset: candidate and follower converged %d ms after the new server started (ttl %d ms)%n",
                     convergedMs, ttl.toMillis());

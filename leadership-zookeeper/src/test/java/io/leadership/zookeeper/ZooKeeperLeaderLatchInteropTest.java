@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +12,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Position;
 import io.leadership.spi.Store;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import java.time.Duration;
 import java.util.List;
@@ -85,25 +85,25 @@ class ZooKeeperLeaderLatchInteropTest {
             LeaderLatch latch = new LeaderLatch(curator, "/" + election, "curator-1");
             latch.start();
             assertTrue(latch.await(10, TimeUnit.SECONDS), "the latch leads alone");
-            await(() -> follower.leader().equals(Optional.of("curator-1")), WAIT, "our follower naming the latch's id");
+            Await.until("our follower naming the latch's id", WAIT, () -> follower.leader().equals(Optional.of("curator-1")));
             Candidate ours = Candidate.create(session, election, "ours");
             ours.runForElection();
-            await(() -> participants(latch) == 2, WAIT, "Curator seeing our candidate as a participant");
+            Await.until("Curator seeing our candidate as a participant", WAIT, () -> participants(latch) == 2);
             List<String> ids = latch.getParticipants().stream().map(Participant::getId).toList();
             assertEquals(List.of("curator-1", "ours"), ids, "Curator's order: the latch first");
-            await(() -> follower.participants().equals(List.of("curator-1", "ours")), WAIT, "our follower's order");
+            Await.until("our follower's order", WAIT, () -> follower.participants().equals(List.of("curator-1", "ours")));
             assertFalse(ours.isLeader(), "the latch joined first and leads");
 
             // Latch -> ours: the latch closes, ours leads.
             Sampler sampler = new Sampler(latch, ours);
             latch.close();
-            await(ours::isLeader, WAIT, "our candidate leading after the latch closed");
-            await(() -> follower.leader().equals(Optional.of("ours")), WAIT, "our follower naming ours");
+            Await.until("our candidate leading after the latch closed", WAIT, ours::isLeader);
+            Await.until("our follower naming ours", WAIT, () -> follower.leader().equals(Optional.of("ours")));
 
             // A new latch queues behind ours; Curator names ours as the leader.
             LeaderLatch second = new LeaderLatch(curator, "/" + election, "curator-2");
             second.start();
-            await(() -> participants(second) == 2, WAIT, "the new latch in the queue");
+            Await.until("the new latch in the queue", WAIT, () -> participants(second) == 2);
             assertEquals("ours", second.getLeader().getId(), "Curator names our candidate as the leader");
             assertFalse(second.hasLeadership());
             sampler.watch(second);
@@ -111,12 +111,12 @@ class ZooKeeperLeaderLatchInteropTest {
             // Ours -> latch: ours resigns, the latch leads, ours queues behind it.
             assertTrue(ours.resign().get(10, TimeUnit.SECONDS));
             assertTrue(second.await(10, TimeUnit.SECONDS), "the latch leading after our resign");
-            await(() -> follower.leader().equals(Optional.of("curator-2")), WAIT, "our follower naming the latch again");
+            Await.until("our follower naming the latch again", WAIT, () -> follower.leader().equals(Optional.of("curator-2")));
             assertFalse(ours.isLeader(), "the resigner does not win again while the latch waits");
 
             // Latch -> ours again, on close.
             second.close();
-            await(ours::isLeader, WAIT, "our candidate leading after the second latch closed");
+            Await.until("our candidate leading after the second latch closed", WAIT, ours::isLeader);
             ours.close();
             sampler.close();
             System.out.printf("LeaderLatch interop: %d samples, never both leaders%n", sampler.samples.get());

@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.done;
 import static io.leadership.zookeeper.ZooKeeperStoreTest.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +14,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.FaultProxy;
 import io.leadership.testing.Link;
 import io.leadership.testing.PerTest;
@@ -46,7 +46,7 @@ class ZooKeeperOutageTest {
             server.get().stop();
             Throwable whileDown = failure(lease.keepAlive());
             assertInstanceOf(StoreException.class, whileDown);
-            await(signals.expired, lease.ttl().plus(WAIT), "expired()");
+            Await.until("expired()", lease.ttl().plus(WAIT), () -> signals.expired.getCount() == 0);
             long expiredMs = (System.nanoTime() - lastKeepAlive) / 1_000_000;
             System.out.printf("outage: expired() %d ms after the last keep-alive, %d ms after the stop (ttl %d ms)%n",
                     expiredMs, (System.nanoTime() - stoppedAt) / 1_000_000, lease.ttl().toMillis());
@@ -58,7 +58,7 @@ class ZooKeeperOutageTest {
             // The server, back with the session in its data, expires it a session timeout later.
             QueueRecorder seen = new QueueRecorder();
             try (Watch watch = observer.watch("outage/leader", seen)) {
-                await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the dead lease's key expiring");
+                Await.until("the dead lease's key expiring", lease.ttl().plus(WAIT), () -> List.of().equals(seen.lastEntries()));
             }
             assertEquals(1, signals.expiredCalls.get(), "expired() exactly once");
             assertFalse(done(store.leave(entry)));
@@ -92,7 +92,7 @@ class ZooKeeperOutageTest {
             // The create reaches the server, its answer does not; healing cuts the connection.
             link.proxies().forEach(p -> p.blackhole(FaultProxy.Direction.SERVER_TO_CLIENT));
             CompletableFuture<Entry> joining = store.join("outage/lost", "me", lease);
-            await(() -> nodes(observer, "outage/lost", lease).size() == 1, WAIT, "the server applying the create");
+            Await.until("the server applying the create", WAIT, () -> nodes(observer, "outage/lost", lease).size() == 1);
             Entry created = nodes(observer, "outage/lost", lease).get(0);
             link.heal();
             Entry entry = done(joining);
@@ -114,17 +114,17 @@ class ZooKeeperOutageTest {
             done(lease.keepAlive());
             link.proxies().forEach(p -> p.blackhole(FaultProxy.Direction.SERVER_TO_CLIENT));
             CompletableFuture<Entry> joining = store.join("outage/twice", "me", lease);
-            await(() -> nodes(observer, "outage/twice", lease).size() == 1, WAIT, "the server applying the create");
+            Await.until("the server applying the create", WAIT, () -> nodes(observer, "outage/twice", lease).size() == 1);
             Entry first = nodes(observer, "outage/twice", lease).get(0);
             // A second node of the same protection id on the same session, as a create applied late would leave.
             String prefix = "/" + first.key().substring(0, first.key().lastIndexOf("latch-") + "latch-".length());
             lease.call("test", null, zk -> AsyncZooKeeper.create(zk, prefix, "me".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, Runnable::run));
-            await(() -> nodes(observer, "outage/twice", lease).size() == 2, WAIT, "the second create applied");
+            Await.until("the second create applied", WAIT, () -> nodes(observer, "outage/twice", lease).size() == 2);
             link.heal();
             Entry entry = done(joining);
             assertEquals(first, entry, "the oldest node is adopted");
-            await(() -> List.of(first).equals(nodes(observer, "outage/twice", lease)), WAIT, "only the adopted node left");
+            Await.until("only the adopted node left", WAIT, () -> List.of(first).equals(nodes(observer, "outage/twice", lease)));
             done(lease.revoke());
         }
     }
@@ -151,15 +151,15 @@ class ZooKeeperOutageTest {
                 server.get().stop();
                 holder.close();
                 server.get().restart();
-                await(() -> List.of().equals(seen.lastEntries()), lease.ttl().plus(WAIT), "the delete after the restart");
+                Await.until("the delete after the restart", lease.ttl().plus(WAIT), () -> List.of().equals(seen.lastEntries()));
 
                 Store next = server.get().connect();
                 Lease nextLease = done(next.grant(server.get().ttl(), LeaseListener.NONE));
                 Entry second = done(next.join("outage/watched", "next", nextLease));
-                await(() -> List.of(second).equals(seen.lastEntries()), WAIT, "the join after the restart");
+                Await.until("the join after the restart", WAIT, () -> List.of(second).equals(seen.lastEntries()));
                 assertTrue(second.version() > entry.version());
                 done(nextLease.revoke());
-                await(() -> List.of().equals(seen.lastEntries()), WAIT, "the revoke after the restart");
+                Await.until("the revoke after the restart", WAIT, () -> List.of().equals(seen.lastEntries()));
                 next.close();
                 assertFalse(seen.overlapped());
                 seen.assertInOrder();

@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,6 +13,7 @@ import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.nio.charset.StandardCharsets;
@@ -185,13 +185,13 @@ class ZooKeeperStoreTest {
         done(store.join(key, "idle", lease));
         long lastAck = System.nanoTime();
         done(lease.keepAlive());
-        Recorders.await(signals.expired, ZooKeeperServer.SHORT_TTL.plus(WAIT), "expired()");
+        Await.until("expired()", ZooKeeperServer.SHORT_TTL.plus(WAIT), () -> signals.expired.getCount() == 0);
         long expiredAfterMs = (System.nanoTime() - lastAck) / 1_000_000;
         System.out.printf("lease (ttl %d ms) not kept alive: expired() %d ms after the last keep-alive was sent%n",
                 lease.ttl().toMillis(), expiredAfterMs);
         assertTrue(expiredAfterMs >= lease.ttl().toMillis(), "expired after " + expiredAfterMs + " ms");
         // expired() comes first; closing the session (which deletes the key) follows at once.
-        await(() -> Recorders.entries(other, key).isEmpty(), WAIT, "closing the expired lease's session deleting its key");
+        Await.until("closing the expired lease's session deleting its key", WAIT, () -> Recorders.entries(other, key).isEmpty());
         assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
         assertEquals(1, signals.expiredCalls.get());
     }
@@ -272,7 +272,7 @@ class ZooKeeperStoreTest {
                 joined.add(done(store.join(key, head.value(), leases.get(Integer.parseInt(head.value().substring(1))))));
             }
             List<Entry> expected = List.copyOf(joined);
-            await(() -> expected.equals(seen.lastEntries()), WAIT, "the watch ending on the latest queue");
+            Await.until("the watch ending on the latest queue", WAIT, () -> expected.equals(seen.lastEntries()));
             assertFalse(seen.overlapped());
             seen.assertInOrder();
         }

@@ -1,6 +1,5 @@
 package io.leadership.zookeeper;
 
-import static io.leadership.zookeeper.Recorders.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +10,7 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
 import java.lang.reflect.Method;
@@ -98,14 +98,14 @@ class ZooKeeperWatchTest {
         }
         List<Entry> expected = List.copyOf(joined);
         for (QueueRecorder listener : seen) {
-            await(() -> expected.equals(listener.lastEntries()), WAIT, "every watch ending on the latest queue");
+            Await.until("every watch ending on the latest queue", WAIT, () -> expected.equals(listener.lastEntries()));
             assertFalse(listener.overlapped());
             listener.assertInOrder();
         }
         assertEquals(handOffs * WATCHES, requests.count("GetDataBuilderImpl"), "one read per joining node and watch: " + requests);
 
         watches.forEach(Watch::close);
-        await(() -> !persistentRecursiveWatches().contains("/" + key), WAIT, "the client holding no watcher once all are closed");
+        Await.until("the client holding no watcher once all are closed", WAIT, () -> !persistentRecursiveWatches().contains("/" + key));
         for (Lease lease : leases) {
             done(lease.revoke());
         }
@@ -137,15 +137,15 @@ class ZooKeeperWatchTest {
                 leases.add(done(joiner.grant(server.get().ttl(), LeaseListener.NONE)));
                 joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
                 List<Entry> now = List.copyOf(joined);
-                await(() -> now.equals(fast.lastEntries()), WAIT, "the other watch seeing join " + i);
+                Await.until("the other watch seeing join " + i, WAIT, () -> now.equals(fast.lastEntries()));
             }
-            Recorders.await(blocked, WAIT, "the slow listener blocking");
+            Await.until("the slow listener blocking", WAIT, () -> blocked.getCount() == 0);
             // the second candidate waits on the store's client, whose event thread also serves the watches
             CompletableFuture<Void> headGone = store.awaitGone(key, joined.get(0));
             assertTrue(done(joiner.leave(joined.remove(0))));
             done(headGone);
             List<Entry> expected = List.copyOf(joined);
-            await(() -> expected.equals(fast.lastEntries()), WAIT, "the other watch seeing the leave");
+            Await.until("the other watch seeing the leave", WAIT, () -> expected.equals(fast.lastEntries()));
             QueueRecorder late = new QueueRecorder();
             try (Watch lateWatch = store.watch(key, late)) {
                 assertEquals(expected, late.next(WAIT).entries(), "a watch opened now starts with the current queue");
@@ -153,7 +153,7 @@ class ZooKeeperWatchTest {
             assertEquals(1, slow.all.stream().filter(q -> !q.entries().isEmpty()).count(), "the slow listener is still blocked");
 
             release.countDown();
-            await(() -> expected.equals(slow.lastEntries()), WAIT, "the slow listener ending on the latest queue");
+            Await.until("the slow listener ending on the latest queue", WAIT, () -> expected.equals(slow.lastEntries()));
             assertTrue(slow.all.size() <= 3, "the slow listener's queues were conflated: " + slow.all);
             assertFalse(slow.overlapped());
             assertFalse(fast.overlapped());
@@ -178,7 +178,7 @@ class ZooKeeperWatchTest {
         Entry entry = done(joiner.join(key, "v", lease));
         assertEquals(List.of(entry), second.next(WAIT).entries(), "the other watch sees the join");
         two.close();
-        await(() -> !persistentRecursiveWatches().contains("/" + key), WAIT, "the client's watchers removed with their watches");
+        Await.until("the client's watchers removed with their watches", WAIT, () -> !persistentRecursiveWatches().contains("/" + key));
         assertTrue(first.queues.isEmpty(), "a closed watch delivered " + first.queues);
 
         QueueRecorder again = new QueueRecorder();
@@ -215,8 +215,8 @@ class ZooKeeperWatchTest {
         for (int i = 0; i < 50; i++) {
             store.watch(key, new QueueRecorder()).close(); // mostly before ZooKeeper has registered the watcher
         }
-        await(() -> requests.count("AddWatchBuilderImpl") == 50, WAIT, "every watch added: " + requests);
-        await(() -> !persistentRecursiveWatches().contains("/" + key), WAIT, "no watcher of the closed watches left on the client");
+        Await.until(() -> "every watch added: " + requests, WAIT, () -> requests.count("AddWatchBuilderImpl") == 50);
+        Await.until("no watcher of the closed watches left on the client", WAIT, () -> !persistentRecursiveWatches().contains("/" + key));
     }
 
     @Test
@@ -240,7 +240,7 @@ class ZooKeeperWatchTest {
         Lease lease = done(joiner.grant(server.get().ttl(), LeaseListener.NONE));
         Entry entry = done(joiner.join(key, "after", lease));
         for (QueueRecorder listener : seen) {
-            await(() -> List.of(entry).equals(listener.lastEntries()), WAIT, "every watch seeing the join after the outage");
+            Await.until("every watch seeing the join after the outage", WAIT, () -> List.of(entry).equals(listener.lastEntries()));
             assertFalse(listener.overlapped());
             listener.assertInOrder();
         }
