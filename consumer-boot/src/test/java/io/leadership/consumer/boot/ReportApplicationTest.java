@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spring.Election;
+import io.leadership.testing.servers.EtcdProcess;
+import io.leadership.testing.servers.EtcdVersion;
 import io.netty.util.Version;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,19 +30,24 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest
 class ReportApplicationTest {
 
-    private static Etcd etcd;
+    private static EtcdProcess etcd;
 
+    /** etcd 3.6 from ETCD_36_BIN; without it the test fails, naming what to set: this project shows an election working. */
     @DynamicPropertySource
     static void store(DynamicPropertyRegistry registry) throws Exception {
-        etcd = new Etcd();
-        registry.add("leadership.store", etcd::address);
+        etcd = EtcdProcess.startSingle(EtcdVersion.V3_6, "boot", Files.createTempDirectory("consumer-boot-etcd"));
+        registry.add("leadership.store", ReportApplicationTest::address);
     }
 
     @AfterAll
     static void stopEtcd() throws Exception {
         if (etcd != null) {
-            etcd.close();
+            etcd.destroy();
         }
+    }
+
+    private static String address() {
+        return "etcd://127.0.0.1:" + etcd.clientPort;
     }
 
     @Autowired
@@ -52,7 +59,7 @@ class ReportApplicationTest {
 
     @Test
     void theOnlyInstanceLeadsOnEtcdAndIsToldSo() {
-        await("the application leads 'reports' on " + etcd.address(), Duration.ofSeconds(60), reports::isLeader);
+        await("the application leads 'reports' on " + address(), Duration.ofSeconds(60), reports::isLeader);
         await("a LeadershipGranted event", Duration.ofSeconds(10), () -> !application.granted.isEmpty());
         assertEquals("reports", application.granted.get(0).name());
         assertEquals(reports.epoch().getAsLong(), application.granted.get(0).epoch());
