@@ -1,9 +1,9 @@
 package io.leadership.consumer.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spring.Election;
+import io.leadership.testing.Await;
 import io.leadership.testing.servers.EtcdProcess;
 import io.leadership.testing.servers.EtcdVersion;
 import io.netty.util.Version;
@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -59,8 +58,8 @@ class ReportApplicationTest {
 
     @Test
     void theOnlyInstanceLeadsOnEtcdAndIsToldSo() {
-        await("the application leads 'reports' on " + address(), Duration.ofSeconds(60), reports::isLeader);
-        await("a LeadershipGranted event", Duration.ofSeconds(10), () -> !application.granted.isEmpty());
+        Await.until("the application leads 'reports' on " + address(), Duration.ofSeconds(60), reports::isLeader);
+        Await.until("a LeadershipGranted event", Duration.ofSeconds(10), () -> !application.granted.isEmpty());
         assertEquals("reports", application.granted.get(0).name());
         assertEquals(reports.epoch().getAsLong(), application.granted.get(0).epoch());
     }
@@ -76,18 +75,5 @@ class ReportApplicationTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no netty-common in " + tested));
         assertEquals(new TreeSet<>(java.util.List.of(expected)), new TreeSet<>(netty.values()),
                 "every Netty artifact at " + expected + ": " + netty);
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            try {
-                Thread.sleep(20); // polling a condition until its deadline
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }
