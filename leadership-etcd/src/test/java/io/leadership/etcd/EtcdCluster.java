@@ -125,9 +125,7 @@ public final class EtcdCluster implements ClusterServer, BeforeAllCallback, Afte
     public void restart(int member) throws Exception {
         EtcdProcess m = members.get(member);
         m.kill();
-        long t0 = System.nanoTime();
-        m.start();
-        log.info("member m{} healthy again {} ms after its start", member, m.awaitHealthy(t0).toMillis());
+        log.info("member m{} healthy again {} ms after its start", member, m.startHealthy().toMillis());
     }
 
     /** The Raft leader among the live members; fails if they do not agree on one within 2 s. */
@@ -160,8 +158,7 @@ public final class EtcdCluster implements ClusterServer, BeforeAllCallback, Afte
     @Override
     public void restartEmpty() throws Exception {
         for (EtcdProcess m : members) {
-            m.kill();
-            m.deleteData();
+            m.destroy();
         }
         long t0 = System.nanoTime();
         for (EtcdProcess m : members) {
@@ -223,8 +220,7 @@ public final class EtcdCluster implements ClusterServer, BeforeAllCallback, Afte
     @Override
     public synchronized void close() throws Exception {
         for (EtcdProcess m : members) {
-            m.kill();
-            m.deleteData();
+            m.destroy();
         }
         members.clear();
         if (dataRoot != null) {
