@@ -3,6 +3,7 @@ package io.leadership.consul;
 import java.io.IOException;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
+import org.apache.http.NoHttpResponseException;
 import org.apache.http.client.ClientProtocolException;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
@@ -23,7 +24,10 @@ import java.util.function.Consumer;
  * {@code wait + wait/16 + margin} and a pool of their own for blocking queries, whose answer
  * legitimately takes that long — and (2) registers the request with the
  * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once, and
- * (3) reports a request that got no answer, so that a store with several agents moves to the next.
+ * (3) reports a request that got no answer, so that a store with several agents moves to the next,
+ * and (4) sends once more a request that a pooled connection, left dead by a restarted agent, lost
+ * without an answer ({@link #repeatable}): pooled connections are checked only after 2 s idle (see
+ * {@link ConsulHttp}), and HttpClient's own retries, which log each at INFO, are off.
  */
 final class AbortableHttpClient extends CloseableHttpClient {
 
@@ -53,14 +57,32 @@ final class AbortableHttpClient extends CloseableHttpClient {
         if (inFlight != null && request instanceof HttpUriRequest uriRequest) {
             inFlight.started(uriRequest);
         }
+        CloseableHttpClient client = isBlocking ? blockingDelegate : delegate;
         try {
-            return (isBlocking ? blockingDelegate : delegate).execute(target, request, context);
+            try {
+                return client.execute(target, request, context);
+            } catch (NoHttpResponseException e) {
+                if (!repeatable(request) || inFlight != null && inFlight.aborted()) {
+                    throw e;
+                }
+                return client.execute(target, request, context); // (4) once, on a new connection
+            }
         } catch (IOException e) {
             if (inFlight == null || !inFlight.aborted()) {
                 unreachable.accept(target); // (3) the next request tries another agent, if the store has several
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether a request the agent closed its connection on without an answer may be sent again: any
+     * but a {@code /v1/txn}, which a repeat could apply twice (a leave repeated after its delete
+     * would answer that it deleted nothing). The others are reads, session calls and key writes
+     * whose repeat changes nothing, or at worst creates a session that holds no key and expires.
+     */
+    static boolean repeatable(HttpRequest request) {
+        return !request.getRequestLine().getUri().startsWith("/v1/txn");
     }
 
     @Override
