@@ -42,8 +42,9 @@ class ThreadLoopTest {
     void aFirstTimerDueDuringABacklogRunsBeforeTheRestOfIt() {
         try (ThreadLoop loop = new ThreadLoop("test")) {
             List<String> order = Collections.synchronizedList(new ArrayList<>());
-            long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-            loop.scheduleFirst(() -> order.add("deadline"), due - System.nanoTime());
+            long delay = TimeUnit.MILLISECONDS.toNanos(50);
+            loop.scheduleFirst(() -> order.add("deadline"), delay);
+            long due = System.nanoTime() + delay; // read after the loop read its clock: never before the timer's own due time
             CountDownLatch busy = hold(loop);
             loop.scheduleFirst(() -> order.add("cancelled"), 0).cancel();
             for (int i = 0; i < BACKLOG; i++) {
