@@ -364,7 +364,21 @@ final class KeyWatches implements Watcher {
         }
     }
 
+    /**
+     * The store client's current handle, never waiting for it: these calls come from sessions'
+     * loops, where a blocked call holds back the lease's deadline and so a leader's step-down.
+     * Curator's {@code getZooKeeper()} on a disconnected client takes its connection state's lock,
+     * which Curator holds while it closes an expired handle, and closing a handle that cannot reach
+     * a server waits for the next failed connection attempt: a leader whose own-key watch was being
+     * set again (after its connection was cut) stayed on its loop for 3.9 s, past its lease's
+     * expiry, while the next candidate led. Disconnected, the call fails at once instead, as every
+     * waiter does on a connection event, and the caller reads again after its back-off.
+     */
     private ZooKeeper handle(String operation, String key) {
+        if (!store.client().getZookeeperClient().isConnected()) {
+            throw store.naming(new StoreException(ZooKeeperStore.NAME, operation, key,
+                    "not connected to " + store.settings().describe() + "; read the position again", null));
+        }
         try {
             return store.client().getZookeeperClient().getZooKeeper();
         } catch (Exception e) {

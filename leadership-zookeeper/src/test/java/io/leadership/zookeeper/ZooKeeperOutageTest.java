@@ -65,6 +65,51 @@ class ZooKeeperOutageTest {
         }
     }
 
+    /**
+     * A session's loop calls position and awaitGone, and a blocked call there holds back the
+     * lease's deadline, so a leader's step-down. Curator's handle getter, on a disconnected client,
+     * waits for the lock Curator holds while it closes an expired handle (which itself waits for a
+     * connection attempt to fail): a leader stayed on its loop past its lease's expiry that way.
+     * Here the test holds that lock while the server is down.
+     */
+    @Test
+    void aDisconnectedStoreAnswersPositionAndAwaitGoneWithoutWaitingForCuratorsLock() throws Exception {
+        try (Store store = server.get().connect()) {
+            Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+            Entry entry = done(store.join("outage/nonblocking", "me", lease));
+            server.get().stop();
+            org.apache.curator.CuratorZookeeperClient client = ((ZooKeeperStore) store).client().getZookeeperClient();
+            Await.until("the store's client disconnected", WAIT, () -> !client.isConnected());
+            java.lang.reflect.Field field = org.apache.curator.CuratorZookeeperClient.class.getDeclaredField("state");
+            field.setAccessible(true);
+            Object connectionState = field.get(client);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread holder = new Thread(() -> {
+                synchronized (connectionState) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, "holds-curator-connection-state");
+            holder.start();
+            try {
+                held.await();
+                CompletableFuture<Object> calls = CompletableFuture.supplyAsync(() -> List.of(
+                        store.position("outage/nonblocking", entry), store.awaitGone("outage/nonblocking", entry)));
+                Await.until("position and awaitGone returned while Curator's lock is held", Duration.ofSeconds(2), calls::isDone);
+                assertInstanceOf(StoreException.class, failure(store.position("outage/nonblocking", entry)));
+                assertInstanceOf(StoreException.class, failure(store.awaitGone("outage/nonblocking", entry)));
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+        }
+    }
+
     @Test
     void aShortOutageKeepsTheLeaseAndItsKey() throws Exception {
         try (Store store = server.get().connect()) {
