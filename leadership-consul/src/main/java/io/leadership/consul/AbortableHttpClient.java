@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  * calling thread's {@link InFlight} so that closing a watch aborts its blocking query at once, and
  * (3) reports a request that got no answer, so that a store with several agents moves to the next,
  * and (4) sends once more a request that a pooled connection, left dead by a restarted agent, lost
- * without an answer ({@link #repeatable}): pooled connections are checked only after 2 s idle (see
- * {@link ConsulHttp}), and HttpClient's own retries, which log each at INFO, are off.
+ * without an answer ({@link #repeatable}), after closing every idle connection, which that agent
+ * left dead too: pooled connections are checked only after 2 s idle (see {@link ConsulHttp}), and
+ * HttpClient's own retries, which log each at INFO, are off.
  */
 final class AbortableHttpClient extends CloseableHttpClient {
 
@@ -36,14 +37,16 @@ final class AbortableHttpClient extends CloseableHttpClient {
     private final RequestConfig ordinary;
     private final RequestConfig blocking;
     private final Consumer<HttpHost> unreachable;
+    private final Runnable closeIdle;
 
     AbortableHttpClient(CloseableHttpClient delegate, CloseableHttpClient blockingDelegate, RequestConfig ordinary,
-            RequestConfig blocking, Consumer<HttpHost> unreachable) {
+            RequestConfig blocking, Consumer<HttpHost> unreachable, Runnable closeIdle) {
         this.delegate = delegate;
         this.blockingDelegate = blockingDelegate;
         this.ordinary = ordinary;
         this.blocking = blocking;
         this.unreachable = unreachable;
+        this.closeIdle = closeIdle;
     }
 
     @Override
@@ -62,7 +65,11 @@ final class AbortableHttpClient extends CloseableHttpClient {
             try {
                 return client.execute(target, request, context);
             } catch (NoHttpResponseException e) {
-                if (!repeatable(request) || inFlight != null && inFlight.aborted()) {
+                if (inFlight != null && inFlight.aborted()) {
+                    throw e;
+                }
+                closeIdle.run(); // the other idle connections most likely lead to the same restarted agent
+                if (!repeatable(request)) {
                     throw e;
                 }
                 return client.execute(target, request, context); // (4) once, on a new connection
@@ -77,12 +84,16 @@ final class AbortableHttpClient extends CloseableHttpClient {
 
     /**
      * Whether a request the agent closed its connection on without an answer may be sent again: any
-     * but a {@code /v1/txn}, which a repeat could apply twice (a leave repeated after its delete
-     * would answer that it deleted nothing). The others are reads, session calls and key writes
-     * whose repeat changes nothing, or at worst creates a session that holds no key and expires.
+     * but a {@code /v1/txn}. Its failure goes to the caller, which knows what a repeat means: a
+     * leave repeated after a delete that was applied answers that it deleted nothing, which the
+     * campaign reads as "gone before" only from a first attempt. The others are reads, session
+     * calls and key writes whose repeat changes nothing, or at worst creates a session that holds
+     * no key and expires.
      */
     static boolean repeatable(HttpRequest request) {
-        return !request.getRequestLine().getUri().startsWith("/v1/txn");
+        String uri = request.getRequestLine().getUri(); // consul-api sends absolute URIs: http://host:port/v1/...
+        String path = java.net.URI.create(uri).getPath();
+        return path == null || !path.startsWith("/v1/txn");
     }
 
     @Override

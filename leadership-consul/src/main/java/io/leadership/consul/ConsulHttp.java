@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.http.Header;
@@ -40,8 +41,8 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 final class ConsulHttp implements AutoCloseable {
 
     static final String TOKEN_HEADER = "X-Consul-Token";
-    static final int VALIDATE_AFTER_IDLE_MILLIS = 2000;
     static final String DEFAULT_ACL_POLICY_HEADER = "X-Consul-Default-ACL-Policy";
+    static final int VALIDATE_AFTER_IDLE_MILLIS = 2000;
 
     /** consul-api's clients for one agent. */
     static final class Agent {
@@ -122,7 +123,10 @@ final class ConsulHttp implements AutoCloseable {
                 });
         CloseableHttpClient pooled = clients.setConnectionManager(pool).build();
         CloseableHttpClient blockingPooled = clients.setConnectionManager(blockingPool).build();
-        this.http = new AbortableHttpClient(pooled, blockingPooled, ordinary, blocking, this::unreachable);
+        this.http = new AbortableHttpClient(pooled, blockingPooled, ordinary, blocking, this::unreachable, () -> {
+            pool.closeIdleConnections(0, TimeUnit.MILLISECONDS);
+            blockingPool.closeIdleConnections(0, TimeUnit.MILLISECONDS);
+        });
         List<Agent> list = new ArrayList<>();
         for (ConsulSettings.Agent a : s.agents()) {
             list.add(new Agent(http, a, s.https()));
@@ -165,9 +169,8 @@ final class ConsulHttp implements AutoCloseable {
     }
 
     /**
-     * A pool of {@code size} connections. Every pooled connection is checked before reuse (a 1 ms
-     * read): after an agent restart the old connections are dead, and a request on one would fail for
-     * nothing. No request is retried here (see disableAutomaticRetries).
+     * A pool of {@code size} connections. After an agent restart the old connections are dead, and
+     * a request on one fails for nothing: see below, and {@link AbortableHttpClient}.
      */
     private static PoolingHttpClientConnectionManager pool(Registry<ConnectionSocketFactory> registry, int size) {
         PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(registry);

@@ -152,6 +152,18 @@ class ConsulStoreTest {
         assertEquals(io.leadership.spi.Position.absent(reaped.version()), await(s.position(election, reaped)));
     }
 
+    private static <T> T againIfLost(java.util.function.Supplier<CompletableFuture<T>> call, AtomicInteger lost) throws Exception {
+        try {
+            return await(call.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof io.leadership.StoreException) || !e.getCause().getMessage().contains("NoHttpResponseException")) {
+                throw e;
+            }
+            lost.incrementAndGet();
+            return await(call.get());
+        }
+    }
+
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(15, TimeUnit.SECONDS);
     }
@@ -326,8 +338,13 @@ class ConsulStoreTest {
             Entry e1 = await(writer.join(election, "before", a));
             r.untilEntries(List.of(e1));
             server.get().restart();
-            assertTrue(await(writer.leave(e1)));
-            Entry e2 = await(writer.join(election, "after", a));
+            // The store never sends a /v1/txn twice: one its pooled connection lost to the restart
+            // fails, and the caller sends it again (the campaign does), on a new connection, since
+            // the first loss closes every idle one.
+            AtomicInteger lost = new AtomicInteger();
+            assertTrue(againIfLost(() -> writer.leave(e1), lost));
+            Entry e2 = againIfLost(() -> writer.join(election, "after", a), lost);
+            assertTrue(lost.get() <= 1, lost + " transactions lost to dead connections");
             List<Queue> seen = r.until(q -> q.entries().equals(List.of(e2)), Duration.ofSeconds(20));
             for (int i = 1; i < seen.size(); i++) {
                 assertTrue(seen.get(i).revision() >= seen.get(i - 1).revision(), "an older queue after a newer one: " + seen);
