@@ -3,6 +3,7 @@ package io.leadership;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.testing.Await;
+import io.leadership.testing.Threads;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -37,9 +38,7 @@ class EventThreadsTest {
     }
 
     private static Set<Thread> eventThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("leadership-events-") && t.isAlive())
-                .collect(Collectors.toSet());
+        return Threads.alive().stream().filter(t -> t.getName().startsWith("leadership-events-")).collect(Collectors.toSet());
     }
 
     /** Waiting for a delivery: parked in the pool's queue, not running or leaving. */
