@@ -93,8 +93,10 @@ public interface Store extends io.leadership.Store {
      * but the last one delivered is always the store's latest. The watch resumes by itself after
      * connection loss, compaction or a store whose history started again, and then delivers the
      * store's current queue. Problems it survived are reported through
-     * {@link QueueListener#onError}. Callbacks for one watch never run concurrently.
-     * Each call may open a watch of its own: {@code leadership-api} shares one per election and
+     * {@link QueueListener#onError}. Callbacks for one watch never run concurrently. They may run
+     * on the store client's own event thread (ZooKeeper's, which also completes
+     * {@link #awaitGone}), so a listener must return at once and never block: the API's own only
+     * hand the queue on. Each call may open a watch of its own: {@code leadership-api} shares one per election and
      * store client among its followers.
      */
     Watch watch(String election, QueueListener listener);

@@ -263,9 +263,9 @@ public final class ZooKeeperStore implements Store {
     }
 
     /**
-     * A persistent recursive watch of the election's node, with a watcher and a lane of its own
-     * (not shared with other watches of the election); see {@link ZooKeeperWatch} for how order,
-     * values and revisions are guaranteed.
+     * A persistent recursive watch of the election's node, with a watcher of its own (not shared
+     * with other watches of the election) whose listener is called on ZooKeeper's event thread;
+     * see {@link ZooKeeperWatch} for how order, values and revisions are guaranteed.
      */
     @Override
     public Watch watch(String election, QueueListener listener) {

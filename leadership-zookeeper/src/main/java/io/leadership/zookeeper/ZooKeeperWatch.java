@@ -47,11 +47,13 @@ import org.slf4j.LoggerFactory;
  *     again yields its true, lower revision.
  * </ul>
  * Replies and events are handled on ZooKeeper's event thread, where they arrive in the session's
- * order, and each queue is handed, in that order, to the watch's lane: drained by one of the
- * store's threads at a time and keeping only the latest queue, so the listener's calls never
- * overlap, end on the latest queue, and a slow listener delays neither ZooKeeper's event thread
- * (which also completes the candidates' {@code awaitGone}) nor any other watch. A queue equal to
- * the last one is delivered only after an error. Nothing is delivered once the watch is closed.
+ * order, and each queue is handed, in that order, to the watch's lane, which keeps only the latest
+ * queue. The thread that finds the lane idle drains it itself, after leaving this watch's lock:
+ * mostly ZooKeeper's event thread, so a change reaches the listener with no thread hop (the
+ * listener must not block: {@link io.leadership.spi.Store#watch}). A thread that finds it busy
+ * leaves its queue to the one draining, so the listener's calls never overlap and end on the
+ * latest queue. A queue equal to the last one is delivered only after an error. Nothing is
+ * delivered once the watch is closed.
  */
 final class ZooKeeperWatch implements Watcher, Watch {
 
@@ -77,7 +79,7 @@ final class ZooKeeperWatch implements Watcher, Watch {
     private Queue current; // the last queue handed to the lane
     private boolean owed = true; // a queue even if equal to the last: none handed yet, or an error since
     // the lane, guarded by this too
-    private boolean delivering; // one of the store's threads drains the lane
+    private boolean delivering; // a thread drains the lane
     private Queue pendingQueue;
     private final ArrayDeque<StoreException> pendingErrors = new ArrayDeque<>();
 
@@ -158,6 +160,7 @@ final class ZooKeeperWatch implements Watcher, Watch {
             changed = true;
             deliverWhenRead();
         }
+        flush();
     }
 
     /** Starts a Curator call on the store's threads; a call that fails to start is reported like a failed one. */
@@ -170,14 +173,17 @@ final class ZooKeeperWatch implements Watcher, Watch {
     }
 
     /** No election node and no right to create it: an empty queue at the last revision seen. */
-    private synchronized void emptyWithoutParent(long gen) {
-        if (closed || gen != generation) {
-            return;
+    private void emptyWithoutParent(long gen) {
+        synchronized (this) {
+            if (closed || gen != generation) {
+                return;
+            }
+            listing = false;
+            entries.clear();
+            changed = true;
+            deliverWhenRead();
         }
-        listing = false;
-        entries.clear();
-        changed = true;
-        deliverWhenRead();
+        flush();
     }
 
     /**
@@ -215,6 +221,7 @@ final class ZooKeeperWatch implements Watcher, Watch {
             changed = true;
             deliverWhenRead();
         }
+        flush();
     }
 
     /**
@@ -257,6 +264,7 @@ final class ZooKeeperWatch implements Watcher, Watch {
                 }
             }
         }
+        flush();
     }
 
     /** A problem the watch survives: report it; the store's next RECONNECTED, or a retry, reads again. */
@@ -284,16 +292,18 @@ final class ZooKeeperWatch implements Watcher, Watch {
         problem(new StoreException(ZooKeeperStore.NAME, "watch", election, message, null));
     }
 
-    /** Tells the listener, in the order of the events (under this watch's lock). */
-    private synchronized void problem(StoreException error) {
-        if (closed) {
-            return;
+    /** Tells the listener, in the order of the events. */
+    private void problem(StoreException error) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (pendingErrors.size() < MAX_PENDING_ERRORS) {
+                pendingErrors.add(error);
+            }
+            owed = true; // the watch "resumes and then delivers the current queue" (QueueListener.onError)
         }
-        if (pendingErrors.size() < MAX_PENDING_ERRORS) {
-            pendingErrors.add(error);
-        }
-        owed = true; // the watch "resumes and then delivers the current queue" (QueueListener.onError)
-        drain();
+        flush();
     }
 
     /** Hands the queue to the lane, in store order (under this watch's lock), unless it is the last one again. */
@@ -304,19 +314,29 @@ final class ZooKeeperWatch implements Watcher, Watch {
         }
         current = queue;
         owed = false;
-        pendingQueue = queue; // replaces one not delivered yet
-        drain();
+        pendingQueue = queue; // replaces one not delivered yet; the caller flushes after leaving the lock
     }
 
-    /** Starts a drain of the lane on the store's threads unless one runs (under this watch's lock). */
-    private void drain() {
-        if (!delivering && !closed) {
+    /**
+     * Drains the lane on the calling thread unless another thread drains it. Never under this
+     * watch's lock, which a listener may need (to close the watch): an error reported under it
+     * (a failed reply) is drained on the store's threads instead.
+     */
+    private void flush() {
+        synchronized (this) {
+            if (delivering || closed || pendingQueue == null && pendingErrors.isEmpty()) {
+                return;
+            }
             delivering = true;
-            store.execute(this::drainNow);
+        }
+        if (Thread.holdsLock(this)) {
+            store.execute(this::drain);
+        } else {
+            drain();
         }
     }
 
-    private void drainNow() {
+    private void drain() {
         while (true) {
             Queue queue;
             StoreException error;

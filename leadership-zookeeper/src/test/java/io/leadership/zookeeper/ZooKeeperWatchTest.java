@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.leadership.Follower;
+import io.leadership.Subscribers;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Every {@code Store.watch} of an election has a ZooKeeper watch of its own (sharing is
  * {@code leadership-api}'s): several on one store each get every change, closing one leaves the
- * others working, and a slow listener delays no other watch and no candidate's hand-off.
+ * others working, and queues reach listeners on ZooKeeper's event thread, so a follower's stuck
+ * subscriber (on a delivery thread of its own) delays no other follower and no candidate's hand-off.
  * Requests are counted by Curator's tracer on the store's own client: each is an operation the
  * server answered.
  */
@@ -112,13 +116,24 @@ class ZooKeeperWatchTest {
     }
 
     @Test
-    void aListenerThatBlocksDelaysNeitherAnotherWatchNorACandidatesHandOff() throws Exception {
+    void aFollowerWhoseSubscriberBlocksDelaysNeitherAnotherFollowerNorACandidatesHandOff() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocked = new CountDownLatch(1);
-        QueueRecorder slow = new QueueRecorder() { // blocks on its first non-empty queue until released
+        List<String> threads = new CopyOnWriteArrayList<>();
+        QueueRecorder direct = new QueueRecorder() {
             @Override
             protected void onQueueHook(Queue queue) {
-                if (!queue.entries().isEmpty() && blocked.getCount() > 0) {
+                threads.add(Thread.currentThread().getName());
+            }
+        };
+        List<List<String>> seenBySlow = new CopyOnWriteArrayList<>();
+        List<List<String>> seenByFast = new CopyOnWriteArrayList<>();
+        // Both followers share the election's one watch on this client (leadership-api's), whose
+        // queues reach them on ZooKeeper's event thread: the stuck subscriber holds only a delivery thread.
+        try (Watch watch = store.watch(key, direct); Follower slow = Follower.create(store, key); Follower fast = Follower.create(store, key)) {
+            slow.followParticipants().subscribe(Subscribers.each(ids -> {
+                seenBySlow.add(ids);
+                if (!ids.isEmpty() && blocked.getCount() > 0) {
                     blocked.countDown();
                     try {
                         release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -126,43 +141,41 @@ class ZooKeeperWatchTest {
                         Thread.currentThread().interrupt();
                     }
                 }
-            }
-        };
-        QueueRecorder fast = new QueueRecorder();
-        try (Watch slowWatch = store.watch(key, slow); Watch fastWatch = store.watch(key, fast)) {
-            assertEquals(List.of(), fast.next(WAIT).entries());
+            }));
+            fast.followParticipants().subscribe(Subscribers.each(seenByFast::add));
+            assertEquals(List.of(), direct.next(WAIT).entries());
+            assertTrue(threads.stream().allMatch(t -> t.endsWith("-EventThread")),
+                    "queues are delivered on ZooKeeper's event thread, with no hop: " + threads);
             List<Lease> leases = new ArrayList<>();
             List<Entry> joined = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 leases.add(done(joiner.grant(server.get().ttl(), LeaseListener.NONE)));
                 joined.add(done(joiner.join(key, "c" + i, leases.get(i))));
-                List<Entry> now = List.copyOf(joined);
-                Await.until("the other watch seeing join " + i, WAIT, () -> now.equals(fast.lastEntries()));
+                List<String> now = joined.stream().map(Entry::value).toList();
+                Await.until("the other follower seeing join " + i, WAIT, () -> now.equals(last(seenByFast)));
             }
-            Await.until("the slow listener blocking", WAIT, () -> blocked.getCount() == 0);
-            // the second candidate waits on the store's client, whose event thread also serves the watches
+            Await.until("the slow subscriber blocking", WAIT, () -> blocked.getCount() == 0);
+            // a candidate waits on the same client, whose event thread serves the watch
             CompletableFuture<Void> headGone = store.awaitGone(key, joined.get(0));
             assertTrue(done(joiner.leave(joined.remove(0))));
             done(headGone);
-            List<Entry> expected = List.copyOf(joined);
-            Await.until("the other watch seeing the leave", WAIT, () -> expected.equals(fast.lastEntries()));
-            QueueRecorder late = new QueueRecorder();
-            try (Watch lateWatch = store.watch(key, late)) {
-                assertEquals(expected, late.next(WAIT).entries(), "a watch opened now starts with the current queue");
-            }
-            assertEquals(1, slow.all.stream().filter(q -> !q.entries().isEmpty()).count(), "the slow listener is still blocked");
+            List<String> expected = joined.stream().map(Entry::value).toList();
+            Await.until("the other follower seeing the leave", WAIT, () -> expected.equals(last(seenByFast)));
+            assertEquals(1, seenBySlow.stream().filter(ids -> !ids.isEmpty()).count(), "the slow subscriber is still blocked");
 
             release.countDown();
-            Await.until("the slow listener ending on the latest queue", WAIT, () -> expected.equals(slow.lastEntries()));
-            assertTrue(slow.all.size() <= 3, "the slow listener's queues were conflated: " + slow.all);
-            assertFalse(slow.overlapped());
-            assertFalse(fast.overlapped());
-            slow.assertInOrder();
-            fast.assertInOrder();
+            Await.until("the slow subscriber ending on the latest participants", WAIT, () -> expected.equals(last(seenBySlow)));
+            assertTrue(threads.stream().allMatch(t -> t.endsWith("-EventThread")), threads.toString());
+            assertFalse(direct.overlapped());
+            direct.assertInOrder();
             for (Lease lease : leases) {
                 done(lease.revoke());
             }
         }
+    }
+
+    private static List<String> last(List<List<String>> seen) {
+        return seen.isEmpty() ? null : seen.get(seen.size() - 1);
     }
 
     @Test
