@@ -1,5 +1,6 @@
 package io.leadership.consul;
 
+import io.leadership.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -258,7 +259,12 @@ public final class ConsulStoreBuilder {
     }
 
     /** Creates the store. It does not contact the agent; the first operation does. */
-    public ConsulStore build() {
+    public Store build() {
+        return backend();
+    }
+
+    /** As {@link #build()}, typed with the operations the campaign runs: for the address provider and tests. */
+    ConsulStore backend() {
         List<ConsulSettings.Agent> list = agents != null ? agents : List.of(new ConsulSettings.Agent(host, port));
         return new ConsulStore(new ConsulSettings(list, https, token, keyStores, caFile, lockDelay, sessionName,
                 requestTimeout, watchWait, maxConnections, sessionTtlMin));

@@ -38,7 +38,7 @@ public final class ConsulStoreProvider implements StoreProvider {
 
     @Override
     public Store connect(URI address) {
-        return builder(address).build();
+        return builder(address).backend();
     }
 
     /** The builder an address stands for; throws IllegalArgumentException naming the bad part. */

@@ -73,7 +73,7 @@ class ConsulAclTest {
     @Test
     void aTokenWithKeyPrefixAndSessionWriteElectsAndFollowsAndTravelsOnlyInAHeader() throws Exception {
         try (CountingProxy proxy = new CountingProxy(consul.httpPort());
-             Store store = builder(proxy.port()).token(electionToken).build();
+             Store store = builder(proxy.port()).token(electionToken).backend();
              Session session = Session.open(store, Duration.ofSeconds(2));
              Candidate a = Candidate.create(session, "acl/e", "a");
              Follower f = Follower.create(store, "acl/e")) {
@@ -96,7 +96,7 @@ class ConsulAclTest {
 
     @Test
     void withoutATokenGrantFailsWithPermissionDenied() {
-        try (Store store = builder(consul.httpPort()).build()) {
+        try (Store store = builder(consul.httpPort()).backend()) {
             StoreException e = failure(store.grant(Duration.ofSeconds(2), LeaseListener.NONE));
             assertEquals("grant", e.operation());
             assertTrue(e.getMessage().contains("permission denied") && e.getMessage().contains("check the ACL token"), e.getMessage());
@@ -106,7 +106,7 @@ class ConsulAclTest {
 
     @Test
     void aTokenWithoutKeyWriteFailsToJoinNamingTheElection() throws Exception {
-        try (Store store = builder(consul.httpPort()).token(sessionOnlyToken).build()) {
+        try (Store store = builder(consul.httpPort()).token(sessionOnlyToken).backend()) {
             Lease lease = store.grant(Duration.ofSeconds(2), LeaseListener.NONE).get(15, TimeUnit.SECONDS);
             StoreException e = failure(store.join("acl/e2", "v", lease));
             assertEquals("join", e.operation());
@@ -119,7 +119,7 @@ class ConsulAclTest {
 
     @Test
     void aWrongTokenFailsNamingTheOperationAndElection() {
-        try (Store store = builder(consul.httpPort()).token("not-the-token").build()) {
+        try (Store store = builder(consul.httpPort()).token("not-the-token").backend()) {
             StoreException e = failure(store.join("acl/e3", "v", new UnknownLease("00000000-0000-4000-8000-000000000000", Duration.ofSeconds(2))));
             assertEquals("join", e.operation());
             assertEquals("acl/e3", e.key());

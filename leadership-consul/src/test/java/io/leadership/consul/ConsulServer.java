@@ -126,7 +126,7 @@ public final class ConsulServer implements StoreServer {
     /** A store on the addresses, with timeouts for tests: 3 s per request, 5 s per blocking query. */
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
-        return builder(addresses.get(0)).build();
+        return builder(addresses.get(0)).backend();
     }
 
     /** The builder {@link #connect(List)} uses, to adjust before building. */

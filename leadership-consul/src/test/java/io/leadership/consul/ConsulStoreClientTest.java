@@ -57,7 +57,7 @@ class ConsulStoreClientTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (Store store = builder(port).build()) {
+        try (Store store = builder(port).backend()) {
             StoreException e = assertInstanceOf(StoreException.class,
                     failure(store.leave(new Entry("elections/x/s", "v", 1, "s"))));
             assertEquals("leave", e.operation());
@@ -71,7 +71,7 @@ class ConsulStoreClientTest {
         Set<Thread> before = consulThreads();
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-close").start()) {
             // A long wait: only aborting the blocking queries can make close() prompt.
-            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
+            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).backend();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             await(store.join("a", "v", lease));
             QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
@@ -125,7 +125,7 @@ class ConsulStoreClientTest {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         root.addHandler(handler);
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-killed").start()) {
-            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build();
+            Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).backend();
             Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
@@ -153,7 +153,7 @@ class ConsulStoreClientTest {
     @Test
     void closingAWatchAbortsItsBlockingQuery() throws Exception {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-abort").start();
-             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).build()) {
+             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).backend()) {
             QueueRecorder r = new QueueRecorder();
             Watch w = store.watch("k", r);
             assertEquals(List.of(), r.next().entries());
@@ -168,7 +168,7 @@ class ConsulStoreClientTest {
     @Test
     void aWatchReportsAnOutageBacksOffAndDeliversTheCurrentStateAfterIt() throws Exception {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-outage").start();
-             Store store = builder(consul.httpPort()).build()) {
+             Store store = builder(consul.httpPort()).backend()) {
             Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
             Entry e1 = await(store.join("k", "one", lease));
             QueueRecorder r = new QueueRecorder();
@@ -204,7 +204,7 @@ class ConsulStoreClientTest {
                 sleep(200);
             }
             return Answer.of(10, new Key("a", 10, "a", "A"));
-        }); Store store = builder(agent.port()).build()) {
+        }); Store store = builder(agent.port()).backend()) {
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("parent/election", r)) {
                 assertEquals(List.of("A"), r.next().values());
@@ -224,7 +224,7 @@ class ConsulStoreClientTest {
             }
             // A new cluster: a key never seen, created below the revision already delivered.
             return Answer.of(5, new Key("s2", 5, "s2", "restored"));
-        }); Store store = builder(agent.port()).build()) {
+        }); Store store = builder(agent.port()).backend()) {
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue old = r.next();
@@ -262,7 +262,7 @@ class ConsulStoreClientTest {
             }
             sleep(200);
             return Answer.of(12, new Key("a", 4, "a", "A"), new Key("c", 12, "c", "C"));
-        }); Store store = builder(agent.port()).build()) {
+        }); Store store = builder(agent.port()).backend()) {
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(10, r.next().revision());
@@ -284,7 +284,7 @@ class ConsulStoreClientTest {
             }
             return Answer.of(7, new Key("free", 3, null, "nobody"), new Key("s1", 6, "s1", "one"),
                     new Key("inner/s2", 2, "s2", "nested"), new Key("s3", 5, "s3", "three"));
-        }); Store store = builder(agent.port()).build()) {
+        }); Store store = builder(agent.port()).backend()) {
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 Queue q = r.next();
@@ -296,7 +296,7 @@ class ConsulStoreClientTest {
     @Test
     void anAgentAnsweringIndexZeroCannotMakeTheWatchSpin() throws Exception {
         try (ScriptedAgent agent = new ScriptedAgent("k", n -> Answer.of(0));
-             Store store = builder(agent.port()).build()) {
+             Store store = builder(agent.port()).backend()) {
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(), r.next().entries());

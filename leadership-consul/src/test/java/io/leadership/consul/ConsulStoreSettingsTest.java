@@ -23,7 +23,7 @@ class ConsulStoreSettingsTest {
 
     @Test
     void ttlOutsideConsulsRangeIsRefusedBeforeAnyRequest() {
-        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
+        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).backend()) {
             refused("ttl 9 s is outside the range consul accepts: 10 s to 24 h", () -> s.grant(Duration.ofSeconds(9), LeaseListener.NONE));
             refused("ttl 86401 s", () -> s.grant(Duration.ofSeconds(86401), LeaseListener.NONE));
             refused("not a multiple of 1 s", () -> s.grant(Duration.ofMillis(10500), LeaseListener.NONE));
@@ -95,16 +95,16 @@ class ConsulStoreSettingsTest {
 
     @Test
     void severalAgentsAreTriedInTurn() {
-        try (ConsulStore three = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1:1,127.0.0.1:2,localhost?tls=true")).build()) {
+        try (ConsulStore three = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1:1,127.0.0.1:2,localhost?tls=true")).backend()) {
             assertEquals("https://127.0.0.1:1, https://127.0.0.1:2, https://localhost:8501", three.agent());
         }
     }
 
     @Test
     void portsDefaultToConsulsHttpAndHttpsPorts() {
-        try (ConsulStore plain = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1")).build();
-             ConsulStore tls = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1?tls=true")).build();
-             ConsulStore v6 = ConsulStoreProvider.builder(URI.create("consul://[::1]:8600")).build()) {
+        try (ConsulStore plain = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1")).backend();
+             ConsulStore tls = ConsulStoreProvider.builder(URI.create("consul://127.0.0.1?tls=true")).backend();
+             ConsulStore v6 = ConsulStoreProvider.builder(URI.create("consul://[::1]:8600")).backend()) {
             assertEquals("http://127.0.0.1:8500", plain.agent());
             assertEquals("https://127.0.0.1:8501", tls.agent());
             assertEquals("http://[::1]:8600", v6.agent());
@@ -113,7 +113,7 @@ class ConsulStoreSettingsTest {
 
     @Test
     void malformedKeysAreRefusedSynchronously() {
-        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).build()) {
+        try (Store s = ConsulStore.builder().address("127.0.0.1", 1).backend()) {
             UnknownLease lease = new UnknownLease("5e55104e-0000-4000-8000-000000000001", Duration.ofSeconds(10));
             refused("malformed key '/leading'", () -> s.join("/leading", "v", lease));
             refused("malformed key 'a//b/s'", () -> s.leave(new Entry("a//b/s", "v", 1, "s")));

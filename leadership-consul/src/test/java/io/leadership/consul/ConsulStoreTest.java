@@ -71,7 +71,7 @@ class ConsulStoreTest {
     @Test
     void waitsOfOneStoreShareOneLoopAndCancellingTheLastEndsIt() throws Exception {
         // Queries that wait 60 s: the loop ending within 10 s of the cancel shows that it was aborted.
-        Store s = server.get().builder(server.get().addresses().get(0)).watchWait(Duration.ofSeconds(60)).build();
+        Store s = server.get().builder(server.get().addresses().get(0)).watchWait(Duration.ofSeconds(60)).backend();
         stores.add(s);
         Lease one = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
         Lease two = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
@@ -104,7 +104,7 @@ class ConsulStoreTest {
      */
     @Test
     void oneBlockingQueryServesWatchesAndWaitsUnderUnrelatedParents() throws Exception {
-        Store s = server.get().builder(server.get().addresses().get(0)).maxConnections(1).build();
+        Store s = server.get().builder(server.get().addresses().get(0)).maxConnections(1).backend();
         stores.add(s);
         String tag = Long.toString(System.nanoTime(), 36);
         String a = "a" + tag + "/e";
@@ -440,7 +440,7 @@ class ConsulStoreTest {
     @Test
     void joinAndLeaveAreOneRoundTripEach() throws Exception {
         try (var proxy = new io.leadership.consul.agent.CountingProxy(server.get().addresses().get(0).getPort());
-             Store s = server.get().builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).build()) {
+             Store s = server.get().builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).backend()) {
             Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
             Entry[] joined = new Entry[1];
             assertEquals(1, requestsTo(proxy, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));

@@ -90,7 +90,7 @@ class ConsulStoreTlsTest {
     @Test
     void aClientCertificateAndAPemCaFileElect() throws Exception {
         try (ConsulStore store = withClientCertificate()
-                .caFile(certs.ca).sessionTtlMin(Duration.ofSeconds(1)).build()) {
+                .caFile(certs.ca).sessionTtlMin(Duration.ofSeconds(1)).backend()) {
             assertEquals("https://127.0.0.1:" + port(), store.agent());
             electsOverHttps(store);
         }
@@ -112,7 +112,7 @@ class ConsulStoreTlsTest {
      */
     @Test
     void withoutAClientCertificateTheAgentRefuses() {
-        try (Store store = ConsulStore.builder().address("127.0.0.1", port()).caFile(certs.ca).build()) {
+        try (Store store = ConsulStore.builder().address("127.0.0.1", port()).caFile(certs.ca).backend()) {
             Throwable e = refused(store);
             assertTrue(e.getMessage().contains("cannot reach the agent at https://127.0.0.1:" + port()), e.getMessage());
             Throwable root = e;
@@ -157,7 +157,7 @@ class ConsulStoreTlsTest {
                 ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password).caFile(certs.impostorCa),
                 ConsulStore.builder().address("127.0.0.1", port()).clientCertificate(certs.clientP12, certs.password)
                         .trustStore(certs.impostorTrustP12, certs.password))) {
-            try (Store store = b.build()) {
+            try (Store store = b.backend()) {
                 Throwable e = refused(store);
                 assertTrue(e.getMessage().startsWith("consul leave on 'tls/k/s' failed: cannot reach the agent at https://127.0.0.1:" + port()
                         + ": javax.net.ssl.SSLHandshakeException: PKIX path validation failed"), e.getMessage());

@@ -1,5 +1,6 @@
 package io.leadership.etcd;
 
+import io.leadership.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,7 +164,12 @@ public final class EtcdStoreBuilder {
      * Makes the store. It connects lazily: an unreachable cluster is reported by the first
      * operation, which fails with a {@link io.leadership.StoreException} naming the endpoints.
      */
-    public EtcdStore build() {
+    public Store build() {
+        return backend();
+    }
+
+    /** As {@link #build()}, typed with the operations the campaign runs: for the address provider and tests. */
+    EtcdStore backend() {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no etcd endpoint given; call endpoints(\"host:2379\", ...)");
         }

@@ -18,6 +18,6 @@ public final class EtcdStoreProvider implements StoreProvider {
 
     @Override
     public Store connect(URI address) {
-        return EtcdAddress.parse(address).build();
+        return EtcdAddress.parse(address).backend();
     }
 }

@@ -69,7 +69,7 @@ class EtcdAddressTest {
     void addressParametersReachTheSettings() {
         EtcdStoreBuilder builder = EtcdAddress.parse(URI.create(
                 "etcd://h1:1,h2?requestTimeout=1500ms&connectTimeout=1m&namespace=a%2Fb/&user=u&password=p%2Bq+r"));
-        try (EtcdStore store = builder.build()) {
+        try (EtcdStore store = builder.backend()) {
             assertEquals("etcd store on h1:1,h2:2379", store.toString());
         }
         assertEquals(Duration.ofMillis(1500), EtcdAddress.duration("x", "1500ms"));

@@ -185,7 +185,7 @@ public final class EtcdServer implements StoreServer, BeforeAllCallback, AfterAl
                 .keepaliveTime(Duration.ofSeconds(10))
                 .keepaliveTimeout(Duration.ofSeconds(2));
         settings.accept(builder);
-        return builder.build();
+        return builder.backend();
     }
 
     /** The address of a client with {@link #connect(List)}'s settings, for candidates in other JVMs. */

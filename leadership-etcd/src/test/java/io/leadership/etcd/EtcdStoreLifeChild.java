@@ -32,7 +32,7 @@ public final class EtcdStoreLifeChild {
             Set<Thread> withProxy = Set.copyOf(Thread.getAllStackTraces().keySet());
             for (int cycle = 1; cycle <= cycles; cycle++) {
                 EtcdStore store = EtcdStore.builder()
-                        .endpoints(List.of(proxy.address().getHostString() + ":" + proxy.address().getPort())).build();
+                        .endpoints(List.of(proxy.address().getHostString() + ":" + proxy.address().getPort())).backend();
                 Lease lease = get(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
                 proxy.blackhole();
                 CompletableFuture<Lease> retried = store.grant(Duration.ofSeconds(10), LeaseListener.NONE);

@@ -183,7 +183,7 @@ class EtcdTlsTest {
     void plainHttpToTheTlsPortIsRefused() {
         InetSocketAddress a = etcd.addresses().get(0);
         Store store = open(EtcdStore.builder().endpoints("http://" + a.getHostString() + ":" + a.getPort())
-                .connectTimeout(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(2)).build());
+                .connectTimeout(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(2)).backend());
         StoreException e = assertInstanceOf(StoreException.class, failure(store.grant(Duration.ofSeconds(5), LeaseListener.NONE)));
         assertEquals("grant", e.operation());
         assertTrue(e.getMessage().startsWith("etcd grant"), e.getMessage());

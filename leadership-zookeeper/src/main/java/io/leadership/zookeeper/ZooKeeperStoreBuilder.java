@@ -1,5 +1,6 @@
 package io.leadership.zookeeper;
 
+import io.leadership.Store;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -286,7 +287,12 @@ public final class ZooKeeperStoreBuilder {
     }
 
     /** Starts the store's client (without waiting for a connection) and returns the store. */
-    public ZooKeeperStore build() {
+    public Store build() {
+        return backend();
+    }
+
+    /** As {@link #build()}, typed with the operations the campaign runs: for the address provider and tests. */
+    ZooKeeperStore backend() {
         if (connectString == null) {
             throw new IllegalArgumentException("ZooKeeper connect string not set; expected host:port[,host:port...], e.g. localhost:2181");
         }

@@ -17,6 +17,6 @@ public final class ZooKeeperStoreProvider implements StoreProvider {
 
     @Override
     public Store connect(URI address) {
-        return ZooKeeperAddress.parse(address).build();
+        return ZooKeeperAddress.parse(address).backend();
     }
 }

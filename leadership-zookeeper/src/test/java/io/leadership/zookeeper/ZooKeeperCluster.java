@@ -70,7 +70,7 @@ public final class ZooKeeperCluster implements ClusterServer {
                 .connectString(ZooKeeperServer.connectString(addresses))
                 .connectionTimeout(Duration.ofSeconds(4))
                 .sessionTimeout(TTL)
-                .build();
+                .backend();
     }
 
     @Override

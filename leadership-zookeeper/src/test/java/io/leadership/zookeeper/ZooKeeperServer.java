@@ -49,7 +49,7 @@ public final class ZooKeeperServer implements StoreServer {
 
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
-        return builder(addresses).build();
+        return builder(addresses).backend();
     }
 
     /**

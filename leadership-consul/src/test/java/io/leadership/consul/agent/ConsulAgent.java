@@ -70,7 +70,7 @@ public final class ConsulAgent extends ConsulProcess implements StoreServer {
 
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
-        return builder(addresses).build();
+        return (Store) builder(addresses).build();
     }
 
     @Override

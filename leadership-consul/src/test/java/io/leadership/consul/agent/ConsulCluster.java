@@ -131,7 +131,7 @@ public final class ConsulCluster implements ClusterServer {
 
     @Override
     public Store connect(List<InetSocketAddress> addresses) {
-        return builder(addresses).build();
+        return (Store) builder(addresses).build();
     }
 
     @Override
