@@ -63,7 +63,7 @@ public final class ConsulStore implements Store {
 
     static final String NAME = "consul";
     /** Consul's own default session TTL limits: 10 s ({@code session_ttl_min}) to 24 h, whole seconds. */
-    public static final TtlRange TTL_RANGE = new TtlRange(Duration.ofSeconds(10), Duration.ofSeconds(86400), Duration.ofSeconds(1));
+    static final TtlRange TTL_RANGE = new TtlRange(Duration.ofSeconds(10), Duration.ofSeconds(86400), Duration.ofSeconds(1));
     private static final int OPERATION_THREADS = 16;
     private static final int LEASE_THREADS = 2;
     /** The threads that send ordinary (not blocking) requests, each needing at most one connection at a time. */
@@ -138,7 +138,7 @@ public final class ConsulStore implements Store {
     }
 
     /** The agent this store talks to, e.g. {@code http://127.0.0.1:8500}; several joined by ", ". */
-    public String agent() {
+    String agent() {
         return settings.agentUrl();
     }
 

@@ -61,7 +61,7 @@ public final class EtcdStore implements Store {
      * rounded up: 2 s with the default 1 s election timeout) to that minimum, so shorter TTLs are
      * rejected rather than silently lengthened. The maximum is etcd's own (9 000 000 000 s).
      */
-    public static final TtlRange TTL_RANGE =
+    static final TtlRange TTL_RANGE =
             new TtlRange(Duration.ofSeconds(2), Duration.ofSeconds(9_000_000_000L), Duration.ofSeconds(1));
 
     private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);

@@ -91,7 +91,7 @@ public final class ZooKeeperStore implements Store {
      * Lease TTLs asked for: 100 ms to 24 h in steps of 1 ms. The server grants a session timeout
      * within its own bounds (by default 2 to 20 × tickTime), reported by {@link Lease#ttl()}.
      */
-    public static final TtlRange TTL_RANGE = new TtlRange(Duration.ofMillis(100), Duration.ofHours(24), Duration.ofMillis(1));
+    static final TtlRange TTL_RANGE = new TtlRange(Duration.ofMillis(100), Duration.ofHours(24), Duration.ofMillis(1));
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();

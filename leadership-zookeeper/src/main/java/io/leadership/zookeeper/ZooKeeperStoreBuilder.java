@@ -132,7 +132,7 @@ public final class ZooKeeperStoreBuilder {
     /**
      * The session timeout of the store's own client, which serves get, watch and delete (leases
      * have sessions of their own, with the lease TTL as timeout). The server negotiates it into
-     * its range (2 to 20 ticks by default). Within {@link ZooKeeperStore#TTL_RANGE}; default 30 s.
+     * its range (2 to 20 ticks by default). 100 ms to 24 h; default 30 s.
      */
     public ZooKeeperStoreBuilder sessionTimeout(Duration timeout) {
         this.sessionTimeout = checkRange("session timeout", timeout, ZooKeeperStore.TTL_RANGE.min(), ZooKeeperStore.TTL_RANGE.max());
