@@ -21,7 +21,7 @@ import org.apache.zookeeper.data.ACL;
  *         .connectString("zk1:2181,zk2:2181,zk3:2181")
  *         .namespace("myapp")                       // optional chroot
  *         .digest("elector", "secret")              // optional credentials
- *         .keyAcl(ZooDefs.Ids.CREATOR_ALL_ACL)      // optional ACL of election keys
+ *         .keyAcl(KeyAcl.creator())                 // optional ACL of election keys
  *         .trustedCertificates(Path.of("ca.pem"))   // optional TLS: the CAs of the servers' certificates
  *         .clientCertificate(null, Path.of("client.pem")) // optional: key + certificate chain, one PEM file
  *         .build();
@@ -149,7 +149,7 @@ public final class ZooKeeperStoreBuilder {
 
     /**
      * Authenticates every session with ZooKeeper's {@code digest} scheme as {@code user}. Keys
-     * created with {@link org.apache.zookeeper.ZooDefs.Ids#CREATOR_ALL_ACL} then belong to that user.
+     * created with {@link KeyAcl#creator()} then belong to that user.
      */
     public ZooKeeperStoreBuilder digest(String user, String password) {
         if (user == null || user.isEmpty() || user.contains(":")) {
