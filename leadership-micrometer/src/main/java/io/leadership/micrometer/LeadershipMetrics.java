@@ -23,7 +23,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -67,7 +66,8 @@ import java.util.function.IntSupplier;
  * so add a candidate before it runs for election to count its first term. A candidate's meters are
  * removed from every registry once it has stopped (its {@link Candidate#terms()} completed), a
  * follower's and a session's once closed; a later source with the same tags replaces the meters
- * of an earlier one that is still being removed. Thread-safe.
+ * of an earlier one that is still being removed. Thread-safe. A null argument fails with an
+ * {@link IllegalArgumentException} naming it.
  *
  * <p>The {@code id} tag makes one time series per id: leave it out ({@link #withoutIdTag()}) when
  * ids change with every restart (such as {@code <host>-<pid>}), as every registry keeps each
@@ -111,8 +111,8 @@ public final class LeadershipMetrics implements MeterBinder {
 
     /** Meters of a session's lease, tagged {@code name=session} and {@code id}; removed once it is closed. */
     public LeadershipMetrics session(Session session, String id) {
-        Objects.requireNonNull(session, "session must not be null");
-        Tags tags = tags(SESSION, Objects.requireNonNull(id, "id must not be null"));
+        required(session, "session");
+        Tags tags = tags(SESSION, required(id, "id"));
         return add((registry, source) -> {
             source.register(registry, r -> TimeGauge.builder("leadership.lease.margin", session, TimeUnit.NANOSECONDS,
                             s -> s.leaseMargin().toNanos())
@@ -127,7 +127,7 @@ public final class LeadershipMetrics implements MeterBinder {
 
     /** Meters of a candidate, tagged with its election's name and its id; removed once it has stopped. */
     public LeadershipMetrics candidate(Candidate candidate) {
-        Objects.requireNonNull(candidate, "candidate must not be null");
+        required(candidate, "candidate");
         Tags tags = tags(candidate.key(), candidate.id());
         return add((registry, source) -> {
             source.register(registry, r -> Gauge.builder("leadership.leader", candidate, c -> c.isLeader() ? 1 : 0).tags(tags)
@@ -156,8 +156,8 @@ public final class LeadershipMetrics implements MeterBinder {
 
     /** Meters of a follower, tagged with its election's name and {@code id} (whoever follows); removed once it is closed. */
     public LeadershipMetrics follower(Follower follower, String id) {
-        Objects.requireNonNull(follower, "follower must not be null");
-        Tags tags = tags(follower.key(), Objects.requireNonNull(id, "id must not be null"));
+        required(follower, "follower");
+        Tags tags = tags(follower.key(), required(id, "id"));
         return add((registry, source) -> {
             participants(registry, source, tags, () -> follower.participants().size());
             follower.errors().subscribe(Subscribers.each(error -> countError(registry, source, tags, error, false),
@@ -171,7 +171,7 @@ public final class LeadershipMetrics implements MeterBinder {
      * would make a thousand series): add one with {@link #candidate} to meter it.
      */
     public LeadershipMetrics group(ElectionGroup group) {
-        Objects.requireNonNull(group, "group must not be null");
+        required(group, "group");
         Tags tags = tags(group.group(), group.memberId());
         return add((registry, source) -> {
             source.register(registry, r -> Gauge.builder("leadership.group.owned", group, g -> g.owned().size()).tags(tags)
@@ -199,10 +199,18 @@ public final class LeadershipMetrics implements MeterBinder {
 
     @Override
     public synchronized void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry must not be null");
+        required(registry, "registry");
         registries.add(registry);
         owners.computeIfAbsent(registry, r -> new HashMap<>());
         List.copyOf(sources).forEach(source -> source.bind(registry));
+    }
+
+    /** Refuses a null argument as the rest of the API does: an IllegalArgumentException naming it. */
+    private static <T> T required(T value, String name) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        return value;
     }
 
     private Tags tags(String name, String id) {
