@@ -6,6 +6,7 @@ import io.leadership.LeaderTask;
 import io.leadership.Session;
 import io.leadership.Term;
 import io.leadership.micrometer.LeadershipMetrics;
+import io.leadership.spi.DaemonThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -45,6 +46,7 @@ import org.springframework.context.SmartLifecycle;
 public final class Election implements SmartLifecycle, ApplicationContextAware {
 
     private static final Logger log = LoggerFactory.getLogger(Election.class);
+    private static final DaemonThreads STOPPING = new DaemonThreads("leadership-stop");
 
     /**
      * How often readiness is checked. Spring's {@link ApplicationAvailability} is the state's one
@@ -223,12 +225,10 @@ public final class Election implements SmartLifecycle, ApplicationContextAware {
         }
         CompletableFuture<Void> stopped = c.stop();
         CompletableFuture<Void> done = eventsDone;
-        Thread closer = new Thread(() -> {
+        STOPPING.named("leadership-stop-" + name, () -> {
             c.close();
             (stopped.isDone() ? done : CompletableFuture.<Void>completedFuture(null)).whenComplete((v, e) -> callback.run());
-        }, "leadership-stop-" + name);
-        closer.setDaemon(true);
-        closer.start();
+        }).start();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.leadership.zookeeper;
 
+import io.leadership.spi.DaemonThreads;
 import java.io.IOException;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.utils.ZookeeperFactory;
@@ -85,10 +86,10 @@ final class AbandonableZooKeeper extends ZooKeeper {
 
     private static final int DISCONNECT_TRIES = 10;
     private static final long DISCONNECT_WAIT_MS = 500;
+    private static final DaemonThreads DISCONNECTS = new DaemonThreads("zookeeper-disconnect");
 
     private Thread disconnecting() {
-        Thread t = new Thread(cnxn::disconnect, "zookeeper-disconnect-0x" + Long.toHexString(getSessionId()));
-        t.setDaemon(true);
+        Thread t = DISCONNECTS.named("zookeeper-disconnect-0x" + Long.toHexString(getSessionId()), cnxn::disconnect);
         t.start();
         return t;
     }
