@@ -3,6 +3,7 @@ package io.leadership.consul;
 import io.leadership.consul.agent.ConsulAgent;
 import io.leadership.testing.servers.ConsulBinary;
 import io.leadership.spi.Store;
+import io.leadership.testing.ServersVersions;
 import io.leadership.testing.StoreServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,14 +26,14 @@ import org.testcontainers.utility.DockerImageName;
  * <li>the agent at {@code CONSUL_HTTP_ADDR} (with {@code CONSUL_HTTP_TOKEN}; its {@code session_ttl_min}
  *     from {@code CONSUL_SESSION_TTL_MIN}, else Consul's default 10 s). It cannot be restarted from
  *     here: the restart scenarios fail saying so;</li>
- * <li>a {@code hashicorp/consul:1.14.11} container through Testcontainers where Docker runs;</li>
+ * <li>a {@code hashicorp/consul} container of the pinned version ({@code CONSUL_VERSION} in
+ *     {@code scripts/servers.versions}) through Testcontainers where Docker runs;</li>
  * <li>otherwise the tests fail, saying what is missing.</li>
  * </ol>
  */
 public final class ConsulServer implements StoreServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulServer.class);
-    static final String IMAGE = "hashicorp/consul:1.14.11";
 
     private final ConsulAgent agent;
     private final InetSocketAddress address;
@@ -86,7 +87,8 @@ public final class ConsulServer implements StoreServer {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
+        String image = image();
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
                 .withEnv("CHECKPOINT_DISABLE", "1")
                 .withCommand("agent", "-server", "-bootstrap-expect=1", "-client=0.0.0.0", "-bind=127.0.0.1",
                         "-hcl", "disable_update_check = true", "-hcl", "session_ttl_min = \"1s\"")
@@ -94,8 +96,13 @@ public final class ConsulServer implements StoreServer {
                 .waitingFor(Wait.forHttp("/v1/status/leader").forResponsePredicate(body -> body.contains(":")));
         c.setPortBindings(List.of("127.0.0.1:" + port + ":8500"));
         c.start();
-        LOG.info("tests use the Consul container {} on 127.0.0.1:{}", IMAGE, port);
+        LOG.info("tests use the Consul container {} on 127.0.0.1:{}", image, port);
         return new ConsulServer(null, new InetSocketAddress("127.0.0.1", port), null, Duration.ofSeconds(1), c);
+    }
+
+    /** The image of the container fallback: Consul at the pin {@code scripts/build-servers} builds. */
+    static String image() {
+        return "hashicorp/consul:" + ServersVersions.pin("CONSUL_VERSION");
     }
 
     /** The child-process agent, when the tests run one. */

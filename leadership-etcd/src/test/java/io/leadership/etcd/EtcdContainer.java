@@ -4,6 +4,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import io.leadership.testing.ServersCache;
+import io.leadership.testing.ServersVersions;
 import io.leadership.testing.servers.EtcdProcess;
 import io.leadership.testing.servers.EtcdVersion;
 import java.net.InetSocketAddress;
@@ -18,18 +19,19 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * etcd in a container, for machines with a Docker engine but without the version's binary
  * (the official image of the version's patch: {@code ETCD_36_VERSION} / {@code ETCD_35_VERSION}
- * from the environment or servers.env, else the patch this project last built). The client port is bound to a fixed
+ * from the environment or servers.env, else the pin in scripts/servers.versions). The client port is bound to a fixed
  * free port of 127.0.0.1, so that {@link #restart()} (docker kill, docker start: same container,
  * same data) keeps the address clients know.
  */
 final class EtcdContainer implements AutoCloseable {
 
-    /** The patch of each version when servers.env does not name one: what scripts/build-servers last built. */
-    private static final java.util.Map<EtcdVersion, String> PATCH = java.util.Map.of(
-            EtcdVersion.V3_6, "3.6.17", EtcdVersion.V3_5, "3.5.36", EtcdVersion.V3_4, "3.4.23");
+    /** etcd 3.4's patch when servers.env names none: Debian's etcd-server, which scripts/servers.versions does not pin. */
+    private static final String DEBIAN_34 = "3.4.23";
 
     static DockerImageName image(EtcdVersion version) {
-        String patch = ServersCache.setting(version.variable.replace("_BIN", "_VERSION")).orElse(PATCH.get(version));
+        String variable = version.variable.replace("_BIN", "_VERSION");
+        String patch = ServersCache.setting(variable)
+                .orElseGet(() -> version == EtcdVersion.V3_4 ? DEBIAN_34 : ServersVersions.pin(variable));
         return DockerImageName.parse("quay.io/coreos/etcd:v" + patch);
     }
 
