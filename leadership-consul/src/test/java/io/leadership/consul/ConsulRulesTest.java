@@ -11,6 +11,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.leadership.consul.agent.ConsulAgent;
+import io.leadership.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,16 +107,18 @@ class ConsulRulesTest {
         return Long.parseLong(r.headers().firstValue("X-Consul-Index").orElseThrow());
     }
 
-    /** Polls {@code condition} until true or {@code timeout}; returns whether it became true. */
-    private static boolean eventually(Duration timeout, Check condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.holds()) {
-                return true;
+    /** {@code check} as {@link Await#until} polls it: an exception it throws (a request that failed) fails the test at once. */
+    private static BooleanSupplier polled(Check check) {
+        return () -> {
+            try {
+                return check.holds();
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new AssertionError(e);
             }
-            Thread.sleep(20);
-        }
-        return condition.holds();
+        };
     }
 
     interface Check {
@@ -215,7 +219,7 @@ class ConsulRulesTest {
         long[] goneAfterMs = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             String id = ids[i];
-            assertTrue(eventually(Duration.ofSeconds(6), () -> info(id) == null), "session " + id + " never expired");
+            Await.until("session " + id + " expires", Duration.ofSeconds(6), polled(() -> info(id) == null));
             goneAfterMs[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - created);
         }
         for (long ms : goneAfterMs) {
@@ -233,7 +237,7 @@ class ConsulRulesTest {
             assertEquals(200, send("PUT", "/v1/session/renew/" + id, null).statusCode(), "session expired while renewed");
             Thread.sleep(250);
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> info(id) == null));
+        Await.until("the session expires once renewals stop", Duration.ofSeconds(5), polled(() -> info(id) == null));
     }
 
     // ---- KV and locks ----
@@ -296,7 +300,8 @@ class ConsulRulesTest {
         long invalidated = System.nanoTime();
         send("PUT", "/v1/session/destroy/" + a, null);
         assertEquals("false", send("PUT", "/v1/kv/lockdelay/k?acquire=" + b, "b").body(), "acquired during the lock-delay");
-        assertTrue(eventually(Duration.ofSeconds(5), () -> "true".equals(send("PUT", "/v1/kv/lockdelay/k?acquire=" + b, "b").body())));
+        Await.until("b acquires the key after the lock-delay", Duration.ofSeconds(5),
+                polled(() -> "true".equals(send("PUT", "/v1/kv/lockdelay/k?acquire=" + b, "b").body())));
         assertTrue(System.nanoTime() - invalidated >= TimeUnit.MILLISECONDS.toNanos(1000), "lock-delay ended early");
     }
 
@@ -619,7 +624,7 @@ class ConsulRulesTest {
         Thread.sleep(4500); // the scenario is the downtime itself: longer than 2 x TTL
         agent.startAgain();
         assertEquals(id, info(id).get("ID").getAsString(), "a session expired while the server was down");
-        assertTrue(eventually(Duration.ofSeconds(10), () -> info(id) == null), "the restarted timer never ran out");
+        Await.until("the restarted timer runs out", Duration.ofSeconds(10), polled(() -> info(id) == null));
     }
 
     @Test
