@@ -1,6 +1,7 @@
 package io.leadership.consul;
 
 import static io.leadership.testing.Await.failure;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -18,13 +19,13 @@ import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Queue;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
+import io.leadership.testing.Await;
 import io.leadership.testing.QueueRecorder;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -36,10 +37,6 @@ import org.junit.jupiter.api.Test;
 
 /** The client side of ConsulStore, on a real agent or a scripted fake one (for index misbehaviours): threads, aborts, outages, index rules. */
 class ConsulStoreClientTest {
-
-    private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(15, TimeUnit.SECONDS);
-    }
 
     private static ConsulStoreBuilder builder(int port) {
         return ConsulStore.builder().address("127.0.0.1", port).requestTimeout(Duration.ofSeconds(3)).watchWait(Duration.ofSeconds(5));
@@ -72,8 +69,8 @@ class ConsulStoreClientTest {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-close").start()) {
             // A long wait: only aborting the blocking queries can make close() prompt.
             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).backend();
-            Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            await(store.join("a", "v", lease));
+            Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+            value(store.join("a", "v", lease));
             QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
@@ -126,7 +123,7 @@ class ConsulStoreClientTest {
         root.addHandler(handler);
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-killed").start()) {
             Store store = builder(consul.httpPort()).watchWait(Duration.ofSeconds(60)).backend();
-            Lease lease = await(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+            Lease lease = value(store.grant(Duration.ofSeconds(10), LeaseListener.NONE));
             QueueRecorder[] recorders = {new QueueRecorder(), new QueueRecorder(), new QueueRecorder()};
             for (int i = 0; i < recorders.length; i++) {
                 store.watch(List.of("a", "b", "c").get(i), recorders[i]);
@@ -169,8 +166,8 @@ class ConsulStoreClientTest {
     void aWatchReportsAnOutageBacksOffAndDeliversTheCurrentStateAfterIt() throws Exception {
         try (ConsulAgent consul = ConsulAgent.builder().node("consul-outage").start();
              Store store = builder(consul.httpPort()).backend()) {
-            Lease lease = await(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
-            Entry e1 = await(store.join("k", "one", lease));
+            Lease lease = value(store.grant(Duration.ofSeconds(60), LeaseListener.NONE));
+            Entry e1 = value(store.join("k", "one", lease));
             QueueRecorder r = new QueueRecorder();
             try (Watch w = store.watch("k", r)) {
                 assertEquals(List.of(e1), r.next().entries());
@@ -185,10 +182,10 @@ class ConsulStoreClientTest {
                 consul.startAgain();
                 // After the outage the watch delivers the store's current queue even though it did not change.
                 assertEquals(List.of(e1), r.next().entries());
-                assertTrue(await(store.leave(e1)));
-                Entry e2 = await(store.join("k", "two", lease));
+                assertTrue(value(store.leave(e1)));
+                Entry e2 = value(store.join("k", "two", lease));
                 r.untilEntries(List.of(e2));
-                await(lease.revoke());
+                value(lease.revoke());
             }
         }
     }
@@ -233,10 +230,7 @@ class ConsulStoreClientTest {
                 Queue restored = r.next();
                 assertEquals(List.of("restored"), restored.values());
                 assertEquals(5, restored.revision(), "the new history's queue has its own, lower revision");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (agent.queries.size() < 4 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                Await.until(() -> "the watch's fourth query: " + agent.queries, Duration.ofSeconds(5), () -> agent.queries.size() >= 4);
             }
             List<String> q = agent.queries;
             assertTrue(q.get(0).contains("index=0") && q.get(0).contains("recurse"), q.toString());

@@ -1,6 +1,7 @@
 package io.leadership.consul;
 
 import static io.leadership.testing.Await.failure;
+import static io.leadership.testing.Await.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -73,16 +74,16 @@ class ConsulStoreTest {
         // Queries that wait 60 s: the loop ending within 10 s of the cancel shows that it was aborted.
         Store s = server.get().builder(server.get().addresses().get(0)).watchWait(Duration.ofSeconds(60)).backend();
         stores.add(s);
-        Lease one = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
-        Lease two = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
-        Entry x = await(s.join(election, "x", one));
-        Entry y = await(s.join(election, "y", two));
+        Lease one = value(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
+        Lease two = value(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry x = value(s.join(election, "x", one));
+        Entry y = value(s.join(election, "y", two));
         CompletableFuture<Void> xGone = s.awaitGone(election, x);
         CompletableFuture<Void> yGone = s.awaitGone(election, y);
         Predicate<Thread> loop = t -> t.getName().startsWith("consul-watch-");
         assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(loop).count(), "waiting loops");
-        assertTrue(await(s.leave(x)));
-        await(xGone);
+        assertTrue(value(s.leave(x)));
+        value(xGone);
         assertFalse(yGone.isDone(), "the wait on a key still there ended: " + yGone);
         io.leadership.testing.Await.until("the query on y is in flight (the loop reads its socket)", Duration.ofSeconds(10),
                 () -> Thread.getAllStackTraces().entrySet().stream().filter(e -> loop.test(e.getKey()))
@@ -92,8 +93,8 @@ class ConsulStoreTest {
         io.leadership.testing.Await.until("the loop ends with its last wait", Duration.ofSeconds(10),
                 () -> Thread.getAllStackTraces().keySet().stream().noneMatch(loop));
         CompletableFuture<Void> again = s.awaitGone(election, y);
-        assertTrue(await(s.leave(y)));
-        await(again);
+        assertTrue(value(s.leave(y)));
+        value(again);
     }
 
     /**
@@ -110,24 +111,24 @@ class ConsulStoreTest {
         String a = "a" + tag + "/e";
         String b = "b" + tag + "/x/e";
         String c = "c" + tag + "/e";
-        Lease lease = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
-        Entry inC = await(s.join(c, "c", lease));
+        Lease lease = value(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry inC = value(s.join(c, "c", lease));
         QueueRecorder seenA = new QueueRecorder();
         QueueRecorder seenB = new QueueRecorder();
         try (Watch wa = s.watch(a, seenA); Watch wb = s.watch(b, seenB)) {
             assertEquals(List.of(), seenA.next().entries());
             assertEquals(List.of(), seenB.next().entries());
             CompletableFuture<Void> cGone = s.awaitGone(c, inC);
-            Entry inA = await(s.join(a, "a", lease));
+            Entry inA = value(s.join(a, "a", lease));
             seenA.untilEntries(List.of(inA));
-            Entry inB = await(s.join(b, "b", lease));
+            Entry inB = value(s.join(b, "b", lease));
             seenB.untilEntries(List.of(inB));
             assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("consul-watch-")).count(),
                     "blocking-query loops");
             assertFalse(cGone.isDone(), "the wait on a key still there ended: " + cGone);
-            assertTrue(await(s.leave(inC)));
-            await(cGone);
-            assertTrue(await(s.leave(inA)));
+            assertTrue(value(s.leave(inC)));
+            value(cGone);
+            assertTrue(value(s.leave(inA)));
             seenA.untilEntries(List.of());
             assertTrue(seenA.all.stream().allMatch(q -> q.entries().stream().allMatch(e -> e.key().startsWith(a + "/"))), "a's queues: " + seenA.all);
             assertTrue(seenB.all.stream().allMatch(q -> q.entries().stream().allMatch(e -> e.key().startsWith(b + "/"))), "b's queues: " + seenB.all);
@@ -145,27 +146,23 @@ class ConsulStoreTest {
     @Test
     void anIndexBelowAGoneKeysVersionIsTheSameHistoryWhileTheStoreKnowsItsSession() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
-        Entry real = await(s.join(election, "x", lease));
-        assertTrue(await(s.leave(real)));
+        Lease lease = value(s.grant(server.get().ttl().multipliedBy(10), LeaseListener.NONE));
+        Entry real = value(s.join(election, "x", lease));
+        assertTrue(value(s.leave(real)));
         Entry reaped = new Entry(real.key(), "x", real.version() + 1_000_000, lease.id());
-        assertEquals(io.leadership.spi.Position.absent(reaped.version()), await(s.position(election, reaped)));
+        assertEquals(io.leadership.spi.Position.absent(reaped.version()), value(s.position(election, reaped)));
     }
 
     private static <T> T againIfLost(java.util.function.Supplier<CompletableFuture<T>> call, AtomicInteger lost) throws Exception {
         try {
-            return await(call.get());
+            return call.get().get(15, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof io.leadership.StoreException) || !e.getCause().getMessage().contains("NoHttpResponseException")) {
                 throw e;
             }
             lost.incrementAndGet();
-            return await(call.get());
+            return value(call.get());
         }
-    }
-
-    static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(15, TimeUnit.SECONDS);
     }
 
     private void putWithoutSession(String key, String value) throws Exception {
@@ -181,7 +178,7 @@ class ConsulStoreTest {
         List<Store> clients = List.of(store(), store(), store(), store());
         List<Lease> leases = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            leases.add(await(clients.get(i % 4).grant(server.get().ttl(), LeaseListener.NONE)));
+            leases.add(value(clients.get(i % 4).grant(server.get().ttl(), LeaseListener.NONE)));
         }
         CountDownLatch go = new CountDownLatch(1);
         List<CompletableFuture<Entry>> joins = new ArrayList<>();
@@ -200,7 +197,7 @@ class ConsulStoreTest {
         List<Entry> entries = new ArrayList<>();
         Set<Long> versions = new HashSet<>();
         for (int i = 0; i < 16; i++) {
-            Entry e = await(joins.get(i));
+            Entry e = value(joins.get(i));
             assertEquals(election + "/" + leases.get(i).id(), e.key(), "the key is <election>/<session>");
             assertEquals("racer-" + i, e.value());
             assertTrue(e.heldBy(leases.get(i)));
@@ -214,93 +211,93 @@ class ConsulStoreTest {
             assertTrue(q.covers(q.entries().get(15)));
         }
         for (Lease l : leases) {
-            await(l.revoke());
+            value(l.revoke());
         }
     }
 
     @Test
     void versionsStrictlyIncreaseAcrossJoins() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease lease = value(s.grant(server.get().ttl(), LeaseListener.NONE));
         long last = 0;
         for (int i = 0; i < 5; i++) {
-            Entry e = await(s.join(election, "v" + i, lease));
+            Entry e = value(s.join(election, "v" + i, lease));
             assertTrue(e.heldBy(lease));
             assertTrue(e.version() > last, "version " + e.version() + " after " + last);
             last = e.version();
-            assertTrue(await(s.leave(e)));
+            assertTrue(value(s.leave(e)));
         }
-        await(lease.revoke());
+        value(lease.revoke());
     }
 
     @Test
     void leaveRefusesAStaleVersionAndAKeyAlreadyGone() throws Exception {
         Store s = store();
-        Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-        Entry first = await(s.join(election, "a", lease));
-        assertTrue(await(s.leave(first)));
-        Entry second = await(s.join(election, "b", lease));
+        Lease lease = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Entry first = value(s.join(election, "a", lease));
+        assertTrue(value(s.leave(first)));
+        Entry second = value(s.join(election, "b", lease));
         assertEquals(first.key(), second.key(), "one lease, one key name");
         assertTrue(second.version() > first.version());
-        assertFalse(await(s.leave(first)), "a stale version deleted the re-created key");
+        assertFalse(value(s.leave(first)), "a stale version deleted the re-created key");
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(second), r.next().entries());
-            assertTrue(await(s.leave(second)));
-            assertFalse(await(s.leave(second)), "leaving an absent key reported success");
+            assertTrue(value(s.leave(second)));
+            assertFalse(value(s.leave(second)), "leaving an absent key reported success");
             assertEquals(List.of(), r.untilEntries(List.of()).entries());
         }
-        await(lease.revoke());
+        value(lease.revoke());
     }
 
     @Test
     void aStoreThatDidNotJoinTheKeyLeavesItWithARead() throws Exception {
         Store joiner = store();
         Store other = store();
-        Lease lease = await(joiner.grant(server.get().ttl(), LeaseListener.NONE));
-        Entry e = await(joiner.join(election, "a", lease));
-        Entry rewritten = await(joiner.join(election, "a2", lease)); // the ModifyIndex moves, the CreateIndex stays
+        Lease lease = value(joiner.grant(server.get().ttl(), LeaseListener.NONE));
+        Entry e = value(joiner.join(election, "a", lease));
+        Entry rewritten = value(joiner.join(election, "a2", lease)); // the ModifyIndex moves, the CreateIndex stays
         assertEquals(e.version(), rewritten.version());
-        assertFalse(await(other.leave(new Entry(e.key(), "a", e.version() + 1000, lease.id()))), "another version");
-        assertTrue(await(other.leave(e)));
-        assertFalse(await(joiner.leave(rewritten)), "the key is gone already");
-        await(lease.revoke());
+        assertFalse(value(other.leave(new Entry(e.key(), "a", e.version() + 1000, lease.id()))), "another version");
+        assertTrue(value(other.leave(e)));
+        assertFalse(value(joiner.leave(rewritten)), "the key is gone already");
+        value(lease.revoke());
     }
 
     @Test
     void joiningAgainWithTheSameLeaseReturnsItsKeyAndLeavesOneKey() throws Exception {
         Store s = store();
-        Lease a = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-        Lease b = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-        Entry first = await(s.join(election, "a", a));
-        Entry again = await(s.join(election, "a", a)); // a join whose answer was lost, retried
+        Lease a = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease b = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Entry first = value(s.join(election, "a", a));
+        Entry again = value(s.join(election, "a", a)); // a join whose answer was lost, retried
         assertEquals(first, again);
-        Entry other = await(s.join(election, "b", b));
+        Entry other = value(s.join(election, "b", b));
         assertNotEquals(first.key(), other.key());
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(first, other), r.next().entries(), "one key per lease, oldest first");
         }
-        assertTrue(await(s.leave(again)), "the retried join's entry still leaves the key");
-        await(a.revoke());
-        await(b.revoke());
+        assertTrue(value(s.leave(again)), "the retried join's entry still leaves the key");
+        value(a.revoke());
+        value(b.revoke());
     }
 
     @Test
     void keysNoSessionHoldsAndKeysOfNestedElectionsAreNotCandidates() throws Exception {
         putWithoutSession(election + "/nobody", "nobody");
         Store s = store();
-        Lease nested = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-        await(s.join(election + "/inner", "nested", nested));
+        Lease nested = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+        value(s.join(election + "/inner", "nested", nested));
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-            Entry mine = await(s.join(election, "mine", lease));
+            Lease lease = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+            Entry mine = value(s.join(election, "mine", lease));
             assertEquals(List.of(mine), r.untilEntries(List.of(mine)).entries());
-            await(lease.revoke());
+            value(lease.revoke());
         }
-        await(nested.revoke());
+        value(nested.revoke());
     }
 
     @Test
@@ -309,20 +306,20 @@ class ConsulStoreTest {
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease one = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-            Lease two = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-            Entry e1 = await(s.join(election, "one", one));
+            Lease one = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+            Lease two = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+            Entry e1 = value(s.join(election, "one", one));
             Queue q1 = r.untilEntries(List.of(e1));
             assertTrue(q1.covers(e1), "the queue showing a key covers it: " + q1);
-            Entry e2 = await(s.join(election, "two", two));
+            Entry e2 = value(s.join(election, "two", two));
             Queue q2 = r.untilEntries(List.of(e1, e2));
             assertTrue(q2.revision() >= e2.version());
-            assertTrue(await(s.leave(e1)));
+            assertTrue(value(s.leave(e1)));
             Queue q3 = r.untilEntries(List.of(e2));
             assertTrue(q3.revision() > q2.revision());
-            await(two.revoke());
+            value(two.revoke());
             r.untilEntries(List.of());
-            await(one.revoke());
+            value(one.revoke());
             assertFalse(r.overlapped(), "callbacks overlapped");
         }
     }
@@ -334,8 +331,8 @@ class ConsulStoreTest {
         QueueRecorder r = new QueueRecorder();
         try (Watch w = watcher.watch(election, r)) {
             assertEquals(List.of(), r.next().entries());
-            Lease a = await(writer.grant(server.get().ttl(), LeaseListener.NONE));
-            Entry e1 = await(writer.join(election, "before", a));
+            Lease a = value(writer.grant(server.get().ttl(), LeaseListener.NONE));
+            Entry e1 = value(writer.join(election, "before", a));
             r.untilEntries(List.of(e1));
             server.get().restart();
             // The store never sends a /v1/txn twice: one its pooled connection lost to the restart
@@ -349,7 +346,7 @@ class ConsulStoreTest {
             for (int i = 1; i < seen.size(); i++) {
                 assertTrue(seen.get(i).revision() >= seen.get(i - 1).revision(), "an older queue after a newer one: " + seen);
             }
-            await(a.revoke());
+            value(a.revoke());
         }
     }
 
@@ -357,40 +354,40 @@ class ConsulStoreTest {
     void revokeDeletesTheKeysAndKeepAliveThenFailsWithLeaseExpired() throws Exception {
         Store s = store();
         AtomicInteger expired = new AtomicInteger();
-        Lease lease = await(s.grant(server.get().ttl(), new LeaseListener() {
+        Lease lease = value(s.grant(server.get().ttl(), new LeaseListener() {
             @Override
             public void expired() {
                 expired.incrementAndGet();
             }
         }));
         assertEquals(server.get().ttl(), lease.ttl());
-        await(lease.keepAlive());
-        Entry e = await(s.join(election, "v", lease));
-        await(lease.revoke());
-        assertFalse(await(s.leave(e)), "Behavior=delete must delete the key with its session");
+        value(lease.keepAlive());
+        Entry e = value(s.join(election, "v", lease));
+        value(lease.revoke());
+        assertFalse(value(s.leave(e)), "Behavior=delete must delete the key with its session");
         LeaseExpiredException gone = assertInstanceOf(LeaseExpiredException.class, failure(lease.keepAlive()));
         assertEquals(lease.id(), gone.leaseId());
         assertEquals("keepAlive", gone.operation());
         assertEquals(1, expired.get(), "the listener hears of the expiry once");
-        await(lease.revoke()); // already gone: completes normally
+        value(lease.revoke()); // already gone: completes normally
         assertInstanceOf(LeaseExpiredException.class, failure(s.join(election, "v", lease)), "join with a destroyed session");
     }
 
     @Test
     void leaseExpiryRemovesTheKeyButNotWhileKeptAlive() throws Exception {
         Store s = store();
-        Lease dying = await(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Lease dying = value(s.grant(server.get().ttl(), LeaseListener.NONE));
         long lastRenewal = System.nanoTime();
-        Lease living = await(s.grant(server.get().ttl(), LeaseListener.NONE));
-        Entry doomed = await(s.join(election, "d", dying));
-        Entry kept = await(s.join(election, "l", living));
+        Lease living = value(s.grant(server.get().ttl(), LeaseListener.NONE));
+        Entry doomed = value(s.join(election, "d", dying));
+        Entry kept = value(s.join(election, "l", living));
         QueueRecorder r = new QueueRecorder();
         try (Watch w = s.watch(election, r)) {
             assertEquals(List.of(doomed, kept), r.next().entries());
             long deadline = System.nanoTime() + server.get().ttl().multipliedBy(2).plusSeconds(10).toNanos();
             List<Entry> entries = List.of(doomed, kept);
             while (entries.size() == 2 && System.nanoTime() < deadline) {
-                await(living.keepAlive());
+                value(living.keepAlive());
                 Queue q = r.queues.poll(2, TimeUnit.SECONDS);
                 entries = q == null ? entries : q.entries();
             }
@@ -399,8 +396,8 @@ class ConsulStoreTest {
             assertTrue(gone - lastRenewal >= server.get().ttl().toNanos(), "the key vanished before the TTL ran out");
         }
         assertInstanceOf(LeaseExpiredException.class, failure(dying.keepAlive()));
-        assertTrue(await(s.leave(kept)), "a kept-alive lease lost its key");
-        await(living.revoke());
+        assertTrue(value(s.leave(kept)), "a kept-alive lease lost its key");
+        value(living.revoke());
     }
 
     @Test
@@ -423,9 +420,9 @@ class ConsulStoreTest {
         try (Store s = (Store) Stores.connect(address)) {
             assertInstanceOf(ConsulStore.class, s);
             assertEquals("consul", s.name());
-            Lease lease = await(s.grant(Duration.ofSeconds(10), LeaseListener.NONE));
-            assertTrue(await(s.join(election, "v", lease)).heldBy(lease));
-            await(lease.revoke());
+            Lease lease = value(s.grant(Duration.ofSeconds(10), LeaseListener.NONE));
+            assertTrue(value(s.join(election, "v", lease)).heldBy(lease));
+            value(lease.revoke());
         }
     }
 
@@ -441,11 +438,11 @@ class ConsulStoreTest {
     void joinAndLeaveAreOneRoundTripEach() throws Exception {
         try (var proxy = new io.leadership.consul.agent.CountingProxy(server.get().addresses().get(0).getPort());
              Store s = server.get().builder(new java.net.InetSocketAddress("127.0.0.1", proxy.port())).backend()) {
-            Lease lease = await(s.grant(server.get().ttl(), LeaseListener.NONE));
+            Lease lease = value(s.grant(server.get().ttl(), LeaseListener.NONE));
             Entry[] joined = new Entry[1];
-            assertEquals(1, requestsTo(proxy, "/v1/", () -> joined[0] = uncheck(() -> await(s.join(election, "v", lease)))));
-            assertEquals(1, requestsTo(proxy, "/v1/", () -> assertTrue(uncheck(() -> await(s.leave(joined[0]))))));
-            await(lease.revoke());
+            assertEquals(1, requestsTo(proxy, "/v1/", () -> joined[0] = uncheck(() -> value(s.join(election, "v", lease)))));
+            assertEquals(1, requestsTo(proxy, "/v1/", () -> assertTrue(uncheck(() -> value(s.leave(joined[0]))))));
+            value(lease.revoke());
         }
     }
 
