@@ -1,17 +1,17 @@
 package io.leadership.benchmarks;
 
+import io.leadership.testing.servers.InProcessZooKeeper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
+import java.time.Duration;
 
 /**
  * A store server in a JVM of its own, so that its heap, threads and pauses never mix with the
- * measured clients': {@code zookeeper <tickMillis> <maxSessionMillis>} (curator-test's
- * TestingServer, as the tests run it). Prints {@code ready <port>}; exits when stdin ends (the
- * server's request count comes from ZooKeeper's {@code srvr} command). Consul and etcd run as
+ * measured clients': {@code zookeeper <tickMillis> <maxSessionMillis>} (the test kit's
+ * {@link InProcessZooKeeper#measured}: curator-test's TestingServer, as the tests run it). Prints
+ * {@code ready <port>}; exits when stdin ends (the server's request count comes from ZooKeeper's
+ * {@code srvr} command). Consul and etcd run as
  * their own processes ({@link ConsulLauncher}, {@link EtcdLauncher}).
  */
 public final class ServerMain {
@@ -42,15 +42,9 @@ public final class ServerMain {
                         : java.nio.file.Files.createTempDirectory("leadership-bench-zk-");
                 java.io.File data = root.resolve("data").toFile(); // the server writes its config file beside it
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
-                // Unlimited connections from one address: the load measure opens a thousand sessions.
-                InstanceSpec spec = new InstanceSpec(data, -1, -1, -1, true, -1, tick, 0, Map.of(
-                        "clientPortAddress", "127.0.0.1",
-                        "admin.enableServer", "false",
-                        "4lw.commands.whitelist", "srvr,mntr,ruok",
-                        "maxSessionTimeout", args[2]), "127.0.0.1");
-                TestingServer zk = new TestingServer(spec, true);
+                InProcessZooKeeper zk = InProcessZooKeeper.measured(Duration.ofMillis(tick), Duration.ofMillis(Long.parseLong(args[2])), data);
                 server = zk;
-                port = zk.getPort();
+                port = zk.address().getPort();
             }
             default -> throw new IllegalArgumentException("usage: ServerMain zookeeper <tickMillis> <maxSessionMillis>");
         }

@@ -3,9 +3,11 @@ package io.leadership.testing.servers;
 import io.leadership.Stores;
 import io.leadership.spi.Store;
 import io.leadership.testing.FaultProxy;
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 
@@ -22,10 +24,30 @@ public final class InProcessZooKeeper implements AutoCloseable {
     /** Leases of tests that cut no connection: short, and within what the server grants. */
     public static final Duration TTL = Duration.ofSeconds(3);
 
+    private final IntFunction<InstanceSpec> spec; // the server's settings on a port (-1: a free one)
     private volatile TestingServer server;
 
     public InProcessZooKeeper() throws Exception {
-        server = new TestingServer(spec(-1), true);
+        this(InProcessZooKeeper::spec);
+    }
+
+    private InProcessZooKeeper(IntFunction<InstanceSpec> spec) throws Exception {
+        this.spec = spec;
+        server = new TestingServer(spec.apply(-1), true);
+    }
+
+    /**
+     * A server to measure against rather than test with (the benchmarks run it in a JVM of its own):
+     * {@code tick} and {@code maxSession} as given, its data in {@code dataDir} (deleted on close), any
+     * number of connections from one address (a load opens a thousand sessions), and the four-letter
+     * words {@code srvr}, {@code mntr} and {@code ruok} (the request count is read with {@code srvr}).
+     */
+    public static InProcessZooKeeper measured(Duration tick, Duration maxSession, File dataDir) throws Exception {
+        return new InProcessZooKeeper(port -> new InstanceSpec(dataDir, port, -1, -1, true, -1, Math.toIntExact(tick.toMillis()), 0, Map.of(
+                "clientPortAddress", "127.0.0.1",
+                "admin.enableServer", "false",
+                "4lw.commands.whitelist", "srvr,mntr,ruok",
+                "maxSessionTimeout", Long.toString(maxSession.toMillis())), "127.0.0.1"));
     }
 
     /** A server on {@code port} (-1: a free one) with a new, empty data directory. */
@@ -75,7 +97,7 @@ public final class InProcessZooKeeper implements AutoCloseable {
     public void restartEmpty() throws Exception {
         int port = server.getPort();
         server.close();
-        server = new TestingServer(spec(port), true);
+        server = new TestingServer(spec.apply(port), true);
     }
 
     /** Stops the server without starting it again (a long outage); {@link #restart()} brings it back. */
