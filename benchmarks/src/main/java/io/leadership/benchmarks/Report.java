@@ -643,8 +643,9 @@ final class Report {
     private String herdRequestsRow(Target.Kind kind, Cell c) {
         double ours = median(List.copyOf(c.oursRequests.values()));
         double peer = median(List.copyOf(c.peerRequests.values()));
+        double bound = options.targets().bound("herd.operations.ratio");
         return row("store operations per hand-off, herd of " + options.herdCandidates(), kind, ours, peer,
-                Double.isNaN(peer) ? "" : "≤ 1.0 × peer", Double.isNaN(peer) ? null : ours <= peer);
+                Double.isNaN(peer) ? "" : "≤ " + fmt(bound) + " × peer", Double.isNaN(peer) ? null : ours <= bound * peer);
     }
 
     private String row(String measure, Target.Kind kind, double ours, double peer, String target, Boolean met) {
