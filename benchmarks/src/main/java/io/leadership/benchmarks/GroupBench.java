@@ -169,6 +169,7 @@ final class GroupBench {
         return sum == n && all.size() == n;
     }
 
+    // Not the kit's Await: it fails through JUnit, which is not on the benchmarks' runtime class path.
     private static void await(String what, BooleanSupplier done, Supplier<String> progress) throws InterruptedException {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (!done.getAsBoolean()) {
