@@ -26,7 +26,8 @@ import org.apache.zookeeper.data.Stat;
  * <ul>
  * <li>Calls go straight to the store client's current ZooKeeper handle (not through Curator's
  *     retries): one request each, sent in order, and a lost connection fails the call so the
- *     caller reads again.
+ *     caller reads again. A call made while the client is not connected waits, without a
+ *     thread, for its next connection ({@link #handleOrLater}).
  * <li>This one {@link Watcher} object serves every node, so ZooKeeper holds at most one data
  *     watch per node (client and server keep watches as sets per path) however many reads and
  *     waiters there are.
@@ -52,8 +53,12 @@ final class KeyWatches implements Watcher {
     private final Map<String, Entry> armed = new HashMap<>(); // by node path; watches of armedSession
     private long armedSession;
     private boolean closed;
+    private final List<Later> later = new ArrayList<>(); // calls made while not connected
 
     private record Waiter(String election, Entry entry, CompletableFuture<Void> gone) {
+    }
+
+    private record Later(String operation, String key, CompletableFuture<?> result, Runnable call) {
     }
 
     KeyWatches(ZooKeeperStore store) {
@@ -82,11 +87,8 @@ final class KeyWatches implements Watcher {
     }
 
     private void read(String election, String parent, String own, Entry mine, CompletableFuture<Position> result) {
-        ZooKeeper zk;
-        try {
-            zk = handle("position", election);
-        } catch (StoreException e) {
-            result.completeExceptionally(e);
+        ZooKeeper zk = handleOrLater("position", election, result, () -> read(election, parent, own, mine, result));
+        if (zk == null) {
             return;
         }
         zk.getChildren(parent, false, (rc, path, ctx, children, stat) -> {
@@ -153,24 +155,26 @@ final class KeyWatches implements Watcher {
      */
     CompletableFuture<Void> awaitGone(String election, String node, Entry entry) {
         CompletableFuture<Void> gone = new CompletableFuture<>();
+        awaitGone(election, node, entry, gone);
+        return gone;
+    }
+
+    private void awaitGone(String election, String node, Entry entry, CompletableFuture<Void> gone) {
         Waiter waiter = new Waiter(election, entry, gone);
         synchronized (this) {
             if (closed) {
                 gone.completeExceptionally(store.closedError("awaitGone", entry.key()));
-                return gone;
+                return;
             }
-            ZooKeeper zk;
-            try {
-                zk = handle("awaitGone", entry.key());
-            } catch (StoreException e) {
-                gone.completeExceptionally(e);
-                return gone;
+            ZooKeeper zk = handleOrLater("awaitGone", entry.key(), gone, () -> awaitGone(election, node, entry, gone));
+            if (zk == null) {
+                return;
             }
             disarmIfNewSession(zk);
             Entry known = armed.get(node);
             if (known != null && known.version() != entry.version()) {
                 complete(gone, null); // another node at that path: ours is not there
-                return gone;
+                return;
             }
             waiters.computeIfAbsent(node, n -> new ArrayList<>()).add(waiter);
             if (known == null) {
@@ -178,7 +182,6 @@ final class KeyWatches implements Watcher {
             }
         }
         gone.whenComplete((done, error) -> ended(node, waiter));
-        return gone;
     }
 
     /** Sets the data watch on {@code node} (under the lock, so requests leave in the order decided). */
@@ -257,17 +260,37 @@ final class KeyWatches implements Watcher {
         }
     }
 
+    /** The store's client is connected again: the calls made meanwhile go out now. */
+    void reconnected() {
+        List<Later> due;
+        synchronized (this) {
+            due = List.copyOf(later);
+            later.clear();
+        }
+        for (Later l : due) {
+            if (!l.result().isDone()) { // not cancelled meanwhile
+                l.call().run();
+            }
+        }
+    }
+
     /** The store closes: every waiter fails; closing the client drops the watches. */
     void close() {
         List<Waiter> failed = new ArrayList<>();
+        List<Later> pending;
         synchronized (this) {
             closed = true;
             armed.clear();
             waiters.values().forEach(failed::addAll);
             waiters.clear();
+            pending = List.copyOf(later);
+            later.clear();
         }
         for (Waiter w : failed) {
             fail(w.gone(), store.closedError("awaitGone", w.entry().key()));
+        }
+        for (Later l : pending) {
+            fail(l.result(), store.closedError(l.operation(), l.key()));
         }
     }
 
@@ -365,17 +388,46 @@ final class KeyWatches implements Watcher {
     }
 
     /**
-     * The store client's current handle, never waiting for it: these calls come from sessions'
-     * loops, where a blocked call holds back the lease's deadline and so a leader's step-down.
-     * Curator's {@code getZooKeeper()} on a disconnected client takes its connection state's lock,
-     * which Curator holds while it closes an expired handle, and closing a handle that cannot reach
-     * a server waits for the next failed connection attempt: a leader whose own-key watch was being
-     * set again (after its connection was cut) stayed on its loop for 3.9 s, past its lease's
-     * expiry, while the next candidate led. Disconnected, the call fails at once instead, as every
-     * waiter does on a connection event, and the caller reads again after its back-off.
+     * The store client's handle if it is connected; else null, and {@code call} runs again on the
+     * client's next connection (or {@code result} fails when the store closes). Never waits for
+     * the handle: position and awaitGone come from sessions' loops, where a blocked call holds
+     * back the lease's deadline and so a leader's step-down. Curator's {@code getZooKeeper()} on a
+     * disconnected client takes its connection state's lock, which Curator holds while it closes
+     * an expired handle, and closing a handle that cannot reach a server waits for the next failed
+     * connection attempt: a leader whose own-key watch was being set again (after its connection
+     * was cut) stayed on its loop for 3.9 s, past its lease's expiry, while the next candidate led.
+     * Failing the call instead would send the caller into its back-off, which grows through an
+     * outage, and it could read again up to a back-off step after the client is back.
+     */
+    private ZooKeeper handleOrLater(String operation, String key, CompletableFuture<?> result, Runnable call) {
+        if (isConnected()) {
+            try {
+                return handle(operation, key);
+            } catch (StoreException e) {
+                result.completeExceptionally(e);
+                return null;
+            }
+        }
+        synchronized (this) {
+            later.add(new Later(operation, key, result, call));
+        }
+        if (isConnected()) {
+            reconnected(); // the connection came before the call was queued: nothing else runs it
+        }
+        return null;
+    }
+
+    private boolean isConnected() {
+        return store.client().getZookeeperClient().isConnected();
+    }
+
+    /**
+     * The store client's handle, failing at once if it is not connected (see
+     * {@link #handleOrLater}): for calls on ZooKeeper's event thread and cleanups, which must not
+     * wait either.
      */
     private ZooKeeper handle(String operation, String key) {
-        if (!store.client().getZookeeperClient().isConnected()) {
+        if (!isConnected()) {
             throw store.naming(new StoreException(ZooKeeperStore.NAME, operation, key,
                     "not connected to " + store.settings().describe() + "; read the position again", null));
         }

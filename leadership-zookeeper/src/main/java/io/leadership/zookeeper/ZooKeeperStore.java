@@ -431,7 +431,11 @@ public final class ZooKeeperStore implements Store {
 
     private void connectionChanged(ConnectionState state) {
         switch (state) {
-            case RECONNECTED -> watches.forEach(ZooKeeperWatch::restart);
+            case CONNECTED -> keys.reconnected();
+            case RECONNECTED -> {
+                keys.reconnected();
+                watches.forEach(ZooKeeperWatch::restart);
+            }
             case SUSPENDED -> {
                 keys.connectionLost("connection to " + settings.describe() + " suspended; read the position again");
                 watches.forEach(w -> w.problem("connection to " + settings.describe()
