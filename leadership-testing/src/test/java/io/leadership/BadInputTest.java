@@ -1,7 +1,7 @@
 package io.leadership;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.leadership.testing.BadInput.assertRefused;
+import static io.leadership.testing.BadInput.bad;
 
 import java.time.Duration;
 import java.util.List;
@@ -87,16 +87,9 @@ class BadInputTest {
         }
     }
 
-    private static Arguments bad(String name, Executable call, String... mentions) {
-        return Arguments.of(name, call, List.of(mentions));
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void isRefusedWithAClearMessage(String name, Executable call, List<String> mentions) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, name);
-        for (String m : mentions) {
-            assertTrue(e.getMessage().contains(m), name + ": message should mention '" + m + "': " + e.getMessage());
-        }
+        assertRefused(name, call, mentions);
     }
 }

@@ -1,7 +1,7 @@
 package io.leadership.micrometer;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.leadership.testing.BadInput.assertRefused;
+import static io.leadership.testing.BadInput.bad;
 
 import io.leadership.Follower;
 import io.leadership.Session;
@@ -55,16 +55,9 @@ class LeadershipMetricsBadInputTest {
                 bad("null registry", () -> metrics.bindTo(null), "registry", "null"));
     }
 
-    private static Arguments bad(String name, Executable call, String... mentions) {
-        return Arguments.of(name, call, List.of(mentions));
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void isRefusedNamingTheArgument(String name, Executable call, List<String> mentions) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, name);
-        for (String m : mentions) {
-            assertTrue(e.getMessage().contains(m), name + ": message should mention '" + m + "': " + e.getMessage());
-        }
+        assertRefused(name, call, mentions);
     }
 }
