@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadFactory;
  */
 final class EventThreads {
 
-    static final int MAX = 16;
+    static final int MAX = 8;
     private static final DaemonThreads THREADS = new DaemonThreads("leadership");
     private static final Executor POOL = DaemonThreads.pool(MAX, Duration.ofSeconds(1), THREADS.role("events"));
 

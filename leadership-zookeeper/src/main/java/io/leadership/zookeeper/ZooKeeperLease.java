@@ -152,7 +152,7 @@ final class ZooKeeperLease implements Lease {
     @Override
     public CompletableFuture<Void> keepAlive() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        call("keepAlive", null, zk -> AsyncZooKeeper.exists(zk, "/", store.callbacks())).whenComplete((reply, error) -> {
+        call("keepAlive", null, zk -> AsyncZooKeeper.exists(zk, "/", store.keepAliveAnswers())).whenComplete((reply, error) -> {
             if (error != null) {
                 done.completeExceptionally(Failures.of("keepAlive", null, error));
             } else if (reply.is(Code.OK) && acknowledged()) {

@@ -25,9 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,6 +94,11 @@ public final class ZooKeeperStore implements Store {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();
     private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+    /**
+     * The store's worker threads at most, whatever the number of elections: a burst of answers
+     * (10,000 joins) queues instead of starting a thread per answer.
+     */
+    static final int WORKERS = 8;
 
     static {
         // Curator logs every connection loss of a background operation at ERROR with a stack trace
@@ -109,6 +112,7 @@ public final class ZooKeeperStore implements Store {
     private final Settings settings;
     private final DaemonThreads threads;
     private final ExecutorService executor;
+    private final ExecutorService keepAliveLane;
     private final ScheduledThreadPoolExecutor timer;
     private final Executor callbacks = this::execute;
     private final CuratorFramework client;
@@ -123,7 +127,9 @@ public final class ZooKeeperStore implements Store {
         this.settings = settings;
         this.threads = new DaemonThreads("leadership-zk-" + STORES.incrementAndGet());
         // Threads end after a second idle: an idle store holds only its client's threads.
-        this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("worker"));
+        this.executor = DaemonThreads.pool(WORKERS, Duration.ofSeconds(1), threads("worker"));
+        // Keep-alive answers never queue behind the workers' burst or behind a worker that Curator blocks.
+        this.keepAliveLane = DaemonThreads.pool(1, Duration.ofSeconds(1), threads("keep-alive"));
         this.timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
         timer.setRemoveOnCancelPolicy(true);
         timer.setKeepAliveTime(1, TimeUnit.SECONDS);
@@ -305,8 +311,9 @@ public final class ZooKeeperStore implements Store {
         }
         timer.shutdownNow();
         executor.shutdown();
+        keepAliveLane.shutdown();
         try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS) || !keepAliveLane.awaitTermination(1, TimeUnit.SECONDS)) {
                 LOG.warn("tasks of the zookeeper store {} still running after 10 s", settings.describe());
             }
             timer.awaitTermination(1, TimeUnit.SECONDS);
@@ -534,6 +541,15 @@ public final class ZooKeeperStore implements Store {
 
     /** Runs {@code task} on the store's threads; once the store is closed, on the calling thread. */
     void execute(Runnable task) {
+        run(executor, task);
+    }
+
+    /** Where keep-alive answers complete: a thread of their own, so that no other work delays them. */
+    Executor keepAliveAnswers() {
+        return task -> run(keepAliveLane, task);
+    }
+
+    private static void run(ExecutorService executor, Runnable task) {
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {

@@ -20,10 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +70,46 @@ class ZooKeeperStoreTest {
     static Throwable failure(CompletableFuture<?> future) throws Exception {
         ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
         return e.getCause();
+    }
+
+    /** 10,000 elections on one lease must not mean a thread per answer: the answers of a burst queue for the store's workers. */
+    @Test
+    void aBurstOfAThousandJoinsIsAnsweredOnAtMostTheStoresWorkerThreads() throws Exception {
+        Lease lease = done(store.grant(Duration.ofSeconds(5), LeaseListener.NONE));
+        Set<String> answeredOn = ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Void>> joins = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            joins.add(store.join(key + "/e" + i, "a", lease).thenAccept(entry -> answeredOn.add(Thread.currentThread().getName())));
+        }
+        done(CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)));
+        Set<String> workers = answeredOn.stream().filter(name -> name.contains("-worker-")).collect(Collectors.toSet());
+        assertTrue(workers.size() <= ZooKeeperStore.WORKERS, "answered on " + workers.size() + " worker threads, more than "
+                + ZooKeeperStore.WORKERS + ": " + workers);
+    }
+
+    /** Keep-alive answers have a thread of their own: a store whose workers are all busy still keeps its leases. */
+    @Test
+    void aKeepAliveIsAnsweredWhileEveryWorkerIsBusy() throws Exception {
+        ZooKeeperStore zk = (ZooKeeperStore) store;
+        Lease lease = done(store.grant(Duration.ofSeconds(5), LeaseListener.NONE));
+        CountDownLatch busy = new CountDownLatch(ZooKeeperStore.WORKERS);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            for (int i = 0; i < ZooKeeperStore.WORKERS; i++) {
+                zk.execute(() -> {
+                    busy.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertTrue(busy.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "every worker busy");
+            done(lease.keepAlive());
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
