@@ -197,6 +197,26 @@ public final class Bench {
                 }
             }
         }
+        if (o.measures("restart")) {
+            int n = o.scaleCandidates().stream().mapToInt(Integer::intValue).max().orElseThrow();
+            for (Target.Kind kind : o.stores()) {
+                Target target = servers.target(kind);
+                for (LoadBench.Layout layout : LoadBench.Layout.values()) {
+                    String label = layout.name().toLowerCase(Locale.ROOT) + "-" + n;
+                    attempt(report, kind.label + " restart " + label, () -> {
+                        RestartBench.Result r = RestartBench.run(target, layout, "bench/restart-" + label, n, () -> {
+                            if (!servers.restart(kind)) {
+                                throw new IllegalStateException("the server was given by address: this run cannot restart it");
+                            }
+                        });
+                        report.restart(kind, layout, target.ttl(), r);
+                        say("%s restart %s: server back in %.1f s; every election led again %.1f s after the restart began; "
+                                + "%d terms ended and won again; at most %d elections without a leader at once", kind.label, label,
+                                r.serverSeconds(), r.leadingSeconds(), r.termsEnded(), r.notLeadingAtMost());
+                    });
+                }
+            }
+        }
         if (o.measures("group")) {
             for (int run = 1; run <= o.runs(); run++) {
                 for (Target.Kind kind : o.stores()) {

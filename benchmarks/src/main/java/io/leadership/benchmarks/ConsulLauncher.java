@@ -51,6 +51,11 @@ final class ConsulLauncher implements AutoCloseable {
         return consul;
     }
 
+    /** SIGTERM, then the agent again on the same data and ports; returns once it serves. */
+    void restart() throws Exception {
+        agent.restart();
+    }
+
     String endpoint() {
         return "127.0.0.1:" + agent.httpPort();
     }

@@ -14,9 +14,10 @@ import java.util.Set;
  * <ul>
  * <li>{@code quick}: a smoke run of a few minutes (one run, few rounds, 100 candidates and a 2 s window for the load,
  *     no lease-per-candidate load, one fail-over round of each library, the Consul peer's defaults included: about 45 s);
- * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale,group} (default all);
+ * <li>{@code stores=zookeeper,etcd,consul} (default all); {@code measures=floor,handoff,follower,herd,failover,load,scale,restart,group} (default all);
  * <li>{@code scale=1,1000,10000}: the numbers of elections on one lease that the scale measure runs, ours and the peer, with names
- *     all under one parent and each under a parent of its own (quick: 1,100);
+ *     all under one parent and each under a parent of its own (quick: 1,100); the restart measure runs the largest of them, ours
+ *     in both layouts, and restarts the store's server under them;
  * <li>{@code group.names=2000}, {@code group.members=10}: the group measure's size, N names over M members, ours
  *     ({@code ElectionGroup}, a member per client and session) against the naive way (every member a candidate for
  *     every name: M × N candidates); quick: 100 names, 10 members;
@@ -39,7 +40,7 @@ record Options(boolean quick, List<Target.Kind> stores, Set<String> measures, in
                /* the group measure: names, members, and its rest window */
                int groupNames, int groupMembers, Duration groupRest) {
 
-    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load", "scale", "group");
+    static final List<String> MEASURES = List.of("floor", "handoff", "follower", "herd", "failover", "load", "scale", "restart", "group");
 
     static Options parse(String[] args) {
         boolean quick = false;

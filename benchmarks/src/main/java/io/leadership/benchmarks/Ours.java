@@ -81,6 +81,8 @@ final class Ours implements Library {
         private final Elected elected;
         /** {@link CountingStore#number} of its client's store. */
         final int store;
+        /** The last elected flag published. */
+        volatile boolean leads;
 
         OursContender(Candidate candidate, Session own, Elected elected, int store) {
             this.candidate = candidate;
@@ -122,6 +124,7 @@ final class Ours implements Library {
 
         @Override
         public void onNext(Boolean leads) {
+            this.leads = leads;
             if (leads) {
                 elected.elected(this, System.nanoTime());
             }

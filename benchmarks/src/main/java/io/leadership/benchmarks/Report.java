@@ -2,6 +2,7 @@ package io.leadership.benchmarks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -90,6 +91,12 @@ final class Report {
     }
 
     private final List<Scale> scales = new ArrayList<>();
+
+    /** The restart measure's rows. */
+    private record Restart(Target.Kind kind, LoadBench.Layout layout, Duration ttl, RestartBench.Result result) {
+    }
+
+    private final List<Restart> restarts = new ArrayList<>();
     /** The group measure's results by store and run, ours and the naive way, with the load average when each ended. */
     private record Group(GroupBench.Result ours, GroupBench.Result naive, double oursLoad, double naiveLoad) {
     }
@@ -157,6 +164,10 @@ final class Report {
 
     void scaleFailed(Target.Kind kind, boolean ours, LoadBench.Layout layout, int n, String why) {
         scales.add(new Scale(kind, ours, layout, n, null, why));
+    }
+
+    void restart(Target.Kind kind, LoadBench.Layout layout, Duration ttl, RestartBench.Result r) {
+        restarts.add(new Restart(kind, layout, ttl, r));
     }
 
     void group(Target.Kind kind, boolean ours, int run, GroupBench.Result r) {
@@ -266,6 +277,10 @@ final class Report {
 
         if (!scales.isEmpty()) {
             md.append(scaleSection(plots));
+        }
+
+        if (!restarts.isEmpty()) {
+            md.append(restartSection());
         }
 
         if (!groups.isEmpty()) {
@@ -402,6 +417,15 @@ final class Report {
                         String.format(Locale.ROOT, "≤ %s × TTL = %.0f ms (here %.2f × TTL)", fmt(t.bound("failover.p50.ttl")),
                                 t.bound("failover.p50.ttl") * ttl, o.p50() / ttl), o.p50() <= t.bound("failover.p50.ttl") * ttl));
             }
+            for (Restart r : restarts) {
+                if (r.kind() == kind) {
+                    double bound = r.ttl().toMillis() / 1e3 + t.bound("restart.leading.extra.s");
+                    rows.add(target(String.format(Locale.ROOT, "%,d elections leading again after a server restart, s (%s)",
+                                    r.result().candidates(), r.layout().title), kind, r.result().leadingSeconds(), Double.NaN, Double.NaN,
+                            String.format(Locale.ROOT, "≤ TTL + %s s = %s s", fmt(t.bound("restart.leading.extra.s")), fmt(bound)),
+                            r.result().leadingSeconds() <= bound));
+                }
+            }
             if (peer == null && handOff != null) {
                 rows.add("| ratio targets | " + kind.label + " | | | | no peer on this store | — |\n");
             }
@@ -526,6 +550,23 @@ final class Report {
             md.append(rampPlot(plots, kind));
         }
         return md.toString();
+    }
+
+    private String restartSection() {
+        StringBuilder md = new StringBuilder("## Elections on one lease through a server restart\n\n");
+        md.append("n candidates of ours, each in an election of its own, on one lease, all elected; then the store's server restarts on ")
+                .append("its data and ports (ZooKeeper stopped and started in its JVM, etcd killed with `kill -9`, the Consul agent ")
+                .append("stopped with SIGTERM) and every candidate's elected flag is polled every 20 ms, until a TTL and 5 s after the ")
+                .append("server serves again and every election leads. Times from the restart's start; \"leading again\" is when the ")
+                .append("last election without a leader had one again (0: none ever lost its leader).\n\n");
+        md.append("| store | layout | elections | TTL s | server back in s | leading again in s | terms ended and won again | most without a leader at once |\n");
+        md.append("|---|---|--:|--:|--:|--:|--:|--:|\n");
+        for (Restart r : restarts) {
+            RestartBench.Result x = r.result();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.1f | %.1f | %d | %d |%n", r.kind().label, r.layout().title,
+                    x.candidates(), fmt(r.ttl().toMillis() / 1e3), x.serverSeconds(), x.leadingSeconds(), x.termsEnded(), x.notLeadingAtMost()));
+        }
+        return md.append('\n').toString();
     }
 
     /**

@@ -10,8 +10,9 @@ import java.time.Duration;
  * A store server in a JVM of its own, so that its heap, threads and pauses never mix with the
  * measured clients': {@code zookeeper <tickMillis> <maxSessionMillis>} (the test kit's
  * {@link InProcessZooKeeper#measured}: curator-test's TestingServer, as the tests run it). Prints
- * {@code ready <port>}; exits when stdin ends (the server's request count comes from ZooKeeper's
- * {@code srvr} command). Consul and etcd run as
+ * {@code ready <port>}; on the line {@code restart} stops the server and starts it on the same port
+ * and data, then prints {@code restarted}; exits when stdin ends (the server's request count comes
+ * from ZooKeeper's {@code srvr} command). Consul and etcd run as
  * their own processes ({@link ConsulLauncher}, {@link EtcdLauncher}).
  */
 public final class ServerMain {
@@ -30,7 +31,7 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        AutoCloseable server;
+        InProcessZooKeeper server;
         int port;
         switch (args[0]) {
             case "zookeeper" -> {
@@ -52,8 +53,12 @@ public final class ServerMain {
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (server) {
-            while (in.readLine() != null) {
-                // no commands: the parent closes stdin to stop the server
+            for (String line; (line = in.readLine()) != null; ) { // the parent closes stdin to stop the server
+                if (line.equals("restart")) {
+                    server.restart();
+                    System.out.println("restarted");
+                    System.out.flush();
+                }
             }
         }
         System.exit(0);

@@ -37,6 +37,8 @@ final class Servers implements AutoCloseable {
     private final Map<Target.Kind, String> descriptions = new LinkedHashMap<>();
     private final List<AutoCloseable> started = new ArrayList<>();
     private EtcdLauncher etcd;
+    private ChildJvm zookeeper;
+    private ConsulLauncher consul;
 
     static Servers start(List<Target.Kind> kinds, Map<Target.Kind, String> external, Path logs) throws Exception {
         Servers servers = new Servers();
@@ -65,6 +67,7 @@ final class Servers implements AutoCloseable {
                 ChildJvm zk = ChildJvm.start(List.of("-Xmx512m", "-XX:+UseSerialGC"), ServerMain.class,
                         List.of("zookeeper", "100", "20000"), logs.resolve("zookeeper.log"));
                 started.add(zk);
+                zookeeper = zk;
                 String endpoint = "127.0.0.1:" + zk.await("ready", Duration.ofSeconds(60)).text().split(" ")[1];
                 targets.put(kind, new Target(kind, endpoint, ttl));
                 counters.put(kind, ServerCounter.zookeeper(endpoint));
@@ -79,7 +82,7 @@ final class Servers implements AutoCloseable {
                 descriptions.put(kind, etcd.describe() + ", single member, data dir on " + (etcd.tmpfs ? "tmpfs (/dev/shm)" : "disk"));
             }
             case CONSUL -> {
-                ConsulLauncher consul = ConsulLauncher.start();
+                consul = ConsulLauncher.start();
                 started.add(consul);
                 targets.put(kind, new Target(kind, consul.endpoint(), ttl));
                 counters.put(kind, ServerCounter.consul(consul.endpoint()));
@@ -98,6 +101,35 @@ final class Servers implements AutoCloseable {
         }
         etcd.restart();
         return true;
+    }
+
+    /**
+     * Restarts the server of {@code kind} that this run started, on its data and ports, and returns once it
+     * serves again: ZooKeeper stopped and started in its JVM, etcd killed with {@code kill -9}, the Consul
+     * agent stopped with SIGTERM. False if the server was given by address.
+     */
+    boolean restart(Target.Kind kind) throws Exception {
+        switch (kind) {
+            case ZOOKEEPER -> {
+                if (zookeeper == null) {
+                    return false;
+                }
+                zookeeper.send("restart");
+                zookeeper.await("restarted", Duration.ofSeconds(60));
+                return true;
+            }
+            case ETCD -> {
+                return restartEtcd();
+            }
+            case CONSUL -> {
+                if (consul == null) {
+                    return false;
+                }
+                consul.restart();
+                return true;
+            }
+            default -> throw new IllegalArgumentException("unknown store " + kind);
+        }
     }
 
     Target target(Target.Kind kind) {
