@@ -166,13 +166,16 @@ final class Campaign implements Session.Listener, Handover.Owner {
 
     /** Our key heads the election: lead on a lease in good standing, else give the key up. */
     private void headed(Entry mine, Lease lease) {
+        Lease usable = session.usableLease();
+        boolean inDoubt = usable == null || usable != lease;
         if (departure.resignAsked()) {
+            // On a lease in doubt the key may have expired already, before a resign was asked: the
+            // hand-off then answers true only if its delete finds the key (see Leaving.inDoubt).
             log.info("candidate '{}' resigns election '{}' before leading (epoch {})", id, election, mine.version());
-            departure.handOffBeforeLeading(mine);
+            departure.handOffBeforeLeading(mine, inDoubt);
             return;
         }
-        Lease usable = session.usableLease();
-        if (usable == null || usable != lease) {
+        if (inDoubt) {
             // A head whose lease is in doubt gives up its key, so the next need not wait for it to
             // expire. A resign asked meanwhile goes with this delete (see Leaving.inDoubt).
             departure.leaveInDoubt(mine, List.of());

@@ -193,9 +193,12 @@ final class Departure {
         leave(new Leaving(mine, true, false, new ArrayList<>(handingOff)));
     }
 
-    /** Our key heads the queue and resigns were asked before it led: it leaves without ever saying true, and they are answered with the delete. */
-    void handOffBeforeLeading(Entry mine) {
-        handOff(mine, takeResigns());
+    /**
+     * Our key heads the queue and resigns were asked before it led: it leaves without ever saying
+     * true, and they are answered with the delete; as for a lease in doubt if {@code inDoubt}.
+     */
+    void handOffBeforeLeading(Entry mine, boolean inDoubt) {
+        leave(new Leaving(mine, true, inDoubt, takeResigns()));
     }
 
     /**
