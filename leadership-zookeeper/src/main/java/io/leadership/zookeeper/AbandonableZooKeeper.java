@@ -20,12 +20,12 @@ import org.slf4j.LoggerFactory;
 final class AbandonableZooKeeper extends ZooKeeper {
 
     /**
-     * Makes handles for Curator, abandonable ones or plain ones, until {@code closed} says the
-     * client is closed. Curator opens a new handle when it handles a session's expiry; one it
+     * Makes handles for Curator until {@code closed} says the client is closed (a handle is
+     * abandoned only when asked: {@link #abandon()}). Curator opens a new handle when it handles a session's expiry; one it
      * handles after the client's {@code close()} (an expiry the client saw just before) would open
      * a handle that nobody closes, its threads reconnecting for ever.
      */
-    static ZookeeperFactory factory(boolean abandonable, BooleanSupplier closed) {
+    static ZookeeperFactory factory(BooleanSupplier closed) {
         return new ZookeeperFactory() {
             @Override
             public ZooKeeper newZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly)
@@ -39,11 +39,7 @@ final class AbandonableZooKeeper extends ZooKeeper {
                 if (closed.getAsBoolean()) {
                     throw new IOException("the client of " + connectString + " is closed: no new ZooKeeper handle");
                 }
-                if (abandonable) {
-                    return new AbandonableZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
-                }
-                return config == null ? new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly)
-                        : new ZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
+                return new AbandonableZooKeeper(connectString, sessionTimeout, watcher, canBeReadOnly, config);
             }
         };
     }
@@ -53,6 +49,14 @@ final class AbandonableZooKeeper extends ZooKeeper {
     private AbandonableZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly,
             ZKClientConfig config) throws IOException {
         super(connectString, sessionTimeout, watcher, canBeReadOnly, config == null ? new ZKClientConfig() : config);
+    }
+
+    /**
+     * The zxid of the last reply this handle received: how far into the servers' history this
+     * client has seen (a server whose history is behind it refuses the client's session).
+     */
+    long lastZxidSeen() {
+        return cnxn.getLastZxid();
     }
 
     /** From now on {@link #close()} leaves the session to expire on the server. */

@@ -96,7 +96,7 @@ final class ZooKeeperLease implements Lease {
         // Short, bounded retries for Curator's own calls: errors must surface, the candidate retries.
         this.client = settings.curator(requested, connection,
                 new SessionFailedRetryPolicy(new ExponentialBackoffRetry(10, 3, 200)),
-                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.factory(true, () -> clientClosed)).build();
+                store.threads("lease"), store.callbacks(), AbandonableZooKeeper.factory(() -> clientClosed)).build();
         client.getConnectionStateListenable().addListener((c, newState) -> stateChanged(newState));
     }
 

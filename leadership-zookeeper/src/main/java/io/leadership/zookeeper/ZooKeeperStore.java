@@ -122,6 +122,7 @@ public final class ZooKeeperStore implements Store {
     private final KeyWatches keys = new KeyWatches(this);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
+    private final AtomicInteger newHistories = new AtomicInteger(); // sessions the probe ended: the servers' history started again
 
     ZooKeeperStore(Settings settings) {
         this.settings = settings;
@@ -136,7 +137,7 @@ public final class ZooKeeperStore implements Store {
         timer.allowCoreThreadTimeOut(true);
         // The store's own client serves watches and leaves; its session holds no key.
         this.client = settings.curator(settings.sessionTimeout(), settings.connectionTimeout(),
-                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, AbandonableZooKeeper.factory(false, closed::get)).build();
+                new ExponentialBackoffRetry(50, 3, 500), threads("curator"), callbacks, AbandonableZooKeeper.factory(closed::get)).build();
         client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
         client.start();
     }
@@ -461,9 +462,11 @@ public final class ZooKeeperStore implements Store {
 
     /**
      * While the store's client is not connected, checks each second whether a fresh handle is
-     * accepted: then the servers refuse only our session, which happens when their history
-     * started again (the client has seen a higher zxid than they have), and the session is
-     * expired on this side so that Curator opens a new one.
+     * accepted by a server whose history is behind what the client has seen (a lower zxid): such a
+     * server refuses our session for good, which happens when the servers' history started again,
+     * and the session is expired on this side so that Curator opens a new one. A server restarted
+     * on its data is not behind, and our client reconnects by itself after its back-off (up to 2 s
+     * with one server), so a fresh handle accepted first proves nothing.
      */
     private void probe() {
         if (closed.get() || !probing.compareAndSet(false, true)) {
@@ -476,10 +479,14 @@ public final class ZooKeeperStore implements Store {
                     return;
                 }
                 again = true;
-                if (freshHandleAccepted() && !client.getZookeeperClient().isConnected() && !closed.get()) {
-                    LOG.warn("zookeeper {} accepts new sessions but not the store's session 0x{}: the servers' history"
-                            + " started again (a re-created ensemble?); starting a new session", settings.describe(),
-                            Long.toHexString(sessionIdOrZero()));
+                long seen = lastZxidSeen();
+                long server = freshHandleZxid();
+                if (server >= 0 && server < seen && !client.getZookeeperClient().isConnected() && !closed.get()) {
+                    LOG.warn("zookeeper {} accepts new sessions but not the store's session 0x{}, and its last zxid 0x{} is behind"
+                            + " the 0x{} this client has seen: the servers' history started again (a re-created ensemble?);"
+                            + " starting a new session", settings.describe(), Long.toHexString(sessionIdOrZero()),
+                            Long.toHexString(server), Long.toHexString(seen));
+                    newHistories.incrementAndGet();
                     client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
                 }
             } catch (Exception e) {
@@ -493,21 +500,43 @@ public final class ZooKeeperStore implements Store {
         }, PROBE_EVERY);
     }
 
-    private boolean freshHandleAccepted() throws Exception {
+    /**
+     * The last zxid of a server that accepts a fresh handle (the reply to a read carries it), or -1
+     * if none accepted one within the connection timeout.
+     */
+    private long freshHandleZxid() throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper probe = AbandonableZooKeeper.factory(true, () -> false).newZooKeeper(settings.connectString(),
+        ZooKeeper probe = AbandonableZooKeeper.factory(() -> false).newZooKeeper(settings.connectString(),
                 Math.toIntExact(settings.sessionTimeout().toMillis()), event -> {
                     if (event.getState() == KeeperState.SyncConnected) {
                         connected.countDown();
                     }
                 }, false, settings.clientConfig());
         try {
-            return connected.await(settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (!connected.await(settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                return -1;
+            }
+            probe.exists("/", false);
+            return ((AbandonableZooKeeper) probe).lastZxidSeen();
         } finally {
             if (!probe.getState().isConnected() && probe instanceof AbandonableZooKeeper abandonable) {
                 abandonable.abandon(); // nothing to close on the server; don't wait to send a closeSession
             }
             probe.close();
+        }
+    }
+
+    /** How many times the store found that the servers' history started again, and opened a new session. */
+    int newHistories() {
+        return newHistories.get();
+    }
+
+    /** What the store's client has seen of the servers' history: the zxid of its last reply (0 if none). */
+    private long lastZxidSeen() {
+        try {
+            return client.getZookeeperClient().getZooKeeper() instanceof AbandonableZooKeeper zk ? zk.lastZxidSeen() : 0;
+        } catch (Exception e) {
+            return 0;
         }
     }
 

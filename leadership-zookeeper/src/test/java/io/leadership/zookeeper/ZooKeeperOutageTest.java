@@ -120,6 +120,31 @@ class ZooKeeperOutageTest {
         }
     }
 
+    /**
+     * A server restarted on its data is not a new history, though a fresh handle gets in while the
+     * store's client waits out its reconnect back-off (up to 2 s with one server): the store's probe
+     * compares the server's last zxid with what the client has seen (10,000 elections lost their
+     * terms to this in the restart benchmark).
+     */
+    @Test
+    void aServerRestartedOnItsDataIsNotTakenForANewHistory() throws Exception {
+        try (Store store = server.get().connect()) {
+            ZooKeeperStore zk = (ZooKeeperStore) store;
+            org.apache.curator.CuratorZookeeperClient client = zk.client().getZookeeperClient();
+            Lease lease = done(store.grant(server.get().ttl(), LeaseListener.NONE));
+            Entry entry = done(store.join("outage/restart-on-data", "me", lease));
+            done(store.position("outage/restart-on-data", entry)); // the store's client has seen the history
+            for (int round = 0; round < 3; round++) {
+                server.get().stop();
+                Await.until("the store's client disconnected", WAIT, () -> !client.isConnected());
+                Thread.sleep(1200); // the outage: the client's back-off grows to its spin, and the probe runs
+                server.get().restart();
+                Await.until("the store's client connected again", WAIT, client::isConnected);
+                assertEquals(0, zk.newHistories(), "round " + round + ": a restart on the server's data was taken for a new history");
+            }
+        }
+    }
+
     @Test
     void aShortOutageKeepsTheLeaseAndItsKey() throws Exception {
         try (Store store = server.get().connect()) {
