@@ -1,6 +1,7 @@
 package io.leadership.consul;
 
 import com.ecwid.consul.transport.HttpResponse;
+import com.ecwid.consul.v1.ConsistencyMode;
 import com.ecwid.consul.v1.OperationException;
 import com.ecwid.consul.v1.QueryParams;
 import io.leadership.LeaseExpiredException;
@@ -46,16 +47,23 @@ final class ConsulSession implements Lease {
 
     /**
      * {@code PUT /v1/session/renew/<id>}. Consul answers 404 for a session it no longer knows
-     * (older versions an empty list); both mean the session and its keys are gone.
+     * (older versions an empty list). A server answers renewals from its state as it stands, which
+     * just after a restart on its data may not hold the sessions created since its last snapshot
+     * yet (the log replays once it leads, and commits); so "not found" is believed only when a
+     * consistent read of the session, served once the leader applied everything committed, does
+     * not find it either. Otherwise the keep-alive fails as any unanswered one, and is retried.
      */
     @Override
     public CompletableFuture<Void> keepAlive() {
         return store.call("keepAlive", null, () -> {
             HttpResponse r = store.http().agent().raw.makePutRequest("/v1/session/renew/" + id, "");
             String body = r.getContent() == null ? "" : r.getContent().trim();
-            boolean gone = r.getStatusCode() == 404
-                    || (r.getStatusCode() == 200 && (body.isEmpty() || body.equals("null") || body.equals("[]")));
-            if (gone) {
+            boolean notFound = r.getStatusCode() == 404 || (r.getStatusCode() == 200 && empty(body));
+            if (notFound && !goneOnConsistentRead()) {
+                throw new OperationException(r.getStatusCode(), "the agent answered " + r.getStatusCode() + " " + r.getStatusMessage()
+                        + " to the renewal of session " + id + ", which a consistent read still finds (a server restarting?)", body);
+            }
+            if (notFound) {
                 store.forgetKeysOf(id);
                 if (expiredTold.compareAndSet(false, true)) {
                     listener.expired();
@@ -68,6 +76,18 @@ final class ConsulSession implements Lease {
             }
             return null;
         });
+    }
+
+    private static boolean empty(String body) {
+        return body.isEmpty() || body.equals("null") || body.equals("[]");
+    }
+
+    /** {@code GET /v1/session/info/<id>?consistent} finds no session; false if it finds it, or cannot tell (an error). */
+    private boolean goneOnConsistentRead() {
+        HttpResponse info = store.http().agent().raw.makeGetRequest("/v1/session/info/" + id,
+                QueryParams.Builder.builder().setConsistencyMode(ConsistencyMode.CONSISTENT).build());
+        String body = info.getContent() == null ? "" : info.getContent().trim();
+        return info.getStatusCode() == 200 && empty(body);
     }
 
     /** {@code PUT /v1/session/destroy/<id>}: Consul deletes the keys it holds (Behavior=delete); succeeds if already gone. */
