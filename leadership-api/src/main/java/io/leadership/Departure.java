@@ -161,6 +161,9 @@ final class Departure {
     void leaseGone(Lease lease) {
         CampaignKey key = campaign.key();
         if (key instanceof Leaving leaving && leaving.entry().heldBy(lease)) {
+            if (leaving.inDoubt() && sending == leaving) {
+                return; // only its delete's answer, still to come, tells whether the key was there to delete
+            }
             left(leaving, null, null); // deleted with the lease
         } else if (key instanceof Draining draining && draining.entry().heldBy(lease)) {
             Leaving deleted = new Leaving(draining.entry(), true, false, draining.resigns());
