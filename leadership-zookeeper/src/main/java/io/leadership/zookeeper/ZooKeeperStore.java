@@ -37,6 +37,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.DebugUtils;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.Watcher.Event.KeeperState;
@@ -516,8 +517,16 @@ public final class ZooKeeperStore implements Store {
             if (!connected.await(settings.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 return -1;
             }
-            probe.exists("/", false);
-            return ((AbandonableZooKeeper) probe).lastZxidSeen();
+            try {
+                probe.exists("/", false);
+            } catch (KeeperException e) {
+                if (e.code() == Code.CONNECTIONLOSS || e.code() == Code.SESSIONEXPIRED || e.code() == Code.OPERATIONTIMEOUT) {
+                    return -1; // no reply: nothing learned
+                }
+                // a refusal (an ACL, say) is a reply too, and carries the server's zxid
+            }
+            long zxid = ((AbandonableZooKeeper) probe).lastZxidSeen();
+            return zxid > 0 ? zxid : -1;
         } finally {
             if (!probe.getState().isConnected() && probe instanceof AbandonableZooKeeper abandonable) {
                 abandonable.abandon(); // nothing to close on the server; don't wait to send a closeSession
