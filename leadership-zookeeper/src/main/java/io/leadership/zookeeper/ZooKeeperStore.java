@@ -116,6 +116,7 @@ public final class ZooKeeperStore implements Store {
     private final ExecutorService keepAliveLane;
     private final ScheduledThreadPoolExecutor timer;
     private final Executor callbacks = this::execute;
+    private final Executor keepAliveAnswers;
     private final CuratorFramework client;
     private final Set<ZooKeeperLease> leases = ConcurrentHashMap.newKeySet();
     private final Map<String, ZooKeeperLease> liveLeases = new ConcurrentHashMap<>(); // by id
@@ -132,6 +133,7 @@ public final class ZooKeeperStore implements Store {
         this.executor = DaemonThreads.pool(WORKERS, Duration.ofSeconds(1), threads("worker"));
         // Keep-alive answers never queue behind the workers' burst or behind a worker that Curator blocks.
         this.keepAliveLane = DaemonThreads.pool(1, Duration.ofSeconds(1), threads("keep-alive"));
+        this.keepAliveAnswers = task -> run(keepAliveLane, task);
         this.timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
         timer.setRemoveOnCancelPolicy(true);
         timer.setKeepAliveTime(1, TimeUnit.SECONDS);
@@ -584,7 +586,7 @@ public final class ZooKeeperStore implements Store {
 
     /** Where keep-alive answers complete: a thread of their own, so that no other work delays them. */
     Executor keepAliveAnswers() {
-        return task -> run(keepAliveLane, task);
+        return keepAliveAnswers;
     }
 
     private static void run(ExecutorService executor, Runnable task) {
