@@ -287,8 +287,9 @@ public final class Bench {
         }
     }
 
+    /** A piece of a measure that may fail; also a server's restart ({@link RestartBench}). */
     @FunctionalInterface
-    private interface Step {
+    interface Step {
         void run() throws Exception;
     }
 

@@ -15,9 +15,8 @@ import java.util.stream.IntStream;
  */
 final class LoadBench {
 
-    /** One configuration's result. */
     /**
-     * {@code heapMiB}, {@code threads}: added to this JVM (NaN for a library whose clients run in
+     * One configuration's result. {@code heapMiB}, {@code threads}: added to this JVM (NaN for a library whose clients run in
      * another process); {@code connections}: established TCP connections to the server's client
      * port (from any process, {@link Machine#connectionsTo}) at rest, less those before; {@code peakThreads}: the most
      * live threads of this JVM from the start of the campaigns to the end of the rest window, less those before (NaN
@@ -79,15 +78,7 @@ final class LoadBench {
                     elected.countDown();
                 });
             }
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (!elected.await(1, TimeUnit.SECONDS)) {
-                if (client.failure() != null) {
-                    throw new IllegalStateException((n - elected.getCount()) + " of " + n + " candidates elected, then: " + client.failure());
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
-                }
-            }
+            awaitElected(elected, n, client);
             double setup = (System.nanoTime() - setupFrom) / 1e9;
             Thread.sleep(settle.toMillis()); // the campaign burst is over; what follows is the steady state
             long requests0 = counter.requests();
@@ -115,6 +106,19 @@ final class LoadBench {
                     IntStream.range(0, n).mapToLong(firstElected::get).filter(t -> t > 0).sorted().mapToDouble(t -> t / 1e9).toArray());
         } finally {
             client.close();
+        }
+    }
+
+    /** Waits until every one of {@code n} candidates was elected: 3 min at most, and not past a failure of the client. */
+    static void awaitElected(CountDownLatch elected, int n, Library.Client client) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!elected.await(1, TimeUnit.SECONDS)) {
+            if (client.failure() != null) {
+                throw new IllegalStateException((n - elected.getCount()) + " of " + n + " candidates elected, then: " + client.failure());
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
+            }
         }
     }
 

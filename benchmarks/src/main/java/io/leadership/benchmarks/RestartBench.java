@@ -25,18 +25,12 @@ final class RestartBench {
     record Result(int candidates, double serverSeconds, double leadingSeconds, int termsEnded, int notLeadingAtMost) {
     }
 
-    /** Restarts the store's server; returns once it serves. */
-    @FunctionalInterface
-    interface Restart {
-        void run() throws Exception;
-    }
-
     private static final Duration POLL = Duration.ofMillis(20);
 
     private RestartBench() {
     }
 
-    static Result run(Target target, LoadBench.Layout layout, String keyPrefix, int n, Restart restart) throws Exception {
+    static Result run(Target target, LoadBench.Layout layout, String keyPrefix, int n, Bench.Step restart) throws Exception {
         CountDownLatch elected = new CountDownLatch(n);
         AtomicInteger wins = new AtomicInteger();
         List<Ours.OursContender> contenders = new ArrayList<>(n);
@@ -47,9 +41,7 @@ final class RestartBench {
                     elected.countDown();
                 }));
             }
-            if (!elected.await(3, TimeUnit.MINUTES)) {
-                throw new IllegalStateException(elected.getCount() + " of " + n + " candidates not elected within 3 min");
-            }
+            LoadBench.awaitElected(elected, n, client);
             Thread.sleep(1000); // the campaign burst is over
             int winsBefore = wins.get();
             long from = System.nanoTime();
