@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
  * session stays up, no term ends. A server that comes back must be taken for the same history
  * (Consul answers its first reads from a partly replayed log, hashicorp/consul #2644 and #4008;
  * etcd and ZooKeeper replay their logs too), and a reconnect must not be taken for a lost key.
+ * A server down beyond the session's deadline ends every term for that doubt alone: the store kept
+ * the lease (etcd, ZooKeeper and Consul all count a lease's time again from their restart), so no
+ * term may end as taken over or for a lease gone, and every election leads again on a new key.
  */
 public abstract class RestartScenarios {
 
@@ -31,6 +34,12 @@ public abstract class RestartScenarios {
     protected Duration ttl() {
         return server().ttl();
     }
+
+    /** Stops the server, keeping its data and addresses, until {@link #startAgain()}. */
+    protected abstract void stop() throws Exception;
+
+    /** Starts the {@link #stop() stopped} server again on its data and addresses; returns once it serves. */
+    protected abstract void startAgain() throws Exception;
 
     /** Elections on the one session. */
     protected int elections() {
@@ -78,6 +87,59 @@ public abstract class RestartScenarios {
             }
             assertEquals(List.of(), ended.subList(0, Math.min(10, ended.size())),
                     ended.size() + " of " + elections() + " terms ended across a restart of " + restartMs + " ms (the first 10)");
+        } finally {
+            candidates.forEach(Candidate::close);
+        }
+    }
+
+    @Test
+    void aServerDownBeyondTheDeadlineEndsEveryTermForTheDoubtAloneAndEveryElectionLeadsAgainOnANewKey() throws Exception {
+        String prefix = "outage-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Candidate> candidates = new ArrayList<>();
+        List<Recorder<Term>> terms = new ArrayList<>();
+        try (Store store = server().connect(); Session session = Session.open(store, ttl())) {
+            for (int i = 0; i < elections(); i++) {
+                Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);
+                terms.add(Recorder.subscribe("c" + i, c.terms()));
+                c.runForElection();
+                candidates.add(c);
+            }
+            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections() + " lead", ANSWER,
+                    () -> candidates.stream().allMatch(Candidate::isLeader));
+            stop();
+            try {
+                // Down until the session's safety deadline has passed (the store's own count of the lease goes on, and
+                // starts again from its restart).
+                Await.until(() -> "the session in doubt while the server is down: " + session.health(), ttl().plus(ANSWER),
+                        () -> !session.health().up());
+                Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections()
+                        + " still lead past the deadline", ANSWER, () -> candidates.stream().noneMatch(Candidate::isLeader));
+            } finally {
+                startAgain();
+            }
+            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections()
+                    + " lead again after the server came back", ANSWER, () -> candidates.stream().allMatch(Candidate::isLeader));
+            assertTrue(session.health().up(), "the session is up again: " + session.health());
+            List<String> wrong = new ArrayList<>();
+            for (int i = 0; i < elections(); i++) {
+                List<Term> seen = terms.get(i).items();
+                boolean asExpected = seen.size() == 3
+                        && seen.get(0).leading() && seen.get(0).cause() == Term.Cause.ELECTED
+                        && !seen.get(1).leading() && seen.get(1).cause() == Term.Cause.LEASE_IN_DOUBT
+                        && seen.get(1).epoch() == seen.get(0).epoch()
+                        && seen.get(2).leading() && seen.get(2).cause() == Term.Cause.ELECTED
+                        && seen.get(2).epoch() > seen.get(1).epoch();
+                if (!asExpected) {
+                    wrong.add("c" + i + " " + seen);
+                }
+            }
+            assertEquals(List.of(), wrong.subList(0, Math.min(10, wrong.size())), wrong.size() + " of " + elections()
+                    + " elections did not end their term for the doubt alone and lead again on a new key (the first 10)");
+            for (int i = 0; i < elections(); i += elections() / 10) {
+                Candidate c = candidates.get(i);
+                Await.until(() -> "the key of the term that ended is gone: " + c.participants(), ANSWER,
+                        () -> c.participants().equals(List.of(c.id())));
+            }
         } finally {
             candidates.forEach(Candidate::close);
         }

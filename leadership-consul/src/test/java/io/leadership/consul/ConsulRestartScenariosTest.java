@@ -1,5 +1,6 @@
 package io.leadership.consul;
 
+import io.leadership.consul.agent.ConsulAgent;
 import io.leadership.testing.RestartScenarios;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.StoreServer;
@@ -24,5 +25,19 @@ class ConsulRestartScenariosTest extends RestartScenarios {
     @Override
     protected Duration ttl() {
         return Duration.ofSeconds(10);
+    }
+
+    @Override
+    protected void stop() {
+        agent().stop();
+    }
+
+    @Override
+    protected void startAgain() throws Exception {
+        agent().startAgain();
+    }
+
+    private ConsulAgent agent() {
+        return server.get().agent().orElseThrow(() -> new IllegalStateException("an outage needs a child-process agent (CONSUL_BIN)"));
     }
 }

@@ -23,4 +23,14 @@ class Etcd36RestartScenariosTest extends RestartScenarios {
     protected Duration ttl() {
         return Duration.ofSeconds(10);
     }
+
+    @Override
+    protected void stop() throws Exception {
+        etcd.kill();
+    }
+
+    @Override
+    protected void startAgain() throws Exception {
+        etcd.startAgain();
+    }
 }

@@ -15,4 +15,14 @@ class ZooKeeperRestartScenariosTest extends RestartScenarios {
     protected StoreServer server() {
         return server.get();
     }
+
+    @Override
+    protected void stop() throws Exception {
+        server.get().stop();
+    }
+
+    @Override
+    protected void startAgain() throws Exception {
+        server.get().restart();
+    }
 }
