@@ -52,14 +52,7 @@ public abstract class RestartScenarios {
         List<Candidate> candidates = new ArrayList<>();
         List<Recorder<Term>> terms = new ArrayList<>();
         try (Store store = server().connect(); Session session = Session.open(store, ttl())) {
-            for (int i = 0; i < elections(); i++) {
-                Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);
-                terms.add(Recorder.subscribe("c" + i, c.terms()));
-                c.runForElection();
-                candidates.add(c);
-            }
-            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections() + " lead", ANSWER,
-                    () -> candidates.stream().allMatch(Candidate::isLeader));
+            runAll(session, prefix, candidates, terms);
             Health upBefore = session.health();
             Instant restarted = Instant.now();
             long t0 = System.nanoTime();
@@ -98,14 +91,7 @@ public abstract class RestartScenarios {
         List<Candidate> candidates = new ArrayList<>();
         List<Recorder<Term>> terms = new ArrayList<>();
         try (Store store = server().connect(); Session session = Session.open(store, ttl())) {
-            for (int i = 0; i < elections(); i++) {
-                Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);
-                terms.add(Recorder.subscribe("c" + i, c.terms()));
-                c.runForElection();
-                candidates.add(c);
-            }
-            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections() + " lead", ANSWER,
-                    () -> candidates.stream().allMatch(Candidate::isLeader));
+            runAll(session, prefix, candidates, terms);
             stop();
             try {
                 // Down until the session's safety deadline has passed (the store's own count of the lease goes on, and
@@ -117,8 +103,7 @@ public abstract class RestartScenarios {
             } finally {
                 startAgain();
             }
-            Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections()
-                    + " lead again after the server came back", ANSWER, () -> candidates.stream().allMatch(Candidate::isLeader));
+            awaitAllLead(candidates, "lead again after the server came back");
             assertTrue(session.health().up(), "the session is up again: " + session.health());
             List<String> wrong = new ArrayList<>();
             for (int i = 0; i < elections(); i++) {
@@ -143,5 +128,21 @@ public abstract class RestartScenarios {
         } finally {
             candidates.forEach(Candidate::close);
         }
+    }
+
+    /** {@link #elections()} candidates on the session, each in an election of its own under {@code prefix}, all leading. */
+    private void runAll(Session session, String prefix, List<Candidate> candidates, List<Recorder<Term>> terms) {
+        for (int i = 0; i < elections(); i++) {
+            Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);
+            terms.add(Recorder.subscribe("c" + i, c.terms()));
+            c.runForElection();
+            candidates.add(c);
+        }
+        awaitAllLead(candidates, "lead");
+    }
+
+    private void awaitAllLead(List<Candidate> candidates, String what) {
+        Await.until(() -> candidates.stream().filter(Candidate::isLeader).count() + " of " + elections() + " " + what, ANSWER,
+                () -> candidates.stream().allMatch(Candidate::isLeader));
     }
 }
