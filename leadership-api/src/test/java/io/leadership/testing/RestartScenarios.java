@@ -105,6 +105,9 @@ public abstract class RestartScenarios {
             }
             awaitAllLead(candidates, "lead again after the server came back");
             assertTrue(session.health().up(), "the session is up again: " + session.health());
+            // A term's start and end are published after the flag changes: wait for the three each should see.
+            Await.until(() -> terms.stream().filter(r -> r.items().size() < 3).limit(10).map(r -> r.items().toString()).toList()
+                    + ": terms of elections that saw fewer than three", ANSWER, () -> terms.stream().allMatch(r -> r.items().size() >= 3));
             List<String> wrong = new ArrayList<>();
             for (int i = 0; i < elections(); i++) {
                 List<Term> seen = terms.get(i).items();
@@ -120,7 +123,7 @@ public abstract class RestartScenarios {
             }
             assertEquals(List.of(), wrong.subList(0, Math.min(10, wrong.size())), wrong.size() + " of " + elections()
                     + " elections did not end their term for the doubt alone and lead again on a new key (the first 10)");
-            for (int i = 0; i < elections(); i += elections() / 10) {
+            for (int i = 0; i < elections(); i += Math.max(1, elections() / 10)) {
                 Candidate c = candidates.get(i);
                 Await.until(() -> "the key of the term that ended is gone: " + c.participants(), ANSWER,
                         () -> c.participants().equals(List.of(c.id())));
