@@ -48,7 +48,8 @@ final class AbandonableZooKeeper extends ZooKeeper {
 
     private AbandonableZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly,
             ZKClientConfig config) throws IOException {
-        super(connectString, sessionTimeout, watcher, canBeReadOnly, config == null ? new ZKClientConfig() : config);
+        super(connectString, sessionTimeout, watcher, canBeReadOnly, PromptHostProvider.of(connectString),
+                config == null ? new ZKClientConfig() : config);
     }
 
     /**
