@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.curator.utils.ZookeeperFactory;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.HostProvider;
 import org.apache.zookeeper.client.ZKClientConfig;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,11 @@ final class AbandonableZooKeeper extends ZooKeeper {
      */
     long lastZxidSeen() {
         return cnxn.getLastZxid();
+    }
+
+    /** Where this handle finds its servers: a {@link PromptHostProvider}. */
+    HostProvider servers() {
+        return hostProvider;
     }
 
     /** From now on {@link #close()} leaves the session to expire on the server. */

@@ -1,12 +1,14 @@
 package io.leadership.zookeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.HostProvider;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +56,16 @@ class PromptHostProviderTest {
         assertEquals(List.of(50L, 10L, 0L), servers.spins);
         assertEquals(1, servers.connected);
         assertEquals(1, prompt.size());
+    }
+
+    @Test
+    void theStoresZooKeeperHandlesUseIt() throws Exception {
+        ZooKeeper zk = AbandonableZooKeeper.factory(() -> false).newZooKeeper("127.0.0.1:1", 2_000, event -> { }, false);
+        try {
+            assertInstanceOf(PromptHostProvider.class, ((AbandonableZooKeeper) zk).servers());
+        } finally {
+            zk.close();
+        }
     }
 
     @Test
