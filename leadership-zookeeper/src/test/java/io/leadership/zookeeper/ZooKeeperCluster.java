@@ -3,7 +3,9 @@ package io.leadership.zookeeper;
 import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,14 +28,35 @@ public final class ZooKeeperCluster implements ClusterServer {
     private volatile TestingCluster cluster;
 
     public ZooKeeperCluster() throws Exception {
+        List<Integer> ports = distinctFreePorts(9);
         for (int i = 0; i < 3; i++) {
-            specs.add(spec(-1, -1, -1, -1));
+            specs.add(spec(ports.get(3 * i), ports.get(3 * i + 1), ports.get(3 * i + 2), -1));
         }
         cluster = new TestingCluster(specs);
         cluster.start();
     }
 
-    /** A member on the given ports and id (-1: free ones, a new id) with a new, empty data directory. */
+    /**
+     * Free ports, all different: each socket stays open until all are taken. curator-test picks each
+     * port of a member on its own (a socket opened and closed), and once gave one member the same
+     * port as client and quorum port (seen in CI): that member served, and failed only once it was
+     * elected leader, unable to bind its quorum port, so the ensemble never formed again.
+     */
+    private static List<Integer> distinctFreePorts(int n) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            }
+            return sockets.stream().map(ServerSocket::getLocalPort).toList();
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    /** A member on the given ports and id (-1: a new id) with a new, empty data directory. */
     private static InstanceSpec spec(int port, int electionPort, int quorumPort, int serverId) {
         return new InstanceSpec(null, port, electionPort, quorumPort, true, serverId, ZooKeeperServer.TICK_MS, -1, Map.of(
                 "admin.enableServer", "false",
