@@ -2,10 +2,9 @@ package io.leadership.zookeeper;
 
 import io.leadership.spi.Store;
 import io.leadership.testing.ClusterServer;
+import io.leadership.testing.servers.EtcdProcess;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,32 +27,15 @@ public final class ZooKeeperCluster implements ClusterServer {
     private volatile TestingCluster cluster;
 
     public ZooKeeperCluster() throws Exception {
-        List<Integer> ports = distinctFreePorts(9);
+        // All nine ports at once: curator-test picks each port of a member on its own (a socket opened
+        // and closed) and once gave a member the same client and quorum port (seen in CI); it served,
+        // then, elected leader, could not bind its quorum port, and the ensemble never formed again.
+        int[] ports = EtcdProcess.freePorts(9);
         for (int i = 0; i < 3; i++) {
-            specs.add(spec(ports.get(3 * i), ports.get(3 * i + 1), ports.get(3 * i + 2), -1));
+            specs.add(spec(ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], -1));
         }
         cluster = new TestingCluster(specs);
         cluster.start();
-    }
-
-    /**
-     * Free ports, all different: each socket stays open until all are taken. curator-test picks each
-     * port of a member on its own (a socket opened and closed), and once gave one member the same
-     * port as client and quorum port (seen in CI): that member served, and failed only once it was
-     * elected leader, unable to bind its quorum port, so the ensemble never formed again.
-     */
-    private static List<Integer> distinctFreePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 
     /** A member on the given ports and id (-1: a new id) with a new, empty data directory. */
