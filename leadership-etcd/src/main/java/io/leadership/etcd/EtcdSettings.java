@@ -61,6 +61,7 @@ record EtcdSettings(List<Endpoint> endpoints, Duration connectTimeout, Duration 
                 .keepaliveTimeout(keepaliveTimeout)
                 // etcd closes connections that ping while they carry no stream (PermitWithoutStream=false).
                 .keepaliveWithoutCalls(false)
+                .loadBalancerPolicy(PromptReconnect.policy())
                 .retryChronoUnit(ChronoUnit.MILLIS)
                 .retryDelay(retryDelay)
                 .retryMaxDelay(retryMaxDelay)
