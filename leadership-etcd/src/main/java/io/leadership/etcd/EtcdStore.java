@@ -80,6 +80,7 @@ public final class EtcdStore implements Store {
     private final KeepAliveStream keepAlives;
     private final WatchStream watchStream;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
+    private final SeenKeys seen = new SeenKeys();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     EtcdStore(EtcdSettings settings) {
@@ -213,21 +214,28 @@ public final class EtcdStore implements Store {
                         return Position.absent(revision);
                     }
                     List<Entry> before = keys.stream().filter(e -> e.version() < mine.version()).toList();
-                    return new Position(true, before.isEmpty() ? Optional.empty() : Optional.of(before.get(before.size() - 1)),
-                            before.size(), revision);
+                    Optional<Entry> predecessor = before.isEmpty() ? Optional.empty() : Optional.of(before.get(before.size() - 1));
+                    seen.saw(mine, revision);
+                    predecessor.ifPresent(e -> seen.saw(e, revision));
+                    return new Position(true, predecessor, before.size(), revision);
                 });
     }
 
     /**
-     * Reads the key, then watches it from the read's revision + 1 (a synced watcher, served at
-     * once) until a delete or a put with another create revision, on the store's one stream of
-     * watchers; see {@link KeyWatch}.
+     * Watches the key from the revision at which a {@link #position} read of the last second saw it
+     * ({@link SeenKeys}), or else reads it and watches from the read's revision, until a delete or
+     * a put with another create revision, on the store's one stream of watchers; see {@link KeyWatch}.
      */
     @Override
     public CompletableFuture<Void> awaitGone(String election, Entry entry) {
         Keys.check(election);
         Objects.requireNonNull(entry, "entry");
-        return KeyWatch.awaitGone(this, entry);
+        return KeyWatch.awaitGone(this, entry, seen.take(entry));
+    }
+
+    /** Keys seen by position reads and not yet waited on (for tests: nothing accumulates). */
+    int seenKeys() {
+        return seen.size();
     }
 
     /**

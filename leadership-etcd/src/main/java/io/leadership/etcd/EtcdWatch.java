@@ -146,7 +146,7 @@ final class EtcdWatch implements Watch {
         // From R + 1: etcd serves a watcher whose start is past its current revision at once (synced).
         watcher = store.watchStream().watch(prefixBytes, prefixEnd(prefixBytes), revision + 1, new WatchStream.Listener() {
             @Override
-            public void created() {
+            public void created(long current) {
                 submit(() -> onCreated(gen));
             }
 

@@ -35,8 +35,8 @@ final class WatchStream {
 
     /** What a watcher hears, on the store's threads, one call at a time; a call under way may end after {@link Watcher#cancel()}. */
     interface Listener {
-        /** etcd created the watcher: events from its start revision on follow. */
-        default void created() {
+        /** etcd created the watcher at its current {@code revision}: events from the watcher's start revision on follow. */
+        default void created(long revision) {
         }
 
         /** A response with events (keys with the namespace taken off). */
@@ -171,7 +171,7 @@ final class WatchStream {
                 cancelStream("a watch was refused: " + refused);
             }
         } else if (response.getCreated()) {
-            w.listener.created();
+            w.listener.created(response.getHeader().getRevision());
         } else if (response.getEventsCount() > 0) {
             w.listener.events(namespace.isEmpty() ? response : withoutNamespace(response));
         }

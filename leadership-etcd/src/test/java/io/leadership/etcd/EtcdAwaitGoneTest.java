@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
+import io.leadership.spi.Position;
 import io.leadership.spi.LeaseListener;
 import io.leadership.spi.Store;
 import io.leadership.spi.Watch;
@@ -13,14 +14,16 @@ import io.leadership.testing.QueueRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What a waiting candidate costs etcd: awaitGone is one range read and one watcher of one key, on
- * one watch stream shared by every wait and watch of the store, and a cancelled or completed awaitGone leaves
- * no watcher behind in the server (counted by etcd's own {@code etcd_debugging_mvcc_watcher_total}).
+ * What a waiting candidate costs etcd: awaitGone is one watcher of one key, after one range read
+ * unless a position read of the last second saw the key, on one watch stream shared by every wait
+ * and watch of the store, and a cancelled or completed awaitGone leaves no watcher behind in the
+ * server (counted by etcd's own {@code etcd_debugging_mvcc_watcher_total}).
  */
 class EtcdAwaitGoneTest {
 
@@ -72,6 +75,29 @@ class EtcdAwaitGoneTest {
             Await.result(gone, ANSWER);
             assertEquals(ranges + 1, etcd.handled("Range"), "range reads of one wait, the hand-off included");
             assertTrue(etcd.handled("Txn") >= txns + 1, "the leave's transaction");
+        }
+    }
+
+    @Test
+    void waitsRightAfterAPositionReadReadNothingAndMissNoDeleteMadeSinceThatRead() throws Exception {
+        try (Store store = etcd.connect()) {
+            Lease lease = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), ANSWER);
+            Lease other = Await.result(store.grant(Duration.ofSeconds(30), LeaseListener.NONE), ANSWER); // a key per lease
+            Entry first = Await.result(store.join("await/seen", "a", lease), ANSWER);
+            Entry second = Await.result(store.join("await/seen", "b", other), ANSWER);
+            Position p = Await.result(store.position("await/seen", second), ANSWER);
+            assertEquals(Optional.of(first), p.predecessor());
+            long ranges = etcd.handled("Range");
+
+            Await.result(store.leave(first), ANSWER); // at the read's revision + 1, before the wait starts
+            Await.result(store.awaitGone("await/seen", first), ANSWER); // the watcher from that revision replays it
+            CompletableFuture<Void> mine = store.awaitGone("await/seen", second); // a new leader's watch of its own key
+            Await.until(() -> "the wait's watcher", ANSWER, () -> watchersOrMinus() >= 1);
+            Await.result(store.leave(second), ANSWER);
+            Await.result(mine, ANSWER);
+
+            assertEquals(ranges, etcd.handled("Range"), "range reads of two waits right after a position read");
+            assertEquals(0, ((EtcdStore) store).seenKeys(), "keys seen and not waited on");
         }
     }
 
