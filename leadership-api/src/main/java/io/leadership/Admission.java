@@ -4,11 +4,13 @@ import java.util.ArrayDeque;
 import java.util.function.BooleanSupplier;
 
 /**
- * At most {@code limit} joins of one session in flight; the others wait their turn, in order. A
- * join is a write the store applies in order, and etcd answers a lease's keep-alive only once it
- * has applied what it accepted before it ({@code LeaseRenew} waits for the applied index): ten
- * thousand elections starting at once would otherwise put ten thousand writes between the
- * session's keep-alive and its answer, and the lease would fall in doubt during the ramp.
+ * At most {@code limit} joins and leaves of one session in flight; the others wait their turn, in
+ * order. Each is a write the store applies in order, and etcd answers a lease's keep-alive only
+ * once it has applied what it accepted before it ({@code LeaseRenew} waits for the applied index):
+ * ten thousand elections starting at once would otherwise put ten thousand writes between the
+ * session's keep-alive and its answer, and the lease would fall in doubt during the ramp. So would
+ * ten thousand leaders stepping down at once, each deleting its key, when their lease fell in doubt
+ * (a store restart): the writes kept the keep-alives from an answer until the store expired the lease.
  *
  * <p>On the session's {@link Loop}, as the campaigns that use it.
  */

@@ -49,13 +49,13 @@ final class Arrival {
 
     private void send(Joining joining) {
         campaign.key(joining);
-        Admission joins = session.joins();
-        joins.submit(() -> {
+        Admission writes = session.writes();
+        writes.submit(() -> {
             if (campaign.key() != joining) {
                 return false; // its lease went, and a join on the next is queued, while it waited its turn
             }
             Session.call(() -> store.join(election, id, joining.lease())).whenComplete((e, error) -> loop.execute(() -> {
-                joins.done();
+                writes.done();
                 joined(joining, e, error);
             }));
             return true;

@@ -229,7 +229,17 @@ final class Departure {
         }
         campaign.key(leaving);
         sending = leaving;
-        Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> left(leaving, deleted, error)));
+        Admission writes = session.writes();
+        writes.submit(() -> {
+            if (campaign.key() != leaving || sending != leaving) {
+                return false; // the lease went with the key, or the leave was sent again, while it waited its turn
+            }
+            Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> {
+                writes.done();
+                left(leaving, deleted, error);
+            }));
+            return true;
+        });
         handover.syncPost();
     }
 

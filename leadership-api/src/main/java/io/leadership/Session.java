@@ -56,9 +56,9 @@ public final class Session implements AutoCloseable {
     private final StatePublisher<Duration> keepAliveLatencies;
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> keys = new HashSet<>(); // guarded by keys
-    private final Admission joins = new Admission(JOINS_IN_FLIGHT);
-    /** Joins on the session's lease in flight at once; more wait their turn ({@link Admission}). */
-    static final int JOINS_IN_FLIGHT = 64;
+    private final Admission writes = new Admission(WRITES_IN_FLIGHT);
+    /** Joins and leaves of the session's candidates in flight at once; more wait their turn ({@link Admission}). */
+    static final int WRITES_IN_FLIGHT = 64;
     private volatile boolean closed;
 
     private Session(io.leadership.spi.Store store, Duration ttl, Duration margin, Loop loop) {
@@ -167,9 +167,9 @@ public final class Session implements AutoCloseable {
         return v.holds(l, now) ? v.deadline() : now;
     }
 
-    /** Admits the campaigns' joins, on the loop. */
-    Admission joins() {
-        return joins;
+    /** Admits the campaigns' joins and leaves, on the loop. */
+    Admission writes() {
+        return writes;
     }
 
     /** The lease candidates may use now, or null while there is none they may use. */

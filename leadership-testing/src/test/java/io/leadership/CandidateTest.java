@@ -105,6 +105,29 @@ class CandidateTest {
     }
 
     @Test
+    void aSessionHasAtMostSixtyFourDeletesInFlightAndTheOthersWaitTheirTurn() {
+        FaultyBackend store = new FaultyBackend(server.connect());
+        Session session = Session.open(store, TTL);
+        closeLater.add(store);
+        closeLater.add(session);
+        List<Candidate> leaders = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Candidate c = Candidate.create(session, "jobs/shard-" + i, "a");
+            closeLater.add(c);
+            Recorder<Boolean> elected = Recorder.subscribe("shard-" + i, c.runForElection());
+            elected.expect(false, WAIT);
+            elected.expect(true, WAIT);
+            leaders.add(c);
+        }
+        store.holdLeaves(true);
+        List<CompletableFuture<Boolean>> resigns = leaders.stream().map(Candidate::resign).toList();
+        Await.until("the first deletes sent", WAIT, () -> store.leavesInFlight() >= Session.WRITES_IN_FLIGHT);
+        store.holdLeaves(false);
+        resigns.forEach(r -> Await.result(r, WAIT));
+        assertEquals(Session.WRITES_IN_FLIGHT, store.mostLeavesInFlight(), "deletes in flight at once");
+    }
+
+    @Test
     void resignHandsOffToTheNextInLineAndTheResignerRejoinsAtTheTail() {
         List<Node> n = inLine("a", "b", "c");
         n.get(0).elected.expect(true, WAIT);

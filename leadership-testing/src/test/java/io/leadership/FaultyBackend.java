@@ -13,18 +13,49 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A memory store behind the faults of a backend's answers, which {@link MemoryStore} does not
  * stage: a join whose answer is lost after its key was made, a join that throws at its caller (a
- * backend's bug), position reads answered late. Everything else goes to the memory store as is.
+ * backend's bug), position reads and deletes answered late. Everything else goes to the memory store as is.
  */
 final class FaultyBackend implements Store {
 
     final MemoryStore memory;
-    private final List<Runnable> heldReads = new ArrayList<>(); // guarded by itself
-    private boolean readsHeld; // guarded by heldReads
+    private final Gate reads = new Gate();
+    private final Gate leaves = new Gate();
+    private final AtomicInteger leavesInFlight = new AtomicInteger();
+    private final AtomicInteger mostLeavesInFlight = new AtomicInteger();
     private volatile boolean loseNextJoinAnswer;
+
+    /** Calls that wait while it is held, and go on release. */
+    private static final class Gate {
+        private final List<Runnable> held = new ArrayList<>(); // guarded by this
+        private boolean holding; // guarded by this
+
+        void hold(boolean hold) {
+            List<Runnable> release = new ArrayList<>();
+            synchronized (this) {
+                holding = hold;
+                if (!hold) {
+                    release.addAll(held);
+                    held.clear();
+                }
+            }
+            release.forEach(Runnable::run);
+        }
+
+        void pass(Runnable call) {
+            synchronized (this) {
+                if (holding) {
+                    held.add(call);
+                    return;
+                }
+            }
+            call.run();
+        }
+    }
     private volatile RuntimeException throwOnNextJoin;
 
     FaultyBackend(MemoryStore memory) {
@@ -43,15 +74,22 @@ final class FaultyBackend implements Store {
 
     /** Holds (true) or releases (false) the answers to {@link #position} reads: a held read answers on release, from the store as it is then. */
     void holdReads(boolean hold) {
-        List<Runnable> release = new ArrayList<>();
-        synchronized (heldReads) {
-            readsHeld = hold;
-            if (!hold) {
-                release.addAll(heldReads);
-                heldReads.clear();
-            }
-        }
-        release.forEach(Runnable::run);
+        reads.hold(hold);
+    }
+
+    /** Holds (true) or releases (false) {@link #leave} calls: a held one goes to the store on release. */
+    void holdLeaves(boolean hold) {
+        leaves.hold(hold);
+    }
+
+    /** The {@link #leave} calls made and not yet answered. */
+    int leavesInFlight() {
+        return leavesInFlight.get();
+    }
+
+    /** The most {@link #leave} calls made and not yet answered at any one time. */
+    int mostLeavesInFlight() {
+        return mostLeavesInFlight.get();
     }
 
     @Override
@@ -72,20 +110,13 @@ final class FaultyBackend implements Store {
     @Override
     public CompletableFuture<Position> position(String election, Entry mine) {
         CompletableFuture<Position> answer = new CompletableFuture<>();
-        Runnable read = () -> memory.position(election, mine).whenComplete((p, e) -> {
+        reads.pass(() -> memory.position(election, mine).whenComplete((p, e) -> {
             if (e != null) {
                 answer.completeExceptionally(e);
             } else {
                 answer.complete(p);
             }
-        });
-        synchronized (heldReads) {
-            if (readsHeld) {
-                heldReads.add(read);
-                return answer;
-            }
-        }
-        read.run();
+        }));
         return answer;
     }
 
@@ -106,7 +137,17 @@ final class FaultyBackend implements Store {
 
     @Override
     public CompletableFuture<Boolean> leave(Entry entry) {
-        return memory.leave(entry);
+        mostLeavesInFlight.accumulateAndGet(leavesInFlight.incrementAndGet(), Math::max);
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        leaves.pass(() -> memory.leave(entry).whenComplete((deleted, e) -> {
+            leavesInFlight.decrementAndGet(); // before its caller hears
+            if (e != null) {
+                answer.completeExceptionally(e);
+            } else {
+                answer.complete(deleted);
+            }
+        }));
+        return answer;
     }
 
     @Override
