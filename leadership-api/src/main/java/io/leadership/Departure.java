@@ -232,7 +232,7 @@ final class Departure {
         Admission writes = session.writes();
         writes.submit(() -> {
             if (campaign.key() != leaving || sending != leaving) {
-                return false; // the lease went with the key, or the leave was sent again, while it waited its turn
+                return false; // the key went with its lease while the delete waited its turn (left() ran)
             }
             Session.call(() -> store.leave(leaving.entry())).whenComplete((deleted, error) -> loop.execute(() -> {
                 writes.done();
