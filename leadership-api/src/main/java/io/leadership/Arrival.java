@@ -44,7 +44,7 @@ final class Arrival {
         if (lease == null) {
             return; // leaseValid() joins
         }
-        send(new Joining(lease));
+        send(new Joining(lease, false));
     }
 
     private void send(Joining joining) {
@@ -76,6 +76,16 @@ final class Arrival {
         if (error == null) {
             departure.refuseResigns();
             departure.leave(e); // then joins again, unless stopped or ineligible
+        } else if (!joining.again() && Session.unwrap(error) instanceof StoreRefusedException) {
+            // Refused, so this join made no key, and no earlier one of this lease is in doubt: we
+            // hold none. A stop completes at once; a campaign tries again after a back-off.
+            departure.refuseResigns();
+            if (campaign.campaigns()) {
+                campaign.retryAfter(error, CampaignKey.NONE, this::join);
+            } else {
+                campaign.report(error);
+                campaign.departed();
+            }
         } else {
             Unsure unsure = new Unsure(joining.lease());
             campaign.key(unsure);
@@ -96,7 +106,7 @@ final class Arrival {
             campaign.departed();
             return;
         }
-        send(new Joining(unsure.lease()));
+        send(new Joining(unsure.lease(), true));
     }
 
     /** The lease is gone: a join on it, answered or not, made no key that outlives it; join again on the next. */

@@ -16,7 +16,8 @@ sealed interface CampaignKey {
     /** No key of ours in the store, and no join in flight. */
     final class None implements CampaignKey { }
 
-    record Joining(Lease lease) implements CampaignKey { }
+    /** A join of {@code lease} in flight; {@code again}: sent after one whose answer was lost ({@link Unsure}). */
+    record Joining(Lease lease, boolean again) implements CampaignKey { }
 
     /** A join of {@code lease} failed: its answer may have been lost after the store made the key. */
     record Unsure(Lease lease) implements CampaignKey { }

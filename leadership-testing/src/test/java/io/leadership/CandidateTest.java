@@ -286,6 +286,32 @@ class CandidateTest {
         b.elected.expect(true, WAIT);
     }
 
+    /**
+     * A join the store refused (a permission) made no key: the candidate tries again with back-off,
+     * and leads once the store accepts its join; stopped, it completes while its lease lives
+     * (a join whose answer was lost is sent again until answered, or until its lease is gone).
+     */
+    @Test
+    void aCandidateWhoseJoinsAreRefusedHoldsNoKeyAndStopsWhileItsLeaseLives() {
+        FaultyBackend store = new FaultyBackend(server.connect());
+        store.refuseJoins(true);
+        Node a = node("a", store);
+        Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
+        a.elected.expect(false, WAIT);
+        assertInstanceOf(StoreRefusedException.class, errors.next(WAIT).item());
+        assertInstanceOf(StoreRefusedException.class, errors.next(WAIT).item()); // tried again
+        store.refuseJoins(false);
+        a.elected.expect(true, WAIT);
+
+        store.refuseJoins(true);
+        Node b = node("b", store);
+        Recorder<Throwable> bErrors = Recorder.subscribe("b errors", b.candidate.errors());
+        assertInstanceOf(StoreRefusedException.class, bErrors.next(WAIT).item());
+        Await.result(b.candidate.stop(), WAIT);
+        assertEquals(1, server.entries("jobs/scheduler").size(), "a's key only: " + server.entries("jobs/scheduler"));
+        assertTrue(a.candidate.isLeader());
+    }
+
     @Test
     void aStoreCallThatThrowsReachesErrorsAndTheCampaignGoesOn() {
         FaultyBackend store = new FaultyBackend(server.connect());

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A memory store behind the faults of a backend's answers, which {@link MemoryStore} does not
  * stage: a join whose answer is lost after its key was made, a join that throws at its caller (a
- * backend's bug), position reads and deletes answered late. Everything else goes to the memory store as is.
+ * backend's bug), joins refused, position reads and deletes answered late. Everything else goes to the memory store as is.
  */
 final class FaultyBackend implements Store {
 
@@ -28,6 +28,7 @@ final class FaultyBackend implements Store {
     private final AtomicInteger leavesInFlight = new AtomicInteger();
     private final AtomicInteger mostLeavesInFlight = new AtomicInteger();
     private volatile boolean loseNextJoinAnswer;
+    private volatile boolean refuseJoins;
 
     /** Calls that wait while it is held, and go on release. */
     private static final class Gate {
@@ -67,6 +68,11 @@ final class FaultyBackend implements Store {
         loseNextJoinAnswer = true;
     }
 
+    /** While {@code refuse}, every join is refused as a store refuses a permission: with a {@link StoreRefusedException}, and no key. */
+    void refuseJoins(boolean refuse) {
+        refuseJoins = refuse;
+    }
+
     /** The next join throws {@code bug} at its caller instead of failing its future. */
     void throwOnNextJoin(RuntimeException bug) {
         throwOnNextJoin = bug;
@@ -94,6 +100,9 @@ final class FaultyBackend implements Store {
 
     @Override
     public CompletableFuture<Entry> join(String election, String value, Lease lease) {
+        if (refuseJoins) {
+            return CompletableFuture.failedFuture(new StoreRefusedException(name(), "join", election, "permission denied", null));
+        }
         RuntimeException bug = throwOnNextJoin;
         if (bug != null) {
             throwOnNextJoin = null;

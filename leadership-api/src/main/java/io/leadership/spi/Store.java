@@ -55,7 +55,8 @@ public interface Store extends io.leadership.Store {
      * vanishes when the lease expires. Completes with the entry the store holds for it; its
      * version is greater than that of every key of the election created before it. A lease holds
      * at most one key per election: joining again with a lease whose key is still there completes
-     * with that key's entry.
+     * with that key's entry. Fails with {@link io.leadership.StoreRefusedException} only when the
+     * store refused this call and made no key for it (permission denied, credentials refused).
      */
     CompletableFuture<Entry> join(String election, String value, Lease lease);
 

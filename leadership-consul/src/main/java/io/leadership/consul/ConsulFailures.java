@@ -4,6 +4,7 @@ import com.ecwid.consul.ConsulException;
 import com.ecwid.consul.transport.TransportException;
 import com.ecwid.consul.v1.OperationException;
 import io.leadership.StoreException;
+import io.leadership.StoreRefusedException;
 import java.util.concurrent.CompletionException;
 
 /** Turns consul-api's exceptions into {@link StoreException}s that name the operation, the key and the agent. */
@@ -27,7 +28,9 @@ final class ConsulFailures {
                             + "); check the ACL token"
                     : "agent at " + agent + " answered HTTP " + oe.getStatusCode() + " " + oe.getStatusMessage()
                             + (content.isEmpty() ? "" : ": " + content);
-            return new StoreException(ConsulStore.NAME, operation, key, message, oe);
+            // Consul checks the token before it applies anything: a 403 changed nothing.
+            return oe.getStatusCode() == 403 ? new StoreRefusedException(ConsulStore.NAME, operation, key, message, oe)
+                    : new StoreException(ConsulStore.NAME, operation, key, message, oe);
         }
         if (e instanceof TransportException && e.getCause() != null) {
             return new StoreException(ConsulStore.NAME, operation, key,

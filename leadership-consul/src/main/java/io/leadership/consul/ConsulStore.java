@@ -16,6 +16,7 @@ import com.google.gson.JsonParser;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreClosedException;
 import io.leadership.StoreException;
+import io.leadership.StoreRefusedException;
 import io.leadership.spi.DaemonThreads;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Keys;
@@ -194,8 +195,10 @@ public final class ConsulStore implements Store {
                 if (answer.refusal().toLowerCase(Locale.ROOT).contains("invalid session")) {
                     throw new LeaseExpiredException(NAME, "join", session, null);
                 }
-                throw new StoreException(NAME, "join", election, "the agent at " + agent() + " refused to lock "
-                        + Keys.quote(key) + ": " + answer.refusal(), null);
+                String why = "the agent at " + agent() + " refused to lock " + Keys.quote(key) + ": " + answer.refusal();
+                // A transaction Consul rolled back applied none of its operations.
+                throw answer.refusal().toLowerCase(Locale.ROOT).contains("permission denied")
+                        ? new StoreRefusedException(NAME, "join", election, why, null) : new StoreException(NAME, "join", election, why, null);
             }
             JsonObject kv = answer.results().get(0).getAsJsonObject().getAsJsonObject("KV");
             long created = kv.get("CreateIndex").getAsLong();

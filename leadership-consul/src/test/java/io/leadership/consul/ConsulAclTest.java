@@ -10,6 +10,7 @@ import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
 import io.leadership.StoreException;
+import io.leadership.StoreRefusedException;
 import io.leadership.consul.agent.ConsulAgent;
 import io.leadership.consul.agent.CountingProxy;
 import io.leadership.spi.Lease;
@@ -112,6 +113,7 @@ class ConsulAclTest {
             assertEquals("join", e.operation());
             assertEquals("acl/e2", e.key());
             assertTrue(e.getMessage().toLowerCase().contains("permission denied"), e.getMessage());
+            assertInstanceOf(StoreRefusedException.class, e, "a refusal: the join made no key");
             assertFalse(e.getMessage().contains(sessionOnlyToken), e.getMessage());
             lease.revoke().get(15, TimeUnit.SECONDS);
         }
@@ -124,6 +126,7 @@ class ConsulAclTest {
             assertEquals("join", e.operation());
             assertEquals("acl/e3", e.key());
             assertTrue(e.getMessage().contains("403"), e.getMessage());
+            assertInstanceOf(StoreRefusedException.class, e, "a refusal: the join made no key");
         }
     }
 }

@@ -5,6 +5,7 @@ import io.etcd.jetcd.support.Errors;
 import io.grpc.Status;
 import io.leadership.LeaseExpiredException;
 import io.leadership.StoreException;
+import io.leadership.StoreRefusedException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -88,7 +89,20 @@ final class EtcdErrors {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> unreachable(status, cause, endpoints);
             default -> firstLine(String.valueOf(cause.getMessage())) + inner(status, cause) + principal(status, user);
         };
-        return new StoreException(STORE, operation, key, message, cause);
+        return refused(status) ? new StoreRefusedException(STORE, operation, key, message, cause)
+                : new StoreException(STORE, operation, key, message, cause);
+    }
+
+    /**
+     * etcd refused the credentials or the permission. Such a request was not applied: the
+     * permission is checked before the request's effects, and jetcd sends again only requests
+     * that etcd refused for an expired token, never one whose answer was lost.
+     */
+    private static boolean refused(Status status) {
+        String d = String.valueOf(status.getDescription());
+        return status.getCode() == Status.Code.PERMISSION_DENIED || status.getCode() == Status.Code.UNAUTHENTICATED
+                || d.contains("permission denied")
+                || d.contains("authentication failed") || d.contains("user name is empty") || d.contains("user name not found");
     }
 
     /**
@@ -159,11 +173,7 @@ final class EtcdErrors {
 
     /** As whom the store asked, for refusals of its credentials or of a permission. */
     private static String principal(Status status, String user) {
-        String d = String.valueOf(status.getDescription());
-        boolean auth = status.getCode() == Status.Code.PERMISSION_DENIED || status.getCode() == Status.Code.UNAUTHENTICATED
-                || d.contains("permission denied")
-                || d.contains("authentication failed") || d.contains("user name is empty") || d.contains("user name not found");
-        if (!auth) {
+        if (!refused(status)) {
             return "";
         }
         return user == null ? " (no credentials given)" : " (as etcd user " + io.leadership.spi.Keys.quote(user) + ")";

@@ -18,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
+import io.leadership.StoreRefusedException;
 import io.leadership.Stores;
 import io.leadership.spi.Lease;
 import io.leadership.spi.LeaseListener;
@@ -286,6 +287,9 @@ class EtcdRbacTest {
             assertTrue(authAttempts >= 2 && authAttempts <= 30, authAttempts + " Authenticate requests in 5 s");
         }
         assertFalse(elected.items().contains(true) || intruder.isLeader(), "published " + elected.items());
+        assertTrue(all.stream().anyMatch(StoreRefusedException.class::isInstance), "a refusal: " + all);
+        // Refused, it holds no key: its stop completes while its lease lives, not once the lease is gone.
+        Await.result(intruder.stop(), WAIT);
         System.err.println("neverLeads: " + errors.items().size() + " candidate errors, " + sessionErrors.items().size()
                 + " session errors, " + authAttempts + " Authenticate requests in 5 s; first: " + first.getMessage());
         scan.show(intruder, session, store);

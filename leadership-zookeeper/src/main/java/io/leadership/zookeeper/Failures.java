@@ -1,6 +1,7 @@
 package io.leadership.zookeeper;
 
 import io.leadership.StoreException;
+import io.leadership.StoreRefusedException;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +57,19 @@ final class Failures {
     static StoreException of(String operation, String key, Code code, String znode, Settings settings) {
         KeeperException cause = KeeperException.create(code, znode);
         return new StoreException(ZooKeeperStore.NAME, operation, key, explain(cause, settings), cause);
+    }
+
+    /**
+     * As {@link #of(String, String, Code, String, Settings)}, for a call that the server answered
+     * without applying it (a create that made no node): a refusal of the ACL or of the credentials
+     * is a {@link StoreRefusedException}.
+     */
+    static StoreException notApplied(String operation, String key, Code code, String znode, Settings settings) {
+        if (code != Code.NOAUTH && code != Code.AUTHFAILED && code != Code.INVALIDACL) {
+            return of(operation, key, code, znode, settings);
+        }
+        KeeperException cause = KeeperException.create(code, znode);
+        return new StoreRefusedException(ZooKeeperStore.NAME, operation, key, explain(cause, settings), cause);
     }
 
     /**

@@ -263,7 +263,7 @@ final class ZooKeeperLease implements Lease {
                             Backoff.seededFromClock(RECOVER_MIN, RECOVER_MAX));
                     default -> {
                         joins.remove(election, joining); // nothing was created
-                        throw Failures.of("join", election, reply.code(), prefix, store.settings());
+                        throw Failures.notApplied("join", election, reply.code(), prefix, store.settings());
                     }
                 });
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.Candidate;
 import io.leadership.Follower;
 import io.leadership.Session;
+import io.leadership.StoreRefusedException;
 import io.leadership.Stores;
 import io.leadership.Store;
 import io.leadership.testing.Await;
@@ -225,6 +226,9 @@ class ZooKeeperSecurityTest {
         // each second (4 in 4 s). A storm would be hundreds.
         assertTrue(more >= 2 && more <= 16, more + " more errors in 4 s");
         assertTrue(!published.contains(true) && !intruder.isLeader(), "published " + published);
+        assertTrue(errors.items().stream().anyMatch(StoreRefusedException.class::isInstance), "the join's refusal: " + errors.items());
+        // Refused, it holds no key: its stop completes while its lease lives, not once the lease is gone.
+        Await.result(intruder.stop(), WAIT);
         scan.show(intruder, session);
         return first;
     }
