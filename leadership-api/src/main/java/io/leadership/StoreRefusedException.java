@@ -1,9 +1,10 @@
 package io.leadership;
 
 /**
- * The store refused the operation and changed nothing: permission denied, or credentials it does
- * not accept. Trying again helps only once the store's ACL, role or token changes; the candidate
- * does so with back-off and says each refusal on its {@code errors()}.
+ * The store refused the operation: permission denied, or credentials it does not accept. A join
+ * refused so made no key (see {@link io.leadership.spi.Store#join}). Trying again helps only once
+ * the store's ACL, role or token changes; a candidate does so with back-off and says each refusal
+ * on its {@code errors()}.
  */
 public class StoreRefusedException extends StoreException {
 

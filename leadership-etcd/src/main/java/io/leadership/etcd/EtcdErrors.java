@@ -94,9 +94,9 @@ final class EtcdErrors {
     }
 
     /**
-     * etcd refused the credentials or the permission. Such a request was not applied: the
-     * permission is checked before the request's effects, and jetcd sends again only requests
-     * that etcd refused for an expired token, never one whose answer was lost.
+     * etcd refused the credentials or the permission. A join refused so made no key: etcd checks
+     * the permission before it applies a transaction, and jetcd sends a transaction again only
+     * after etcd refused it for an expired token, never after a lost answer.
      */
     private static boolean refused(Status status) {
         String d = String.valueOf(status.getDescription());
