@@ -85,3 +85,26 @@ build_go_binary() {
   log "built in $((SECONDS - t)) s"
   echo "$bin"
 }
+
+# After a failed build: each failed test's own log (its body's, between the [test] markers TestMarkers
+# writes into target/surefire-reports/<class>-output.txt), its last lines of ours, so that the tail of
+# a CI log says why, not only which. At most 3 tests, 25 lines each.
+print_failed_tests() {
+  local shown=0 f line name
+  for f in "$LEADERSHIP_ROOT"/*/target/surefire-reports/*-output.txt; do
+    [ -f "$f" ] || continue
+    while IFS= read -r line; do
+      [ "$shown" -lt 3 ] || return 0
+      shown=$((shown + 1))
+      name="${line#\[test\] failed }"
+      name="${name%%: *}"
+      echo "---- the log of ${name} (${f#"$LEADERSHIP_ROOT"/}), its last lines of ours:"
+      awk -v start="[test] start ${name}" -v end="[test] end ${name}" -v failed="$line" '
+        $0 == start { n = 0; inside = 1; next }
+        inside && ($0 == end || $0 == failed) { exit }
+        inside && ($0 ~ /(INFO|WARN|ERROR) io\.leadership/ || $0 ~ /^\[faults\]/) && $0 !~ /FaultProxy/ { buf[n++ % 25] = substr($0, 1, 240) }
+        END { for (i = (n > 25 ? n - 25 : 0); i < n; i++) print "  " buf[i % 25] }' "$f"
+      echo "---- ${line#\[test\] }"
+    done < <(grep -a '^\[test\] failed ' "$f")
+  done
+}
