@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 public final class TestMarkers implements BeforeTestExecutionCallback, AfterTestExecutionCallback, TestWatcher {
 
     static String name(ExtensionContext context) {
-        String method = context.getTestMethod().map(m -> m.getName()).orElse("?");
+        String method = context.getTestMethod().map(java.lang.reflect.Method::getName).orElse("?");
         String shown = context.getDisplayName();
         return context.getRequiredTestClass().getSimpleName() + "#" + method
                 + (shown.startsWith(method + "(") ? "" : " [" + shown + "]");
