@@ -107,4 +107,5 @@ print_failed_tests() {
       echo "---- ${line#\[test\] }"
     done < <(grep -a '^\[test\] failed ' "$f")
   done
+  [ "$shown" -gt 0 ] || echo "---- no test marked a failure in its log: Maven's error above says what failed"
 }
