@@ -14,7 +14,6 @@ import io.leadership.spi.Entry;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
 import io.leadership.spi.Store;
-import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,13 +142,7 @@ public abstract class ElectionScenarios {
     }
 
     protected Queue queue(String election) {
-        java.util.concurrent.CompletableFuture<Queue> first = new java.util.concurrent.CompletableFuture<>();
-        Watch w = observer.watch(election, first::complete);
-        try {
-            return Await.result(first, ANSWER);
-        } finally {
-            w.close();
-        }
+        return QueueRecorder.first(observer, election);
     }
 
     /** Candidates started one after the other, each once it is in the queue, so they join in this order. */

@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leadership.Candidate;
 import io.leadership.LeaderTask;
 import io.leadership.Session;
-import io.leadership.StoreException;
 import io.leadership.Subscribers;
-import io.leadership.spi.Queue;
-import io.leadership.spi.QueueListener;
-import io.leadership.spi.Watch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -120,27 +115,6 @@ public abstract class LeaderWorkScenarios {
         return among.stream().filter(n -> n.candidate.isLeader()).findFirst().orElseThrow();
     }
 
-    /** The ids in the election as the store answers now: a new watch's first queue, read on {@code n}'s connection. */
-    private List<String> queueNow(Node n) {
-        CompletableFuture<List<String>> first = new CompletableFuture<>();
-        Watch w = n.link.store().watch(key, new QueueListener() {
-            @Override
-            public void onQueue(Queue q) {
-                first.complete(q.values());
-            }
-
-            @Override
-            public void onError(StoreException error) {
-                first.completeExceptionally(error);
-            }
-        });
-        try {
-            return Await.result(first, ANSWER);
-        } finally {
-            w.close();
-        }
-    }
-
     /**
      * Odd hand-offs are resigns (to the next in line), even ones transfers, alternately to either
      * other candidate: to the last in line, the one between steps aside first, and its work must
@@ -166,7 +140,7 @@ public abstract class LeaderWorkScenarios {
                 // A transfer answers false to a candidate not (yet) waiting: the last resigner may still be rejoining,
                 // and participants() may still list its old key, so the store is asked.
                 Await.until(() -> target + " waits behind " + leader.id + " in the store", ANSWER, () -> {
-                    List<String> q = queueNow(leader);
+                    List<String> q = QueueRecorder.first(leader.link.store(), key).values();
                     return q.indexOf(leader.id) == 0 && q.lastIndexOf(target) > 0;
                 });
                 assertTrue(Await.result(leader.candidate.transfer(target), ANSWER), "transfer #" + i + " of " + leader.id + " to " + target);
