@@ -2,6 +2,7 @@ package io.leadership.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.leadership.Candidate;
 import io.leadership.Follower;
+import io.leadership.LostLeadershipException;
 import io.leadership.Session;
+import io.leadership.Term;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Queue;
 import io.leadership.spi.QueueListener;
@@ -257,6 +260,58 @@ public abstract class ElectionScenarios {
         }
     }
 
+    /**
+     * A key deleted by another client (an operator's {@code etcdctl del}, {@code deleteall}, a
+     * script) ends the term and says so: libkv's ZooKeeper lock never reported that loss, and two
+     * managers acted as primary (PITFALLS.md #1). The candidate joins again and leads on a new epoch.
+     */
+    @Test
+    void aLeaderWhoseKeyAnotherClientDeletesStepsDownSaysWhyAndLeadsAgainOnANewEpoch() {
+        Node alone = candidate("alone");
+        Recorder<Term> terms = Recorder.subscribe("alone terms", alone.candidate.terms());
+        alone.elected.expect(false, ANSWER);
+        alone.elected.expect(true, ANSWER);
+        long epoch = alone.candidate.epoch().orElseThrow();
+        Entry held = queue().head().orElseThrow();
+        assertEquals(epoch, held.version(), "the leader's key");
+
+        assertTrue(Await.result(observer.leave(held), ANSWER), "another client deletes the leader's key");
+        alone.elected.expect(false, ANSWER);
+        assertInstanceOf(LostLeadershipException.class, alone.errors.next(ANSWER).item(), "the loss is reported");
+        assertEquals(new Term(key, "alone", epoch, true, Term.Cause.ELECTED), terms.next(ANSWER).item());
+        assertEquals(new Term(key, "alone", epoch, false, Term.Cause.TAKEN_OVER), terms.next(ANSWER).item(),
+                "the term ends taken over");
+        alone.elected.expect(true, ANSWER);
+        long again = alone.candidate.epoch().orElseThrow();
+        assertTrue(again > epoch, "a new term on a new key: epoch " + again + " after " + epoch);
+        assertEquals(List.of(again), queue().entries().stream().map(Entry::version).toList(), "one key, the new one");
+    }
+
+    /**
+     * A candidate that never led publishes no end of a term when it stops: its flags are its first
+     * {@code false} and nothing else, its terms none, and a listener hears nothing (PITFALLS.md #10
+     * and #14: stop callbacks fired for a node that never led).
+     */
+    @Test
+    void aCandidateThatNeverLedStopsWithoutAnEndOfTerm() throws Exception {
+        List<Node> two = inLine("a", "b");
+        assertEquals("a", awaitLeader(two, ANSWER).id);
+        Node b = two.get(1);
+        Recorder<Term> terms = Recorder.subscribe("b terms", b.candidate.terms());
+        ListenerLog heard = new ListenerLog();
+        b.candidate.addListener(heard, Runnable::run);
+        b.elected.expect(false, ANSWER);
+
+        Await.result(b.candidate.stop(), ANSWER);
+        b.elected.awaitCompletion(ANSWER);
+        terms.awaitCompletion(ANSWER);
+        assertEquals(List.of(false), b.elected.items(), "b's flags");
+        assertEquals(List.of(), terms.items(), "b's terms");
+        assertEquals(List.of(), heard.heard, "what b's listener heard");
+        assertEquals(List.of("a"), queue().values(), "b's key is gone, a's stays");
+        assertTrue(two.get(0).candidate.isLeader());
+    }
+
     @Test
     void aLeaderCutOffFromTheStoreStepsDownBeforeAnotherIsElected() {
         leaderLosesItsStore(Link::blackhole, "stalled");
@@ -295,6 +350,66 @@ public abstract class ElectionScenarios {
                 () -> queue().values().size() == 3 && queue().values().get(0).equals(next.id));
         assertNull(leader.elected.poll(ttl()), "the old leader must not be re-elected while " + next.id + " leads");
         assertEquals(1, three.stream().filter(n -> n.candidate.isLeader()).count());
+    }
+
+    /**
+     * Two reconnects of the leader's client in a row leave one leader and one key per candidate:
+     * Curator's LeaderLatch elected twice after two quick RECONNECTED events (PITFALLS.md #11,
+     * CURATOR-620). The flags are checked for overlap after the scenario, as always.
+     */
+    @Test
+    void aLeaderWhoseConnectionsAreCutTwiceInARowLeavesOneLeaderAndOneKeyEach() throws Exception {
+        List<Node> three = inLine("a", "b", "c");
+        Node leader = awaitLeader(three, ANSWER);
+        leader.elected.awaitMatching(Boolean::booleanValue, ANSWER);
+        leader.link.cut();
+        Thread.sleep(50); // the client reconnects at once: cut the new connections too
+        leader.link.cut();
+        for (int check = 0; check < 2; check++) { // settled, and still so a TTL later
+            Await.until(() -> "one leader, heading a queue of three keys: " + queue().values() + " " + three, ttl().plus(ANSWER),
+                    () -> {
+                        List<String> ids = queue().values();
+                        List<Node> leading = three.stream().filter(n -> n.candidate.isLeader()).toList();
+                        return ids.size() == 3 && Set.copyOf(ids).size() == 3 && leading.size() == 1
+                                && leading.get(0).id.equals(ids.get(0));
+                    });
+            Thread.sleep(ttl().toMillis());
+        }
+    }
+
+    /**
+     * A waiting candidate cut off until its lease expires never leads on that lease, even when
+     * everyone ahead of it leaves meanwhile; healed, it joins again on a new lease and key. A
+     * campaign that went on waiting on a dead lease announced leadership on it in etcd's
+     * {@code concurrency.Election} (PITFALLS.md #5).
+     */
+    @Test
+    void aWaiterCutOffUntilItsLeaseExpiresNeverLeadsOnItAndJoinsAgainOnANewKey() {
+        List<Node> three = inLine("a", "b", "c");
+        Node a = three.get(0);
+        Node b = three.get(1);
+        Node c = three.get(2);
+        assertEquals("a", awaitLeader(three, ANSWER).id);
+        Entry old = queue().entries().get(1);
+        assertEquals("b", old.value());
+
+        b.link.blackhole();
+        Duration bound = server().expiryBound(ttl()).plusSeconds(1);
+        Await.until(() -> "b's key gone with its lease: " + queue().values(), bound.plus(ANSWER),
+                () -> queue().values().equals(List.of("a", "c")));
+        assertTrue(Await.result(a.candidate.resign(), ANSWER), "a resigns while b is cut off");
+        assertEquals("c", awaitLeader(three, ANSWER).id, "c leads, not b on its dead lease");
+        c.elected.awaitMatching(Boolean::booleanValue, ANSWER);
+
+        b.link.heal();
+        Await.until(() -> "b joins again at the tail: " + queue().values(), bound.plus(ANSWER),
+                () -> queue().values().equals(List.of("c", "a", "b")));
+        Entry again = queue().entries().get(2);
+        assertTrue(again.version() > old.version(), "b's new key " + again + " after " + old);
+        assertNotEquals(old.leaseId(), again.leaseId(), "b's new key is on a new lease");
+        b.errors.next(ANSWER); // the lost connection was reported
+        assertEquals(List.of(false), b.elected.items(), "b never led");
+        assertTrue(c.candidate.isLeader());
     }
 
     @Test

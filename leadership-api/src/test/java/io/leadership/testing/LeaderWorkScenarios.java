@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.Candidate;
 import io.leadership.LeaderTask;
+import io.leadership.Leadership;
 import io.leadership.Session;
 import io.leadership.Subscribers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -191,6 +194,75 @@ public abstract class LeaderWorkScenarios {
         work.assertNoOverlap();
         a.link.heal();
         assertTrue(b.candidate.isLeader());
+    }
+
+    /**
+     * The fencing token at work (PITFALLS.md #10): a leader's work that outlives its term (here a
+     * thread deaf to its cancellation; a paused process alike) finds {@link Leadership#isValid()}
+     * false, and a write it makes anyway carries its old epoch, which a register that keeps the
+     * highest epoch it accepted refuses once the successor wrote.
+     */
+    @Test
+    void workThatOutlivesItsTermFindsItInvalidAndItsOldEpochIsRefused() throws Exception {
+        FencedRegister register = new FencedRegister();
+        CompletableFuture<Leadership> aTerm = new CompletableFuture<>();
+        CountDownLatch release = new CountDownLatch(1);
+        Node a = candidate("a", term -> {
+            register.write(term.epoch(), "a");
+            aTerm.complete(term);
+            boolean interrupted = false;
+            while (release.getCount() > 0) { // deaf to its cancellation, as a stuck or paused thread
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            Leadership first = Await.result(aTerm, ANSWER);
+            assertTrue(first.isValid(), "a's term holds while a leads");
+            Node b = candidate("b", term -> register.write(term.epoch(), "b"));
+            Await.until("b in the queue", ANSWER, () -> a.candidate.participants().contains("b"));
+
+            a.link.blackhole();
+            Await.until(() -> "b wrote: " + register, ttl().multipliedBy(2).plus(ANSWER), () -> "b".equals(register.value()));
+            assertFalse(first.isValid(), "a's term no longer holds");
+            assertTrue(first.ended().isDone(), "a's term ended");
+            assertTrue(b.candidate.epoch().orElseThrow() > first.epoch());
+            assertFalse(register.write(first.epoch(), "a, late"), "the register refuses a's old epoch after b's: " + register);
+            assertEquals("b", register.value());
+        } finally {
+            release.countDown();
+            a.link.heal();
+        }
+    }
+
+    /** A downstream system that fences: it accepts a write only with an epoch no lower than the highest it accepted. */
+    private static final class FencedRegister {
+        private long epoch = Long.MIN_VALUE;
+        private String value;
+
+        synchronized boolean write(long at, String v) {
+            if (at < epoch) {
+                return false;
+            }
+            epoch = at;
+            value = v;
+            return true;
+        }
+
+        synchronized String value() {
+            return value;
+        }
+
+        @Override
+        public synchronized String toString() {
+            return value + "@" + epoch;
+        }
     }
 
     @Test

@@ -11,7 +11,10 @@ import io.leadership.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +137,49 @@ public abstract class RestartScenarios {
     }
 
     /** {@link #elections()} candidates on the session, each in an election of its own under {@code prefix}, all leading. */
+    /**
+     * Three candidates of one election, each on a client and session of its own, across a restart:
+     * one leader after it, heading the queue of their three keys, and never two terms at one
+     * instant (PITFALLS.md #16: two leaders after a store restart in a documented example,
+     * microsoft/etcd3#158; CURATOR-653 after a ZooKeeper leader switch).
+     */
+    @Test
+    void threeCandidatesOfOneElectionAcrossARestartHaveOneLeaderAtATime() throws Exception {
+        String election = "restart-three-" + UUID.randomUUID().toString().substring(0, 8);
+        List<AutoCloseable> open = new ArrayList<>();
+        Map<String, Recorder<Boolean>> flags = new LinkedHashMap<>();
+        List<Candidate> three = new ArrayList<>();
+        try {
+            Store observer = server().connect();
+            open.add(observer);
+            for (String id : List.of("a", "b", "c")) {
+                Store store = server().connect();
+                Session session = Session.open(store, ttl());
+                Candidate c = Candidate.create(session, election, id);
+                open.addAll(List.of(store, session, c));
+                flags.put(id, Recorder.subscribe(id, c.runForElection()));
+                three.add(c);
+            }
+            awaitOneLeaderHeadingThree(three, observer, election, "before the restart");
+            server().restart();
+            awaitOneLeaderHeadingThree(three, observer, election, "after the restart");
+            ElectedFlags.assertAlternatingWithoutOverlap(flags);
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
+        }
+    }
+
+    private void awaitOneLeaderHeadingThree(List<Candidate> three, Store observer, String election, String when) {
+        Await.until(() -> "one leader " + when + ", heading the queue of three keys: " + QueueRecorder.first(observer, election).values(),
+                ANSWER, () -> {
+                    List<String> ids = QueueRecorder.first(observer, election).values();
+                    List<Candidate> leading = three.stream().filter(Candidate::isLeader).toList();
+                    return ids.size() == 3 && Set.copyOf(ids).size() == 3 && leading.size() == 1 && leading.get(0).id().equals(ids.get(0));
+                });
+    }
+
     private void runAll(Session session, String prefix, List<Candidate> candidates, List<Recorder<Term>> terms) {
         for (int i = 0; i < elections(); i++) {
             Candidate c = Candidate.create(session, prefix + "/e" + i, "c" + i);

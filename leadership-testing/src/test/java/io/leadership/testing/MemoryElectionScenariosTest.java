@@ -34,4 +34,16 @@ class MemoryElectionScenariosTest extends ElectionScenarios {
     @Override
     void aFollowerReportsTheStoresCurrentLeaderAfterItReconnects() {
     }
+
+    @Test
+    @Disabled("a memory store has no connection for a fault proxy to stall")
+    @Override
+    void aWaiterCutOffUntilItsLeaseExpiresNeverLeadsOnItAndJoinsAgainOnANewKey() {
+    }
+
+    @Test
+    @Disabled("a memory store has no connection for a fault proxy to cut")
+    @Override
+    void aLeaderWhoseConnectionsAreCutTwiceInARowLeavesOneLeaderAndOneKeyEach() {
+    }
 }
