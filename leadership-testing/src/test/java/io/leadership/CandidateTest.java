@@ -223,23 +223,6 @@ class CandidateTest {
     }
 
     @Test
-    void aLeaderWhoseKeyIsDeletedStepsDownSaysWhyAndRejoins() {
-        Node a = node("a");
-        Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
-        a.elected.expect(false, WAIT);
-        a.elected.expect(true, WAIT);
-        long epoch = a.candidate.epoch().getAsLong();
-        MemoryStore operator = server.connect();
-        closeLater.add(operator);
-        Entry key = Await.value("a's key", WAIT, () -> server.entries("jobs/scheduler").stream().findFirst().orElse(null));
-        assertTrue(Await.result(operator.leave(key), WAIT));
-        a.elected.expect(false, WAIT);
-        assertInstanceOf(LostLeadershipException.class, errors.next(WAIT).item());
-        a.elected.expect(true, WAIT);
-        assertTrue(a.candidate.epoch().getAsLong() > epoch);
-    }
-
-    @Test
     void aStoreWhoseHistoryStartsAgainIsReportedAndTheElectionConverges() {
         Node a = node("a");
         Recorder<Throwable> errors = Recorder.subscribe("a errors", a.candidate.errors());
