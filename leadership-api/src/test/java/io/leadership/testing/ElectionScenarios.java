@@ -288,6 +288,36 @@ public abstract class ElectionScenarios {
     }
 
     /**
+     * Ends the lease {@code leaseId} on the server, as an operator's {@code etcdctl lease revoke} or
+     * {@code consul session destroy} would, while its holder's connection stays up. A store that
+     * lets no other client end a lease (ZooKeeper's sessions) disables the scenario that calls it.
+     */
+    protected void endLeaseOnTheServer(String leaseId) throws Exception {
+        throw new UnsupportedOperationException(server().name() + " lets no other client end a lease");
+    }
+
+    /**
+     * A lease the store ends while its holder's connection stays up ends the term; the candidate
+     * leads again on a new lease and key (PITFALLS.md #16: an expired lease that did not revoke
+     * leadership, IBM/etcd-java#49).
+     */
+    @Test
+    protected void aLeaderWhoseLeaseTheServerEndsStepsDownAndLeadsAgainOnANewLease() throws Exception {
+        Node alone = candidate("alone");
+        alone.elected.expect(false, ANSWER);
+        alone.elected.expect(true, ANSWER);
+        Entry held = queue().head().orElseThrow();
+        endLeaseOnTheServer(held.leaseId());
+        alone.elected.expect(false, ANSWER);
+        alone.errors.next(ANSWER); // the loss was reported
+        alone.elected.expect(true, ANSWER.plus(ttl()));
+        Entry again = queue().head().orElseThrow();
+        assertNotEquals(held.leaseId(), again.leaseId(), "the new term's lease");
+        assertTrue(again.version() > held.version(), "the new term's key " + again + " after " + held);
+        assertEquals(again.version(), alone.candidate.epoch().orElseThrow());
+    }
+
+    /**
      * A candidate that never led publishes no end of a term when it stops: its flags are its first
      * {@code false} and nothing else, its terms none, and a listener hears nothing (PITFALLS.md #10
      * and #14: stop callbacks fired for a node that never led).

@@ -46,4 +46,10 @@ class MemoryElectionScenariosTest extends ElectionScenarios {
     @Override
     void aLeaderWhoseConnectionsAreCutTwiceInARowLeavesOneLeaderAndOneKeyEach() {
     }
+
+    @Test
+    @Disabled("a memory store lets no other client end a lease")
+    @Override
+    protected void aLeaderWhoseLeaseTheServerEndsStepsDownAndLeadsAgainOnANewLease() {
+    }
 }
