@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leadership.LeaseExpiredException;
+import io.leadership.Session;
 import io.leadership.StoreException;
 import io.leadership.spi.Entry;
 import io.leadership.spi.Lease;
@@ -16,10 +17,12 @@ import io.leadership.spi.Watch;
 import io.leadership.testing.Await;
 import io.leadership.testing.PerClass;
 import io.leadership.testing.QueueRecorder;
+import io.leadership.testing.servers.InProcessZooKeeper;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -148,6 +151,27 @@ class ZooKeeperStoreTest {
         assertEquals(List.of(entry), Recorders.entries(other, key), "the watch shows the node with the same lease id");
         done(capped.revoke());
         done(asked.revoke());
+    }
+
+    /**
+     * The other side of the negotiation: a TTL below the server's floor (with the common tick of
+     * 2 s, 4 s) is raised, the lease reports the raised one, and the session's safety deadline
+     * counts from it, not from the TTL asked for (PITFALLS.md, "ZooKeeper session floor").
+     */
+    @Test
+    void aTtlBelowTheServersFloorIsRaisedAndTheSessionUsesTheRaisedOne() throws Exception {
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory("zk-floor");
+        try (InProcessZooKeeper slow = InProcessZooKeeper.measured(Duration.ofMillis(500), Duration.ofSeconds(10), data.toFile());
+                Store coarse = slow.connect()) {
+            Lease raised = done(coarse.grant(Duration.ofMillis(200), LeaseListener.NONE));
+            assertTrue(raised.ttl().compareTo(Duration.ofMillis(500)) >= 0, "200 ms asked of a server with a 500 ms tick: " + raised.ttl());
+            done(raised.revoke());
+            try (Session session = Session.open(coarse, Duration.ofMillis(200))) {
+                Await.until("the session's lease", WAIT, () -> session.leaseTtl().isPresent());
+                assertEquals(Duration.ofMillis(200), session.ttl());
+                assertEquals(Optional.of(raised.ttl()), session.leaseTtl(), "the TTL the deadline counts from");
+            }
+        }
     }
 
     @Test
